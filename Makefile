@@ -1,0 +1,136 @@
+# attachd: plain Makefile. Objects under build/, automatic dependencies, quiet unless V=1.
+# Targets: all (default), check, demo, install, clean. See README.md.
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PREFIX ?= /usr/local
+DESTDIR ?=
+B := build
+VERSION := 0.1.0
+
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
+BASE_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+	-fPIC -I. -Iproto -Iagent -Iconfigfs -Idm -Itests/sim -MMD -MP -DATTACHD_VERSION='"$(VERSION)"'
+
+CLIENT_PKGS := libnl-3.0
+AGENT_PKGS := libnl-3.0 libnl-route-3.0 devmapper libkmod uuid lmdb
+TEST_PKGS := cmocka
+
+pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
+pc_libs = $(shell $(PKG_CONFIG) --libs $(1))
+
+ALL_CFLAGS = $(BASE_CFLAGS) $(call pc_cflags,$(AGENT_PKGS)) $(CFLAGS)
+CLIENT_LIBS := $(call pc_libs,$(CLIENT_PKGS))
+AGENT_LIBS := $(call pc_libs,$(AGENT_PKGS))
+TEST_LIBS := $(call pc_libs,$(TEST_PKGS))
+LDFLAGS ?=
+ALL_LDFLAGS = -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
+
+# --- sources, by module
+PROTO_SRCS := $(sort $(wildcard proto/*.c))
+AGENT_SRCS := $(sort $(filter-out agent/main.c,$(wildcard agent/*.c))) \
+	$(sort $(wildcard configfs/*.c)) $(sort $(wildcard dm/*.c))
+SIM_SRCS := $(sort $(wildcard tests/sim/*.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+TEST_HELPER_SRCS := $(sort $(wildcard tests/unit/helpers/*.c))
+
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+PROTO_OBJS := $(call obj,$(PROTO_SRCS))
+AGENT_OBJS := $(call obj,$(AGENT_SRCS))
+SIM_OBJS := $(call obj,$(SIM_SRCS))
+TEST_HELPER_OBJS := $(call obj,$(TEST_HELPER_SRCS))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+
+# The simulator replaces the kernel's side of configfs by wrapping these cfs_ functions at link time.
+SIM_WRAPS := cfs_mkdir cfs_rmdir cfs_write cfs_read cfs_symlink cfs_unlink
+SIM_LDFLAGS := $(foreach f,$(SIM_WRAPS),-Wl,--wrap=$(f))
+
+LIBATTACH_SO := $(B)/libattach.so.1
+LIBATTACH_A := $(B)/libattach.a
+AGENT_A := $(B)/libagent.a
+
+BINS := $(B)/attachd $(B)/attachctl $(LIBATTACH_SO) $(LIBATTACH_A)
+TEST_BINS := $(B)/attachd-sim $(B)/tests/sim-setup $(UNIT_BINS)
+
+all: $(BINS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBATTACH_A): $(PROTO_OBJS)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIBATTACH_SO): $(PROTO_OBJS) proto/libattach.map
+	$(call say,LD,$@)
+	$(Q)$(CC) -shared -Wl,-soname,libattach.so.1 -Wl,--version-script=proto/libattach.map \
+		$(ALL_LDFLAGS) -o $@ $(PROTO_OBJS) $(CLIENT_LIBS)
+
+$(AGENT_A): $(AGENT_OBJS)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/attachd: $(B)/agent/main.o $(AGENT_A) $(LIBATTACH_A)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(AGENT_LIBS)
+
+# attachd linked with the configfs simulator: for integration tests only, never installed.
+$(B)/attachd-sim: $(B)/agent/main.o $(SIM_OBJS) $(AGENT_A) $(LIBATTACH_A)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $(SIM_LDFLAGS) -o $@ $^ $(AGENT_LIBS)
+
+# sim-setup: makes (or dumps) a simulated configfs tree for integration tests and the demo.
+$(B)/tests/sim-setup: $(B)/tests/tools/sim-setup.o $(SIM_OBJS) $(AGENT_A)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $(SIM_LDFLAGS) -o $@ $^ $(AGENT_LIBS)
+
+# attachctl: libattach and libnl-3 only (process start dominates on small machines).
+$(B)/attachctl: $(B)/tools/attachctl.o $(LIBATTACH_A)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CLIENT_LIBS)
+
+# Unit tests: every __wrap_<fn> defined in the test source becomes -Wl,--wrap=<fn>.
+test_wraps = $(foreach f,$(shell sed -n 's/^[a-z_ ]*[ *]__wrap_\([a-z0-9_]*\)(.*/\1/p' $(1) | sort -u),-Wl,--wrap=$(f))
+$(B)/tests/%: $(B)/tests/unit/%.o $(TEST_HELPER_OBJS) $(SIM_OBJS) $(AGENT_A) $(LIBATTACH_A)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $(SIM_LDFLAGS) $(call test_wraps,tests/unit/$*.c) -o $@ $^ \
+		$(AGENT_LIBS) $(TEST_LIBS)
+
+# --- check: every stage writes TAP to build/results/<stage>.tap; tests/summary.sh prints the one line.
+check: all $(TEST_BINS)
+	$(Q)rm -rf $(B)/results && mkdir -p $(B)/results
+	$(Q)tests/run-stage.sh unit $(UNIT_BINS)
+	$(Q)tests/run-stage.sh integration tests/integration/run.sh
+	$(Q)tests/summary.sh $(B)/results
+
+demo: all $(B)/attachd-sim
+	$(Q)tests/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/include
+	install -m 0755 $(B)/attachd $(DESTDIR)$(PREFIX)/sbin/attachd
+	install -m 0755 $(B)/attachctl $(DESTDIR)$(PREFIX)/bin/attachctl
+	install -m 0755 $(LIBATTACH_SO) $(DESTDIR)$(PREFIX)/lib/libattach.so.1
+	ln -sf libattach.so.1 $(DESTDIR)$(PREFIX)/lib/libattach.so
+	install -m 0644 proto/attach.h proto/attach_proto.h $(DESTDIR)$(PREFIX)/include/
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all check demo install clean
+.SECONDARY:
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

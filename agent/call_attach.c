@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * call_attach.c: the state-machine calls (Cinder's table in REFERENCE.md): reserve / unreserve,
+ * attach, begin_detaching / roll_detaching, detach. Reserve makes a "reserved" attachment record (what
+ * Cinder's attachment_create does); attach completes it; detach drops an attached one. Only unreserve
+ * may touch the kernel: it releases the connection initialize_connection made for the reservation.
+ */
+#include "calls.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static int call_put_attachment(struct call_ctx *ctx, const struct rec_attachment *att)
+{
+	char key[2 * ATTACH_UUID_LEN + 2];
+	int rc = call_attachment_key(key, sizeof(key), ctx->vol.id, att->id);
+	return rc ? rc : store_put(ctx->a->store, ctx->txn, STORE_ATTACHMENTS, key, att);
+}
+
+static int call_del_attachment(struct call_ctx *ctx, const struct rec_attachment *att)
+{
+	char key[2 * ATTACH_UUID_LEN + 2];
+	int rc = call_attachment_key(key, sizeof(key), ctx->vol.id, att->id);
+	return rc ? rc : store_del(ctx->a->store, ctx->txn, STORE_ATTACHMENTS, key);
+}
+
+int call_reserve(struct call_ctx *ctx)
+{
+	struct rec_volume *v = &ctx->vol;
+	if (v->state == ATTACH_STATE_IN_USE && !v->multiattach)
+		return ctx_fail(ctx, -EBADFD, "volume %s is in-use and not multiattach; reserve expects available", v->id);
+	struct rec_attachment att = { .state = ATTACH_ATT_RESERVED, .mode = ATTACH_MODE_RW };
+	call_new_uuid(att.id);
+	snprintf(att.volume_id, sizeof(att.volume_id), "%s", v->id);
+	att.created = call_now();
+	int rc = call_put_attachment(ctx, &att);
+	if (!rc)
+		rc = ctx_set_state(ctx, ATTACH_STATE_ATTACHING);
+	if (!rc)
+		rc = proto_put_str(ctx->body, ATTACH_A_ATTACHMENT_ID, att.id);
+	if (rc)
+		return rc;
+	plan_note(&ctx->plan, "attachment %s: reserved", att.id);
+	ctx_say(ctx, "volume %s reserved: attachment %s", v->id, att.id);
+	return 0;
+}
+
+/* After the pending attachment goes: in-use while attached ones remain, else available. */
+static int call_settle_state(struct call_ctx *ctx)
+{
+	size_t attached;
+	int rc = call_attachments(ctx, ATTACH_ATT_ATTACHED, &attached, NULL);
+	return rc ? rc : ctx_set_state(ctx, attached ? ATTACH_STATE_IN_USE : ATTACH_STATE_AVAILABLE);
+}
+
+int call_unreserve(struct call_ctx *ctx)
+{
+	struct rec_attachment att;
+	int rc = call_reserved(ctx, &att);
+	if (rc == -ENOENT)
+		return ctx_fail(ctx, -EBADFD, "volume %s is attaching but has no reserved attachment", ctx->vol.id);
+	if (rc)
+		return rc;
+	/* a connection made for this reservation and not terminated is released with it */
+	if (att.connected) {
+		struct rec_acl acl;
+		char key[ATTACH_UUID_LEN + ATTACH_IQN_MAX + 2];
+		rc = call_acl_key(key, sizeof(key), ctx->vol.id, att.initiator);
+		if (!rc)
+			rc = store_get(ctx->a->store, ctx->txn, STORE_ACLS, key, &acl);
+		if (!rc)
+			rc = call_acl_release(ctx, &acl);
+		explicit_bzero(&acl, sizeof(acl));
+		if (rc && rc != -ENOENT)
+			return rc;
+	}
+	rc = call_del_attachment(ctx, &att);
+	if (!rc)
+		rc = call_settle_state(ctx);
+	if (rc)
+		return rc;
+	plan_note(&ctx->plan, "attachment %s: dropped", att.id);
+	ctx_say(ctx, "volume %s unreserved (attachment %s dropped)", ctx->vol.id, att.id);
+	return 0;
+}
+
+int call_attach(struct call_ctx *ctx)
+{
+	struct nlattr **tb = ctx->tb;
+	struct rec_attachment att;
+	int rc = call_reserved(ctx, &att);
+	if (rc == -ENOENT)
+		return ctx_fail(ctx, -EBADFD, "volume %s is attaching but has no reserved attachment", ctx->vol.id);
+	if (rc)
+		return rc;
+	if (tb[ATTACH_A_ATTACHMENT_ID] && strcmp(nla_get_string(tb[ATTACH_A_ATTACHMENT_ID]), att.id))
+		return ctx_fail(ctx, -ENOENT, "attachment %s is not the reserved attachment of volume %s (%s is)",
+				nla_get_string(tb[ATTACH_A_ATTACHMENT_ID]), ctx->vol.id, att.id);
+	snprintf(att.instance, sizeof(att.instance), "%s", nla_get_string(tb[ATTACH_A_INSTANCE]));
+	snprintf(att.host, sizeof(att.host), "%s", nla_get_string(tb[ATTACH_A_HOST]));
+	snprintf(att.mountpoint, sizeof(att.mountpoint), "%s", nla_get_string(tb[ATTACH_A_MOUNTPOINT]));
+	att.mode = tb[ATTACH_A_MODE] ? nla_get_u8(tb[ATTACH_A_MODE]) : ATTACH_MODE_RW;
+	att.state = ATTACH_ATT_ATTACHED;
+	rc = call_put_attachment(ctx, &att);
+	if (!rc)
+		rc = ctx_set_state(ctx, ATTACH_STATE_IN_USE);
+	if (!rc)
+		rc = proto_put_str(ctx->body, ATTACH_A_ATTACHMENT_ID, att.id);
+	if (rc)
+		return rc;
+	plan_note(&ctx->plan, "attachment %s: attached to instance %s on %s at %s (%s)", att.id, att.instance,
+		  att.host, att.mountpoint, proto_mode_name(att.mode));
+	ctx_say(ctx, "volume %s attached: attachment %s, instance %s", ctx->vol.id, att.id, att.instance);
+	return 0;
+}
+
+int call_begin_detaching(struct call_ctx *ctx)
+{
+	int rc = ctx_set_state(ctx, ATTACH_STATE_DETACHING);
+	if (!rc)
+		ctx_say(ctx, "volume %s detaching", ctx->vol.id);
+	return rc;
+}
+
+int call_roll_detaching(struct call_ctx *ctx)
+{
+	int rc = ctx_set_state(ctx, ATTACH_STATE_IN_USE);
+	if (!rc)
+		ctx_say(ctx, "volume %s back in-use", ctx->vol.id);
+	return rc;
+}
+
+int call_detach(struct call_ctx *ctx)
+{
+	struct nlattr **tb = ctx->tb;
+	struct rec_attachment att;
+	size_t n;
+	int rc;
+	if (tb[ATTACH_A_ATTACHMENT_ID]) {
+		const char *id = nla_get_string(tb[ATTACH_A_ATTACHMENT_ID]);
+		char key[2 * ATTACH_UUID_LEN + 2];
+		rc = call_attachment_key(key, sizeof(key), ctx->vol.id, id);
+		if (!rc)
+			rc = store_get(ctx->a->store, ctx->txn, STORE_ATTACHMENTS, key, &att);
+		if (rc == -ENOENT)
+			return ctx_fail(ctx, -ENOENT, "volume %s has no attachment %s", ctx->vol.id, id);
+		if (rc)
+			return rc;
+		if (att.state != ATTACH_ATT_ATTACHED)
+			return ctx_fail(ctx, -EBADFD, "attachment %s of volume %s is %s, not attached", id, ctx->vol.id,
+					proto_attachment_state_name(att.state));
+	} else {
+		rc = call_attachments(ctx, ATTACH_ATT_ATTACHED, &n, &att);
+		if (rc)
+			return rc;
+		if (n == 0)
+			return ctx_fail(ctx, -ENOENT, "volume %s has no attachment to detach", ctx->vol.id);
+		if (n > 1)
+			return ctx_fail(ctx, -EINVAL, "volume %s has %zu attachments: name one with --attachment",
+					ctx->vol.id, n);
+	}
+	rc = call_del_attachment(ctx, &att);
+	if (!rc)
+		rc = call_settle_state(ctx);
+	if (rc)
+		return rc;
+	plan_note(&ctx->plan, "attachment %s: dropped", att.id);
+	ctx_say(ctx, "volume %s: attachment %s detached; volume %s", ctx->vol.id, att.id,
+		proto_state_name(ctx->vol.state));
+	return 0;
+}

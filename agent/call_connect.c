@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * call_connect.c: initialize_connection and terminate_connection, the calls that change the kernel.
+ *
+ * Access is per (volume, initiator): one ACL with its own CHAP credentials, reference-counted by the
+ * connections that use it (Cinder LP#1786327: two instances on one host share an initiator). A
+ * connection is counted once: when initialize_connection binds the volume's reserved attachment to the
+ * initiator, or when an initiator with no access connects to an in-use volume (live migration). Any other
+ * repeat is a retry: it changes nothing and returns the same credentials. terminate_connection releases
+ * one reference; the ACL goes at zero (dropping that initiator's sessions) and the export with the last
+ * ACL. --force removes every ACL and the export at once.
+ */
+#include "calls.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "chap.h"
+
+static int call_put_reserved(struct call_ctx *ctx, const struct rec_attachment *att)
+{
+	char key[2 * ATTACH_UUID_LEN + 2];
+	int rc = call_attachment_key(key, sizeof(key), ctx->vol.id, att->id);
+	return rc ? rc : store_put(ctx->a->store, ctx->txn, STORE_ATTACHMENTS, key, att);
+}
+
+/* A new ACL record for @ini, with fresh credentials. */
+static int call_acl_new(struct call_ctx *ctx, const char *ini, struct rec_acl *acl)
+{
+	memset(acl, 0, sizeof(*acl));
+	snprintf(acl->volume_id, sizeof(acl->volume_id), "%s", ctx->vol.id);
+	snprintf(acl->initiator, sizeof(acl->initiator), "%s", ini);
+	int rc = chap_random(acl->username, sizeof(acl->username));
+	if (!rc)
+		rc = chap_random(acl->password, sizeof(acl->password));
+	if (rc)
+		return ctx_fail(ctx, rc, "cannot draw CHAP credentials: %s", strerror(-rc));
+	if (ctx->tb[ATTACH_A_HOST])
+		snprintf(acl->host, sizeof(acl->host), "%s", nla_get_string(ctx->tb[ATTACH_A_HOST]));
+	if (ctx->tb[ATTACH_A_IP])
+		snprintf(acl->ip, sizeof(acl->ip), "%s", nla_get_string(ctx->tb[ATTACH_A_IP]));
+	acl->mapped_lun = 0;
+	acl->created = call_now();
+	return 0;
+}
+
+int call_initialize_connection(struct call_ctx *ctx)
+{
+	struct store *s = ctx->a->store;
+	const char *ini = nla_get_string(ctx->tb[ATTACH_A_INITIATOR]);
+	char key[ATTACH_UUID_LEN + ATTACH_IQN_MAX + 2];
+	struct rec_acl acl;
+	struct rec_attachment att;
+	bool have_acl, have_att, count;
+
+	int rc = call_acl_key(key, sizeof(key), ctx->vol.id, ini);
+	if (rc)
+		return rc;
+	rc = store_get(s, ctx->txn, STORE_ACLS, key, &acl);
+	if (rc && rc != -ENOENT)
+		return rc;
+	have_acl = rc == 0;
+	rc = call_reserved(ctx, &att);
+	if (rc && rc != -ENOENT)
+		return rc;
+	have_att = rc == 0;
+
+	if (have_att && att.connected && strcasecmp(att.initiator, ini))
+		return ctx_fail(ctx, -EBUSY,
+				"the reserved attachment %s of volume %s is already connected to %s; "
+				"terminate-connection or unreserve first", att.id, ctx->vol.id, att.initiator);
+	/* counted: the reservation's first connection, or a new initiator (e.g. live migration target) */
+	count = !have_acl || (have_att && !att.connected);
+	if (have_att && !att.connected) {
+		att.connected = 1;
+		snprintf(att.initiator, sizeof(att.initiator), "%s", have_acl ? acl.initiator : ini);
+		rc = call_put_reserved(ctx, &att);
+		if (rc)
+			return rc;
+		plan_note(&ctx->plan, "attachment %s: connected through %s", att.id, att.initiator);
+	}
+
+	if (!have_acl) {
+		rc = call_acl_new(ctx, ini, &acl);
+		if (rc)
+			return rc;
+		rc = call_export(ctx, &ctx->plan.x);
+		if (rc == -ENOENT) {
+			rc = export_prepare(ctx->a, &ctx->vol, &ctx->plan.x);
+			if (!rc)
+				rc = export_plan_create(&ctx->plan, &acl);
+			if (!rc)
+				rc = store_put(s, ctx->txn, STORE_EXPORTS, ctx->vol.id, &ctx->plan.x);
+			if (!rc)
+				plan_note(&ctx->plan, "export %s: created", ctx->plan.x.target_iqn);
+		} else if (!rc) {
+			rc = export_plan_acl_add(&ctx->plan, &acl);
+		}
+		if (rc)
+			return rc == -ENAMETOOLONG ? ctx_fail(ctx, rc, "target name %s:%s is too long", ctx->a->cfg.iqn_prefix,
+							     ctx->vol.id) : rc;
+	}
+	if (count) {
+		acl.refs++;
+		plan_note(&ctx->plan, "ACL %s: %u connection(s)", acl.initiator, acl.refs);
+		rc = store_put(s, ctx->txn, STORE_ACLS, key, &acl);
+		if (rc)
+			return rc;
+	}
+	if (ctx->plan.x.target_iqn[0] == '\0') {
+		rc = call_export(ctx, &ctx->plan.x);
+		if (rc == -ENOENT)
+			return ctx_fail(ctx, -EIO, "volume %s: initiator %s has access but the export record is missing; "
+					"run terminate-connection --force", ctx->vol.id, ini);
+		if (rc)
+			return rc;
+	}
+	rc = export_put_conninfo(ctx->body, &ctx->plan.x, &acl);
+	explicit_bzero(&acl, sizeof(acl));
+	if (rc)
+		return rc;
+	ctx_say(ctx, "volume %s: initiator %s %s through %s", ctx->vol.id, ini,
+		count ? (have_acl ? "connected again" : "granted access") : "already connected (retry)",
+		ctx->plan.x.target_iqn);
+	return 0;
+}
+
+struct call_force {
+	struct call_ctx *ctx;
+	int rc;
+};
+
+static int call_force_visit(const char *key, void *rec, void *arg)
+{
+	struct call_force *f = arg;
+	const struct rec_acl *acl = rec;
+	int rc = export_plan_acl_remove(&f->ctx->plan, acl);
+	if (!rc)
+		rc = store_del(f->ctx->a->store, f->ctx->txn, STORE_ACLS, key);
+	return rc;
+}
+
+struct call_disconnect {
+	struct call_ctx *ctx;
+	const char *initiator; /* NULL: every attachment */
+	bool one;              /* stop after the first */
+	int n;
+};
+
+static int call_disconnect_visit(const char *key, void *rec, void *arg)
+{
+	struct call_disconnect *d = arg;
+	struct rec_attachment *att = rec;
+	if (!att->connected || (d->initiator && strcasecmp(att->initiator, d->initiator)))
+		return 0;
+	att->connected = 0;
+	d->n++;
+	int rc = store_put(d->ctx->a->store, d->ctx->txn, STORE_ATTACHMENTS, key, att);
+	return rc ? rc : (d->one ? 1 : 0);
+}
+
+/* Attachments that held a reference on the released access no longer do. */
+static int call_disconnect(struct call_ctx *ctx, const char *initiator)
+{
+	char prefix[ATTACH_UUID_LEN + 2];
+	struct rec_attachment buf;
+	struct rec_attachment res;
+	struct call_disconnect d = { ctx, initiator, initiator != NULL, 0 };
+	snprintf(prefix, sizeof(prefix), "%s/", ctx->vol.id);
+	/* a pending reservation's connection is the one a terminate during attaching aborts */
+	if (initiator && call_reserved(ctx, &res) == 0 && res.connected && !strcasecmp(res.initiator, initiator)) {
+		char key[2 * ATTACH_UUID_LEN + 2];
+		res.connected = 0;
+		int rc = call_attachment_key(key, sizeof(key), ctx->vol.id, res.id);
+		return rc ? rc : store_put(ctx->a->store, ctx->txn, STORE_ATTACHMENTS, key, &res);
+	}
+	int rc = store_scan(ctx->a->store, ctx->txn, STORE_ATTACHMENTS, prefix, &buf, call_disconnect_visit, &d);
+	return rc == 1 ? 0 : rc;
+}
+
+static int call_terminate_force(struct call_ctx *ctx)
+{
+	char prefix[ATTACH_UUID_LEN + 2];
+	struct rec_acl buf;
+	size_t n;
+	int rc = call_export(ctx, &ctx->plan.x);
+	if (rc == -ENOENT)
+		return ctx_fail(ctx, -ENOENT, "volume %s is not exported", ctx->vol.id);
+	if (!rc)
+		rc = call_acl_count(ctx, &n);
+	if (rc)
+		return rc;
+	struct call_force f = { ctx, 0 };
+	snprintf(prefix, sizeof(prefix), "%s/", ctx->vol.id);
+	rc = store_scan(ctx->a->store, ctx->txn, STORE_ACLS, prefix, &buf, call_force_visit, &f);
+	explicit_bzero(&buf, sizeof(buf));
+	if (!rc)
+		rc = export_plan_teardown(&ctx->plan);
+	if (!rc)
+		rc = store_del(ctx->a->store, ctx->txn, STORE_EXPORTS, ctx->vol.id);
+	if (!rc)
+		rc = call_disconnect(ctx, NULL);
+	if (rc)
+		return rc;
+	plan_note(&ctx->plan, "export %s: removed with %zu initiator(s)", ctx->plan.x.target_iqn, n);
+	ctx_say(ctx, "volume %s: forced teardown of %s (%zu initiator(s) removed)", ctx->vol.id,
+		ctx->plan.x.target_iqn, n);
+	return 0;
+}
+
+int call_terminate_connection(struct call_ctx *ctx)
+{
+	struct nlattr **tb = ctx->tb;
+	if (tb[ATTACH_A_FORCE])
+		return call_terminate_force(ctx);
+	if (!tb[ATTACH_A_INITIATOR])
+		return ctx_fail(ctx, -EINVAL, "terminate-connection: attribute initiator is required unless force is set");
+	const char *ini = nla_get_string(tb[ATTACH_A_INITIATOR]);
+	char key[ATTACH_UUID_LEN + ATTACH_IQN_MAX + 2];
+	struct rec_acl acl;
+	int rc = call_acl_key(key, sizeof(key), ctx->vol.id, ini);
+	if (!rc)
+		rc = store_get(ctx->a->store, ctx->txn, STORE_ACLS, key, &acl);
+	if (rc == -ENOENT)
+		return ctx_fail(ctx, -ENOENT, "initiator %s has no access to volume %s", ini, ctx->vol.id);
+	if (rc)
+		return rc;
+	uint32_t left = acl.refs > 0 ? acl.refs - 1 : 0;
+	rc = call_acl_release(ctx, &acl);
+	explicit_bzero(&acl, sizeof(acl));
+	if (!rc)
+		rc = call_disconnect(ctx, ini);
+	if (rc)
+		return rc;
+	if (left) {
+		ctx_say(ctx, "volume %s: initiator %s keeps access (%u connection(s) left)", ctx->vol.id, ini, left);
+		return 0;
+	}
+	struct rec_export x;
+	rc = call_export(ctx, &x);
+	if (rc && rc != -ENOENT)
+		return rc;
+	ctx_say(ctx, "volume %s: access of initiator %s removed%s", ctx->vol.id, ini,
+		rc == -ENOENT ? "; export removed" : "");
+	return 0;
+}

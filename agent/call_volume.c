@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * call_volume.c: the registry: volume-create, volume-delete, volume-list, volume-show.
+ * A volume is a block device attachd may export; the devices index (canonical path, and major:minor
+ * checked against the live device) keeps one volume per device, since iblock opens devices exclusively.
+ */
+#include "calls.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+static void call_rdev_key(char *key, size_t size, unsigned maj, unsigned min)
+{
+	snprintf(key, size, "rdev:%u:%u", maj, min);
+}
+
+/* Best effort: a device that cannot be opened now still has a size of 0 in its record. */
+static uint64_t call_device_size(const char *path)
+{
+	uint64_t size = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	if (ioctl(fd, BLKGETSIZE64, &size) < 0)
+		size = 0;
+	close(fd);
+	return size;
+}
+
+/* Is @dev (canonical path, @st) already some volume's? */
+static int call_device_taken(struct call_ctx *ctx, const char *dev, const struct stat *st)
+{
+	struct store *s = ctx->a->store;
+	char other[ATTACH_UUID_LEN + 1], key[64];
+	int rc = store_get_str(s, ctx->txn, STORE_DEVICES, dev, other, sizeof(other));
+	if (!rc)
+		return ctx_fail(ctx, -EBUSY, "device %s is already volume %s", dev, other);
+	if (rc != -ENOENT)
+		return rc;
+	call_rdev_key(key, sizeof(key), major(st->st_rdev), minor(st->st_rdev));
+	rc = store_get_str(s, ctx->txn, STORE_DEVICES, key, other, sizeof(other));
+	if (rc == -ENOENT)
+		return 0;
+	if (rc)
+		return rc;
+	/* device numbers can be reused after a reboot: only a live match counts */
+	struct rec_volume v;
+	struct stat ost;
+	if (store_get(s, ctx->txn, STORE_VOLUMES, other, &v) == 0 && stat(v.device, &ost) == 0 &&
+	    S_ISBLK(ost.st_mode) && ost.st_rdev == st->st_rdev)
+		return ctx_fail(ctx, -EBUSY, "device %s (%u:%u) is already volume %s through %s", dev,
+				major(st->st_rdev), minor(st->st_rdev), other, v.device);
+	return 0;
+}
+
+int call_volume_create(struct call_ctx *ctx)
+{
+	struct nlattr **tb = ctx->tb;
+	struct store *s = ctx->a->store;
+	const char *given = nla_get_string(tb[ATTACH_A_DEVICE]);
+	char dev[PATH_MAX], key[64];
+	struct stat st;
+
+	if (!realpath(given, dev))
+		return ctx_fail(ctx, errno == ENOENT ? -ENOENT : -errno, "device %s: %s", given, strerror(errno));
+	if (stat(dev, &st) < 0)
+		return ctx_fail(ctx, -errno, "device %s: %s", dev, strerror(errno));
+	if (!S_ISBLK(st.st_mode))
+		return ctx_fail(ctx, -ENOTBLK, "%s%s%s is not a block device", given, strcmp(given, dev) ? " -> " : "",
+				strcmp(given, dev) ? dev : "");
+	if (strlen(dev) > ATTACH_PATH_MAX)
+		return ctx_fail(ctx, -ENAMETOOLONG, "device path %s is too long", dev);
+
+	struct rec_volume *v = &ctx->vol;
+	memset(v, 0, sizeof(*v));
+	if (tb[ATTACH_A_VOLUME_ID])
+		snprintf(v->id, sizeof(v->id), "%s", nla_get_string(tb[ATTACH_A_VOLUME_ID]));
+	else
+		call_new_uuid(v->id);
+	struct rec_volume old;
+	int rc = store_get(s, ctx->txn, STORE_VOLUMES, v->id, &old);
+	if (rc == 0)
+		return ctx_fail(ctx, -EEXIST, "volume %s already exists (on %s)", v->id, old.device);
+	if (rc != -ENOENT)
+		return rc;
+	rc = call_device_taken(ctx, dev, &st);
+	if (rc)
+		return rc;
+
+	snprintf(v->device, sizeof(v->device), "%s", dev);
+	if (tb[ATTACH_A_NAME])
+		snprintf(v->name, sizeof(v->name), "%s", nla_get_string(tb[ATTACH_A_NAME]));
+	v->multiattach = tb[ATTACH_A_MULTIATTACH] != NULL;
+	v->state = ATTACH_STATE_AVAILABLE;
+	v->size = call_device_size(dev);
+	v->created = call_now();
+	v->dev_major = major(st.st_rdev);
+	v->dev_minor = minor(st.st_rdev);
+	call_rdev_key(key, sizeof(key), v->dev_major, v->dev_minor);
+
+	rc = store_put(s, ctx->txn, STORE_VOLUMES, v->id, v);
+	if (!rc)
+		rc = store_put_str(s, ctx->txn, STORE_DEVICES, dev, v->id);
+	if (!rc)
+		rc = store_put_str(s, ctx->txn, STORE_DEVICES, key, v->id);
+	if (!rc)
+		rc = proto_put_str(ctx->body, ATTACH_A_VOLUME_ID, v->id);
+	if (rc)
+		return rc;
+	plan_note(&ctx->plan, "volume %s: created on %s (%u:%u)%s, available", v->id, dev, v->dev_major, v->dev_minor,
+		  v->multiattach ? ", multiattach" : "");
+	ctx_say(ctx, "volume %s created on %s", v->id, dev);
+	return 0;
+}
+
+int call_volume_delete(struct call_ctx *ctx)
+{
+	struct store *s = ctx->a->store;
+	struct rec_volume *v = &ctx->vol;
+	struct rec_export x;
+	size_t n_att, n_acl;
+	int rc = call_export(ctx, &x);
+	if (rc == 0)
+		return ctx_fail(ctx, -EBUSY, "volume %s is still exported as %s; terminate-connection --force first",
+				v->id, x.target_iqn);
+	if (rc != -ENOENT)
+		return rc;
+	rc = call_attachments(ctx, 0, &n_att, NULL);
+	if (!rc)
+		rc = call_acl_count(ctx, &n_acl);
+	if (rc)
+		return rc;
+	if (n_att || n_acl)
+		return ctx_fail(ctx, -EBUSY, "volume %s still has %zu attachment(s) and %zu initiator(s)", v->id, n_att,
+				n_acl);
+
+	char key[64], owner[ATTACH_UUID_LEN + 1];
+	rc = store_del(s, ctx->txn, STORE_VOLUMES, v->id);
+	if (!rc && store_get_str(s, ctx->txn, STORE_DEVICES, v->device, owner, sizeof(owner)) == 0 &&
+	    !strcmp(owner, v->id))
+		rc = store_del(s, ctx->txn, STORE_DEVICES, v->device);
+	call_rdev_key(key, sizeof(key), v->dev_major, v->dev_minor);
+	if (!rc && store_get_str(s, ctx->txn, STORE_DEVICES, key, owner, sizeof(owner)) == 0 && !strcmp(owner, v->id))
+		rc = store_del(s, ctx->txn, STORE_DEVICES, key);
+	if (rc)
+		return rc;
+	plan_note(&ctx->plan, "volume %s: deleted (device %s released)", v->id, v->device);
+	ctx_say(ctx, "volume %s deleted", v->id);
+	return 0;
+}
+
+/* A volume's own fields, shared by volume-list (inside a nest) and volume-show (top level). */
+static int call_put_volume(struct nl_msg *m, const struct rec_volume *v)
+{
+	int rc = proto_put_str(m, ATTACH_A_VOLUME_ID, v->id);
+	if (!rc && v->name[0])
+		rc = proto_put_str(m, ATTACH_A_NAME, v->name);
+	if (!rc)
+		rc = proto_put_str(m, ATTACH_A_DEVICE, v->device);
+	if (!rc)
+		rc = proto_put_u8(m, ATTACH_A_STATE, v->state);
+	if (!rc && v->multiattach)
+		rc = proto_put_flag(m, ATTACH_A_MULTIATTACH);
+	if (!rc)
+		rc = proto_put_u64(m, ATTACH_A_SIZE, v->size);
+	if (!rc)
+		rc = proto_put_u64(m, ATTACH_A_CREATED, v->created);
+	return rc;
+}
+
+static int call_list_visit(const char *key, void *rec, void *arg)
+{
+	struct nl_msg *m = arg;
+	(void)key;
+	int nest = proto_nest_start(m, ATTACH_A_VOLUME);
+	if (nest < 0)
+		return nest;
+	int rc = call_put_volume(m, rec);
+	if (!rc)
+		proto_nest_end(m, nest);
+	return rc;
+}
+
+int call_volume_list(struct call_ctx *ctx)
+{
+	struct rec_volume buf;
+	int rc = store_scan(ctx->a->store, ctx->txn, STORE_VOLUMES, "", &buf, call_list_visit, ctx->body);
+	if (rc == -EMSGSIZE)
+		return ctx_fail(ctx, rc, "the volume list exceeds the largest reply (%u bytes)", ATTACH_REPLY_MAX);
+	return rc;
+}
+
+static int call_show_attachment(const char *key, void *rec, void *arg)
+{
+	struct nl_msg *m = arg;
+	const struct rec_attachment *a = rec;
+	(void)key;
+	int nest = proto_nest_start(m, ATTACH_A_ATTACHMENT);
+	if (nest < 0)
+		return nest;
+	int rc = proto_put_str(m, ATTACH_A_ATTACHMENT_ID, a->id);
+	if (!rc)
+		rc = proto_put_u8(m, ATTACH_A_STATE, a->state);
+	if (!rc && a->instance[0])
+		rc = proto_put_str(m, ATTACH_A_INSTANCE, a->instance);
+	if (!rc && a->host[0])
+		rc = proto_put_str(m, ATTACH_A_HOST, a->host);
+	if (!rc && a->mountpoint[0])
+		rc = proto_put_str(m, ATTACH_A_MOUNTPOINT, a->mountpoint);
+	if (!rc)
+		rc = proto_put_u8(m, ATTACH_A_MODE, a->mode);
+	if (!rc && a->initiator[0])
+		rc = proto_put_str(m, ATTACH_A_INITIATOR, a->initiator);
+	if (!rc)
+		rc = proto_put_u64(m, ATTACH_A_CREATED, a->created);
+	if (!rc)
+		proto_nest_end(m, nest);
+	return rc;
+}
+
+struct call_show_acls {
+	struct nl_msg *m;
+	bool secrets;
+};
+
+static int call_show_acl(const char *key, void *rec, void *arg)
+{
+	struct call_show_acls *s = arg;
+	const struct rec_acl *a = rec;
+	(void)key;
+	int nest = proto_nest_start(s->m, ATTACH_A_ACL);
+	if (nest < 0)
+		return nest;
+	int rc = proto_put_str(s->m, ATTACH_A_INITIATOR, a->initiator);
+	if (!rc)
+		rc = proto_put_u32(s->m, ATTACH_A_REFS, a->refs);
+	if (!rc)
+		rc = proto_put_str(s->m, ATTACH_A_AUTH_USERNAME, a->username);
+	if (!rc && s->secrets)
+		rc = proto_put_str(s->m, ATTACH_A_AUTH_PASSWORD, a->password);
+	if (!rc && a->host[0])
+		rc = proto_put_str(s->m, ATTACH_A_HOST, a->host);
+	if (!rc && a->ip[0])
+		rc = proto_put_str(s->m, ATTACH_A_IP, a->ip);
+	if (!rc)
+		proto_nest_end(s->m, nest);
+	return rc;
+}
+
+static int call_show_export(struct call_ctx *ctx)
+{
+	struct rec_export x;
+	int rc = call_export(ctx, &x);
+	if (rc == -ENOENT)
+		return 0;
+	int nest = rc ? rc : proto_nest_start(ctx->body, ATTACH_A_EXPORT);
+	if (nest < 0)
+		return nest;
+	rc = proto_put_str(ctx->body, ATTACH_A_TARGET_IQN, x.target_iqn);
+	int pn = rc ? rc : proto_nest_start(ctx->body, ATTACH_A_PORTALS);
+	if (pn < 0)
+		return pn;
+	for (uint32_t i = 0; !rc && i < x.n_portals; i++)
+		rc = proto_put_str(ctx->body, ATTACH_A_PORTAL, x.portals[i]);
+	if (rc)
+		return rc;
+	proto_nest_end(ctx->body, pn);
+	rc = proto_put_u32(ctx->body, ATTACH_A_LUN, x.lun);
+	if (!rc)
+		proto_nest_end(ctx->body, nest);
+	return rc;
+}
+
+int call_volume_show(struct call_ctx *ctx)
+{
+	char prefix[ATTACH_UUID_LEN + 2];
+	snprintf(prefix, sizeof(prefix), "%s/", ctx->vol.id);
+	struct rec_attachment abuf;
+	struct rec_acl aclbuf;
+	struct call_show_acls acls = { ctx->body, ctx->tb[ATTACH_A_SHOW_SECRETS] != NULL };
+	int rc = call_put_volume(ctx->body, &ctx->vol);
+	if (!rc)
+		rc = store_scan(ctx->a->store, ctx->txn, STORE_ATTACHMENTS, prefix, &abuf, call_show_attachment, ctx->body);
+	if (!rc)
+		rc = call_show_export(ctx);
+	if (!rc)
+		rc = store_scan(ctx->a->store, ctx->txn, STORE_ACLS, prefix, &aclbuf, call_show_acl, &acls);
+	explicit_bzero(&aclbuf, sizeof(aclbuf));
+	return rc;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * calls.h: the call handlers (one file per family: call_volume.c, call_attach.c, call_connect.c) and the
+ * helpers they share (call_util.c). A handler runs inside dispatch(): the transaction is open, the volume
+ * (if the call names one) is loaded into ctx->vol and its state already checked. It stages record changes
+ * in the transaction, plans kernel steps in ctx->plan, puts result attributes in ctx->body and sets
+ * ctx->msg; it has no side effects of its own.
+ */
+#ifndef CALLS_H
+#define CALLS_H
+
+#include "dispatch.h"
+
+int call_volume_create(struct call_ctx *ctx);
+int call_volume_delete(struct call_ctx *ctx);
+int call_volume_list(struct call_ctx *ctx);
+int call_volume_show(struct call_ctx *ctx);
+int call_reserve(struct call_ctx *ctx);
+int call_unreserve(struct call_ctx *ctx);
+int call_initialize_connection(struct call_ctx *ctx);
+int call_attach(struct call_ctx *ctx);
+int call_begin_detaching(struct call_ctx *ctx);
+int call_roll_detaching(struct call_ctx *ctx);
+int call_terminate_connection(struct call_ctx *ctx);
+int call_detach(struct call_ctx *ctx);
+
+/* --- call_util.c */
+/* The volume's attachments: how many are in @state (0: any), and a copy of the last one seen. */
+int call_attachments(struct call_ctx *ctx, uint8_t state, size_t *n, struct rec_attachment *last);
+/* The volume's reserved attachment: 0, or -ENOENT when there is none. */
+int call_reserved(struct call_ctx *ctx, struct rec_attachment *out);
+int call_attachment_key(char *key, size_t size, const char *vol, const char *att);
+int call_acl_key(char *key, size_t size, const char *vol, const char *initiator);
+/* The volume's export record: 0, -ENOENT when not exported. */
+int call_export(struct call_ctx *ctx, struct rec_export *x);
+/* Number of ACL records of the volume. */
+int call_acl_count(struct call_ctx *ctx, size_t *n);
+/* Release one connection reference of @acl (loaded by the caller). At zero, plan the ACL's removal and,
+ * when it was the volume's last, the export's; otherwise store the lower count. */
+int call_acl_release(struct call_ctx *ctx, struct rec_acl *acl);
+/* A fresh random UUID, lower case. */
+void call_new_uuid(char out[ATTACH_UUID_LEN + 1]);
+uint64_t call_now(void);
+
+/* --- export.c: the kernel side of an export, as plan steps, and its connection info */
+/* Fill @x for exporting @v (not stored). */
+int export_prepare(struct agent *a, const struct rec_volume *v, struct rec_export *x);
+/* New export with its first initiator: backstore, target, LUN, ACL, mapped LUN, portals, enable. */
+int export_plan_create(struct plan *p, const struct rec_acl *first);
+int export_plan_acl_add(struct plan *p, const struct rec_acl *acl);
+int export_plan_acl_remove(struct plan *p, const struct rec_acl *acl);
+/* Export teardown after its last ACL: disable, portals, LUN, target, backstore. */
+int export_plan_teardown(struct plan *p);
+/* os-brick connection info attributes for @acl on @x. */
+int export_put_conninfo(struct nl_msg *body, const struct rec_export *x, const struct rec_acl *acl);
+
+#endif

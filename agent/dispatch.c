@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* dispatch.c: the dispatch table and the path every request takes (see dispatch.h). */
+#include "dispatch.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <uuid/uuid.h>
+
+#include "calls.h"
+#include "log.h"
+
+#define S(x) STATE_BIT(ATTACH_STATE_##x)
+
+/* One row per call: handler, transaction kind, the volume states the call is permitted in. */
+static const struct dispatch_row dispatch_rows[] = {
+	{ ATTACH_MSG_VOLUME_CREATE, call_volume_create, true, 0, NULL },
+	{ ATTACH_MSG_VOLUME_DELETE, call_volume_delete, true, S(AVAILABLE), "available" },
+	{ ATTACH_MSG_VOLUME_LIST, call_volume_list, false, 0, NULL },
+	{ ATTACH_MSG_VOLUME_SHOW, call_volume_show, false, STATES_ALL, "any state" },
+	{ ATTACH_MSG_RESERVE, call_reserve, true, S(AVAILABLE) | S(IN_USE), "available (or in-use if multiattach)" },
+	{ ATTACH_MSG_UNRESERVE, call_unreserve, true, S(ATTACHING), "attaching" },
+	{ ATTACH_MSG_INITIALIZE_CONNECTION, call_initialize_connection, true, S(ATTACHING) | S(IN_USE),
+	  "attaching or in-use" },
+	{ ATTACH_MSG_ATTACH, call_attach, true, S(ATTACHING), "attaching" },
+	{ ATTACH_MSG_BEGIN_DETACHING, call_begin_detaching, true, S(IN_USE), "in-use" },
+	{ ATTACH_MSG_ROLL_DETACHING, call_roll_detaching, true, S(DETACHING), "detaching" },
+	{ ATTACH_MSG_TERMINATE_CONNECTION, call_terminate_connection, true, STATES_ALL, "any state" },
+	{ ATTACH_MSG_DETACH, call_detach, true, S(DETACHING), "detaching" },
+};
+
+static const struct dispatch_row *dispatch_row_find(uint16_t type)
+{
+	for (size_t i = 0; i < sizeof(dispatch_rows) / sizeof(dispatch_rows[0]); i++)
+		if (dispatch_rows[i].type == type)
+			return &dispatch_rows[i];
+	return NULL;
+}
+
+int ctx_fail(struct call_ctx *ctx, int err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ctx->msg, sizeof(ctx->msg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+void ctx_say(struct call_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ctx->msg, sizeof(ctx->msg), fmt, ap);
+	va_end(ap);
+}
+
+int ctx_set_state(struct call_ctx *ctx, uint8_t state)
+{
+	if (ctx->vol.state != state)
+		plan_note(&ctx->plan, "volume %s: %s -> %s", ctx->vol.id, proto_state_name(ctx->vol.state),
+			  proto_state_name(state));
+	ctx->vol.state = state;
+	return store_put(ctx->a->store, ctx->txn, STORE_VOLUMES, ctx->vol.id, &ctx->vol);
+}
+
+struct nl_msg *dispatch_reply(uint16_t type, uint32_t seq, int err, const char *message, struct nl_msg *body)
+{
+	struct nl_msg *m = proto_msg_new(type, 0, seq);
+	if (!m)
+		return NULL;
+	char text[ATTACH_MESSAGE_MAX + 1];
+	snprintf(text, sizeof(text), "%s", message ? message : "");
+	if (!text[0] && err)
+		snprintf(text, sizeof(text), "%s", strerror(err < 0 ? -err : err));
+	if (proto_put_u32(m, ATTACH_A_STATUS, proto_status_from_errno(err)) || proto_put_str(m, ATTACH_A_MESSAGE, text))
+		goto fail;
+	if (body && !err) {
+		struct nlmsghdr *bh = nlmsg_hdr(body);
+		int blen = nlmsg_attrlen(bh, 0);
+		if (blen > 0) {
+			size_t need = nlmsg_hdr(m)->nlmsg_len + (size_t)blen;
+			if (need > ATTACH_REPLY_MAX) {
+				nlmsg_free(m);
+				return dispatch_reply(type, seq, -EMSGSIZE, "the reply exceeds the protocol's maximum size",
+						      NULL);
+			}
+			if (need > nlmsg_get_max_size(m) && nlmsg_expand(m, need) < 0)
+				goto fail;
+			if (nlmsg_append(m, nlmsg_attrdata(bh, 0), (size_t)blen, 0) < 0)
+				goto fail;
+		}
+	}
+	return m;
+fail:
+	nlmsg_free(m);
+	return NULL;
+}
+
+/* UUID attributes: libuuid decides what a UUID is; volume ids are keys, so spell them in lower case. */
+static int dispatch_check_uuids(const struct proto_call *call, struct nlattr **tb, char *msg, size_t msglen)
+{
+	static const int uuid_attrs[] = { ATTACH_A_VOLUME_ID, ATTACH_A_INSTANCE, ATTACH_A_ATTACHMENT_ID };
+	for (size_t i = 0; i < sizeof(uuid_attrs) / sizeof(uuid_attrs[0]); i++) {
+		struct nlattr *a = tb[uuid_attrs[i]];
+		uuid_t u;
+		if (!a)
+			continue;
+		char *s = nla_data(a);
+		if (uuid_parse(s, u) < 0) {
+			snprintf(msg, msglen, "%s: attribute %s: \"%s\" is not a UUID", call->name,
+				 proto_attr_name(uuid_attrs[i]), s);
+			return -EINVAL;
+		}
+		for (char *p = s; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+	return 0;
+}
+
+static struct nl_msg *dispatch_hello(struct dispatch_conn *dc, const struct nlmsghdr *nlh, struct nlattr **tb)
+{
+	uint32_t v = nla_get_u32(tb[ATTACH_A_VERSION]);
+	char msg[160];
+	if (v < ATTACH_PROTO_VERSION_MIN || v > ATTACH_PROTO_VERSION) {
+		snprintf(msg, sizeof(msg), "protocol version %u is not supported: this attachd speaks versions %d to %d",
+			 v, ATTACH_PROTO_VERSION_MIN, ATTACH_PROTO_VERSION);
+		log_warn("hello: %s", msg);
+		return dispatch_reply(nlh->nlmsg_type, nlh->nlmsg_seq, -EPROTONOSUPPORT, msg, NULL);
+	}
+	dc->hello_done = true;
+	dc->version = v;
+	struct nl_msg *body = proto_msg_new(0, 0, 0);
+	if (!body || proto_put_u32(body, ATTACH_A_VERSION, ATTACH_PROTO_VERSION) ||
+	    proto_put_u32(body, ATTACH_A_VERSION_MIN, ATTACH_PROTO_VERSION_MIN)) {
+		if (body)
+			nlmsg_free(body);
+		return NULL;
+	}
+	snprintf(msg, sizeof(msg), "protocol version %u", v);
+	struct nl_msg *r = dispatch_reply(nlh->nlmsg_type, nlh->nlmsg_seq, 0, msg, body);
+	nlmsg_free(body);
+	return r;
+}
+
+/* Load the volume and check the row's states. */
+static int dispatch_gate(struct call_ctx *ctx, const struct dispatch_row *row)
+{
+	const char *id = nla_get_string(ctx->tb[ATTACH_A_VOLUME_ID]);
+	int rc = store_get(ctx->a->store, ctx->txn, STORE_VOLUMES, id, &ctx->vol);
+	if (rc == -ENOENT)
+		return ctx_fail(ctx, -ENOENT, "no volume %s", id);
+	if (rc)
+		return ctx_fail(ctx, rc, "volume %s: cannot read its record: %s", id, strerror(-rc));
+	if (!(row->states & STATE_BIT(ctx->vol.state)))
+		return ctx_fail(ctx, -EBADFD, "volume %s is %s; %s expects %s", id, proto_state_name(ctx->vol.state),
+				ctx->call->name, row->expects);
+	return 0;
+}
+
+/* Reply body of a dry run: the plan's steps. */
+static int dispatch_put_plan(struct call_ctx *ctx)
+{
+	int nest = proto_nest_start(ctx->body, ATTACH_A_PLAN);
+	if (nest < 0)
+		return nest;
+	for (size_t i = 0; i < ctx->plan.n; i++) {
+		char line[256];
+		plan_describe(&ctx->plan, i, line, sizeof(line));
+		int rc = proto_put_str(ctx->body, ATTACH_A_STEP, line);
+		if (rc)
+			return rc;
+	}
+	proto_nest_end(ctx->body, nest);
+	return 0;
+}
+
+/* Apply and commit, or (dry run) describe and drop. Runs with the handler's transaction open. */
+static int dispatch_finish(struct call_ctx *ctx)
+{
+	if (ctx->dry_run) {
+		store_abort(ctx->txn);
+		ctx->txn = NULL;
+		ctx_say(ctx, "dry run: %zu step(s), %zu of them in the kernel; nothing changed", ctx->plan.n,
+			plan_kernel_steps(&ctx->plan));
+		return dispatch_put_plan(ctx);
+	}
+	struct plan_env env = { .cfs = &ctx->a->cfs };
+	char err[ATTACH_MESSAGE_MAX + 1];
+	int rc = plan_apply(&ctx->plan, &env, err, sizeof(err));
+	if (rc) {
+		store_abort(ctx->txn);
+		ctx->txn = NULL;
+		return ctx_fail(ctx, rc, "%s: %s", ctx->call->name, err);
+	}
+	rc = store_commit(ctx->txn);
+	ctx->txn = NULL;
+	if (rc) {
+		int left = plan_undo(&ctx->plan, &env);
+		return ctx_fail(ctx, rc, "%s: the records could not be saved (%s); kernel changes %s", ctx->call->name,
+				strerror(-rc), left ? "partly undone: see the agent's log" : "undone");
+	}
+	return 0;
+}
+
+static int dispatch_call(struct call_ctx *ctx, const struct dispatch_row *row)
+{
+	int rc = store_begin(ctx->a->store, row->mutating, &ctx->txn);
+	if (rc)
+		return ctx_fail(ctx, rc, "cannot open the store: %s", strerror(-rc));
+	if (row->states)
+		rc = dispatch_gate(ctx, row);
+	if (!rc)
+		rc = row->handler(ctx);
+	if (!rc && row->mutating)
+		rc = dispatch_finish(ctx);
+	if (ctx->txn) {
+		store_abort(ctx->txn);
+		ctx->txn = NULL;
+	}
+	return rc;
+}
+
+struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsghdr *nlh, size_t len)
+{
+	struct nlattr *tb[ATTACH_A_MAX + 1];
+	const struct proto_call *call = NULL;
+	char msg[ATTACH_MESSAGE_MAX + 1] = "";
+	uint16_t type = len >= NLMSG_HDRLEN ? nlh->nlmsg_type : 0;
+	uint32_t seq = len >= NLMSG_HDRLEN ? nlh->nlmsg_seq : 0;
+
+	memset(tb, 0, sizeof(tb));
+	int rc = proto_parse_request(nlh, len, &call, tb, msg, sizeof(msg));
+	if (!rc && call->type == ATTACH_MSG_HELLO)
+		return dispatch_hello(dc, nlh, tb);
+	if (!rc && !dc->hello_done)
+		rc = -EPROTO, snprintf(msg, sizeof(msg), "%s: send hello (the protocol version exchange) first",
+				       call->name);
+	if (!rc)
+		rc = dispatch_check_uuids(call, tb, msg, sizeof(msg));
+	const struct dispatch_row *row = rc ? NULL : dispatch_row_find(call->type);
+	if (!rc && !row)
+		rc = -EOPNOTSUPP, snprintf(msg, sizeof(msg), "%s is not served by this attachd", call->name);
+	if (rc) {
+		log_warn("request refused: %s", msg);
+		return dispatch_reply(type, seq, rc, msg, NULL);
+	}
+
+	struct call_ctx ctx = { .a = a, .call = call, .tb = tb, .dry_run = tb[ATTACH_A_DRY_RUN] != NULL };
+	plan_init(&ctx.plan);
+	ctx.body = proto_msg_new(0, 0, 0);
+	if (!ctx.body)
+		return NULL;
+	rc = dispatch_call(&ctx, row);
+	const char *vol = tb[ATTACH_A_VOLUME_ID] ? nla_get_string(tb[ATTACH_A_VOLUME_ID]) : "-";
+	if (rc)
+		log_warn("%s %s failed: %s", call->name, vol, ctx.msg[0] ? ctx.msg : strerror(-rc));
+	else if (row->mutating && !ctx.dry_run)
+		log_info("%s: %s", call->name, ctx.msg);
+	else
+		log_debug("%s %s: %s", call->name, vol, ctx.msg[0] ? ctx.msg : "ok");
+	struct nl_msg *reply = dispatch_reply(type, seq, rc, ctx.msg, ctx.body);
+	nlmsg_free(ctx.body);
+	plan_free(&ctx.plan);
+	return reply;
+}

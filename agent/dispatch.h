@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * dispatch.h: one request, one straight path. dispatch() decodes the request with proto's strict layer,
+ * checks the UUID attributes, finds the call's row, opens the transaction, loads the volume and checks
+ * its state against the row, runs the handler (which plans and stages record changes in the open
+ * transaction, with no side effects), then applies the plan, commits, and builds the reply. Any failure
+ * before the commit leaves records and kernel as they were.
+ */
+#ifndef DISPATCH_H
+#define DISPATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <lmdb.h>
+#include <netlink/msg.h>
+
+#include "agent.h"
+#include "plan.h"
+#include "proto.h"
+
+#define STATE_BIT(s) (1u << (s))
+#define STATES_ALL (STATE_BIT(ATTACH_STATE_AVAILABLE) | STATE_BIT(ATTACH_STATE_ATTACHING) | \
+		    STATE_BIT(ATTACH_STATE_IN_USE) | STATE_BIT(ATTACH_STATE_DETACHING))
+
+struct call_ctx {
+	struct agent *a;
+	const struct proto_call *call;
+	struct nlattr **tb;
+	MDB_txn *txn;
+	struct rec_volume vol; /* the request's volume, when its row has states */
+	struct plan plan;
+	struct nl_msg *body;   /* result attributes, appended to the reply on success */
+	char msg[ATTACH_MESSAGE_MAX + 1]; /* success summary or error text */
+	bool dry_run;
+};
+
+typedef int (*call_handler)(struct call_ctx *ctx);
+
+struct dispatch_row {
+	uint16_t type;
+	call_handler handler;
+	bool mutating;   /* write transaction, plan applied, dry-run accepted */
+	uint8_t states;  /* STATE_BIT()s the volume may be in; 0: the call loads no volume */
+	const char *expects; /* the states in words, for the wrong-state message */
+};
+
+/* Per-connection protocol state the dispatcher keeps. */
+struct dispatch_conn {
+	bool hello_done;
+	uint32_t version;
+};
+
+/* Handle one framed request (@len bytes); always returns a reply (NULL only if out of memory). UUID
+ * attributes are lower-cased in place, so @nlh is the caller's writable buffer. */
+struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsghdr *nlh, size_t len);
+
+/* A reply of @type/@seq with status from @err, @message, and @body's attributes (may be NULL). */
+struct nl_msg *dispatch_reply(uint16_t type, uint32_t seq, int err, const char *message, struct nl_msg *body);
+
+/* For handlers: set ctx->msg and return @err. */
+int ctx_fail(struct call_ctx *ctx, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ctx_say(struct call_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Store @ctx->vol back (after a state change) and note it in the plan. */
+int ctx_set_state(struct call_ctx *ctx, uint8_t state);
+
+#endif

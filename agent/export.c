@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * export.c: what an export is made of and in which order (REFERENCE.md): the storage object on the
+ * volume's device, the target <iqn-prefix>:<volume-id> with TPG 1 and LUN 0, one ACL and mapped LUN per
+ * initiator, the portals, then enable. Teardown is the reverse. Also the connection info a caller gets.
+ */
+#include "calls.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define EXPORT_LUN 0
+
+int export_prepare(struct agent *a, const struct rec_volume *v, struct rec_export *x)
+{
+	memset(x, 0, sizeof(*x));
+	snprintf(x->volume_id, sizeof(x->volume_id), "%s", v->id);
+	int n = snprintf(x->target_iqn, sizeof(x->target_iqn), "%s:%s", a->cfg.iqn_prefix, v->id);
+	if (n < 0 || (size_t)n >= sizeof(x->target_iqn))
+		return -ENAMETOOLONG;
+	snprintf(x->hba, sizeof(x->hba), "%s", AGENT_HBA);
+	snprintf(x->backstore, sizeof(x->backstore), "%s", v->id);
+	snprintf(x->device, sizeof(x->device), "%s", v->device);
+	x->lun = EXPORT_LUN;
+	x->n_portals = (uint32_t)a->cfg.n_portals;
+	for (size_t i = 0; i < a->cfg.n_portals; i++)
+		memcpy(x->portals[i], a->cfg.portals[i], sizeof(x->portals[i]));
+	x->created = call_now();
+	return 0;
+}
+
+int export_plan_acl_add(struct plan *p, const struct rec_acl *acl)
+{
+	int rc = plan_add(p, PLAN_ACL_CREATE, acl, 0);
+	return rc ? rc : plan_add(p, PLAN_MAPPED_LUN_CREATE, acl, 0);
+}
+
+int export_plan_acl_remove(struct plan *p, const struct rec_acl *acl)
+{
+	int rc = plan_add(p, PLAN_MAPPED_LUN_REMOVE, acl, 0);
+	return rc ? rc : plan_add(p, PLAN_ACL_REMOVE, acl, 0);
+}
+
+int export_plan_create(struct plan *p, const struct rec_acl *first)
+{
+	int rc = plan_add(p, PLAN_BACKSTORE_CREATE, NULL, 0);
+	if (!rc)
+		rc = plan_add(p, PLAN_TARGET_CREATE, NULL, 0);
+	if (!rc)
+		rc = plan_add(p, PLAN_LUN_CREATE, NULL, 0);
+	if (!rc)
+		rc = export_plan_acl_add(p, first);
+	for (unsigned i = 0; !rc && i < p->x.n_portals; i++)
+		rc = plan_add(p, PLAN_PORTAL_ADD, NULL, i);
+	if (!rc)
+		rc = plan_add(p, PLAN_TPG_ENABLE, NULL, 0);
+	return rc;
+}
+
+int export_plan_teardown(struct plan *p)
+{
+	int rc = plan_add(p, PLAN_TPG_DISABLE, NULL, 0);
+	for (unsigned i = 0; !rc && i < p->x.n_portals; i++)
+		rc = plan_add(p, PLAN_PORTAL_REMOVE, NULL, i);
+	if (!rc)
+		rc = plan_add(p, PLAN_LUN_REMOVE, NULL, 0);
+	if (!rc)
+		rc = plan_add(p, PLAN_TARGET_REMOVE, NULL, 0);
+	if (!rc)
+		rc = plan_add(p, PLAN_BACKSTORE_REMOVE, NULL, 0);
+	return rc;
+}
+
+int export_put_conninfo(struct nl_msg *body, const struct rec_export *x, const struct rec_acl *acl)
+{
+	int rc = proto_put_str(body, ATTACH_A_DRIVER_TYPE, "iscsi");
+	if (!rc)
+		rc = proto_put_str(body, ATTACH_A_VOLUME_ID, x->volume_id);
+	if (!rc)
+		rc = proto_put_str(body, ATTACH_A_TARGET_IQN, x->target_iqn);
+	int nest = rc ? rc : proto_nest_start(body, ATTACH_A_PORTALS);
+	if (nest < 0)
+		return nest;
+	for (uint32_t i = 0; !rc && i < x->n_portals; i++)
+		rc = proto_put_str(body, ATTACH_A_PORTAL, x->portals[i]);
+	if (rc)
+		return rc;
+	proto_nest_end(body, nest);
+	rc = proto_put_u32(body, ATTACH_A_LUN, acl->mapped_lun);
+	if (!rc)
+		rc = proto_put_str(body, ATTACH_A_AUTH_METHOD, "CHAP");
+	if (!rc)
+		rc = proto_put_str(body, ATTACH_A_AUTH_USERNAME, acl->username);
+	if (!rc)
+		rc = proto_put_str(body, ATTACH_A_AUTH_PASSWORD, acl->password);
+	if (!rc)
+		rc = proto_put_u8(body, ATTACH_A_MODE, ATTACH_MODE_RW);
+	return rc;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* log.c: levels, stderr/syslog/callback sinks (see log.h). */
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+static enum log_level log_threshold = LOG_LVL_INFO;
+static int log_syslog;
+static log_fn log_cb;
+static void *log_cb_data;
+
+static const char *const log_names[] = { "error", "warn", "info", "debug" };
+
+void log_set_level(enum log_level level)
+{
+	log_threshold = level;
+}
+
+int log_level_parse(const char *name, enum log_level *out)
+{
+	for (int i = 0; i <= LOG_LVL_DEBUG; i++) {
+		if (!strcmp(name, log_names[i])) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+void log_use_syslog(const char *ident)
+{
+	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	log_syslog = 1;
+}
+
+void log_set_callback(log_fn fn, void *data)
+{
+	log_cb = fn;
+	log_cb_data = data;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	if (level > log_threshold)
+		return;
+	int saved = errno;
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (log_cb) {
+		log_cb(level, buf, log_cb_data);
+	} else if (log_syslog) {
+		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+		syslog(prio[level], "%s", buf);
+	} else {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		struct tm tm;
+		gmtime_r(&ts.tv_sec, &tm);
+		fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ attachd %s: %s\n", tm.tm_year + 1900,
+			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+			log_names[level], buf);
+	}
+	errno = saved;
+}

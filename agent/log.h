@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * log.h: the agent's logging. Levels: error (a call or the agent failed), warn (something is off but
+ * served), info (one line per state change: calls that changed something, start, stop), debug (every
+ * request and kernel step). Messages name objects (volume id, initiator IQN) and never a secret.
+ * Output goes to stderr (foreground) or syslog, or to a callback set by tests. Logging preserves errno.
+ */
+#ifndef LOG_H
+#define LOG_H
+
+enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+typedef void (*log_fn)(enum log_level level, const char *msg, void *data);
+
+void log_set_level(enum log_level level);
+/* "error", "warn", "info", "debug": 0 or -EINVAL. */
+int log_level_parse(const char *name, enum log_level *out);
+/* Send messages to syslog (daemon facility) instead of stderr. */
+void log_use_syslog(const char *ident);
+/* Send messages to @fn instead (NULL restores stderr). */
+void log_set_callback(log_fn fn, void *data);
+
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
+
+#endif

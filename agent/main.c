@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * main.c: attachd's start and stop: options, logging, the store, the kernel interfaces, the socket.
+ * Start order matters: nothing listens until the records and the kernel side are ready.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "lio.h"
+#include "options.h"
+#include "srv.h"
+
+static int agent_kernel_open(struct agent *a)
+{
+	int rc = cfs_open(&a->cfs, a->cfg.configfs_root);
+	if (rc) {
+		log_error("configfs root %s: %s", a->cfg.configfs_root, strerror(-rc));
+		return rc;
+	}
+	rc = cfs_exists(&a->cfs, "target");
+	if (rc <= 0) {
+		log_error("%s/target is missing: load target_core_mod (or run without --no-kmod)", a->cfg.configfs_root);
+		return rc ? rc : -ENOENT;
+	}
+	rc = lio_fabric_ensure(&a->cfs);
+	if (rc)
+		log_error("cannot create %s/target/iscsi: %s (is iscsi_target_mod loaded?)", a->cfg.configfs_root,
+			  strerror(-rc));
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct agent a = { .cfs = { .rootfd = -1 } };
+	char err[512];
+	int rc = options_parse(argc, argv, &a.cfg, err, sizeof(err));
+	if (rc == OPTIONS_HELP) {
+		options_usage(stdout);
+		return 0;
+	}
+	if (rc == OPTIONS_VERSION) {
+		printf("attachd %s (protocol %d)\n", ATTACHD_VERSION, ATTACH_PROTO_VERSION);
+		return 0;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "attachd: %s\ntry attachd --help\n", err);
+		return 2;
+	}
+	log_set_level(a.cfg.log_level);
+	if (!a.cfg.foreground) {
+		if (daemon(0, 0) < 0) {
+			fprintf(stderr, "attachd: daemon: %s\n", strerror(errno));
+			return 1;
+		}
+		log_use_syslog("attachd");
+	}
+
+	rc = store_open(&a.store, a.cfg.db_dir);
+	if (rc) {
+		log_error("database %s: %s", a.cfg.db_dir,
+			  rc == -EWOULDBLOCK ? "another attachd is using it" : strerror(-rc));
+		return 1;
+	}
+	struct srv *srv = NULL;
+	rc = agent_kernel_open(&a);
+	if (!rc)
+		rc = srv_open(&srv, &a);
+	if (!rc) {
+		log_info("attachd %s ready: %zu portal(s), target prefix %s, configfs %s", ATTACHD_VERSION,
+			 a.cfg.n_portals, a.cfg.iqn_prefix, a.cfg.configfs_root);
+		rc = srv_run(srv);
+	} else {
+		log_error("start failed: %s", strerror(-rc));
+	}
+	srv_close(srv);
+	cfs_close(&a.cfs);
+	store_close(a.store);
+	log_info("stopped");
+	return rc ? 1 : 0;
+}

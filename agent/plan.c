@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* plan.c: building, describing, applying and undoing plans (see plan.h). */
+#include "plan.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lio.h"
+#include "log.h"
+
+void plan_init(struct plan *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+void plan_free(struct plan *p)
+{
+	if (p->steps) {
+		/* steps carry CHAP secrets */
+		explicit_bzero(p->steps, p->cap * sizeof(*p->steps));
+		free(p->steps);
+	}
+	plan_init(p);
+}
+
+static struct plan_step *plan_push(struct plan *p)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 8;
+		struct plan_step *ns = realloc(p->steps, cap * sizeof(*ns));
+		if (!ns)
+			return NULL;
+		p->steps = ns;
+		p->cap = cap;
+	}
+	struct plan_step *s = &p->steps[p->n++];
+	memset(s, 0, sizeof(*s));
+	return s;
+}
+
+int plan_add(struct plan *p, enum plan_op op, const struct rec_acl *acl, unsigned portal)
+{
+	struct plan_step *s = plan_push(p);
+	if (!s)
+		return -ENOMEM;
+	s->op = op;
+	s->portal = portal;
+	if (acl)
+		s->acl = *acl;
+	return 0;
+}
+
+int plan_note(struct plan *p, const char *fmt, ...)
+{
+	struct plan_step *s = plan_push(p);
+	if (!s)
+		return -ENOMEM;
+	s->op = PLAN_NOTE;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->note, sizeof(s->note), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+size_t plan_kernel_steps(const struct plan *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->n; i++)
+		n += p->steps[i].op != PLAN_NOTE;
+	return n;
+}
+
+void plan_describe(const struct plan *p, size_t i, char *buf, size_t size)
+{
+	const struct plan_step *s = &p->steps[i];
+	const struct rec_export *x = &p->x;
+	const char *ini = s->acl.initiator;
+	switch (s->op) {
+	case PLAN_NOTE:
+		snprintf(buf, size, "record: %s", s->note);
+		return;
+	case PLAN_BACKSTORE_CREATE:
+		snprintf(buf, size, "create storage object core/%s/%s on %s", x->hba, x->backstore, x->device);
+		return;
+	case PLAN_BACKSTORE_REMOVE:
+		snprintf(buf, size, "remove storage object core/%s/%s", x->hba, x->backstore);
+		return;
+	case PLAN_TARGET_CREATE:
+		snprintf(buf, size, "create target %s tpgt_1 (CHAP required, no discovery without ACL)",
+			 x->target_iqn);
+		return;
+	case PLAN_TARGET_REMOVE:
+		snprintf(buf, size, "remove target %s", x->target_iqn);
+		return;
+	case PLAN_LUN_CREATE:
+		snprintf(buf, size, "create LUN %u of %s on core/%s/%s", x->lun, x->target_iqn, x->hba, x->backstore);
+		return;
+	case PLAN_LUN_REMOVE:
+		snprintf(buf, size, "remove LUN %u of %s", x->lun, x->target_iqn);
+		return;
+	case PLAN_PORTAL_ADD:
+		snprintf(buf, size, "add portal %s to %s", x->portals[s->portal], x->target_iqn);
+		return;
+	case PLAN_PORTAL_REMOVE:
+		snprintf(buf, size, "remove portal %s from %s", x->portals[s->portal], x->target_iqn);
+		return;
+	case PLAN_TPG_ENABLE:
+		snprintf(buf, size, "enable %s tpgt_1", x->target_iqn);
+		return;
+	case PLAN_TPG_DISABLE:
+		snprintf(buf, size, "disable %s tpgt_1", x->target_iqn);
+		return;
+	case PLAN_ACL_CREATE:
+		snprintf(buf, size, "create ACL %s on %s with CHAP user %s", ini, x->target_iqn, s->acl.username);
+		return;
+	case PLAN_ACL_REMOVE:
+		snprintf(buf, size, "remove ACL %s from %s (drops its sessions)", ini, x->target_iqn);
+		return;
+	case PLAN_MAPPED_LUN_CREATE:
+		snprintf(buf, size, "map LUN %u as %u for %s on %s", x->lun, s->acl.mapped_lun, ini, x->target_iqn);
+		return;
+	case PLAN_MAPPED_LUN_REMOVE:
+		snprintf(buf, size, "unmap LUN %u for %s on %s", s->acl.mapped_lun, ini, x->target_iqn);
+		return;
+	}
+	snprintf(buf, size, "unknown step %d", s->op);
+}
+
+static enum plan_op plan_inverse(enum plan_op op)
+{
+	switch (op) {
+	case PLAN_NOTE:
+		return PLAN_NOTE;
+	case PLAN_BACKSTORE_CREATE:
+		return PLAN_BACKSTORE_REMOVE;
+	case PLAN_BACKSTORE_REMOVE:
+		return PLAN_BACKSTORE_CREATE;
+	case PLAN_TARGET_CREATE:
+		return PLAN_TARGET_REMOVE;
+	case PLAN_TARGET_REMOVE:
+		return PLAN_TARGET_CREATE;
+	case PLAN_LUN_CREATE:
+		return PLAN_LUN_REMOVE;
+	case PLAN_LUN_REMOVE:
+		return PLAN_LUN_CREATE;
+	case PLAN_PORTAL_ADD:
+		return PLAN_PORTAL_REMOVE;
+	case PLAN_PORTAL_REMOVE:
+		return PLAN_PORTAL_ADD;
+	case PLAN_TPG_ENABLE:
+		return PLAN_TPG_DISABLE;
+	case PLAN_TPG_DISABLE:
+		return PLAN_TPG_ENABLE;
+	case PLAN_ACL_CREATE:
+		return PLAN_ACL_REMOVE;
+	case PLAN_ACL_REMOVE:
+		return PLAN_ACL_CREATE;
+	case PLAN_MAPPED_LUN_CREATE:
+		return PLAN_MAPPED_LUN_REMOVE;
+	case PLAN_MAPPED_LUN_REMOVE:
+		return PLAN_MAPPED_LUN_CREATE;
+	}
+	return PLAN_NOTE;
+}
+
+static int plan_exec(const struct plan *p, enum plan_op op, const struct plan_step *s, const struct plan_env *env)
+{
+	const struct rec_export *x = &p->x;
+	struct lio_backstore b = { .hba = x->hba, .name = x->backstore, .dev = x->device, .serial = x->volume_id };
+	struct lio_acl acl = {
+		.initiator = s->acl.initiator,
+		.userid = s->acl.username,
+		.password = s->acl.password,
+		.mapped_lun = s->acl.mapped_lun,
+		.lun = x->lun,
+	};
+	struct cfs *c = env->cfs;
+	switch (op) {
+	case PLAN_NOTE:
+		return 0;
+	case PLAN_BACKSTORE_CREATE:
+		return lio_backstore_create(c, &b);
+	case PLAN_BACKSTORE_REMOVE:
+		return lio_backstore_remove(c, &b);
+	case PLAN_TARGET_CREATE:
+		return lio_target_create(c, x->target_iqn);
+	case PLAN_TARGET_REMOVE:
+		return lio_target_remove(c, x->target_iqn);
+	case PLAN_LUN_CREATE:
+		return lio_lun_create(c, x->target_iqn, x->lun, &b);
+	case PLAN_LUN_REMOVE:
+		return lio_lun_remove(c, x->target_iqn, x->lun);
+	case PLAN_PORTAL_ADD:
+		return lio_portal_add(c, x->target_iqn, x->portals[s->portal]);
+	case PLAN_PORTAL_REMOVE:
+		return lio_portal_remove(c, x->target_iqn, x->portals[s->portal]);
+	case PLAN_TPG_ENABLE:
+		return lio_tpg_enable(c, x->target_iqn, true);
+	case PLAN_TPG_DISABLE:
+		return lio_tpg_enable(c, x->target_iqn, false);
+	case PLAN_ACL_CREATE:
+		return lio_acl_create(c, x->target_iqn, &acl);
+	case PLAN_ACL_REMOVE:
+		return lio_acl_remove(c, x->target_iqn, acl.initiator);
+	case PLAN_MAPPED_LUN_CREATE:
+		return lio_mapped_lun_create(c, x->target_iqn, &acl);
+	case PLAN_MAPPED_LUN_REMOVE:
+		return lio_mapped_lun_remove(c, x->target_iqn, &acl);
+	}
+	return -EINVAL;
+}
+
+int plan_undo(struct plan *p, const struct plan_env *env)
+{
+	int failed = 0;
+	while (p->applied > 0) {
+		size_t i = --p->applied;
+		const struct plan_step *s = &p->steps[i];
+		if (s->op == PLAN_NOTE)
+			continue;
+		char what[256];
+		plan_describe(p, i, what, sizeof(what));
+		int rc = plan_exec(p, plan_inverse(s->op), s, env);
+		if (rc) {
+			log_error("undo of \"%s\" failed: %s; the kernel and the records may differ until reconcile",
+				  what, strerror(-rc));
+			failed++;
+		} else {
+			log_debug("undone: %s", what);
+		}
+	}
+	return failed;
+}
+
+int plan_apply(struct plan *p, const struct plan_env *env, char *err, size_t errlen)
+{
+	p->applied = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		char what[256];
+		plan_describe(p, i, what, sizeof(what));
+		int rc = plan_exec(p, p->steps[i].op, &p->steps[i], env);
+		if (rc) {
+			log_error("step failed: %s: %s", what, strerror(-rc));
+			int left = plan_undo(p, env);
+			snprintf(err, errlen, "%s: %s (%s)", what, strerror(-rc),
+				 left ? "rollback incomplete: see the agent's log" : "earlier steps rolled back");
+			return -EIO;
+		}
+		if (p->steps[i].op != PLAN_NOTE)
+			log_debug("done: %s", what);
+		p->applied = i + 1;
+	}
+	return 0;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * plan.h: a mutating call's kernel work as data. A handler computes the plan (the ordered kernel steps,
+ * plus notes on the record changes) from the records and the request, with no side effects; the
+ * dispatcher then applies it step by step and undoes the completed steps in reverse when one fails or
+ * when the records cannot be committed. Dry-run replies with the plan's text instead of applying it.
+ *
+ * Each kernel step has an inverse (create <-> remove, enable <-> disable) built from the same
+ * parameters, which is why removal steps carry the full object (CHAP credentials included).
+ * Step text names objects and never a secret.
+ */
+#ifndef PLAN_H
+#define PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cfs.h"
+#include "record.h"
+
+enum plan_op {
+	PLAN_NOTE, /* a record change: text only */
+	PLAN_BACKSTORE_CREATE,
+	PLAN_BACKSTORE_REMOVE,
+	PLAN_TARGET_CREATE,
+	PLAN_TARGET_REMOVE,
+	PLAN_LUN_CREATE,
+	PLAN_LUN_REMOVE,
+	PLAN_PORTAL_ADD,
+	PLAN_PORTAL_REMOVE,
+	PLAN_TPG_ENABLE,
+	PLAN_TPG_DISABLE,
+	PLAN_ACL_CREATE,
+	PLAN_ACL_REMOVE,
+	PLAN_MAPPED_LUN_CREATE,
+	PLAN_MAPPED_LUN_REMOVE,
+};
+
+struct plan_step {
+	enum plan_op op;
+	unsigned portal; /* PLAN_PORTAL_*: index into the export's portals */
+	struct rec_acl acl; /* PLAN_ACL_*, PLAN_MAPPED_LUN_* */
+	char note[160];  /* PLAN_NOTE */
+};
+
+struct plan {
+	struct rec_export x; /* the export every kernel step works on */
+	struct plan_step *steps;
+	size_t n, cap;
+	size_t applied; /* steps done by plan_apply and not undone */
+};
+
+/* What plan_apply needs to reach the kernel. */
+struct plan_env {
+	struct cfs *cfs;
+};
+
+void plan_init(struct plan *p);
+void plan_free(struct plan *p);
+/* Append a kernel step (@acl for ACL and mapped-LUN steps, @portal for portal steps). 0 or -ENOMEM. */
+int plan_add(struct plan *p, enum plan_op op, const struct rec_acl *acl, unsigned portal);
+int plan_note(struct plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Number of kernel steps (notes excluded). */
+size_t plan_kernel_steps(const struct plan *p);
+
+/* One line describing step @i (no secrets). */
+void plan_describe(const struct plan *p, size_t i, char *buf, size_t size);
+
+/* Apply every step in order. On failure undo the completed ones in reverse, write what failed to @err
+ * and return -EIO (the kernel's errno is in the text). */
+int plan_apply(struct plan *p, const struct plan_env *env, char *err, size_t errlen);
+/* Undo the steps applied so far, in reverse (after a failed commit). Failures are logged and counted:
+ * returns how many undo steps failed. */
+int plan_undo(struct plan *p, const struct plan_env *env);
+
+#endif

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* portal.h: iSCSI portal addresses "ip:port" / "[ip6]:port": parsing and the canonical spelling. */
+#ifndef PORTAL_H
+#define PORTAL_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "attach_proto.h"
+
+struct portal {
+	int family; /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	unsigned port;
+	char text[ATTACH_PORTAL_MAX + 1]; /* canonical: what configfs and the connection info get */
+};
+
+/* 0 or -EINVAL with the reason in @why. IPv6 needs brackets; the port is required (1-65535). */
+int portal_parse(const char *s, struct portal *out, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * record.h: the records attachd keeps in LMDB, and their on-disk layout.
+ *
+ * A record is a stream of netlink attributes (built with libnl, parsed with nla_parse and a policy), so
+ * it can grow: a new field is a new attribute number; an older attachd skips attributes it does not know
+ * and a newer one fills fields missing from old records with their zero default. REC_A_LAYOUT (always
+ * the first attribute) changes only for an incompatible layout, which an older attachd refuses to read.
+ */
+#ifndef RECORD_H
+#define RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attach_proto.h"
+
+#define REC_LAYOUT 1
+#define REC_PORTALS_MAX 16
+#define REC_CHAP_MAX 64
+#define REC_MAX_SIZE 8192 /* largest encoded record */
+
+struct rec_volume {
+	char id[ATTACH_UUID_LEN + 1];
+	char name[ATTACH_NAME_MAX + 1];
+	char device[ATTACH_PATH_MAX + 1]; /* canonical path of the block device */
+	uint64_t size;                    /* bytes, at creation */
+	uint64_t created;
+	uint32_t dev_major, dev_minor;    /* the device's number at creation */
+	uint8_t state;                    /* enum attach_volume_state */
+	uint8_t multiattach;
+};
+
+struct rec_attachment {
+	char id[ATTACH_UUID_LEN + 1];
+	char volume_id[ATTACH_UUID_LEN + 1];
+	uint8_t state; /* enum attach_attachment_state */
+	uint8_t mode;  /* enum attach_mode */
+	uint8_t connected; /* holds one reference on its initiator's ACL */
+	char instance[ATTACH_UUID_LEN + 1];
+	char host[ATTACH_HOST_MAX + 1];
+	char mountpoint[ATTACH_PATH_MAX + 1];
+	char initiator[ATTACH_IQN_MAX + 1]; /* bound by initialize_connection while reserved */
+	uint64_t created;
+};
+
+struct rec_export {
+	char volume_id[ATTACH_UUID_LEN + 1];
+	char target_iqn[ATTACH_IQN_MAX + 1];
+	char hba[32];                      /* "iblock_<N>" under target/core */
+	char backstore[ATTACH_UUID_LEN + 1]; /* storage object name */
+	char device[ATTACH_PATH_MAX + 1];  /* what the storage object opens (dm device or the volume's) */
+	char dm_name[128];                 /* "" when exported without device-mapper */
+	uint32_t lun;
+	uint32_t n_portals;
+	char portals[REC_PORTALS_MAX][ATTACH_PORTAL_MAX + 1];
+	uint64_t created;
+};
+
+struct rec_acl {
+	char volume_id[ATTACH_UUID_LEN + 1];
+	char initiator[ATTACH_IQN_MAX + 1]; /* spelled as first given; keys use lower case */
+	char username[REC_CHAP_MAX + 1];
+	char password[REC_CHAP_MAX + 1];    /* secret: never logged */
+	uint32_t refs;                      /* connections holding this access */
+	uint32_t mapped_lun;
+	char host[ATTACH_HOST_MAX + 1];     /* connector details, for volume-show */
+	char ip[ATTACH_IP_MAX + 1];
+	uint64_t created;
+};
+
+enum rec_type_id { REC_VOLUME, REC_ATTACHMENT, REC_EXPORT, REC_ACL, REC_TYPE_COUNT };
+
+/* Encode @rec of @type into @buf; *@len receives the size. 0 or -errno (-EMSGSIZE if it does not fit). */
+int rec_encode(enum rec_type_id type, const void *rec, void *buf, size_t bufsize, size_t *len);
+/* Decode into @rec (zeroed first). -EPROTO on a malformed record or a layout newer than REC_LAYOUT. */
+int rec_decode(enum rec_type_id type, const void *data, size_t len, void *rec);
+size_t rec_size(enum rec_type_id type);
+
+#endif

@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* srv.c: control socket, connections and the epoll loop (see srv.h). */
+#include "srv.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dispatch.h"
+#include "log.h"
+
+#define SRV_IN_MAX (ATTACH_REQUEST_MAX + NLMSG_HDRLEN)
+
+struct srv_conn {
+	int fd;
+	struct ucred peer;
+	struct dispatch_conn dc;
+	unsigned char *in;
+	size_t in_len, in_cap;
+	unsigned char *out;
+	size_t out_len, out_off;
+	bool close_after_flush;
+	uint64_t deadline_ms; /* 0: no partial request pending */
+	struct srv_conn *prev, *next;
+};
+
+struct srv {
+	struct agent *a;
+	int lfd, epfd, sigfd;
+	struct srv_conn *conns;
+	unsigned n_conns;
+	bool socket_made;
+};
+
+static uint64_t srv_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A stale socket file from a dead agent is replaced; a live agent's is not. */
+static int srv_check_path(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		log_error("%s exists and is not a socket; not touching it", path);
+		return -EEXIST;
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, path);
+	int live = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	if (live) {
+		log_error("another agent is serving %s", path);
+		return -EADDRINUSE;
+	}
+	return unlink(path) < 0 ? -errno : 0;
+}
+
+static int srv_listen(struct srv *s)
+{
+	const struct agent_config *cfg = &s->a->cfg;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(cfg->socket_path) >= sizeof(sa.sun_path)) {
+		log_error("socket path %s is longer than %zu bytes", cfg->socket_path, sizeof(sa.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, cfg->socket_path);
+	int rc = srv_check_path(cfg->socket_path);
+	if (rc)
+		return rc;
+	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->lfd < 0)
+		return -errno;
+	/* the socket file is never open to others, not even for an instant */
+	mode_t old = umask(0117);
+	rc = bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa));
+	int err = errno;
+	umask(old);
+	if (rc < 0) {
+		log_error("bind %s: %s", cfg->socket_path, strerror(err));
+		return -err;
+	}
+	s->socket_made = true;
+	gid_t group = cfg->n_allow_gid ? cfg->allow_gid[0] : 0;
+	if (chown(cfg->socket_path, 0, group) < 0 && geteuid() == 0)
+		return -errno;
+	if (chmod(cfg->socket_path, 0660) < 0)
+		return -errno;
+	if (listen(s->lfd, 64) < 0)
+		return -errno;
+	return 0;
+}
+
+static int srv_signals(struct srv *s)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	s->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return s->sigfd < 0 ? -errno : 0;
+}
+
+static int srv_watch(struct srv *s, int op, int fd, uint32_t events, void *ptr)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = ptr };
+	return epoll_ctl(s->epfd, op, fd, &ev) < 0 ? -errno : 0;
+}
+
+int srv_open(struct srv **out, struct agent *a)
+{
+	struct srv *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->a = a;
+	s->lfd = s->epfd = s->sigfd = -1;
+	int rc = srv_listen(s);
+	if (!rc)
+		rc = srv_signals(s);
+	if (!rc) {
+		s->epfd = epoll_create1(EPOLL_CLOEXEC);
+		rc = s->epfd < 0 ? -errno : 0;
+	}
+	if (!rc)
+		rc = srv_watch(s, EPOLL_CTL_ADD, s->lfd, EPOLLIN, &s->lfd);
+	if (!rc)
+		rc = srv_watch(s, EPOLL_CTL_ADD, s->sigfd, EPOLLIN, &s->sigfd);
+	if (rc) {
+		srv_close(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+static void srv_conn_free(struct srv *s, struct srv_conn *c)
+{
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->n_conns--;
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+void srv_close(struct srv *s)
+{
+	if (!s)
+		return;
+	while (s->conns)
+		srv_conn_free(s, s->conns);
+	if (s->lfd >= 0)
+		close(s->lfd);
+	if (s->sigfd >= 0)
+		close(s->sigfd);
+	if (s->epfd >= 0)
+		close(s->epfd);
+	if (s->socket_made)
+		unlink(s->a->cfg.socket_path);
+	free(s);
+}
+
+/* Queue @m (consumed) for sending. */
+static int srv_queue(struct srv_conn *c, struct nl_msg *m)
+{
+	if (!m)
+		return -ENOMEM;
+	struct nlmsghdr *h = nlmsg_hdr(m);
+	size_t need = c->out_len + h->nlmsg_len;
+	unsigned char *nb = realloc(c->out, need);
+	if (!nb) {
+		nlmsg_free(m);
+		return -ENOMEM;
+	}
+	memcpy(nb + c->out_len, h, h->nlmsg_len);
+	c->out = nb;
+	c->out_len = need;
+	nlmsg_free(m);
+	return 0;
+}
+
+/* Tell the peer why we close; best effort, the socket buffer of a fresh connection has room. */
+static void srv_refuse(int fd, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void srv_refuse(int fd, int err, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	struct nl_msg *m = dispatch_reply(ATTACH_MSG_REFUSED, 0, err, msg, NULL);
+	if (m) {
+		struct nlmsghdr *h = nlmsg_hdr(m);
+		if (send(fd, h, h->nlmsg_len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			log_debug("refusal not delivered: %s", strerror(errno));
+		nlmsg_free(m);
+	}
+}
+
+static bool srv_peer_allowed(const struct agent_config *cfg, int fd, const struct ucred *peer)
+{
+	if (peer->uid == 0)
+		return true;
+	for (size_t i = 0; i < cfg->n_allow_uid; i++)
+		if (cfg->allow_uid[i] == peer->uid)
+			return true;
+	if (!cfg->n_allow_gid)
+		return false;
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+	size_t n = 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+		n = len / sizeof(gid_t);
+	for (size_t i = 0; i < cfg->n_allow_gid; i++) {
+		if (cfg->allow_gid[i] == peer->gid)
+			return true;
+		for (size_t j = 0; j < n; j++)
+			if (groups[j] == cfg->allow_gid[i])
+				return true;
+	}
+	return false;
+}
+
+static void srv_accept(struct srv *s)
+{
+	for (;;) {
+		int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("accept: %s", strerror(errno));
+			return;
+		}
+		struct ucred peer;
+		socklen_t len = sizeof(peer);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0) {
+			log_warn("SO_PEERCRED: %s; connection closed", strerror(errno));
+			close(fd);
+			continue;
+		}
+		if (!srv_peer_allowed(&s->a->cfg, fd, &peer)) {
+			log_warn("refused pid %d uid %u gid %u: not root and not allowed", peer.pid, peer.uid, peer.gid);
+			srv_refuse(fd, -EPERM, "uid %u is not allowed to use attachd (root, --allow-uid, --allow-gid)",
+				   peer.uid);
+			close(fd);
+			continue;
+		}
+		if (s->n_conns >= s->a->cfg.max_clients) {
+			log_warn("refused pid %d: %u clients connected (limit)", peer.pid, s->n_conns);
+			srv_refuse(fd, -EUSERS, "too many clients (limit %u); try again later", s->a->cfg.max_clients);
+			close(fd);
+			continue;
+		}
+		struct srv_conn *c = calloc(1, sizeof(*c));
+		if (!c || srv_watch(s, EPOLL_CTL_ADD, fd, EPOLLIN, c)) {
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->peer = peer;
+		c->next = s->conns;
+		if (s->conns)
+			s->conns->prev = c;
+		s->conns = c;
+		s->n_conns++;
+		log_debug("client pid %d uid %u connected", peer.pid, peer.uid);
+	}
+}
+
+/* Serve complete requests in the input buffer, one at a time, while nothing waits to be sent. */
+static void srv_serve(struct srv *s, struct srv_conn *c)
+{
+	while (!c->out_len && !c->close_after_flush && c->in_len >= NLMSG_HDRLEN) {
+		struct nlmsghdr *h = (struct nlmsghdr *)c->in;
+		int rc = proto_frame_check(h, ATTACH_REQUEST_MAX);
+		if (rc) {
+			/* the framing is lost: answer and close */
+			char msg[128];
+			if (rc == -EBADMSG)
+				snprintf(msg, sizeof(msg), "nlmsg_len %u is below the %d-byte header", h->nlmsg_len,
+					 NLMSG_HDRLEN);
+			else
+				snprintf(msg, sizeof(msg), "message of %u bytes exceeds the maximum of %u", h->nlmsg_len,
+					 ATTACH_REQUEST_MAX);
+			log_warn("client pid %d: %s; closing", c->peer.pid, msg);
+			srv_queue(c, dispatch_reply(h->nlmsg_type, h->nlmsg_seq, rc, msg, NULL));
+			c->close_after_flush = true;
+			return;
+		}
+		size_t len = h->nlmsg_len;
+		if (c->in_len < len)
+			break;
+		if (srv_queue(c, dispatch(s->a, &c->dc, h, len)) < 0) {
+			c->close_after_flush = true;
+			return;
+		}
+		memmove(c->in, c->in + len, c->in_len - len);
+		c->in_len -= len;
+	}
+	c->deadline_ms = c->in_len ? srv_now_ms() + s->a->cfg.request_timeout_ms : 0;
+}
+
+/* 0: keep the connection; <0: drop it. */
+static int srv_flush(struct srv_conn *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EAGAIN)
+				return 0;
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		c->out_off += (size_t)n;
+	}
+	c->out_len = c->out_off = 0;
+	return c->close_after_flush ? -ECONNRESET : 0;
+}
+
+static int srv_read(struct srv_conn *c)
+{
+	for (;;) {
+		if (c->in_cap - c->in_len == 0) {
+			if (c->in_cap >= SRV_IN_MAX)
+				return 0; /* full: serve before reading more */
+			size_t cap = c->in_cap ? c->in_cap * 2 : 4096;
+			if (cap > SRV_IN_MAX)
+				cap = SRV_IN_MAX;
+			unsigned char *nb = realloc(c->in, cap);
+			if (!nb)
+				return -ENOMEM;
+			c->in = nb;
+			c->in_cap = cap;
+		}
+		ssize_t n = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
+		if (n == 0)
+			return -ECONNRESET;
+		if (n < 0)
+			return errno == EAGAIN ? 0 : (errno == EINTR ? 0 : -errno);
+		c->in_len += (size_t)n;
+		if (c->in_len >= NLMSG_HDRLEN)
+			return 0; /* serve what we have; level-triggered epoll brings us back */
+	}
+}
+
+static void srv_conn_event(struct srv *s, struct srv_conn *c, uint32_t events)
+{
+	int rc = 0;
+	if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN))
+		rc = -ECONNRESET;
+	if (!rc && (events & EPOLLIN) && !c->out_len)
+		rc = srv_read(c);
+	if (!rc) {
+		srv_serve(s, c);
+		rc = srv_flush(c);
+	}
+	/* after a flush, requests may already be waiting in the buffer */
+	while (!rc && !c->out_len && c->in_len >= NLMSG_HDRLEN && !c->close_after_flush) {
+		size_t before = c->in_len;
+		srv_serve(s, c);
+		rc = srv_flush(c);
+		if (c->in_len == before)
+			break;
+	}
+	if (rc) {
+		if (rc != -ECONNRESET)
+			log_debug("client pid %d: %s", c->peer.pid, strerror(-rc));
+		srv_conn_free(s, c);
+		return;
+	}
+	srv_watch(s, EPOLL_CTL_MOD, c->fd, c->out_len ? EPOLLOUT : EPOLLIN, c);
+}
+
+/* Close connections whose half-sent request is overdue. Returns the next deadline's wait in ms or -1. */
+static int srv_expire(struct srv *s)
+{
+	uint64_t now = srv_now_ms(), next = 0;
+	for (struct srv_conn *c = s->conns, *n; c; c = n) {
+		n = c->next;
+		if (!c->deadline_ms || c->out_len)
+			continue;
+		if (c->deadline_ms <= now) {
+			log_warn("client pid %d: request incomplete after %u ms; closing", c->peer.pid,
+				 s->a->cfg.request_timeout_ms);
+			srv_refuse(c->fd, -ETIMEDOUT, "request incomplete after %u ms", s->a->cfg.request_timeout_ms);
+			srv_conn_free(s, c);
+			continue;
+		}
+		if (!next || c->deadline_ms < next)
+			next = c->deadline_ms;
+	}
+	return next ? (int)(next - now) : -1;
+}
+
+int srv_run(struct srv *s)
+{
+	log_info("serving %s", s->a->cfg.socket_path);
+	for (;;) {
+		struct epoll_event ev[32];
+		int wait = srv_expire(s);
+		int n = epoll_wait(s->epfd, ev, 32, wait);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.ptr == &s->sigfd) {
+				struct signalfd_siginfo si;
+				if (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+					log_info("signal %u: stopping", si.ssi_signo);
+					return 0;
+				}
+			} else if (ev[i].data.ptr == &s->lfd) {
+				srv_accept(s);
+			} else {
+				srv_conn_event(s, ev[i].data.ptr, ev[i].events);
+			}
+		}
+	}
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * srv.h: the control socket and the event loop. One epoll loop, nonblocking sockets, many clients:
+ * partial reads and writes are buffered per connection; one request per connection is served at a time
+ * (a client reads its reply before its next request is taken), and requests are dispatched one after the
+ * other, so calls never interleave. Peer credentials (SO_PEERCRED, SO_PEERGROUPS) are checked once, at
+ * accept, before any byte is read: root, --allow-uid and --allow-gid pass; anyone else gets an
+ * ATTACH_MSG_REFUSED message and the connection is closed. A request left half-sent for longer than the
+ * request timeout is answered with ATTACH_E_TIMEOUT and closed. SIGTERM/SIGINT end the loop between
+ * requests.
+ */
+#ifndef SRV_H
+#define SRV_H
+
+#include "agent.h"
+
+struct srv;
+
+/* Create the socket (0660, group: the first --allow-gid or root's) and start listening. */
+int srv_open(struct srv **out, struct agent *a);
+/* Serve until SIGTERM or SIGINT. 0 on a clean stop, -errno on failure. */
+int srv_run(struct srv *s);
+/* Close every connection and the socket, and remove the socket file. */
+void srv_close(struct srv *s);
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store.h: attachd's records in LMDB (the --db directory: 0700; data.mdb, lock.mdb, attachd.lock: 0600).
+ *
+ * Named databases and keys:
+ *   meta         "schema" -> u32 schema version
+ *   volumes      <volume-id>                     -> struct rec_volume
+ *   attachments  <volume-id>/<attachment-id>     -> struct rec_attachment
+ *   exports      <volume-id>                     -> struct rec_export
+ *   acls         <volume-id>/<initiator, lower>  -> struct rec_acl (CHAP credentials)
+ *   devices      <canonical path> | rdev:<maj>:<min> -> <volume-id>
+ * Keys put the volume first so one cursor range finds a volume's attachments and ACLs.
+ *
+ * Every mutating call is one write transaction, committed (durably: no MDB_NOSYNC) before the reply.
+ * One attachd per database: store_open() takes an exclusive lock on attachd.lock.
+ * Errors: 0 or a negative errno; LMDB's codes are converted in store_err() only (MDB_NOTFOUND -> -ENOENT,
+ * MDB_KEYEXIST -> -EEXIST, MDB_MAP_FULL -> -ENOSPC, other MDB_* -> -EIO, logged with mdb_strerror()).
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <lmdb.h>
+
+#include "record.h"
+
+#define STORE_SCHEMA 1
+
+enum store_db { STORE_META, STORE_VOLUMES, STORE_ATTACHMENTS, STORE_EXPORTS, STORE_ACLS, STORE_DEVICES,
+		STORE_DB_COUNT };
+
+struct store;
+
+/* Open (creating if needed) the database in @dir. On -EPROTONOSUPPORT the schema is newer than ours;
+ * on -EWOULDBLOCK another attachd holds the database. */
+int store_open(struct store **out, const char *dir);
+void store_close(struct store *s);
+
+int store_begin(struct store *s, bool write, MDB_txn **txn);
+int store_commit(MDB_txn *txn); /* frees the transaction, also on failure */
+void store_abort(MDB_txn *txn);
+
+/* The record of @db (volumes, attachments, exports, acls) under @key, decoded into @rec. */
+int store_get(struct store *s, MDB_txn *txn, enum store_db db, const char *key, void *rec);
+int store_put(struct store *s, MDB_txn *txn, enum store_db db, const char *key, const void *rec);
+int store_del(struct store *s, MDB_txn *txn, enum store_db db, const char *key);
+
+/* Raw string values (devices index). @val receives up to @size bytes, NUL-terminated. */
+int store_get_str(struct store *s, MDB_txn *txn, enum store_db db, const char *key, char *val, size_t size);
+int store_put_str(struct store *s, MDB_txn *txn, enum store_db db, const char *key, const char *val);
+
+/* Call @fn for every record of @db whose key starts with @prefix ("" for all), in key order, decoded
+ * into @rec (a buffer of the record's type). A non-zero return from @fn stops the walk and is returned. */
+int store_scan(struct store *s, MDB_txn *txn, enum store_db db, const char *prefix, void *rec,
+	       int (*fn)(const char *key, void *rec, void *arg), void *arg);
+
+/* Key helpers: "<a>/<b>" with @b lower-cased when @lower. -ENAMETOOLONG if it does not fit. */
+int store_key2(char *key, size_t size, const char *a, const char *b, bool lower);
+
+#endif

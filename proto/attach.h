@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * attach.h: libattach, the C client of attachd. One header, opaque client handle, one function per call.
+ *
+ * Conventions
+ *  - Every call returns 0 on success or a negative errno. When the agent answered with an error, the
+ *    errno is the one its status maps to (docs/PROTOCOL.md: EBADFD for a wrong volume state, ENOENT for
+ *    an unknown volume, ...), and attach_last_status()/attach_last_message() give the agent's status code
+ *    and its human-readable message. Local failures (socket, memory) set a message too.
+ *  - Strings passed in are copied; strings returned in structs are owned by the struct and freed by the
+ *    matching _free function.
+ *  - A client is one connection; calls on it are sequential (not thread-safe; use one client per thread).
+ *
+ * Caveats
+ *  - attach_connect() performs the protocol-version exchange; an agent that does not speak this
+ *    library's version refuses with -EPROTONOSUPPORT and says which versions it speaks.
+ *  - Secrets (CHAP passwords) returned by initialize-connection and by volume-show with secrets are in
+ *    ordinary memory; callers that care should clear the struct (attach_conninfo_clear()).
+ */
+#ifndef ATTACH_H
+#define ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attach_proto.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ATTACH_PORTALS_MAX 16
+
+struct attach_client;
+
+/* A client that is not connected yet; NULL and errno on failure. */
+struct attach_client *attach_client_new(void);
+/* Connect to the agent's UNIX socket and exchange protocol versions. */
+int attach_connect(struct attach_client *c, const char *socket_path);
+/* Close the connection (if any) and free the client. NULL is ignored. */
+void attach_client_free(struct attach_client *c);
+
+/* Status (enum attach_status) and message of the last call: ATTACH_OK and "" after a success. */
+uint32_t attach_last_status(const struct attach_client *c);
+const char *attach_last_message(const struct attach_client *c);
+
+/* With dry-run on, mutating calls only plan: the agent changes nothing and returns the steps it would
+ * take, readable with attach_last_plan() until the next call. */
+void attach_set_dry_run(struct attach_client *c, bool on);
+size_t attach_last_plan(const struct attach_client *c, const char *const **steps);
+
+/* --- registry */
+struct attach_volume_create_args {
+	const char *device;    /* required: absolute path of a block device */
+	const char *name;      /* optional */
+	const char *volume_id; /* optional: a UUID; the agent makes one when NULL */
+	bool multiattach;
+};
+/* @id receives the volume id (37 bytes). */
+int attach_volume_create(struct attach_client *c, const struct attach_volume_create_args *a,
+			 char id[ATTACH_UUID_LEN + 1]);
+int attach_volume_delete(struct attach_client *c, const char *volume_id);
+
+struct attach_attachment_info {
+	char id[ATTACH_UUID_LEN + 1];
+	int state;        /* enum attach_attachment_state */
+	char *instance;   /* "" while reserved */
+	char *host;
+	char *mountpoint;
+	int mode;         /* enum attach_mode */
+	char *initiator;  /* the initiator bound by initialize-connection, or "" */
+	uint64_t created; /* seconds since the epoch */
+};
+
+struct attach_acl_info {
+	char *initiator;
+	uint32_t refs;   /* connections holding this access */
+	char *username;
+	char *password;  /* NULL unless secrets were asked for */
+};
+
+struct attach_volume_info {
+	char id[ATTACH_UUID_LEN + 1];
+	char *name;   /* "" when unnamed */
+	char *device;
+	int state;    /* enum attach_volume_state */
+	bool multiattach;
+	uint64_t size;    /* bytes, as the device reported at creation */
+	uint64_t created; /* seconds since the epoch */
+	size_t n_attachments;
+	struct attach_attachment_info *attachments;
+	bool exported;
+	char *target_iqn; /* NULL unless exported */
+	size_t n_portals;
+	char portals[ATTACH_PORTALS_MAX][ATTACH_PORTAL_MAX + 1];
+	uint32_t lun;
+	size_t n_acls;
+	struct attach_acl_info *acls;
+};
+
+/* Every volume (attachments, export and ACLs are filled by attach_volume_show only). */
+int attach_volume_list(struct attach_client *c, struct attach_volume_info **vols, size_t *n);
+void attach_volume_list_free(struct attach_volume_info *vols, size_t n);
+/* One volume with its attachments, export and initiators; CHAP passwords only if @secrets. */
+int attach_volume_show(struct attach_client *c, const char *volume_id, bool secrets,
+		       struct attach_volume_info **out);
+void attach_volume_info_free(struct attach_volume_info *v);
+
+/* --- the attach side */
+/* available -> attaching (in-use -> attaching for multiattach); @attachment_id receives the new
+ * attachment's id (may be NULL). */
+int attach_reserve(struct attach_client *c, const char *volume_id, char *attachment_id);
+int attach_unreserve(struct attach_client *c, const char *volume_id);
+
+struct attach_connector {
+	const char *initiator; /* required: iSCSI name */
+	const char *host;      /* optional */
+	const char *ip;        /* optional */
+	bool multipath;
+};
+
+struct attach_conninfo {
+	char driver_volume_type[16]; /* "iscsi" */
+	char volume_id[ATTACH_UUID_LEN + 1];
+	char target_iqn[ATTACH_IQN_MAX + 1];
+	size_t n_portals;
+	char portals[ATTACH_PORTALS_MAX][ATTACH_PORTAL_MAX + 1]; /* "ip:port", "[ip6]:port" */
+	uint32_t lun;
+	char auth_method[16];        /* "CHAP" */
+	char auth_username[ATTACH_CHAP_MAX + 1];
+	char auth_password[ATTACH_CHAP_MAX + 1];
+	int mode;                    /* enum attach_mode: access_mode */
+};
+int attach_initialize_connection(struct attach_client *c, const char *volume_id,
+				 const struct attach_connector *conn, struct attach_conninfo *out);
+/* os-brick's connection info: {"driver_volume_type": "iscsi", "data": {...}}. malloc'd; NULL + errno. */
+char *attach_conninfo_json(const struct attach_conninfo *ci);
+/* Overwrite the secret in @ci. */
+void attach_conninfo_clear(struct attach_conninfo *ci);
+
+struct attach_attach_args {
+	const char *instance;      /* required: instance UUID */
+	const char *host;          /* required */
+	const char *mountpoint;    /* required */
+	int mode;                  /* enum attach_mode */
+	const char *attachment_id; /* optional: which reserved attachment; the volume's only one if NULL */
+};
+/* attaching -> in-use; @attachment_id receives the attachment's id (may be NULL). */
+int attach_attach(struct attach_client *c, const char *volume_id, const struct attach_attach_args *a,
+		  char *attachment_id);
+
+/* --- the detach side */
+int attach_begin_detaching(struct attach_client *c, const char *volume_id);
+int attach_roll_detaching(struct attach_client *c, const char *volume_id);
+/* Remove @initiator's access (NULL allowed with @force, which removes every initiator and the export). */
+int attach_terminate_connection(struct attach_client *c, const char *volume_id, const char *initiator,
+				bool force);
+/* Drop an attachment (NULL: the volume's only one). */
+int attach_detach(struct attach_client *c, const char *volume_id, const char *attachment_id);
+
+/* Text for codes. */
+const char *attach_status_name(uint32_t status);
+const char *attach_state_name(int state);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

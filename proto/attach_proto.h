@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * attach_proto.h: the attachd wire protocol, as numbers. This header is the contract shared by the agent,
+ * libattach and any other client; docs/PROTOCOL.md explains every value. Values never change meaning once
+ * released: new calls, attributes and status codes get new numbers.
+ *
+ * A message is a struct nlmsghdr (host byte order; nlmsg_len = whole message length) followed by netlink
+ * attributes (struct nlattr, 4-byte aligned). Requests set NLM_F_REQUEST; replies echo nlmsg_type and
+ * nlmsg_seq and carry ATTACH_A_STATUS and ATTACH_A_MESSAGE first.
+ */
+#ifndef ATTACH_PROTO_H
+#define ATTACH_PROTO_H
+
+#define ATTACH_PROTO_VERSION 1     /* what this header describes */
+#define ATTACH_PROTO_VERSION_MIN 1 /* oldest version an agent built from it accepts */
+
+#define ATTACH_REQUEST_MAX 65536u      /* largest request, header included */
+#define ATTACH_REPLY_MAX (16u << 20)   /* largest reply, header included */
+
+/* nlmsg_type: the call. Starts above the netlink control types (NLMSG_MIN_TYPE). */
+enum attach_msg {
+	/* agent -> client only, unsolicited, nlmsg_seq 0: the agent will not serve this connection (caller
+	 * not allowed, too many clients, request timed out) and closes it after this message. */
+	ATTACH_MSG_REFUSED = 0x0f,
+	ATTACH_MSG_HELLO = 0x10,
+	ATTACH_MSG_VOLUME_CREATE = 0x11,
+	ATTACH_MSG_VOLUME_DELETE = 0x12,
+	ATTACH_MSG_VOLUME_LIST = 0x13,
+	ATTACH_MSG_VOLUME_SHOW = 0x14,
+	ATTACH_MSG_RESERVE = 0x15,
+	ATTACH_MSG_UNRESERVE = 0x16,
+	ATTACH_MSG_INITIALIZE_CONNECTION = 0x17,
+	ATTACH_MSG_ATTACH = 0x18,
+	ATTACH_MSG_BEGIN_DETACHING = 0x19,
+	ATTACH_MSG_ROLL_DETACHING = 0x1a,
+	ATTACH_MSG_TERMINATE_CONNECTION = 0x1b,
+	ATTACH_MSG_DETACH = 0x1c,
+};
+#define ATTACH_MSG_FIRST ATTACH_MSG_HELLO
+#define ATTACH_MSG_LAST ATTACH_MSG_DETACH
+
+/* nla_type: one attribute namespace for every call; docs/PROTOCOL.md says which call takes which. */
+enum attach_attr {
+	ATTACH_A_UNSPEC = 0,
+	ATTACH_A_STATUS = 1,          /* u32, enum attach_status (replies) */
+	ATTACH_A_MESSAGE = 2,         /* string (replies) */
+	ATTACH_A_VERSION = 3,         /* u32 */
+	ATTACH_A_VERSION_MIN = 4,     /* u32 (HELLO reply) */
+	ATTACH_A_VOLUME_ID = 5,       /* string, canonical UUID */
+	ATTACH_A_DEVICE = 6,          /* string, absolute path of a block device */
+	ATTACH_A_NAME = 7,            /* string */
+	ATTACH_A_MULTIATTACH = 8,     /* flag */
+	ATTACH_A_INITIATOR = 9,       /* string, iSCSI name (iqn./eui./naa.) */
+	ATTACH_A_HOST = 10,           /* string */
+	ATTACH_A_IP = 11,             /* string, IPv4 or IPv6 address */
+	ATTACH_A_MULTIPATH = 12,      /* flag */
+	ATTACH_A_INSTANCE = 13,       /* string, UUID */
+	ATTACH_A_MOUNTPOINT = 14,     /* string */
+	ATTACH_A_MODE = 15,           /* u8, enum attach_mode */
+	ATTACH_A_ATTACHMENT_ID = 16,  /* string, UUID */
+	ATTACH_A_FORCE = 17,          /* flag */
+	ATTACH_A_STATE = 18,          /* u8, enum attach_volume_state or enum attach_attachment_state */
+	ATTACH_A_VOLUME = 19,         /* nested: one volume (VOLUME_LIST reply) */
+	ATTACH_A_ATTACHMENT = 20,     /* nested: one attachment (VOLUME_SHOW reply) */
+	ATTACH_A_EXPORT = 21,         /* nested: the volume's export (VOLUME_SHOW reply) */
+	ATTACH_A_ACL = 22,            /* nested: one initiator's access (VOLUME_SHOW reply) */
+	ATTACH_A_TARGET_IQN = 23,     /* string */
+	ATTACH_A_PORTAL = 24,         /* string "ip:port" or "[ip6]:port" (inside ATTACH_A_PORTALS) */
+	ATTACH_A_PORTALS = 25,        /* nested: ATTACH_A_PORTAL, repeated, in order */
+	ATTACH_A_LUN = 26,            /* u32 */
+	ATTACH_A_AUTH_METHOD = 27,    /* string, "CHAP" */
+	ATTACH_A_AUTH_USERNAME = 28,  /* string */
+	ATTACH_A_AUTH_PASSWORD = 29,  /* string (secret) */
+	ATTACH_A_DRIVER_TYPE = 30,    /* string, "iscsi" */
+	ATTACH_A_SIZE = 31,           /* u64, bytes */
+	ATTACH_A_REFS = 32,           /* u32 */
+	ATTACH_A_CREATED = 33,        /* u64, seconds since the epoch */
+	ATTACH_A_SHOW_SECRETS = 34,   /* flag (VOLUME_SHOW request) */
+	ATTACH_A_DRY_RUN = 35,        /* flag: plan only, change nothing */
+	ATTACH_A_PLAN = 36,           /* nested: ATTACH_A_STEP, repeated, in order */
+	ATTACH_A_STEP = 37,           /* string: one planned step */
+	__ATTACH_A_MAX,
+};
+#define ATTACH_A_MAX (__ATTACH_A_MAX - 1)
+
+/* ATTACH_A_STATUS. 0 is success; everything else comes with a message naming the object. */
+enum attach_status {
+	ATTACH_OK = 0,
+	ATTACH_E_INVALID = 1,      /* a request attribute has a bad value */
+	ATTACH_E_PROTO = 2,        /* malformed message: framing, attribute layout, order of calls */
+	ATTACH_E_VERSION = 3,      /* protocol version not supported */
+	ATTACH_E_UNKNOWN_CALL = 4, /* nlmsg_type is not a call */
+	ATTACH_E_PERM = 5,         /* caller not allowed */
+	ATTACH_E_NOT_FOUND = 6,    /* no such volume or attachment */
+	ATTACH_E_EXISTS = 7,       /* the object already exists */
+	ATTACH_E_STATE = 8,        /* the volume is not in a state the call accepts */
+	ATTACH_E_BUSY = 9,         /* the object is in use (attached, exported, device taken) */
+	ATTACH_E_NOT_BLOCK = 10,   /* the path is not a block device */
+	ATTACH_E_TOO_BIG = 11,     /* message or value over its limit */
+	ATTACH_E_LIMIT = 12,       /* a configured limit is reached (clients, volumes) */
+	ATTACH_E_NO_SPACE = 13,    /* the store is full */
+	ATTACH_E_KERNEL = 14,      /* a configfs or device-mapper operation failed; nothing was changed */
+	ATTACH_E_INTERNAL = 15,    /* anything else; the agent's log has details */
+	ATTACH_E_TIMEOUT = 16,     /* the request did not arrive in time */
+	__ATTACH_E_MAX,
+};
+
+enum attach_volume_state {
+	ATTACH_STATE_AVAILABLE = 1,
+	ATTACH_STATE_ATTACHING = 2,
+	ATTACH_STATE_IN_USE = 3,
+	ATTACH_STATE_DETACHING = 4,
+};
+
+enum attach_attachment_state {
+	ATTACH_ATT_RESERVED = 1, /* made by reserve, not yet attached */
+	ATTACH_ATT_ATTACHED = 2,
+};
+
+enum attach_mode {
+	ATTACH_MODE_RW = 0,
+	ATTACH_MODE_RO = 1,
+};
+
+/* Field limits, in bytes without the terminating NUL. */
+#define ATTACH_UUID_LEN 36
+#define ATTACH_IQN_MAX 223
+#define ATTACH_PATH_MAX 1023
+#define ATTACH_NAME_MAX 255
+#define ATTACH_HOST_MAX 255
+#define ATTACH_IP_MAX 63
+#define ATTACH_PORTAL_MAX 70
+#define ATTACH_MESSAGE_MAX 1023
+#define ATTACH_CHAP_MAX 255
+
+#endif

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* client_calls.c: libattach's call functions: build the request, transact, copy the results out. */
+#include "client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+void client_copy_str(struct nlattr **tb, int a, char *dst, size_t n)
+{
+	if (!n)
+		return;
+	dst[0] = '\0';
+	if (tb[a])
+		snprintf(dst, n, "%s", nla_get_string(tb[a]));
+}
+
+/* Put an optional string; NULL puts nothing. */
+static int client_put_opt(struct nl_msg *m, int a, const char *s)
+{
+	return s ? proto_put_str(m, a, s) : 0;
+}
+
+static int client_put_failed(struct attach_client *c, struct nl_msg *m)
+{
+	nlmsg_free(m);
+	return client_fail(c, -EMSGSIZE, "request too large");
+}
+
+/* Calls that carry only the volume id. */
+static int client_simple(struct attach_client *c, uint16_t type, const char *volume_id)
+{
+	if (!volume_id)
+		return client_fail(c, -EINVAL, "a volume id is required");
+	struct nl_msg *m = client_request(c, type, volume_id);
+	return m ? client_transact(c, m) : -ENOMEM;
+}
+
+int attach_volume_create(struct attach_client *c, const struct attach_volume_create_args *a,
+			 char id[ATTACH_UUID_LEN + 1])
+{
+	if (!a || !a->device)
+		return client_fail(c, -EINVAL, "a device is required");
+	struct nl_msg *m = client_request(c, ATTACH_MSG_VOLUME_CREATE, NULL);
+	if (!m)
+		return -ENOMEM;
+	if (proto_put_str(m, ATTACH_A_DEVICE, a->device) || client_put_opt(m, ATTACH_A_NAME, a->name) ||
+	    client_put_opt(m, ATTACH_A_VOLUME_ID, a->volume_id) ||
+	    (a->multiattach && proto_put_flag(m, ATTACH_A_MULTIATTACH)))
+		return client_put_failed(c, m);
+	int rc = client_transact(c, m);
+	if (rc == 0 && id)
+		client_copy_str(c->tb, ATTACH_A_VOLUME_ID, id, ATTACH_UUID_LEN + 1);
+	return rc;
+}
+
+int attach_volume_delete(struct attach_client *c, const char *volume_id)
+{
+	return client_simple(c, ATTACH_MSG_VOLUME_DELETE, volume_id);
+}
+
+int attach_reserve(struct attach_client *c, const char *volume_id, char *attachment_id)
+{
+	int rc = client_simple(c, ATTACH_MSG_RESERVE, volume_id);
+	if (rc == 0 && attachment_id)
+		client_copy_str(c->tb, ATTACH_A_ATTACHMENT_ID, attachment_id, ATTACH_UUID_LEN + 1);
+	return rc;
+}
+
+int attach_unreserve(struct attach_client *c, const char *volume_id)
+{
+	return client_simple(c, ATTACH_MSG_UNRESERVE, volume_id);
+}
+
+int attach_begin_detaching(struct attach_client *c, const char *volume_id)
+{
+	return client_simple(c, ATTACH_MSG_BEGIN_DETACHING, volume_id);
+}
+
+int attach_roll_detaching(struct attach_client *c, const char *volume_id)
+{
+	return client_simple(c, ATTACH_MSG_ROLL_DETACHING, volume_id);
+}
+
+/* Portals arrive as a nest of ATTACH_A_PORTAL strings, in order. */
+size_t client_copy_portals(struct nlattr *nest, char (*dst)[ATTACH_PORTAL_MAX + 1])
+{
+	size_t n = 0;
+	struct nlattr *pos;
+	int rem;
+	if (!nest)
+		return 0;
+	nla_for_each_nested(pos, nest, rem) {
+		if (nla_type(pos) != ATTACH_A_PORTAL || n == ATTACH_PORTALS_MAX || nla_len(pos) < 1)
+			continue;
+		snprintf(dst[n++], ATTACH_PORTAL_MAX + 1, "%.*s", nla_len(pos), (const char *)nla_data(pos));
+	}
+	return n;
+}
+
+int attach_initialize_connection(struct attach_client *c, const char *volume_id,
+				 const struct attach_connector *conn, struct attach_conninfo *out)
+{
+	if (!volume_id || !conn || !conn->initiator)
+		return client_fail(c, -EINVAL, "a volume id and an initiator are required");
+	struct nl_msg *m = client_request(c, ATTACH_MSG_INITIALIZE_CONNECTION, volume_id);
+	if (!m)
+		return -ENOMEM;
+	if (proto_put_str(m, ATTACH_A_INITIATOR, conn->initiator) || client_put_opt(m, ATTACH_A_HOST, conn->host) ||
+	    client_put_opt(m, ATTACH_A_IP, conn->ip) || (conn->multipath && proto_put_flag(m, ATTACH_A_MULTIPATH)))
+		return client_put_failed(c, m);
+	int rc = client_transact(c, m);
+	if (rc || !out)
+		return rc;
+	struct nlattr **tb = c->tb;
+	memset(out, 0, sizeof(*out));
+	if (!tb[ATTACH_A_TARGET_IQN] || !tb[ATTACH_A_PORTALS] || !tb[ATTACH_A_LUN]) {
+		if (c->dry_run)
+			return 0;
+		return client_fail(c, -EPROTO, "the agent's connection info lacks target, portals or LUN");
+	}
+	client_copy_str(tb, ATTACH_A_DRIVER_TYPE, out->driver_volume_type, sizeof(out->driver_volume_type));
+	client_copy_str(tb, ATTACH_A_VOLUME_ID, out->volume_id, sizeof(out->volume_id));
+	client_copy_str(tb, ATTACH_A_TARGET_IQN, out->target_iqn, sizeof(out->target_iqn));
+	out->n_portals = client_copy_portals(tb[ATTACH_A_PORTALS], out->portals);
+	out->lun = nla_get_u32(tb[ATTACH_A_LUN]);
+	client_copy_str(tb, ATTACH_A_AUTH_METHOD, out->auth_method, sizeof(out->auth_method));
+	client_copy_str(tb, ATTACH_A_AUTH_USERNAME, out->auth_username, sizeof(out->auth_username));
+	client_copy_str(tb, ATTACH_A_AUTH_PASSWORD, out->auth_password, sizeof(out->auth_password));
+	out->mode = tb[ATTACH_A_MODE] ? nla_get_u8(tb[ATTACH_A_MODE]) : ATTACH_MODE_RW;
+	if (out->n_portals == 0)
+		return client_fail(c, -EPROTO, "the agent's connection info has no portal");
+	return 0;
+}
+
+void attach_conninfo_clear(struct attach_conninfo *ci)
+{
+	explicit_bzero(ci->auth_password, sizeof(ci->auth_password));
+}
+
+int attach_attach(struct attach_client *c, const char *volume_id, const struct attach_attach_args *a,
+		  char *attachment_id)
+{
+	if (!volume_id || !a || !a->instance || !a->host || !a->mountpoint)
+		return client_fail(c, -EINVAL, "a volume id, instance, host and mountpoint are required");
+	struct nl_msg *m = client_request(c, ATTACH_MSG_ATTACH, volume_id);
+	if (!m)
+		return -ENOMEM;
+	if (proto_put_str(m, ATTACH_A_INSTANCE, a->instance) || proto_put_str(m, ATTACH_A_HOST, a->host) ||
+	    proto_put_str(m, ATTACH_A_MOUNTPOINT, a->mountpoint) ||
+	    proto_put_u8(m, ATTACH_A_MODE, (uint8_t)a->mode) ||
+	    client_put_opt(m, ATTACH_A_ATTACHMENT_ID, a->attachment_id))
+		return client_put_failed(c, m);
+	int rc = client_transact(c, m);
+	if (rc == 0 && attachment_id)
+		client_copy_str(c->tb, ATTACH_A_ATTACHMENT_ID, attachment_id, ATTACH_UUID_LEN + 1);
+	return rc;
+}
+
+int attach_terminate_connection(struct attach_client *c, const char *volume_id, const char *initiator, bool force)
+{
+	if (!volume_id || (!initiator && !force))
+		return client_fail(c, -EINVAL, "a volume id and an initiator (or force) are required");
+	struct nl_msg *m = client_request(c, ATTACH_MSG_TERMINATE_CONNECTION, volume_id);
+	if (!m)
+		return -ENOMEM;
+	if (client_put_opt(m, ATTACH_A_INITIATOR, initiator) || (force && proto_put_flag(m, ATTACH_A_FORCE)))
+		return client_put_failed(c, m);
+	return client_transact(c, m);
+}
+
+int attach_detach(struct attach_client *c, const char *volume_id, const char *attachment_id)
+{
+	if (!volume_id)
+		return client_fail(c, -EINVAL, "a volume id is required");
+	struct nl_msg *m = client_request(c, ATTACH_MSG_DETACH, volume_id);
+	if (!m)
+		return -ENOMEM;
+	if (client_put_opt(m, ATTACH_A_ATTACHMENT_ID, attachment_id))
+		return client_put_failed(c, m);
+	return client_transact(c, m);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * client_conninfo.c: os-brick's iSCSI connection info from struct attach_conninfo. The types are the
+ * ones os-brick needs (REFERENCE.md): target_lun an integer, portals "ip:port", auth_method "CHAP"
+ * exactly, target_discovered and encrypted false; the multipath lists repeat the target and LUN per
+ * portal.
+ */
+#include "attach.h"
+#include "json.h"
+#include "proto.h"
+
+char *attach_conninfo_json(const struct attach_conninfo *ci)
+{
+	struct json j;
+	json_init(&j);
+	json_object_begin(&j, NULL);
+	json_string(&j, "driver_volume_type", ci->driver_volume_type);
+	json_object_begin(&j, "data");
+	json_bool(&j, "target_discovered", false);
+	json_string(&j, "target_iqn", ci->target_iqn);
+	json_string(&j, "target_portal", ci->n_portals ? ci->portals[0] : "");
+	json_int(&j, "target_lun", ci->lun);
+	json_array_begin(&j, "target_iqns");
+	for (size_t i = 0; i < ci->n_portals; i++)
+		json_string(&j, NULL, ci->target_iqn);
+	json_array_end(&j);
+	json_array_begin(&j, "target_portals");
+	for (size_t i = 0; i < ci->n_portals; i++)
+		json_string(&j, NULL, ci->portals[i]);
+	json_array_end(&j);
+	json_array_begin(&j, "target_luns");
+	for (size_t i = 0; i < ci->n_portals; i++)
+		json_int(&j, NULL, ci->lun);
+	json_array_end(&j);
+	json_string(&j, "volume_id", ci->volume_id);
+	json_string(&j, "auth_method", ci->auth_method);
+	json_string(&j, "auth_username", ci->auth_username);
+	json_string(&j, "auth_password", ci->auth_password);
+	json_string(&j, "access_mode", proto_mode_name(ci->mode));
+	json_bool(&j, "encrypted", false);
+	json_object_end(&j);
+	json_object_end(&j);
+	return json_finish(&j);
+}

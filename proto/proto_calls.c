@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * proto_calls.c: the call table (one nla_policy per call: the attributes it accepts, their types and
+ * maximum lengths), the reply policy, and the names of calls, attributes, states and modes.
+ */
+#include "proto.h"
+
+#include <stdio.h>
+
+/* String policies carry the maximum payload length: characters plus the terminating NUL. */
+#define POL_STR(max) { .type = NLA_STRING, .maxlen = (max) + 1 }
+#define POL_UUID POL_STR(ATTACH_UUID_LEN)
+#define POL_FLAG { .type = NLA_FLAG }
+#define POL_U8 { .type = NLA_U8 }
+#define POL_U32 { .type = NLA_U32 }
+#define POL_U64 { .type = NLA_U64 }
+#define POL_NEST { .type = NLA_NESTED }
+
+#define N ATTACH_A_MAX + 1
+
+static const struct nla_policy pol_hello[N] = {
+	[ATTACH_A_VERSION] = POL_U32,
+};
+static const struct nla_policy pol_volume_create[N] = {
+	[ATTACH_A_DEVICE] = POL_STR(ATTACH_PATH_MAX),
+	[ATTACH_A_NAME] = POL_STR(ATTACH_NAME_MAX),
+	[ATTACH_A_MULTIATTACH] = POL_FLAG,
+	[ATTACH_A_VOLUME_ID] = POL_UUID,
+	[ATTACH_A_DRY_RUN] = POL_FLAG,
+};
+/* calls that name a volume and nothing else */
+static const struct nla_policy pol_volume[N] = {
+	[ATTACH_A_VOLUME_ID] = POL_UUID,
+	[ATTACH_A_DRY_RUN] = POL_FLAG,
+};
+static const struct nla_policy pol_volume_list[N]; /* no attributes */
+static const struct nla_policy pol_volume_show[N] = {
+	[ATTACH_A_VOLUME_ID] = POL_UUID,
+	[ATTACH_A_SHOW_SECRETS] = POL_FLAG,
+};
+static const struct nla_policy pol_initialize_connection[N] = {
+	[ATTACH_A_VOLUME_ID] = POL_UUID,
+	[ATTACH_A_INITIATOR] = POL_STR(ATTACH_IQN_MAX),
+	[ATTACH_A_HOST] = POL_STR(ATTACH_HOST_MAX),
+	[ATTACH_A_IP] = POL_STR(ATTACH_IP_MAX),
+	[ATTACH_A_MULTIPATH] = POL_FLAG,
+	[ATTACH_A_DRY_RUN] = POL_FLAG,
+};
+static const struct nla_policy pol_attach[N] = {
+	[ATTACH_A_VOLUME_ID] = POL_UUID,
+	[ATTACH_A_INSTANCE] = POL_UUID,
+	[ATTACH_A_HOST] = POL_STR(ATTACH_HOST_MAX),
+	[ATTACH_A_MOUNTPOINT] = POL_STR(ATTACH_PATH_MAX),
+	[ATTACH_A_MODE] = POL_U8,
+	[ATTACH_A_ATTACHMENT_ID] = POL_UUID,
+	[ATTACH_A_DRY_RUN] = POL_FLAG,
+};
+static const struct nla_policy pol_terminate_connection[N] = {
+	[ATTACH_A_VOLUME_ID] = POL_UUID,
+	[ATTACH_A_INITIATOR] = POL_STR(ATTACH_IQN_MAX),
+	[ATTACH_A_FORCE] = POL_FLAG,
+	[ATTACH_A_DRY_RUN] = POL_FLAG,
+};
+static const struct nla_policy pol_detach[N] = {
+	[ATTACH_A_VOLUME_ID] = POL_UUID,
+	[ATTACH_A_ATTACHMENT_ID] = POL_UUID,
+	[ATTACH_A_DRY_RUN] = POL_FLAG,
+};
+
+const struct nla_policy proto_reply_policy[N] = {
+	[ATTACH_A_STATUS] = POL_U32,
+	[ATTACH_A_MESSAGE] = POL_STR(ATTACH_MESSAGE_MAX),
+	[ATTACH_A_VERSION] = POL_U32,
+	[ATTACH_A_VERSION_MIN] = POL_U32,
+	[ATTACH_A_VOLUME_ID] = POL_UUID,
+	[ATTACH_A_DEVICE] = POL_STR(ATTACH_PATH_MAX),
+	[ATTACH_A_NAME] = POL_STR(ATTACH_NAME_MAX),
+	[ATTACH_A_MULTIATTACH] = POL_FLAG,
+	[ATTACH_A_INITIATOR] = POL_STR(ATTACH_IQN_MAX),
+	[ATTACH_A_HOST] = POL_STR(ATTACH_HOST_MAX),
+	[ATTACH_A_IP] = POL_STR(ATTACH_IP_MAX),
+	[ATTACH_A_MULTIPATH] = POL_FLAG,
+	[ATTACH_A_INSTANCE] = POL_UUID,
+	[ATTACH_A_MOUNTPOINT] = POL_STR(ATTACH_PATH_MAX),
+	[ATTACH_A_MODE] = POL_U8,
+	[ATTACH_A_ATTACHMENT_ID] = POL_UUID,
+	[ATTACH_A_FORCE] = POL_FLAG,
+	[ATTACH_A_STATE] = POL_U8,
+	[ATTACH_A_VOLUME] = POL_NEST,
+	[ATTACH_A_ATTACHMENT] = POL_NEST,
+	[ATTACH_A_EXPORT] = POL_NEST,
+	[ATTACH_A_ACL] = POL_NEST,
+	[ATTACH_A_TARGET_IQN] = POL_STR(ATTACH_IQN_MAX),
+	[ATTACH_A_PORTAL] = POL_STR(ATTACH_PORTAL_MAX),
+	[ATTACH_A_PORTALS] = POL_NEST,
+	[ATTACH_A_LUN] = POL_U32,
+	[ATTACH_A_AUTH_METHOD] = POL_STR(ATTACH_CHAP_MAX),
+	[ATTACH_A_AUTH_USERNAME] = POL_STR(ATTACH_CHAP_MAX),
+	[ATTACH_A_AUTH_PASSWORD] = POL_STR(ATTACH_CHAP_MAX),
+	[ATTACH_A_DRIVER_TYPE] = POL_STR(ATTACH_NAME_MAX),
+	[ATTACH_A_SIZE] = POL_U64,
+	[ATTACH_A_REFS] = POL_U32,
+	[ATTACH_A_CREATED] = POL_U64,
+	[ATTACH_A_SHOW_SECRETS] = POL_FLAG,
+	[ATTACH_A_DRY_RUN] = POL_FLAG,
+	[ATTACH_A_PLAN] = POL_NEST,
+	[ATTACH_A_STEP] = POL_STR(ATTACH_MESSAGE_MAX),
+};
+
+#define B(a) PROTO_BIT(ATTACH_A_##a)
+
+static const struct proto_call proto_calls[] = {
+	{ ATTACH_MSG_HELLO, "hello", pol_hello, B(VERSION) },
+	{ ATTACH_MSG_VOLUME_CREATE, "volume-create", pol_volume_create, B(DEVICE) },
+	{ ATTACH_MSG_VOLUME_DELETE, "volume-delete", pol_volume, B(VOLUME_ID) },
+	{ ATTACH_MSG_VOLUME_LIST, "volume-list", pol_volume_list, 0 },
+	{ ATTACH_MSG_VOLUME_SHOW, "volume-show", pol_volume_show, B(VOLUME_ID) },
+	{ ATTACH_MSG_RESERVE, "reserve", pol_volume, B(VOLUME_ID) },
+	{ ATTACH_MSG_UNRESERVE, "unreserve", pol_volume, B(VOLUME_ID) },
+	{ ATTACH_MSG_INITIALIZE_CONNECTION, "initialize-connection", pol_initialize_connection,
+	  B(VOLUME_ID) | B(INITIATOR) },
+	{ ATTACH_MSG_ATTACH, "attach", pol_attach, B(VOLUME_ID) | B(INSTANCE) | B(HOST) | B(MOUNTPOINT) },
+	{ ATTACH_MSG_BEGIN_DETACHING, "begin-detaching", pol_volume, B(VOLUME_ID) },
+	{ ATTACH_MSG_ROLL_DETACHING, "roll-detaching", pol_volume, B(VOLUME_ID) },
+	/* initiator is required unless force is set: the agent checks that combination */
+	{ ATTACH_MSG_TERMINATE_CONNECTION, "terminate-connection", pol_terminate_connection, B(VOLUME_ID) },
+	{ ATTACH_MSG_DETACH, "detach", pol_detach, B(VOLUME_ID) },
+};
+
+const struct proto_call *proto_call_find(uint16_t type)
+{
+	for (size_t i = 0; i < sizeof(proto_calls) / sizeof(proto_calls[0]); i++)
+		if (proto_calls[i].type == type)
+			return &proto_calls[i];
+	return NULL;
+}
+
+static const char *const attr_names[N] = {
+	[ATTACH_A_STATUS] = "status",
+	[ATTACH_A_MESSAGE] = "message",
+	[ATTACH_A_VERSION] = "version",
+	[ATTACH_A_VERSION_MIN] = "version_min",
+	[ATTACH_A_VOLUME_ID] = "volume_id",
+	[ATTACH_A_DEVICE] = "device",
+	[ATTACH_A_NAME] = "name",
+	[ATTACH_A_MULTIATTACH] = "multiattach",
+	[ATTACH_A_INITIATOR] = "initiator",
+	[ATTACH_A_HOST] = "host",
+	[ATTACH_A_IP] = "ip",
+	[ATTACH_A_MULTIPATH] = "multipath",
+	[ATTACH_A_INSTANCE] = "instance",
+	[ATTACH_A_MOUNTPOINT] = "mountpoint",
+	[ATTACH_A_MODE] = "mode",
+	[ATTACH_A_ATTACHMENT_ID] = "attachment_id",
+	[ATTACH_A_FORCE] = "force",
+	[ATTACH_A_STATE] = "state",
+	[ATTACH_A_VOLUME] = "volume",
+	[ATTACH_A_ATTACHMENT] = "attachment",
+	[ATTACH_A_EXPORT] = "export",
+	[ATTACH_A_ACL] = "acl",
+	[ATTACH_A_TARGET_IQN] = "target_iqn",
+	[ATTACH_A_PORTAL] = "portal",
+	[ATTACH_A_PORTALS] = "portals",
+	[ATTACH_A_LUN] = "lun",
+	[ATTACH_A_AUTH_METHOD] = "auth_method",
+	[ATTACH_A_AUTH_USERNAME] = "auth_username",
+	[ATTACH_A_AUTH_PASSWORD] = "auth_password",
+	[ATTACH_A_DRIVER_TYPE] = "driver_volume_type",
+	[ATTACH_A_SIZE] = "size",
+	[ATTACH_A_REFS] = "refs",
+	[ATTACH_A_CREATED] = "created",
+	[ATTACH_A_SHOW_SECRETS] = "show_secrets",
+	[ATTACH_A_DRY_RUN] = "dry_run",
+	[ATTACH_A_PLAN] = "plan",
+	[ATTACH_A_STEP] = "step",
+};
+
+const char *proto_attr_name(int attr)
+{
+	static __thread char buf[24];
+	if (attr > 0 && attr <= ATTACH_A_MAX && attr_names[attr])
+		return attr_names[attr];
+	snprintf(buf, sizeof(buf), "attribute %d", attr);
+	return buf;
+}
+
+const char *proto_state_name(int state)
+{
+	switch ((enum attach_volume_state)state) {
+	case ATTACH_STATE_AVAILABLE:
+		return "available";
+	case ATTACH_STATE_ATTACHING:
+		return "attaching";
+	case ATTACH_STATE_IN_USE:
+		return "in-use";
+	case ATTACH_STATE_DETACHING:
+		return "detaching";
+	}
+	return "unknown";
+}
+
+const char *proto_attachment_state_name(int state)
+{
+	switch ((enum attach_attachment_state)state) {
+	case ATTACH_ATT_RESERVED:
+		return "reserved";
+	case ATTACH_ATT_ATTACHED:
+		return "attached";
+	}
+	return "unknown";
+}
+
+const char *proto_mode_name(int mode)
+{
+	switch ((enum attach_mode)mode) {
+	case ATTACH_MODE_RW:
+		return "rw";
+	case ATTACH_MODE_RO:
+		return "ro";
+	}
+	return "unknown";
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * proto_parse.c: the strict request decoder. Order: frame and header, the call, a walk over the
+ * attributes (unknown, duplicate, flag bits, exact sizes, strings, padding, leftover bytes), libnl's
+ * nlmsg_parse() with the call's policy, the required mask, then each value's shape. Every rejection
+ * names the call and the attribute.
+ */
+#include "proto.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <netlink/errno.h>
+
+__attribute__((format(printf, 4, 5)))
+static int proto_fail(int err, char *msg, size_t msglen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (msg && msglen)
+		vsnprintf(msg, msglen, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int proto_frame_check(const struct nlmsghdr *nlh, size_t max)
+{
+	if (nlh->nlmsg_len < NLMSG_HDRLEN)
+		return -EBADMSG;
+	if (nlh->nlmsg_len > max)
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Size and encoding of one attribute, by its policy type. */
+static int proto_check_size(const struct proto_call *call, const struct nlattr *nla, char *msg, size_t msglen)
+{
+	int t = nla_type(nla);
+	const struct nla_policy *p = &call->policy[t];
+	int len = nla_len(nla);
+	const char *name = proto_attr_name(t);
+	int want = -1;
+
+	switch (p->type) {
+	case NLA_U8:
+		want = 1;
+		break;
+	case NLA_U32:
+		want = 4;
+		break;
+	case NLA_U64:
+		want = 8;
+		break;
+	case NLA_FLAG:
+		want = 0;
+		break;
+	case NLA_STRING: {
+		const char *s = nla_data(nla);
+		if (len < 1 || s[len - 1] != '\0')
+			return proto_fail(-EPROTO, msg, msglen, "%s: attribute %s: string without its NUL terminator",
+					  call->name, name);
+		if ((size_t)len - 1 != strlen(s))
+			return proto_fail(-EPROTO, msg, msglen, "%s: attribute %s: string with an embedded NUL",
+					  call->name, name);
+		if (len > p->maxlen)
+			return proto_fail(-EMSGSIZE, msg, msglen, "%s: attribute %s: longer than %d bytes",
+					  call->name, name, p->maxlen - 1);
+		return 0;
+	}
+	default:
+		return proto_fail(-EPROTO, msg, msglen, "%s: attribute %s: not accepted in requests", call->name,
+				  name);
+	}
+	if (len != want)
+		return proto_fail(-EPROTO, msg, msglen, "%s: attribute %s: %d bytes of payload, expected %d",
+				  call->name, name, len, want);
+	return 0;
+}
+
+/* Characters a string value may hold: no control characters anywhere (no newline reaches configfs). */
+static int proto_check_text(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return -EINVAL;
+	return 0;
+}
+
+/* The shape of one value. UUIDs are checked by the agent with libuuid; their length is checked here. */
+static int proto_check_value(const struct proto_call *call, const struct nlattr *nla, char *msg, size_t msglen)
+{
+	int t = nla_type(nla);
+	const char *name = proto_attr_name(t);
+	char why[160];
+
+	if (call->policy[t].type == NLA_STRING) {
+		const char *s = nla_get_string((struct nlattr *)nla);
+		if (!*s)
+			return proto_fail(-EINVAL, msg, msglen, "%s: attribute %s: empty", call->name, name);
+		if (proto_check_text(s))
+			return proto_fail(-EINVAL, msg, msglen, "%s: attribute %s: contains a control character",
+					  call->name, name);
+	}
+	switch (t) {
+	case ATTACH_A_VOLUME_ID:
+	case ATTACH_A_INSTANCE:
+	case ATTACH_A_ATTACHMENT_ID:
+		if (strlen(nla_get_string((struct nlattr *)nla)) != ATTACH_UUID_LEN)
+			return proto_fail(-EINVAL, msg, msglen, "%s: attribute %s: not a UUID (36 characters)",
+					  call->name, name);
+		break;
+	case ATTACH_A_INITIATOR:
+		if (proto_iscsi_name_check(nla_get_string((struct nlattr *)nla), why, sizeof(why)))
+			return proto_fail(-EINVAL, msg, msglen, "%s: attribute %s: %s", call->name, name, why);
+		break;
+	case ATTACH_A_DEVICE:
+		if (nla_get_string((struct nlattr *)nla)[0] != '/')
+			return proto_fail(-EINVAL, msg, msglen, "%s: attribute %s: not an absolute path", call->name,
+					  name);
+		break;
+	case ATTACH_A_IP: {
+		unsigned char buf[sizeof(struct in6_addr)];
+		const char *s = nla_get_string((struct nlattr *)nla);
+		if (inet_pton(AF_INET, s, buf) != 1 && inet_pton(AF_INET6, s, buf) != 1)
+			return proto_fail(-EINVAL, msg, msglen, "%s: attribute %s: not an IPv4 or IPv6 address",
+					  call->name, name);
+		break;
+	}
+	case ATTACH_A_MODE:
+		if (nla_get_u8((struct nlattr *)nla) > ATTACH_MODE_RO)
+			return proto_fail(-EINVAL, msg, msglen, "%s: attribute %s: %u is not rw (0) or ro (1)",
+					  call->name, name, nla_get_u8((struct nlattr *)nla));
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int proto_parse_request(const struct nlmsghdr *nlh, size_t len, const struct proto_call **callp,
+			struct nlattr **tb, char *msg, size_t msglen)
+{
+	if (len < NLMSG_HDRLEN)
+		return proto_fail(-EBADMSG, msg, msglen, "message of %zu bytes is shorter than its %d-byte header",
+				  len, NLMSG_HDRLEN);
+	if (nlh->nlmsg_len != len)
+		return proto_fail(-EPROTO, msg, msglen, "nlmsg_len %u does not match the %zu bytes received",
+				  nlh->nlmsg_len, len);
+	if (len > ATTACH_REQUEST_MAX)
+		return proto_fail(-EMSGSIZE, msg, msglen, "message of %zu bytes exceeds the maximum of %u", len,
+				  ATTACH_REQUEST_MAX);
+	if (nlh->nlmsg_flags != NLM_F_REQUEST)
+		return proto_fail(-EPROTO, msg, msglen, "nlmsg_flags 0x%x: a request carries NLM_F_REQUEST only",
+				  nlh->nlmsg_flags);
+	const struct proto_call *call = proto_call_find(nlh->nlmsg_type);
+	if (!call)
+		return proto_fail(-EOPNOTSUPP, msg, msglen, "unknown message type 0x%x", nlh->nlmsg_type);
+	*callp = call;
+
+	struct nlattr *nla = nlmsg_attrdata(nlh, 0);
+	int rem = nlmsg_attrlen(nlh, 0);
+	uint64_t seen = 0;
+	for (; nla_ok(nla, rem); nla = nla_next(nla, &rem)) {
+		int t = nla_type(nla);
+		if (nla->nla_type & ~NLA_TYPE_MASK)
+			return proto_fail(-EPROTO, msg, msglen, "%s: attribute %d: flag bits 0x%x are not allowed",
+					  call->name, t, nla->nla_type & ~NLA_TYPE_MASK);
+		if (t <= 0 || t > ATTACH_A_MAX || call->policy[t].type == NLA_UNSPEC)
+			return proto_fail(-EPROTO, msg, msglen, "%s: %s is not accepted by this call", call->name,
+					  proto_attr_name(t));
+		if (seen & PROTO_BIT(t))
+			return proto_fail(-EPROTO, msg, msglen, "%s: attribute %s given twice", call->name,
+					  proto_attr_name(t));
+		seen |= PROTO_BIT(t);
+		int rc = proto_check_size(call, nla, msg, msglen);
+		if (rc)
+			return rc;
+	}
+	if (rem < 0)
+		return proto_fail(-EPROTO, msg, msglen, "%s: the last attribute is not padded to 4 bytes", call->name);
+	if (rem >= NLA_HDRLEN)
+		return proto_fail(-EPROTO, msg, msglen, "%s: attribute %d claims %u bytes where %d remain",
+				  call->name, nla_type(nla), nla->nla_len, rem);
+	if (rem > 0)
+		return proto_fail(-EPROTO, msg, msglen, "%s: %d stray bytes after the last attribute", call->name,
+				  rem);
+
+	int rc = nlmsg_parse((struct nlmsghdr *)nlh, 0, tb, ATTACH_A_MAX, (struct nla_policy *)call->policy);
+	if (rc < 0)
+		return proto_fail(-EPROTO, msg, msglen, "%s: %s", call->name, nl_geterror(rc));
+
+	uint64_t missing = call->required & ~seen;
+	if (missing)
+		return proto_fail(-EINVAL, msg, msglen, "%s: attribute %s is required", call->name,
+				  proto_attr_name(__builtin_ctzll(missing)));
+	for (int t = 1; t <= ATTACH_A_MAX; t++) {
+		if (!tb[t])
+			continue;
+		rc = proto_check_value(call, tb[t], msg, msglen);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
