@@ -19,7 +19,7 @@ endif
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
 BASE_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
-	-fPIC -I. -Iproto -Iagent -Iconfigfs -Idm -Itests/sim -MMD -MP -DATTACHD_VERSION='"$(VERSION)"'
+	-fPIC -I. -Iproto -Iagent -Iconfigfs -Idm -Itests/sim -Itests/unit/helpers -MMD -MP -DATTACHD_VERSION='"$(VERSION)"'
 
 CLIENT_PKGS := libnl-3.0
 AGENT_PKGS := libnl-3.0 libnl-route-3.0 devmapper libkmod uuid lmdb
@@ -49,6 +49,9 @@ AGENT_OBJS := $(call obj,$(AGENT_SRCS))
 SIM_OBJS := $(call obj,$(SIM_SRCS))
 TEST_HELPER_OBJS := $(call obj,$(TEST_HELPER_SRCS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+IT_SRCS := $(sort $(wildcard tests/integration/test_*.c))
+IT_BINS := $(patsubst tests/integration/%.c,$(B)/tests/integration/%,$(IT_SRCS))
+IT_SCRIPTS := $(sort $(wildcard tests/integration/test_*.sh))
 
 # The simulator replaces the kernel's side of configfs by wrapping these cfs_ functions at link time.
 SIM_WRAPS := cfs_mkdir cfs_rmdir cfs_write cfs_read cfs_symlink cfs_unlink
@@ -59,7 +62,7 @@ LIBATTACH_A := $(B)/libattach.a
 AGENT_A := $(B)/libagent.a
 
 BINS := $(B)/attachd $(B)/attachctl $(LIBATTACH_SO) $(LIBATTACH_A)
-TEST_BINS := $(B)/attachd-sim $(B)/tests/sim-setup $(UNIT_BINS)
+TEST_BINS := $(B)/attachd-sim $(B)/tests/sim-setup $(UNIT_BINS) $(IT_BINS)
 
 all: $(BINS)
 
@@ -96,23 +99,31 @@ $(B)/tests/sim-setup: $(B)/tests/tools/sim-setup.o $(SIM_OBJS) $(AGENT_A)
 	$(Q)$(CC) $(ALL_LDFLAGS) $(SIM_LDFLAGS) -o $@ $^ $(AGENT_LIBS)
 
 # attachctl: libattach and libnl-3 only (process start dominates on small machines).
-$(B)/attachctl: $(B)/tools/attachctl.o $(LIBATTACH_A)
+ATTACHCTL_OBJS := $(call obj,$(sort $(wildcard tools/attachctl*.c)))
+$(B)/attachctl: $(ATTACHCTL_OBJS) $(LIBATTACH_A)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CLIENT_LIBS)
 
 # Unit tests: every __wrap_<fn> defined in the test source becomes -Wl,--wrap=<fn>.
-test_wraps = $(foreach f,$(shell sed -n 's/^[a-z_ ]*[ *]__wrap_\([a-z0-9_]*\)(.*/\1/p' $(1) | sort -u),-Wl,--wrap=$(f))
+LPAREN := (
+test_wraps = $(foreach f,$(shell sed -n 's/^[a-z_ ]*[ *]__wrap_\([a-z0-9_]*\)$(LPAREN).*/\1/p' $(1) | sort -u),-Wl,--wrap=$(f))
 $(B)/tests/%: $(B)/tests/unit/%.o $(TEST_HELPER_OBJS) $(SIM_OBJS) $(AGENT_A) $(LIBATTACH_A)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $(SIM_LDFLAGS) $(call test_wraps,tests/unit/$*.c) -o $@ $^ \
 		$(AGENT_LIBS) $(TEST_LIBS)
 
+# Integration tests: clients of a real attachd process, linked like any client (libattach, libnl-3).
+$(B)/tests/integration/%: $(B)/tests/integration/%.o $(LIBATTACH_A)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CLIENT_LIBS) $(TEST_LIBS) -lpthread
+
 # --- check: every stage writes TAP to build/results/<stage>.tap; tests/summary.sh prints the one line.
 check: all $(TEST_BINS)
 	$(Q)rm -rf $(B)/results && mkdir -p $(B)/results
 	$(Q)tests/run-stage.sh unit $(UNIT_BINS)
-	$(Q)tests/run-stage.sh integration tests/integration/run.sh
+	$(Q)tests/run-stage.sh integration $(IT_SCRIPTS) $(IT_BINS)
 	$(Q)tests/summary.sh $(B)/results
 
 demo: all $(B)/attachd-sim

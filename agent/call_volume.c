@@ -185,9 +185,7 @@ static int call_list_visit(const char *key, void *rec, void *arg)
 	if (nest < 0)
 		return nest;
 	int rc = call_put_volume(m, rec);
-	if (!rc)
-		proto_nest_end(m, nest);
-	return rc;
+	return rc ? rc : proto_nest_end(m, nest);
 }
 
 int call_volume_list(struct call_ctx *ctx)
@@ -222,9 +220,7 @@ static int call_show_attachment(const char *key, void *rec, void *arg)
 		rc = proto_put_str(m, ATTACH_A_INITIATOR, a->initiator);
 	if (!rc)
 		rc = proto_put_u64(m, ATTACH_A_CREATED, a->created);
-	if (!rc)
-		proto_nest_end(m, nest);
-	return rc;
+	return rc ? rc : proto_nest_end(m, nest);
 }
 
 struct call_show_acls {
@@ -251,9 +247,7 @@ static int call_show_acl(const char *key, void *rec, void *arg)
 		rc = proto_put_str(s->m, ATTACH_A_HOST, a->host);
 	if (!rc && a->ip[0])
 		rc = proto_put_str(s->m, ATTACH_A_IP, a->ip);
-	if (!rc)
-		proto_nest_end(s->m, nest);
-	return rc;
+	return rc ? rc : proto_nest_end(s->m, nest);
 }
 
 static int call_show_export(struct call_ctx *ctx)
@@ -271,13 +265,11 @@ static int call_show_export(struct call_ctx *ctx)
 		return pn;
 	for (uint32_t i = 0; !rc && i < x.n_portals; i++)
 		rc = proto_put_str(ctx->body, ATTACH_A_PORTAL, x.portals[i]);
-	if (rc)
-		return rc;
-	proto_nest_end(ctx->body, pn);
-	rc = proto_put_u32(ctx->body, ATTACH_A_LUN, x.lun);
 	if (!rc)
-		proto_nest_end(ctx->body, nest);
-	return rc;
+		rc = proto_nest_end(ctx->body, pn);
+	if (!rc)
+		rc = proto_put_u32(ctx->body, ATTACH_A_LUN, x.lun);
+	return rc ? rc : proto_nest_end(ctx->body, nest);
 }
 
 int call_volume_show(struct call_ctx *ctx)

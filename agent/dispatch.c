@@ -100,7 +100,7 @@ fail:
 }
 
 /* UUID attributes: libuuid decides what a UUID is; volume ids are keys, so spell them in lower case. */
-static int dispatch_check_uuids(const struct proto_call *call, struct nlattr **tb, char *msg, size_t msglen)
+static int dispatch_check_uuids(struct nlattr **tb, char *msg, size_t msglen)
 {
 	static const int uuid_attrs[] = { ATTACH_A_VOLUME_ID, ATTACH_A_INSTANCE, ATTACH_A_ATTACHMENT_ID };
 	for (size_t i = 0; i < sizeof(uuid_attrs) / sizeof(uuid_attrs[0]); i++) {
@@ -110,8 +110,7 @@ static int dispatch_check_uuids(const struct proto_call *call, struct nlattr **t
 			continue;
 		char *s = nla_data(a);
 		if (uuid_parse(s, u) < 0) {
-			snprintf(msg, msglen, "%s: attribute %s: \"%s\" is not a UUID", call->name,
-				 proto_attr_name(uuid_attrs[i]), s);
+			snprintf(msg, msglen, "attribute %s: \"%s\" is not a UUID", proto_attr_name(uuid_attrs[i]), s);
 			return -EINVAL;
 		}
 		for (char *p = s; *p; p++)
@@ -173,8 +172,7 @@ static int dispatch_put_plan(struct call_ctx *ctx)
 		if (rc)
 			return rc;
 	}
-	proto_nest_end(ctx->body, nest);
-	return 0;
+	return proto_nest_end(ctx->body, nest);
 }
 
 /* Apply and commit, or (dry run) describe and drop. Runs with the handler's transaction open. */
@@ -193,14 +191,14 @@ static int dispatch_finish(struct call_ctx *ctx)
 	if (rc) {
 		store_abort(ctx->txn);
 		ctx->txn = NULL;
-		return ctx_fail(ctx, rc, "%s: %s", ctx->call->name, err);
+		return ctx_fail(ctx, rc, "%s", err);
 	}
 	rc = store_commit(ctx->txn);
 	ctx->txn = NULL;
 	if (rc) {
 		int left = plan_undo(&ctx->plan, &env);
-		return ctx_fail(ctx, rc, "%s: the records could not be saved (%s); kernel changes %s", ctx->call->name,
-				strerror(-rc), left ? "partly undone: see the agent's log" : "undone");
+		return ctx_fail(ctx, rc, "the records could not be saved (%s); kernel changes %s", strerror(-rc),
+				left ? "partly undone: see the agent's log" : "undone");
 	}
 	return 0;
 }
@@ -236,15 +234,15 @@ struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsgh
 	if (!rc && call->type == ATTACH_MSG_HELLO)
 		return dispatch_hello(dc, nlh, tb);
 	if (!rc && !dc->hello_done)
-		rc = -EPROTO, snprintf(msg, sizeof(msg), "%s: send hello (the protocol version exchange) first",
+		rc = -EPROTO, snprintf(msg, sizeof(msg), "send hello (the protocol version exchange) before %s",
 				       call->name);
 	if (!rc)
-		rc = dispatch_check_uuids(call, tb, msg, sizeof(msg));
+		rc = dispatch_check_uuids(tb, msg, sizeof(msg));
 	const struct dispatch_row *row = rc ? NULL : dispatch_row_find(call->type);
 	if (!rc && !row)
 		rc = -EOPNOTSUPP, snprintf(msg, sizeof(msg), "%s is not served by this attachd", call->name);
 	if (rc) {
-		log_warn("request refused: %s", msg);
+		log_warn("request %s refused: %s", call ? call->name : "-", msg);
 		return dispatch_reply(type, seq, rc, msg, NULL);
 	}
 

@@ -84,10 +84,10 @@ int export_put_conninfo(struct nl_msg *body, const struct rec_export *x, const s
 		return nest;
 	for (uint32_t i = 0; !rc && i < x->n_portals; i++)
 		rc = proto_put_str(body, ATTACH_A_PORTAL, x->portals[i]);
-	if (rc)
-		return rc;
-	proto_nest_end(body, nest);
-	rc = proto_put_u32(body, ATTACH_A_LUN, acl->mapped_lun);
+	if (!rc)
+		rc = proto_nest_end(body, nest);
+	if (!rc)
+		rc = proto_put_u32(body, ATTACH_A_LUN, acl->mapped_lun);
 	if (!rc)
 		rc = proto_put_str(body, ATTACH_A_AUTH_METHOD, "CHAP");
 	if (!rc)

@@ -193,7 +193,7 @@ static int plan_exec(const struct plan *p, enum plan_op op, const struct plan_st
 	case PLAN_LUN_CREATE:
 		return lio_lun_create(c, x->target_iqn, x->lun, &b);
 	case PLAN_LUN_REMOVE:
-		return lio_lun_remove(c, x->target_iqn, x->lun);
+		return lio_lun_remove(c, x->target_iqn, x->lun, &b);
 	case PLAN_PORTAL_ADD:
 		return lio_portal_add(c, x->target_iqn, x->portals[s->portal]);
 	case PLAN_PORTAL_REMOVE:

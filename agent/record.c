@@ -201,6 +201,13 @@ int rec_decode(enum rec_type_id type, const void *data, size_t len, void *rec)
 	memcpy(copy, data, len);
 	memset(rec, 0, t->size);
 
+	/* nla_parse() ignores a cut-off tail: a record must end exactly after its last attribute */
+	struct nlattr *pos;
+	int rem;
+	nla_for_each_attr(pos, (struct nlattr *)copy, (int)len, rem) {
+	}
+	if (rem != 0)
+		return -EPROTO;
 	struct nlattr *tb[REC_ATTR_MAX + 1];
 	if (nla_parse(tb, REC_ATTR_MAX, (struct nlattr *)copy, (int)len, NULL) < 0)
 		return -EPROTO;

@@ -235,20 +235,31 @@ int lio_lun_create(struct cfs *c, const char *iqn, unsigned lun, const struct li
 	return rc;
 }
 
-int lio_lun_remove(struct cfs *c, const char *iqn, unsigned lun)
+/* Remove @link then the directory @dir; if the directory stays, put the link back to @target. */
+static int lio_unlink_rmdir(struct cfs *c, const char *link, const char *dir, const char *target)
 {
-	char p[CFS_PATH_MAX], rest[64];
-	snprintf(rest, sizeof(rest), "lun/lun_%u/" LIO_LINK_NAME, lun);
-	int rc = lio_tpg_path(&p, iqn, rest);
-	if (!rc) {
-		rc = cfs_unlink(c, p);
-		if (rc == -ENOENT)
-			rc = 0;
-	}
-	snprintf(rest, sizeof(rest), "lun/lun_%u", lun);
-	if (!rc && !(rc = lio_tpg_path(&p, iqn, rest)))
-		rc = lio_rmdir_gone_ok(c, p);
+	int rc = cfs_unlink(c, link);
+	bool unlinked = rc == 0;
+	if (rc == -ENOENT)
+		rc = 0;
+	if (!rc)
+		rc = lio_rmdir_gone_ok(c, dir);
+	if (rc && unlinked)
+		cfs_symlink(c, target, link);
 	return rc;
+}
+
+int lio_lun_remove(struct cfs *c, const char *iqn, unsigned lun, const struct lio_backstore *b)
+{
+	char link[CFS_PATH_MAX], dir[CFS_PATH_MAX], so[CFS_PATH_MAX], rest[64];
+	snprintf(rest, sizeof(rest), "lun/lun_%u/" LIO_LINK_NAME, lun);
+	int rc = lio_tpg_path(&link, iqn, rest);
+	snprintf(rest, sizeof(rest), "lun/lun_%u", lun);
+	if (!rc)
+		rc = lio_tpg_path(&dir, iqn, rest);
+	if (!rc)
+		rc = lio_so_path(&so, b, NULL);
+	return rc ? rc : lio_unlink_rmdir(c, link, dir, so);
 }
 
 int lio_tpg_enable(struct cfs *c, const char *iqn, bool on)
@@ -334,16 +345,14 @@ int lio_mapped_lun_create(struct cfs *c, const char *iqn, const struct lio_acl *
 
 int lio_mapped_lun_remove(struct cfs *c, const char *iqn, const struct lio_acl *a)
 {
-	char p[CFS_PATH_MAX], rest[64];
+	char link[CFS_PATH_MAX], dir[CFS_PATH_MAX], lun[CFS_PATH_MAX], rest[64];
 	snprintf(rest, sizeof(rest), "lun_%u/" LIO_LINK_NAME, a->mapped_lun);
-	int rc = lio_acl_path(&p, iqn, a->initiator, rest);
-	if (!rc) {
-		rc = cfs_unlink(c, p);
-		if (rc == -ENOENT)
-			rc = 0;
-	}
+	int rc = lio_acl_path(&link, iqn, a->initiator, rest);
 	snprintf(rest, sizeof(rest), "lun_%u", a->mapped_lun);
-	if (!rc && !(rc = lio_acl_path(&p, iqn, a->initiator, rest)))
-		rc = lio_rmdir_gone_ok(c, p);
-	return rc;
+	if (!rc)
+		rc = lio_acl_path(&dir, iqn, a->initiator, rest);
+	snprintf(rest, sizeof(rest), "lun/lun_%u", a->lun);
+	if (!rc)
+		rc = lio_tpg_path(&lun, iqn, rest);
+	return rc ? rc : lio_unlink_rmdir(c, link, dir, lun);
 }

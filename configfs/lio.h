@@ -54,7 +54,7 @@ int lio_portal_add(struct cfs *c, const char *iqn, const char *portal);
 int lio_portal_remove(struct cfs *c, const char *iqn, const char *portal);
 
 int lio_lun_create(struct cfs *c, const char *iqn, unsigned lun, const struct lio_backstore *b);
-int lio_lun_remove(struct cfs *c, const char *iqn, unsigned lun);
+int lio_lun_remove(struct cfs *c, const char *iqn, unsigned lun, const struct lio_backstore *b);
 
 int lio_tpg_enable(struct cfs *c, const char *iqn, bool on);
 

@@ -41,7 +41,11 @@ int attach_connect(struct attach_client *c, const char *socket_path);
 /* Close the connection (if any) and free the client. NULL is ignored. */
 void attach_client_free(struct attach_client *c);
 
-/* Status (enum attach_status) and message of the last call: ATTACH_OK and "" after a success. */
+/* Status and message of the last call: ATTACH_OK and "" after a success; the agent's enum attach_status
+ * when it refused; ATTACH_STATUS_LOCAL when the call failed on this side (connection, memory, a reply that
+ * does not parse). After a local failure of the connection itself, the client is disconnected and later
+ * calls return -ENOTCONN until attach_connect() again. */
+#define ATTACH_STATUS_LOCAL UINT32_MAX
 uint32_t attach_last_status(const struct attach_client *c);
 const char *attach_last_message(const struct attach_client *c);
 
@@ -110,7 +114,7 @@ void attach_volume_info_free(struct attach_volume_info *v);
 /* --- the attach side */
 /* available -> attaching (in-use -> attaching for multiattach); @attachment_id receives the new
  * attachment's id (may be NULL). */
-int attach_reserve(struct attach_client *c, const char *volume_id, char *attachment_id);
+int attach_reserve(struct attach_client *c, const char *volume_id, char attachment_id[ATTACH_UUID_LEN + 1]);
 int attach_unreserve(struct attach_client *c, const char *volume_id);
 
 struct attach_connector {
@@ -148,7 +152,7 @@ struct attach_attach_args {
 };
 /* attaching -> in-use; @attachment_id receives the attachment's id (may be NULL). */
 int attach_attach(struct attach_client *c, const char *volume_id, const struct attach_attach_args *a,
-		  char *attachment_id);
+		  char attachment_id[ATTACH_UUID_LEN + 1]);
 
 /* --- the detach side */
 int attach_begin_detaching(struct attach_client *c, const char *volume_id);
@@ -161,7 +165,9 @@ int attach_detach(struct attach_client *c, const char *volume_id, const char *at
 
 /* Text for codes. */
 const char *attach_status_name(uint32_t status);
-const char *attach_state_name(int state);
+const char *attach_state_name(int state);                /* enum attach_volume_state */
+const char *attach_attachment_state_name(int state);     /* enum attach_attachment_state */
+const char *attach_mode_name(int mode);                  /* enum attach_mode: "rw", "ro" */
 
 #ifdef __cplusplus
 }

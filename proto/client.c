@@ -24,7 +24,7 @@ int client_fail(struct attach_client *c, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->message, sizeof(c->message), fmt, ap);
 	va_end(ap);
-	c->status = proto_status_from_errno(err);
+	c->status = ATTACH_STATUS_LOCAL;
 	return err < 0 ? err : -err;
 }
 
@@ -88,6 +88,16 @@ const char *attach_state_name(int state)
 	return proto_state_name(state);
 }
 
+const char *attach_attachment_state_name(int state)
+{
+	return proto_attachment_state_name(state);
+}
+
+const char *attach_mode_name(int mode)
+{
+	return proto_mode_name(mode);
+}
+
 static int client_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -131,6 +141,9 @@ static int client_read_reply(struct attach_client *c)
 		return client_fail(c, rc, "reading the agent's reply: %s",
 				   rc == -ECONNRESET ? "the agent closed the connection" : strerror(-rc));
 	rc = proto_frame_check(&h, ATTACH_REPLY_MAX);
+	if (rc == -EBADMSG)
+		return client_fail(c, -EPROTO, "the agent sent a reply of %u bytes, shorter than its header",
+				   h.nlmsg_len);
 	if (rc)
 		return client_fail(c, -EPROTO, "the agent sent a reply of %u bytes (limit %u)", h.nlmsg_len,
 				   ATTACH_REPLY_MAX);
@@ -159,9 +172,13 @@ static int client_decode(struct attach_client *c, uint16_t type, uint32_t seq)
 		return client_fail(c, -EPROTO, "the agent's reply carries no status");
 	uint32_t status = nla_get_u32(c->tb[ATTACH_A_STATUS]);
 	const char *msg = c->tb[ATTACH_A_MESSAGE] ? nla_get_string(c->tb[ATTACH_A_MESSAGE]) : "";
-	if (h->nlmsg_type != ATTACH_MSG_REFUSED && (h->nlmsg_type != type || h->nlmsg_seq != seq))
+	if (h->nlmsg_type != ATTACH_MSG_REFUSED && (h->nlmsg_type != type || h->nlmsg_seq != seq)) {
+		c->out_of_step = true;
 		return client_fail(c, -EPROTO, "reply type 0x%x seq %u does not answer request 0x%x seq %u",
 				   h->nlmsg_type, h->nlmsg_seq, type, seq);
+	}
+	if (h->nlmsg_type == ATTACH_MSG_REFUSED)
+		c->out_of_step = true; /* the agent closes after it */
 	if (h->nlmsg_type == ATTACH_MSG_REFUSED && status == ATTACH_OK)
 		status = ATTACH_E_INTERNAL;
 	c->status = status;
@@ -177,7 +194,11 @@ static int client_decode(struct attach_client *c, uint16_t type, uint32_t seq)
 		nla_for_each_nested(pos, c->tb[ATTACH_A_PLAN], rem) {
 			if (nla_type(pos) != ATTACH_A_STEP || nla_len(pos) < 1)
 				continue;
-			c->plan[i++] = strndup(nla_data(pos), (size_t)nla_len(pos));
+			c->plan[i] = strndup(nla_data(pos), (size_t)nla_len(pos));
+			if (!c->plan[i++]) {
+				c->n_plan = i;
+				return client_fail(c, -ENOMEM, "out of memory");
+			}
 		}
 		c->n_plan = i;
 	}
@@ -207,10 +228,20 @@ int client_transact(struct attach_client *c, struct nl_msg *req)
 	/* the agent may have refused us and closed: its reason is still readable */
 	if (rc && rc != -EPIPE && rc != -ECONNRESET)
 		return client_fail(c, rc, "sending to the agent: %s", strerror(-rc));
+	c->out_of_step = false;
 	int rrc = client_read_reply(c);
 	if (rrc)
-		return rc ? client_fail(c, rc, "sending to the agent: %s", strerror(-rc)) : rrc;
-	return client_decode(c, type, seq);
+		c->out_of_step = true;
+	else
+		rrc = client_decode(c, type, seq);
+	/* the stream is no longer in step, or the agent hung up: later calls get -ENOTCONN */
+	if (c->out_of_step) {
+		close(c->fd);
+		c->fd = -1;
+	}
+	if (rrc && rc && c->status == ATTACH_STATUS_LOCAL)
+		return client_fail(c, rc, "sending to the agent: %s", strerror(-rc));
+	return rrc;
 }
 
 struct nl_msg *client_request(struct attach_client *c, uint16_t type, const char *volume_id)

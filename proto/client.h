@@ -10,6 +10,7 @@ struct attach_client {
 	int fd;
 	uint32_t seq;
 	bool dry_run;
+	bool out_of_step; /* the last transaction lost the framing or the agent closed */
 	uint32_t status;
 	char message[ATTACH_MESSAGE_MAX + 1];
 	unsigned char *buf; /* the last reply; c->tb points into it until the next call */

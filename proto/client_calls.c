@@ -59,7 +59,7 @@ int attach_volume_delete(struct attach_client *c, const char *volume_id)
 	return client_simple(c, ATTACH_MSG_VOLUME_DELETE, volume_id);
 }
 
-int attach_reserve(struct attach_client *c, const char *volume_id, char *attachment_id)
+int attach_reserve(struct attach_client *c, const char *volume_id, char attachment_id[ATTACH_UUID_LEN + 1])
 {
 	int rc = client_simple(c, ATTACH_MSG_RESERVE, volume_id);
 	if (rc == 0 && attachment_id)
@@ -114,11 +114,11 @@ int attach_initialize_connection(struct attach_client *c, const char *volume_id,
 		return rc;
 	struct nlattr **tb = c->tb;
 	memset(out, 0, sizeof(*out));
-	if (!tb[ATTACH_A_TARGET_IQN] || !tb[ATTACH_A_PORTALS] || !tb[ATTACH_A_LUN]) {
-		if (c->dry_run)
-			return 0;
-		return client_fail(c, -EPROTO, "the agent's connection info lacks target, portals or LUN");
-	}
+	if (c->dry_run)
+		return 0;
+	if (!tb[ATTACH_A_TARGET_IQN] || !tb[ATTACH_A_PORTALS] || !tb[ATTACH_A_LUN] || !tb[ATTACH_A_DRIVER_TYPE] ||
+	    !tb[ATTACH_A_AUTH_METHOD] || !tb[ATTACH_A_AUTH_USERNAME] || !tb[ATTACH_A_AUTH_PASSWORD])
+		return client_fail(c, -EPROTO, "the agent's connection info lacks a field os-brick needs");
 	client_copy_str(tb, ATTACH_A_DRIVER_TYPE, out->driver_volume_type, sizeof(out->driver_volume_type));
 	client_copy_str(tb, ATTACH_A_VOLUME_ID, out->volume_id, sizeof(out->volume_id));
 	client_copy_str(tb, ATTACH_A_TARGET_IQN, out->target_iqn, sizeof(out->target_iqn));
@@ -139,7 +139,7 @@ void attach_conninfo_clear(struct attach_conninfo *ci)
 }
 
 int attach_attach(struct attach_client *c, const char *volume_id, const struct attach_attach_args *a,
-		  char *attachment_id)
+		  char attachment_id[ATTACH_UUID_LEN + 1])
 {
 	if (!volume_id || !a || !a->instance || !a->host || !a->mountpoint)
 		return client_fail(c, -EINVAL, "a volume id, instance, host and mountpoint are required");

@@ -44,7 +44,8 @@ const char *proto_mode_name(int mode);               /* "rw" / "ro" */
 /*
  * Validate a whole request message (@len bytes, as framed). On success fills @tb[0..ATTACH_A_MAX] (NULL
  * where absent), sets *@call and returns 0. On failure returns a negative errno (-EPROTO layout, -EINVAL
- * value, -EOPNOTSUPP unknown call, -EMSGSIZE too big) and writes a message naming the attribute to @msg.
+ * value, -EOPNOTSUPP unknown call, -EMSGSIZE too big, -EBADMSG shorter than a header) and writes a message
+ * naming the attribute to @msg.
  */
 int proto_parse_request(const struct nlmsghdr *nlh, size_t len, const struct proto_call **call,
 			struct nlattr **tb, char *msg, size_t msglen);
@@ -70,7 +71,8 @@ int proto_put_u64(struct nl_msg *m, int attr, uint64_t v);
 int proto_put_flag(struct nl_msg *m, int attr);
 /* Nests are offsets, not pointers: the buffer may move when it grows. Returns the offset or -errno. */
 int proto_nest_start(struct nl_msg *m, int attr);
-void proto_nest_end(struct nl_msg *m, int offset);
+/* Close the nest at @offset: 0, or -EMSGSIZE when it grew past the 65535 bytes nla_len can say. */
+int proto_nest_end(struct nl_msg *m, int offset);
 
 /* Walk the attributes nested in @nest that have type @attr (repeated list items). */
 #define proto_for_each_nested(pos, nest, rem) nla_for_each_nested(pos, nest, rem)

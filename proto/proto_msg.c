@@ -31,7 +31,8 @@ struct nl_msg *proto_msg_new(uint16_t type, uint16_t flags, uint32_t seq)
 
 int proto_put(struct nl_msg *m, int attr, const void *data, size_t len)
 {
-	if (len > ATTACH_REPLY_MAX)
+	/* nla_len is 16 bits: libnl would wrap a longer length silently */
+	if (len > UINT16_MAX - NLA_HDRLEN)
 		return -EMSGSIZE;
 	for (;;) {
 		int rc = nla_put(m, attr, (int)len, data);
@@ -83,9 +84,13 @@ int proto_nest_start(struct nl_msg *m, int attr)
 	return rc ? rc : off;
 }
 
-void proto_nest_end(struct nl_msg *m, int offset)
+int proto_nest_end(struct nl_msg *m, int offset)
 {
 	struct nlmsghdr *h = nlmsg_hdr(m);
 	struct nlattr *nest = (struct nlattr *)((char *)h + offset);
-	nest->nla_len = (uint16_t)(h->nlmsg_len - (uint32_t)offset);
+	uint32_t len = h->nlmsg_len - (uint32_t)offset;
+	if (len > UINT16_MAX)
+		return -EMSGSIZE;
+	nest->nla_len = (uint16_t)len;
+	return 0;
 }

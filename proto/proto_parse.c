@@ -60,23 +60,22 @@ static int proto_check_size(const struct proto_call *call, const struct nlattr *
 	case NLA_STRING: {
 		const char *s = nla_data(nla);
 		if (len < 1 || s[len - 1] != '\0')
-			return proto_fail(-EPROTO, msg, msglen, "%s: attribute %s: string without its NUL terminator",
-					  call->name, name);
+			return proto_fail(-EPROTO, msg, msglen, "attribute %s: string without its NUL terminator",
+					  name);
 		if ((size_t)len - 1 != strlen(s))
-			return proto_fail(-EPROTO, msg, msglen, "%s: attribute %s: string with an embedded NUL",
-					  call->name, name);
+			return proto_fail(-EPROTO, msg, msglen, "attribute %s: string with an embedded NUL",
+					  name);
 		if (len > p->maxlen)
-			return proto_fail(-EMSGSIZE, msg, msglen, "%s: attribute %s: longer than %d bytes",
-					  call->name, name, p->maxlen - 1);
+			return proto_fail(-EMSGSIZE, msg, msglen, "attribute %s: longer than %d bytes",
+					  name, p->maxlen - 1);
 		return 0;
 	}
 	default:
-		return proto_fail(-EPROTO, msg, msglen, "%s: attribute %s: not accepted in requests", call->name,
-				  name);
+		return proto_fail(-EPROTO, msg, msglen, "attribute %s: not accepted in requests", name);
 	}
 	if (len != want)
-		return proto_fail(-EPROTO, msg, msglen, "%s: attribute %s: %d bytes of payload, expected %d",
-				  call->name, name, len, want);
+		return proto_fail(-EPROTO, msg, msglen, "attribute %s: %d bytes of payload, expected %d",
+				  name, len, want);
 	return 0;
 }
 
@@ -99,40 +98,39 @@ static int proto_check_value(const struct proto_call *call, const struct nlattr 
 	if (call->policy[t].type == NLA_STRING) {
 		const char *s = nla_get_string((struct nlattr *)nla);
 		if (!*s)
-			return proto_fail(-EINVAL, msg, msglen, "%s: attribute %s: empty", call->name, name);
+			return proto_fail(-EINVAL, msg, msglen, "attribute %s: empty", name);
 		if (proto_check_text(s))
-			return proto_fail(-EINVAL, msg, msglen, "%s: attribute %s: contains a control character",
-					  call->name, name);
+			return proto_fail(-EINVAL, msg, msglen, "attribute %s: contains a control character",
+					  name);
 	}
 	switch (t) {
 	case ATTACH_A_VOLUME_ID:
 	case ATTACH_A_INSTANCE:
 	case ATTACH_A_ATTACHMENT_ID:
 		if (strlen(nla_get_string((struct nlattr *)nla)) != ATTACH_UUID_LEN)
-			return proto_fail(-EINVAL, msg, msglen, "%s: attribute %s: not a UUID (36 characters)",
-					  call->name, name);
+			return proto_fail(-EINVAL, msg, msglen, "attribute %s: not a UUID (36 characters)",
+					  name);
 		break;
 	case ATTACH_A_INITIATOR:
 		if (proto_iscsi_name_check(nla_get_string((struct nlattr *)nla), why, sizeof(why)))
-			return proto_fail(-EINVAL, msg, msglen, "%s: attribute %s: %s", call->name, name, why);
+			return proto_fail(-EINVAL, msg, msglen, "attribute %s: %s", name, why);
 		break;
 	case ATTACH_A_DEVICE:
 		if (nla_get_string((struct nlattr *)nla)[0] != '/')
-			return proto_fail(-EINVAL, msg, msglen, "%s: attribute %s: not an absolute path", call->name,
-					  name);
+			return proto_fail(-EINVAL, msg, msglen, "attribute %s: not an absolute path", name);
 		break;
 	case ATTACH_A_IP: {
 		unsigned char buf[sizeof(struct in6_addr)];
 		const char *s = nla_get_string((struct nlattr *)nla);
 		if (inet_pton(AF_INET, s, buf) != 1 && inet_pton(AF_INET6, s, buf) != 1)
-			return proto_fail(-EINVAL, msg, msglen, "%s: attribute %s: not an IPv4 or IPv6 address",
-					  call->name, name);
+			return proto_fail(-EINVAL, msg, msglen, "attribute %s: not an IPv4 or IPv6 address",
+					  name);
 		break;
 	}
 	case ATTACH_A_MODE:
 		if (nla_get_u8((struct nlattr *)nla) > ATTACH_MODE_RO)
-			return proto_fail(-EINVAL, msg, msglen, "%s: attribute %s: %u is not rw (0) or ro (1)",
-					  call->name, name, nla_get_u8((struct nlattr *)nla));
+			return proto_fail(-EINVAL, msg, msglen, "attribute %s: %u is not rw (0) or ro (1)",
+					  name, nla_get_u8((struct nlattr *)nla));
 		break;
 	default:
 		break;
@@ -166,13 +164,13 @@ int proto_parse_request(const struct nlmsghdr *nlh, size_t len, const struct pro
 	for (; nla_ok(nla, rem); nla = nla_next(nla, &rem)) {
 		int t = nla_type(nla);
 		if (nla->nla_type & ~NLA_TYPE_MASK)
-			return proto_fail(-EPROTO, msg, msglen, "%s: attribute %d: flag bits 0x%x are not allowed",
-					  call->name, t, nla->nla_type & ~NLA_TYPE_MASK);
+			return proto_fail(-EPROTO, msg, msglen, "attribute %d: flag bits 0x%x are not allowed",
+					  t, nla->nla_type & ~NLA_TYPE_MASK);
 		if (t <= 0 || t > ATTACH_A_MAX || call->policy[t].type == NLA_UNSPEC)
-			return proto_fail(-EPROTO, msg, msglen, "%s: %s is not accepted by this call", call->name,
-					  proto_attr_name(t));
+			return proto_fail(-EPROTO, msg, msglen, "%s is not accepted by %s",
+					  proto_attr_name(t), call->name);
 		if (seen & PROTO_BIT(t))
-			return proto_fail(-EPROTO, msg, msglen, "%s: attribute %s given twice", call->name,
+			return proto_fail(-EPROTO, msg, msglen, "attribute %s given twice",
 					  proto_attr_name(t));
 		seen |= PROTO_BIT(t);
 		int rc = proto_check_size(call, nla, msg, msglen);
@@ -180,21 +178,20 @@ int proto_parse_request(const struct nlmsghdr *nlh, size_t len, const struct pro
 			return rc;
 	}
 	if (rem < 0)
-		return proto_fail(-EPROTO, msg, msglen, "%s: the last attribute is not padded to 4 bytes", call->name);
+		return proto_fail(-EPROTO, msg, msglen, "the last attribute is not padded to 4 bytes");
 	if (rem >= NLA_HDRLEN)
-		return proto_fail(-EPROTO, msg, msglen, "%s: attribute %d claims %u bytes where %d remain",
-				  call->name, nla_type(nla), nla->nla_len, rem);
+		return proto_fail(-EPROTO, msg, msglen, "attribute %d claims %u bytes where %d remain",
+				  nla_type(nla), nla->nla_len, rem);
 	if (rem > 0)
-		return proto_fail(-EPROTO, msg, msglen, "%s: %d stray bytes after the last attribute", call->name,
-				  rem);
+		return proto_fail(-EPROTO, msg, msglen, "%d stray bytes after the last attribute", rem);
 
 	int rc = nlmsg_parse((struct nlmsghdr *)nlh, 0, tb, ATTACH_A_MAX, (struct nla_policy *)call->policy);
 	if (rc < 0)
-		return proto_fail(-EPROTO, msg, msglen, "%s: %s", call->name, nl_geterror(rc));
+		return proto_fail(-EPROTO, msg, msglen, "%s", nl_geterror(rc));
 
 	uint64_t missing = call->required & ~seen;
 	if (missing)
-		return proto_fail(-EINVAL, msg, msglen, "%s: attribute %s is required", call->name,
+		return proto_fail(-EINVAL, msg, msglen, "attribute %s is required",
 				  proto_attr_name(__builtin_ctzll(missing)));
 	for (int t = 1; t <= ATTACH_A_MAX; t++) {
 		if (!tb[t])

@@ -49,7 +49,6 @@ uint32_t proto_status_from_errno(int err)
 		return ATTACH_E_NO_SPACE;
 	case EIO:
 	case ENODEV:
-	case EREMOTEIO:
 		return ATTACH_E_KERNEL;
 	case ETIMEDOUT:
 		return ATTACH_E_TIMEOUT;

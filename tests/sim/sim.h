@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sim.h: the configfs simulator, the contract tests rely on.
+ *
+ * This machine has no configfs. Test binaries and build/attachd-sim are linked with
+ * -Wl,--wrap=cfs_mkdir,--wrap=cfs_rmdir,--wrap=cfs_write,--wrap=cfs_read,--wrap=cfs_symlink,
+ * --wrap=cfs_unlink and the objects of tests/sim/: every cfs_* call of the production code then goes
+ * through the simulator, which applies the LIO kernel's rules and side effects (Debian's 6.1 kernel,
+ * optionally 6.12) to a plain directory tree and then does the change with the real cfs_* function
+ * or, where it must, with syscalls relative to cfs->rootfd. cfs_open, cfs_close and cfs_exists are
+ * not wrapped. The production binary contains none of this.
+ *
+ * Statelessness: the simulator derives every rule from the path and from the tree on disk; it keeps
+ * what the kernel keeps internally in the attribute files that show it (a storage object's `enable`
+ * and `info`, a TPG's `enable`, ...). A process killed and restarted on the same tree sees the same
+ * kernel. The tree holds no marker files: it is meant to match a capture of the real kernel's tree.
+ *
+ * Attribute files hold what the kernel's show() prints, newline included, so cfs_read() returns what
+ * it would return on the kernel: a string written with a trailing newline to auth/userid reads back
+ * with that newline (the kernel stores it verbatim). Notable kernel behaviours reproduced:
+ *   - storage object: `control` udev_path= is not `udev_path`; the kernel shows the control value in
+ *     `info` ("UDEV PATH: ..."), and `udev_path` only what was written to it; `control` udev_path=
+ *     after enable is EEXIST; `enable` a second time is EEXIST; `wwn/vpd_unit_serial` reads back as
+ *     "T10 VPD Unit Serial Number: <serial>", is EOVERFLOW from 254 bytes and EINVAL once a LUN links
+ *     the object;
+ *   - tpgt `enable`: writing the current value succeeds and does nothing (kernel >= 5.16);
+ *   - mapped LUN `write_protect` reads empty and ignores writes until the mapped LUN is linked;
+ *   - a second link into a mapped LUN is EINVAL (EEXIST is for the LUN's own second link);
+ *   - symlinks are created with the kernel's relative body ("../../../../../../target/core/...").
+ * Kernels: SIM_KERNEL_6_1 follows the capture /work/shared/vm/configfs-layout.txt (it includes
+ * target/iscsi/cpus_allowed_list); SIM_KERNEL_6_12 adds tpgt_N/rtpi and attrib/emulate_rsoc and
+ * drops tpgt_N/attrib/netif_timeout (from later kernel sources, not yet checked against a 6.12
+ * capture). Only the iblock backend and the iscsi fabric are modelled; nvmet is out of scope.
+ *
+ * Caveats: attribute values not named in tests/sim/sim_attr.c are stored as written (plus a newline);
+ * the default content of statistics and most device attributes is approximate; network portals are
+ * not bound, so an address not on this host is accepted; ALUA groups cannot be created (EPERM).
+ */
+#ifndef SIM_H
+#define SIM_H
+
+#include <stdio.h>
+
+enum sim_kernel { SIM_KERNEL_6_1, SIM_KERNEL_6_12 };
+
+/*
+ * Create under @root (an existing, empty directory; absolute path) what loading target_core_mod
+ * shows: target/ (version, dbroot), target/core/ and target/core/alua/lu_gps/default_lu_gp/.
+ * target/iscsi is not there: mkdir it, as on the kernel. The kernel version is recorded in
+ * target/version, as the kernel shows it, and read back by every later call.
+ * Returns 0, -EEXIST if @root already has target/, or a negative errno.
+ */
+int sim_setup(const char *root, enum sim_kernel k);
+
+/*
+ * Fault injection. The @nth call (1 = the next one) of @op ("mkdir", "rmdir", "write", "read",
+ * "symlink", "unlink") whose path contains @path_substring ("" matches all; for symlink either the
+ * link or the target path) fails with -@err and changes nothing; the rule then goes away. Up to 32
+ * rules are kept; sim_fail_clear() drops them all (including those from the environment).
+ *
+ * The same from the environment, for a separately started build/attachd-sim: ATTACHD_SIM_FAIL is
+ * read once, at the first simulator call in the process, as one or more rules separated by ';':
+ *     op:substring:errno[:nth]
+ * errno is a number or a name (EIO, ENOSPC, EBUSY, EINVAL, ENOMEM, EPERM, ENOENT, EEXIST, EACCES,
+ * EAGAIN, EINTR, ETIMEDOUT, ENODEV, ENOTEMPTY); fields are taken from the right, so the substring may
+ * contain ':' (IQNs do): "write:iqn.2024-01.org.example:t/tpgt_1/enable:EIO:2".
+ * sim_fail_spec() parses the same syntax (0 or -EINVAL).
+ */
+void sim_fail(const char *op, const char *path_substring, int err, int nth);
+void sim_fail_clear(void);
+int sim_fail_spec(const char *spec);
+
+/* Calls received per operation since the start or the last reset (failed ones included). */
+struct sim_stats {
+	unsigned long mkdir, rmdir, write, read, symlink, unlink;
+};
+struct sim_stats sim_stats(void);
+void sim_stats_reset(void);
+
+/*
+ * Canonical listing of the tree, to compare the simulator with a capture of the real kernel. For each
+ * of the NULL-terminated @subtrees (paths relative to @root, e.g. "target"), every entry including the
+ * subtree itself, one line each, all lines sorted by path in byte order (strcmp, i.e. LC_ALL=C):
+ *     D <path>                 a directory
+ *     F <path>                 an attribute file (anything that is not a directory or a link)
+ *     L <path> -> <target>     a symlink; <target> is its text resolved lexically against the
+ *                              directory holding the link (or, if absolute, with "<root>/"
+ *                              removed), relative to @root, without a trailing '/'
+ * <path> is relative to @root. Nothing else is printed (no sizes, modes or contents). A shell
+ * equivalent: for each entry print the path and type, resolve link text with realpath -m -s against
+ * the link's directory, and sort the lines with LC_ALL=C sort -k2,2.
+ * Returns 0, -ENOENT if a subtree is missing, or another negative errno.
+ */
+int sim_dump(const char *root, const char *const *subtrees, FILE *out);
+
+#endif

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* harness.c: the in-process agent of harness.h. */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sim.h"
+
+static void h_log_quiet(enum log_level level, const char *msg, void *data)
+{
+	(void)data;
+	if (getenv("H_VERBOSE"))
+		fprintf(stderr, "# agent[%d]: %s\n", level, msg);
+}
+
+static int h_open_store(struct harness *h)
+{
+	return store_open(&h->a.store, h->db);
+}
+
+int harness_setup(void **state)
+{
+	struct harness *h = calloc(1, sizeof(*h));
+	assert_non_null(h);
+	snprintf(h->dir, sizeof(h->dir), "/tmp/attachd-unit-XXXXXX");
+	assert_non_null(mkdtemp(h->dir));
+	snprintf(h->cfs_root, sizeof(h->cfs_root), "%s/cfs", h->dir);
+	snprintf(h->db, sizeof(h->db), "%s/db", h->dir);
+	assert_int_equal(mkdir(h->cfs_root, 0755), 0);
+	assert_int_equal(sim_setup(h->cfs_root, SIM_KERNEL_6_1), 0);
+	for (int i = 0; i < H_DEVS; i++) {
+		snprintf(h->dev[i], sizeof(h->dev[i]), "%s/disk%d", h->dir, i);
+		assert_int_equal(mknod(h->dev[i], S_IFBLK | 0600, makedev(7, 200 + i)), 0);
+	}
+	log_set_callback(h_log_quiet, NULL);
+	log_set_level(LOG_LVL_DEBUG);
+
+	struct agent_config *cfg = &h->a.cfg;
+	cfg->socket_path = "/nonexistent";
+	cfg->db_dir = h->db;
+	cfg->configfs_root = h->cfs_root;
+	cfg->iqn_prefix = AGENT_DEFAULT_IQN_PREFIX;
+	cfg->n_portals = 1;
+	snprintf(cfg->portals[0], sizeof(cfg->portals[0]), "%s", H_PORTAL);
+	cfg->no_dm = cfg->no_kmod = true;
+	cfg->max_clients = 8;
+	assert_int_equal(h_open_store(h), 0);
+	assert_int_equal(cfs_open(&h->a.cfs, h->cfs_root), 0);
+	assert_int_equal(cfs_mkdir(&h->a.cfs, "target/iscsi"), 0);
+	assert_int_equal(h_call(h, ATTACH_MSG_HELLO, ATTACH_A_VERSION, "1", 0), ATTACH_OK);
+	sim_fail_clear();
+	sim_stats_reset();
+	*state = h;
+	return 0;
+}
+
+int harness_teardown(void **state)
+{
+	struct harness *h = *state;
+	char cmd[PATH_MAX + 16];
+	if (h->reply)
+		nlmsg_free(h->reply);
+	store_close(h->a.store);
+	cfs_close(&h->a.cfs);
+	sim_fail_clear();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", h->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "# could not remove %s\n", h->dir);
+	free(h);
+	return 0;
+}
+
+void harness_restart(struct harness *h)
+{
+	store_close(h->a.store);
+	h->a.store = NULL;
+	assert_int_equal(h_open_store(h), 0);
+}
+
+uint32_t h_call(struct harness *h, uint16_t type, ...)
+{
+	struct nl_msg *m = proto_msg_new(type, NLM_F_REQUEST, ++h->seq);
+	assert_non_null(m);
+	va_list ap;
+	va_start(ap, type);
+	for (int a; (a = va_arg(ap, int)) != 0;) {
+		const char *v = va_arg(ap, const char *);
+		switch (proto_reply_policy[a].type) {
+		case NLA_STRING:
+			assert_int_equal(proto_put_str(m, a, v), 0);
+			break;
+		case NLA_FLAG:
+			assert_int_equal(proto_put_flag(m, a), 0);
+			break;
+		case NLA_U8:
+			assert_int_equal(proto_put_u8(m, a, (uint8_t)atoi(v)), 0);
+			break;
+		default:
+			assert_int_equal(proto_put_u32(m, a, (uint32_t)strtoul(v, NULL, 10)), 0);
+		}
+	}
+	va_end(ap);
+	/* dispatch() gets its own writable copy, as from the socket */
+	struct nlmsghdr *src = nlmsg_hdr(m);
+	void *buf = malloc(src->nlmsg_len);
+	assert_non_null(buf);
+	memcpy(buf, src, src->nlmsg_len);
+	if (h->reply)
+		nlmsg_free(h->reply);
+	h->reply = dispatch(&h->a, &h->dc, buf, src->nlmsg_len);
+	free(buf);
+	nlmsg_free(m);
+	assert_non_null(h->reply);
+	struct nlmsghdr *rh = nlmsg_hdr(h->reply);
+	assert_int_equal(rh->nlmsg_seq, h->seq);
+	assert_int_equal(rh->nlmsg_type, type);
+	assert_int_equal(nlmsg_parse(rh, 0, h->tb, ATTACH_A_MAX, (struct nla_policy *)proto_reply_policy), 0);
+	assert_non_null(h->tb[ATTACH_A_STATUS]);
+	h->status = nla_get_u32(h->tb[ATTACH_A_STATUS]);
+	h->message = h->tb[ATTACH_A_MESSAGE] ? nla_get_string(h->tb[ATTACH_A_MESSAGE]) : "";
+	return h->status;
+}
+
+const char *h_str(struct harness *h, int a)
+{
+	static char bufs[8][1024];
+	static int next;
+	char *b = bufs[next++ % 8];
+	snprintf(b, sizeof(bufs[0]), "%s", h->tb[a] ? nla_get_string(h->tb[a]) : "");
+	return b;
+}
+
+const char *h_volume(struct harness *h, int i, int multiattach)
+{
+	if (multiattach)
+		assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[i], ATTACH_A_MULTIATTACH, "",
+				       0), ATTACH_OK);
+	else
+		assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[i], 0), ATTACH_OK);
+	return h_str(h, ATTACH_A_VOLUME_ID);
+}
+
+void h_to_state(struct harness *h, const char *vol, int state, const char *ini)
+{
+	if (state == ATTACH_STATE_AVAILABLE)
+		return;
+	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, ATTACH_A_VOLUME_ID, vol, 0), ATTACH_OK);
+	if (state == ATTACH_STATE_ATTACHING)
+		return;
+	assert_int_equal(h_call(h, ATTACH_MSG_INITIALIZE_CONNECTION, ATTACH_A_VOLUME_ID, vol, ATTACH_A_INITIATOR, ini, 0),
+			 ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_ATTACH, ATTACH_A_VOLUME_ID, vol, ATTACH_A_INSTANCE,
+				"6f1c9d7e-1111-4222-8333-944455556666", ATTACH_A_HOST, "compute-1", ATTACH_A_MOUNTPOINT,
+				"/dev/vdb", 0), ATTACH_OK);
+	if (state == ATTACH_STATE_IN_USE)
+		return;
+	assert_int_equal(h_call(h, ATTACH_MSG_BEGIN_DETACHING, ATTACH_A_VOLUME_ID, vol, 0), ATTACH_OK);
+}
+
+struct h_dump {
+	FILE *f;
+	size_t size;
+};
+
+/* Records print as key + hex of the decoded struct: any field change shows. */
+static int h_dump_record(const char *key, void *r, void *arg)
+{
+	struct h_dump *c = arg;
+	fprintf(c->f, "R %s ", key);
+	for (size_t i = 0; i < c->size; i++)
+		fprintf(c->f, "%02x", ((unsigned char *)r)[i]);
+	fputc('\n', c->f);
+	return 0;
+}
+
+/* Every record of every database, plus the tree listing. */
+char *h_snapshot(struct harness *h)
+{
+	static const enum store_db dbs[] = { STORE_VOLUMES, STORE_ATTACHMENTS, STORE_EXPORTS, STORE_ACLS };
+	static const enum rec_type_id types[] = { REC_VOLUME, REC_ATTACHMENT, REC_EXPORT, REC_ACL };
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	assert_non_null(f);
+	const char *const sub[] = { "target", NULL };
+	assert_int_equal(sim_dump(h->cfs_root, sub, f), 0);
+	MDB_txn *txn;
+	assert_int_equal(store_begin(h->a.store, false, &txn), 0);
+	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
+		union {
+			struct rec_volume v;
+			struct rec_attachment a;
+			struct rec_export x;
+			struct rec_acl c;
+		} rec;
+		struct h_dump c = { f, rec_size(types[i]) };
+		assert_int_equal(store_scan(h->a.store, txn, dbs[i], "", &rec, h_dump_record, &c), 0);
+	}
+	store_abort(txn);
+	fclose(f);
+	return out;
+}

@@ -1,0 +1,619 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_calls.c: the calls through dispatch(), on a simulated configfs tree and a real LMDB store: the
+ * full cycle, every call in every state (refusals change nothing), retries, reference counts,
+ * multiattach, rollback on a kernel failure, dry-run, the registry's device checks.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "sim.h"
+
+#define INI_A "iqn.2004-10.org.example:host-a"
+#define INI_B "iqn.2004-10.org.example:host-b"
+#define INSTANCE "6f1c9d7e-1111-4222-8333-944455556666"
+#define V(id) ATTACH_A_VOLUME_ID, (id)
+
+static const char *target_of(const char *vol)
+{
+	static char t[256];
+	snprintf(t, sizeof(t), "target/iscsi/" AGENT_DEFAULT_IQN_PREFIX ":%s", vol);
+	return t;
+}
+
+static int tree_has(struct harness *h, const char *fmt, ...)
+{
+	char rel[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(rel, sizeof(rel), fmt, ap);
+	va_end(ap);
+	return cfs_exists(&h->a.cfs, rel) == 1;
+}
+
+static uint8_t volume_state(struct harness *h, const char *vol)
+{
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_SHOW, V(vol), 0), ATTACH_OK);
+	return nla_get_u8(h->tb[ATTACH_A_STATE]);
+}
+
+static int init_conn(struct harness *h, const char *vol, const char *ini)
+{
+	return (int)h_call(h, ATTACH_MSG_INITIALIZE_CONNECTION, V(vol), ATTACH_A_INITIATOR, ini, 0);
+}
+
+static int do_attach(struct harness *h, const char *vol)
+{
+	return (int)h_call(h, ATTACH_MSG_ATTACH, V(vol), ATTACH_A_INSTANCE, INSTANCE, ATTACH_A_HOST, "compute-1",
+			   ATTACH_A_MOUNTPOINT, "/dev/vdb", 0);
+}
+
+static void test_full_cycle(void **state)
+{
+	struct harness *h = *state;
+	char vol[64], att[64], user[64], pass[64], acl[1024];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	assert_int_equal(volume_state(h, vol), ATTACH_STATE_AVAILABLE);
+
+	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
+	snprintf(att, sizeof(att), "%s", h_str(h, ATTACH_A_ATTACHMENT_ID));
+	assert_int_equal(strlen(att), 36);
+	assert_int_equal(volume_state(h, vol), ATTACH_STATE_ATTACHING);
+
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
+	assert_string_equal(h_str(h, ATTACH_A_DRIVER_TYPE), "iscsi");
+	assert_string_equal(h_str(h, ATTACH_A_AUTH_METHOD), "CHAP");
+	assert_int_equal(nla_get_u32(h->tb[ATTACH_A_LUN]), 0);
+	char want_iqn[128];
+	snprintf(want_iqn, sizeof(want_iqn), AGENT_DEFAULT_IQN_PREFIX ":%s", vol);
+	assert_string_equal(h_str(h, ATTACH_A_TARGET_IQN), want_iqn);
+	snprintf(user, sizeof(user), "%s", h_str(h, ATTACH_A_AUTH_USERNAME));
+	snprintf(pass, sizeof(pass), "%s", h_str(h, ATTACH_A_AUTH_PASSWORD));
+	assert_int_equal(strlen(user), 16);
+	assert_int_equal(strlen(pass), 16);
+	assert_string_not_equal(user, pass);
+
+	/* the kernel side: CHAP on the ACL, no trailing newline, discovery hardened, enabled */
+	char val[256];
+	snprintf(acl, sizeof(acl), "%s/tpgt_1/acls/" INI_A, target_of(vol));
+	char p[1200];
+	snprintf(p, sizeof(p), "%s/auth/password", acl);
+	assert_true(cfs_read(&h->a.cfs, p, val, sizeof(val)) >= 0);
+	assert_string_equal(val, pass);
+	snprintf(p, sizeof(p), "%s/tpgt_1/attrib/demo_mode_discovery", target_of(vol));
+	assert_true(cfs_read(&h->a.cfs, p, val, sizeof(val)) >= 0);
+	assert_string_equal(val, "0");
+	snprintf(p, sizeof(p), "%s/tpgt_1/enable", target_of(vol));
+	assert_true(cfs_read(&h->a.cfs, p, val, sizeof(val)) >= 0);
+	assert_string_equal(val, "1");
+	assert_true(tree_has(h, "%s/tpgt_1/np/" H_PORTAL, target_of(vol)));
+	assert_true(tree_has(h, "%s/lun_0/" "attachd", acl));
+	assert_true(tree_has(h, "target/core/" AGENT_HBA "/%s", vol));
+
+	assert_int_equal(do_attach(h, vol), ATTACH_OK);
+	assert_string_equal(h_str(h, ATTACH_A_ATTACHMENT_ID), att);
+	assert_int_equal(volume_state(h, vol), ATTACH_STATE_IN_USE);
+
+	assert_int_equal(h_call(h, ATTACH_MSG_BEGIN_DETACHING, V(vol), 0), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A, 0), ATTACH_OK);
+	assert_false(tree_has(h, "%s", target_of(vol)));
+	assert_false(tree_has(h, "target/core/" AGENT_HBA));
+	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), 0), ATTACH_OK);
+	assert_int_equal(volume_state(h, vol), ATTACH_STATE_AVAILABLE);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_DELETE, V(vol), 0), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_SHOW, V(vol), 0), ATTACH_E_NOT_FOUND);
+	/* the device is free again */
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[0], 0), ATTACH_OK);
+}
+
+/* Which calls each state permits (dispatch table), checked from the outside. */
+struct matrix_call {
+	uint16_t type;
+	unsigned permitted; /* STATE_BIT()s */
+};
+
+static uint32_t call_in_matrix(struct harness *h, uint16_t type, const char *vol)
+{
+	switch (type) {
+	case ATTACH_MSG_INITIALIZE_CONNECTION:
+		return h_call(h, type, V(vol), ATTACH_A_INITIATOR, INI_B, 0);
+	case ATTACH_MSG_ATTACH:
+		return (uint32_t)do_attach(h, vol);
+	case ATTACH_MSG_TERMINATE_CONNECTION:
+		return h_call(h, type, V(vol), ATTACH_A_INITIATOR, INI_B, 0);
+	default:
+		return h_call(h, type, V(vol), 0);
+	}
+}
+
+static void test_state_matrix(void **state)
+{
+	struct harness *h = *state;
+	const unsigned A = STATE_BIT(ATTACH_STATE_AVAILABLE), T = STATE_BIT(ATTACH_STATE_ATTACHING),
+		       U = STATE_BIT(ATTACH_STATE_IN_USE), D = STATE_BIT(ATTACH_STATE_DETACHING);
+	static struct matrix_call calls[] = {
+		{ ATTACH_MSG_VOLUME_DELETE, 0 }, { ATTACH_MSG_RESERVE, 0 }, { ATTACH_MSG_UNRESERVE, 0 },
+		{ ATTACH_MSG_INITIALIZE_CONNECTION, 0 }, { ATTACH_MSG_ATTACH, 0 }, { ATTACH_MSG_BEGIN_DETACHING, 0 },
+		{ ATTACH_MSG_ROLL_DETACHING, 0 }, { ATTACH_MSG_DETACH, 0 },
+	};
+	calls[0].permitted = A;
+	calls[1].permitted = A; /* in-use only for multiattach volumes: not this one */
+	calls[2].permitted = T;
+	calls[3].permitted = T | U;
+	calls[4].permitted = T;
+	calls[5].permitted = U;
+	calls[6].permitted = D;
+	calls[7].permitted = D;
+	int states[] = { ATTACH_STATE_AVAILABLE, ATTACH_STATE_ATTACHING, ATTACH_STATE_IN_USE, ATTACH_STATE_DETACHING };
+	int refused = 0;
+	for (size_t s = 0; s < 4; s++) {
+		char vol[64];
+		snprintf(vol, sizeof(vol), "%s", h_volume(h, (int)s, 0));
+		h_to_state(h, vol, states[s], INI_A);
+		for (size_t c = 0; c < sizeof(calls) / sizeof(calls[0]); c++) {
+			if (calls[c].permitted & STATE_BIT(states[s]))
+				continue;
+			char *before = h_snapshot(h);
+			uint32_t st = call_in_matrix(h, calls[c].type, vol);
+			char *after = h_snapshot(h);
+			if (st != ATTACH_E_STATE)
+				fail_msg("%s in state %s: status %u (%s), expected state error",
+					 proto_call_find(calls[c].type)->name, proto_state_name(states[s]), st, h->message);
+			/* the message names the volume, its state and what the call expects */
+			assert_non_null(strstr(h->message, vol));
+			assert_non_null(strstr(h->message, proto_state_name(states[s])));
+			assert_non_null(strstr(h->message, "expects"));
+			assert_string_equal(before, after);
+			free(before);
+			free(after);
+			refused++;
+		}
+	}
+	assert_int_equal(refused, 4 * 8 - 9); /* 9 (call, state) pairs are permitted */
+}
+
+static void test_permitted_transitions(void **state)
+{
+	struct harness *h = *state;
+	char vol[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	/* reserve / unreserve with no connection */
+	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_UNRESERVE, V(vol), 0), ATTACH_OK);
+	assert_int_equal(volume_state(h, vol), ATTACH_STATE_AVAILABLE);
+	/* roll_detaching */
+	h_to_state(h, vol, ATTACH_STATE_DETACHING, INI_A);
+	assert_int_equal(h_call(h, ATTACH_MSG_ROLL_DETACHING, V(vol), 0), ATTACH_OK);
+	assert_int_equal(volume_state(h, vol), ATTACH_STATE_IN_USE);
+	/* initialize_connection while in-use: a second initiator (live migration) gets its own ACL */
+	assert_int_equal(init_conn(h, vol, INI_B), ATTACH_OK);
+	assert_true(tree_has(h, "%s/tpgt_1/acls/" INI_B, target_of(vol)));
+	/* terminate_connection in-use (migration source cleanup) keeps the other initiator */
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A, 0), ATTACH_OK);
+	assert_false(tree_has(h, "%s/tpgt_1/acls/" INI_A, target_of(vol)));
+	assert_true(tree_has(h, "%s/tpgt_1/acls/" INI_B, target_of(vol)));
+	/* reserve on an in-use volume that is not multiattach */
+	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_E_STATE);
+	assert_non_null(strstr(h->message, "not multiattach"));
+	/* terminate_connection is accepted in every state, including available */
+	assert_int_equal(h_call(h, ATTACH_MSG_BEGIN_DETACHING, V(vol), 0), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), 0), ATTACH_OK);
+	assert_int_equal(volume_state(h, vol), ATTACH_STATE_AVAILABLE);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_B, 0), ATTACH_OK);
+	assert_false(tree_has(h, "%s", target_of(vol)));
+	/* detach twice: the second finds the volume available */
+	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), 0), ATTACH_E_STATE);
+}
+
+static void test_retry_same_credentials_no_kernel_work(void **state)
+{
+	struct harness *h = *state;
+	char vol[64], user[64], pass[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	h_to_state(h, vol, ATTACH_STATE_ATTACHING, INI_A);
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
+	snprintf(user, sizeof(user), "%s", h_str(h, ATTACH_A_AUTH_USERNAME));
+	snprintf(pass, sizeof(pass), "%s", h_str(h, ATTACH_A_AUTH_PASSWORD));
+	char *before = h_snapshot(h);
+	sim_stats_reset();
+	/* the same connector again, and spelled in another case */
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
+	assert_string_equal(h_str(h, ATTACH_A_AUTH_USERNAME), user);
+	assert_string_equal(h_str(h, ATTACH_A_AUTH_PASSWORD), pass);
+	assert_int_equal(init_conn(h, vol, "IQN.2004-10.ORG.EXAMPLE:HOST-A"), ATTACH_OK);
+	assert_string_equal(h_str(h, ATTACH_A_AUTH_PASSWORD), pass);
+	struct sim_stats st = sim_stats();
+	assert_int_equal(st.mkdir + st.rmdir + st.write + st.symlink + st.unlink + st.read, 0);
+	char *after = h_snapshot(h);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	/* after attach, still a retry */
+	assert_int_equal(do_attach(h, vol), ATTACH_OK);
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
+	assert_string_equal(h_str(h, ATTACH_A_AUTH_PASSWORD), pass);
+}
+
+/* The first export costs exactly these configfs operations: no reads, no scans. */
+static void test_minimal_kernel_work(void **state)
+{
+	struct harness *h = *state;
+	char vol[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	h_to_state(h, vol, ATTACH_STATE_ATTACHING, INI_A);
+	sim_stats_reset();
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
+	struct sim_stats st = sim_stats();
+	/* hba, storage object, target, tpgt_1, lun_0, ACL, mapped lun_0, one portal */
+	assert_int_equal(st.mkdir, 8);
+	/* control, udev_path, enable, serial; 3 TPG attributes; userid, password; TPG enable */
+	assert_int_equal(st.write, 10);
+	assert_int_equal(st.symlink, 2);
+	assert_int_equal(st.read + st.rmdir + st.unlink, 0);
+	/* a second initiator on the live export: ACL, mapped LUN and its link, CHAP */
+	sim_stats_reset();
+	assert_int_equal(do_attach(h, vol), ATTACH_OK);
+	assert_int_equal(init_conn(h, vol, INI_B), ATTACH_OK);
+	st = sim_stats();
+	assert_int_equal(st.mkdir, 2);
+	assert_int_equal(st.write, 2);
+	assert_int_equal(st.symlink, 1);
+}
+
+static void test_multiattach_two_initiators(void **state)
+{
+	struct harness *h = *state;
+	char vol[64], pa[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 1));
+	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
+	snprintf(pa, sizeof(pa), "%s", h_str(h, ATTACH_A_AUTH_PASSWORD));
+	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
+	assert_int_equal(init_conn(h, vol, INI_B), ATTACH_OK);
+	assert_string_not_equal(h_str(h, ATTACH_A_AUTH_PASSWORD), pa);
+	assert_int_equal(do_attach(h, vol), ATTACH_OK);
+	assert_true(tree_has(h, "%s/tpgt_1/acls/" INI_A, target_of(vol)));
+	assert_true(tree_has(h, "%s/tpgt_1/acls/" INI_B, target_of(vol)));
+
+	assert_int_equal(h_call(h, ATTACH_MSG_BEGIN_DETACHING, V(vol), 0), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A, 0), ATTACH_OK);
+	assert_false(tree_has(h, "%s/tpgt_1/acls/" INI_A, target_of(vol)));
+	assert_true(tree_has(h, "%s/tpgt_1/acls/" INI_B "/lun_0/attachd", target_of(vol)));
+	/* two attachments: detach needs to be told which */
+	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), 0), ATTACH_E_INVALID);
+	assert_int_equal(volume_state(h, vol), ATTACH_STATE_DETACHING);
+	assert_non_null(h->tb[ATTACH_A_VOLUME_ID]);
+}
+
+/* Cinder LP#1786327: two instances on one host attach one multiattach volume through one initiator. */
+static void test_same_initiator_refcount(void **state)
+{
+	struct harness *h = *state;
+	char vol[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 1));
+	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
+	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
+	assert_int_equal(do_attach(h, vol), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_SHOW, V(vol), 0), ATTACH_OK);
+	struct nlattr *pos;
+	int rem, acls = 0;
+	nlmsg_for_each_attr(pos, nlmsg_hdr(h->reply), 0, rem) {
+		if (nla_type(pos) != ATTACH_A_ACL)
+			continue;
+		struct nlattr *tb[ATTACH_A_MAX + 1];
+		assert_int_equal(nla_parse_nested(tb, ATTACH_A_MAX, pos, (struct nla_policy *)proto_reply_policy), 0);
+		assert_int_equal(nla_get_u32(tb[ATTACH_A_REFS]), 2);
+		assert_null(tb[ATTACH_A_AUTH_PASSWORD]); /* secrets hidden unless asked */
+		acls++;
+	}
+	assert_int_equal(acls, 1);
+	assert_int_equal(h_call(h, ATTACH_MSG_BEGIN_DETACHING, V(vol), 0), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A, 0), ATTACH_OK);
+	assert_non_null(strstr(h->message, "keeps access"));
+	assert_true(tree_has(h, "%s/tpgt_1/acls/" INI_A, target_of(vol)));
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A, 0), ATTACH_OK);
+	assert_false(tree_has(h, "%s", target_of(vol)));
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A, 0),
+			 ATTACH_E_NOT_FOUND);
+}
+
+static void test_unreserve_releases_connection(void **state)
+{
+	struct harness *h = *state;
+	char vol[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	h_to_state(h, vol, ATTACH_STATE_ATTACHING, INI_A);
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
+	assert_true(tree_has(h, "%s", target_of(vol)));
+	assert_int_equal(h_call(h, ATTACH_MSG_UNRESERVE, V(vol), 0), ATTACH_OK);
+	assert_false(tree_has(h, "%s", target_of(vol)));
+	assert_int_equal(volume_state(h, vol), ATTACH_STATE_AVAILABLE);
+	/* Nova's order (terminate, then unreserve) releases the connection once */
+	h_to_state(h, vol, ATTACH_STATE_ATTACHING, INI_A);
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A, 0), ATTACH_OK);
+	assert_false(tree_has(h, "%s", target_of(vol)));
+	assert_int_equal(h_call(h, ATTACH_MSG_UNRESERVE, V(vol), 0), ATTACH_OK);
+	assert_int_equal(volume_state(h, vol), ATTACH_STATE_AVAILABLE);
+}
+
+static void test_reserved_attachment_bound_to_other_initiator(void **state)
+{
+	struct harness *h = *state;
+	char vol[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	h_to_state(h, vol, ATTACH_STATE_ATTACHING, INI_A);
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
+	char *before = h_snapshot(h);
+	assert_int_equal(init_conn(h, vol, INI_B), ATTACH_E_BUSY);
+	assert_non_null(strstr(h->message, INI_A));
+	char *after = h_snapshot(h);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+}
+
+/* Each step of the first export failing in turn: the call fails as a kernel error and nothing is left. */
+static void test_kernel_failure_rolls_back(void **state)
+{
+	struct harness *h = *state;
+	static const struct {
+		const char *op, *path;
+	} points[] = {
+		{ "mkdir", "iblock_1000/" }, { "write", "/control" },      { "write", "/enable" },
+		{ "mkdir", "tpgt_1" },       { "write", "demo_mode" },     { "symlink", "lun/lun_0/attachd" },
+		{ "mkdir", "/acls/" },       { "write", "auth/password" }, { "symlink", "acls/" },
+		{ "mkdir", "/np/" },         { "write", "tpgt_1/enable" },
+	};
+	char vol[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	h_to_state(h, vol, ATTACH_STATE_ATTACHING, INI_A);
+	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
+		char *before = h_snapshot(h);
+		sim_fail(points[i].op, points[i].path, EIO, 1);
+		if (init_conn(h, vol, INI_A) != ATTACH_E_KERNEL)
+			fail_msg("failure at %s %s: status %u: %s", points[i].op, points[i].path, h->status, h->message);
+		assert_non_null(strstr(h->message, "Input/output error"));
+		char *after = h_snapshot(h);
+		if (strcmp(before, after)) {
+			print_message("before:\n%s\nafter:\n%s\n", before, after);
+			fail_msg("failure at %s %s left changes behind", points[i].op, points[i].path);
+		}
+		free(before);
+		free(after);
+		sim_fail_clear();
+	}
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
+	/* a failing teardown step keeps the access and the records */
+	assert_int_equal(do_attach(h, vol), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_BEGIN_DETACHING, V(vol), 0), ATTACH_OK);
+	char *before = h_snapshot(h);
+	sim_fail("rmdir", "/tpgt_1/lun/lun_0", EBUSY, 1);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A, 0),
+			 ATTACH_E_KERNEL);
+	char *after = h_snapshot(h);
+	if (strcmp(before, after)) {
+		print_message("before:\n%s\nafter:\n%s\n", before, after);
+		fail_msg("a failed teardown left changes behind: %s", h->message);
+	}
+	free(before);
+	free(after);
+}
+
+static void test_dry_run_changes_nothing(void **state)
+{
+	struct harness *h = *state;
+	char vol[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	h_to_state(h, vol, ATTACH_STATE_ATTACHING, INI_A);
+	char *before = h_snapshot(h);
+	assert_int_equal(h_call(h, ATTACH_MSG_INITIALIZE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A,
+				ATTACH_A_DRY_RUN, "", 0), ATTACH_OK);
+	assert_non_null(h->tb[ATTACH_A_PLAN]);
+	struct nlattr *pos;
+	int rem, steps = 0, target = 0;
+	nla_for_each_nested(pos, h->tb[ATTACH_A_PLAN], rem) {
+		steps++;
+		if (strstr(nla_get_string(pos), "create target"))
+			target++;
+		assert_null(strstr(nla_get_string(pos), "password"));
+	}
+	assert_true(steps >= 8);
+	assert_int_equal(target, 1);
+	char *after = h_snapshot(h);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+}
+
+static void test_volume_create_checks(void **state)
+{
+	struct harness *h = *state;
+	char file[PATH_MAX + 32], link[PATH_MAX + 32], link2[PATH_MAX + 32], alias[PATH_MAX + 32];
+	snprintf(file, sizeof(file), "%s/plain", h->dir);
+	snprintf(link, sizeof(link), "%s/link-to-plain", h->dir);
+	snprintf(link2, sizeof(link2), "%s/link-to-disk0", h->dir);
+	snprintf(alias, sizeof(alias), "%s/disk0-again", h->dir);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(symlink(file, link), 0);
+	assert_int_equal(symlink(h->dev[0], link2), 0);
+	assert_int_equal(mknod(alias, S_IFBLK | 0600, makedev(7, 200)), 0);
+
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, file, 0), ATTACH_E_NOT_BLOCK);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, link, 0), ATTACH_E_NOT_BLOCK);
+	assert_non_null(strstr(h->message, "not a block device"));
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, "/nonexistent/dev", 0),
+			 ATTACH_E_NOT_FOUND);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, "relative/path", 0), ATTACH_E_INVALID);
+	const char *id = "0B4E2B1A-9C1D-4E5F-8A7B-6C5D4E3F2A1B";
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[0], ATTACH_A_VOLUME_ID, id, 0),
+			 ATTACH_OK);
+	assert_string_equal(h_str(h, ATTACH_A_VOLUME_ID), "0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a1b");
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[0], 0), ATTACH_E_BUSY);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, link2, 0), ATTACH_E_BUSY);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, alias, 0), ATTACH_E_BUSY);
+	assert_non_null(strstr(h->message, "7:200"));
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[1], ATTACH_A_VOLUME_ID,
+				"0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a1b", 0), ATTACH_E_EXISTS);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[1], ATTACH_A_VOLUME_ID,
+				"0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a1g", 0), ATTACH_E_INVALID);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_SHOW, V("0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a10"), 0),
+			 ATTACH_E_NOT_FOUND);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_LIST, 0), ATTACH_OK);
+}
+
+static void test_volume_delete_refused(void **state)
+{
+	struct harness *h = *state;
+	char vol[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_DELETE, V(vol), 0), ATTACH_E_STATE);
+	/* detached without terminate_connection: available but still exported */
+	assert_int_equal(h_call(h, ATTACH_MSG_BEGIN_DETACHING, V(vol), 0), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), 0), ATTACH_OK);
+	char *before = h_snapshot(h);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_DELETE, V(vol), 0), ATTACH_E_BUSY);
+	assert_non_null(strstr(h->message, "--force"));
+	char *after = h_snapshot(h);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_FORCE, "", 0), ATTACH_OK);
+	assert_false(tree_has(h, "%s", target_of(vol)));
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_DELETE, V(vol), 0), ATTACH_OK);
+}
+
+static void test_attach_and_detach_ids(void **state)
+{
+	struct harness *h = *state;
+	char vol[64], att[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
+	snprintf(att, sizeof(att), "%s", h_str(h, ATTACH_A_ATTACHMENT_ID));
+	assert_int_equal(h_call(h, ATTACH_MSG_ATTACH, V(vol), ATTACH_A_INSTANCE, INSTANCE, ATTACH_A_HOST, "h",
+				ATTACH_A_MOUNTPOINT, "/dev/vdb", ATTACH_A_ATTACHMENT_ID,
+				"00000000-0000-4000-8000-000000000000", 0), ATTACH_E_NOT_FOUND);
+	assert_int_equal(h_call(h, ATTACH_MSG_ATTACH, V(vol), ATTACH_A_INSTANCE, "not-a-uuid-at-all-but-36-characters",
+				ATTACH_A_HOST, "h", ATTACH_A_MOUNTPOINT, "/dev/vdb", 0), ATTACH_E_INVALID);
+	assert_int_equal(h_call(h, ATTACH_MSG_ATTACH, V(vol), ATTACH_A_INSTANCE, INSTANCE, ATTACH_A_HOST, "h",
+				ATTACH_A_MOUNTPOINT, "/dev/vdb", ATTACH_A_MODE, "1", ATTACH_A_ATTACHMENT_ID, att, 0),
+			 ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_BEGIN_DETACHING, V(vol), 0), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), ATTACH_A_ATTACHMENT_ID,
+				"00000000-0000-4000-8000-000000000000", 0), ATTACH_E_NOT_FOUND);
+	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), ATTACH_A_ATTACHMENT_ID, att, 0), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), ATTACH_A_ATTACHMENT_ID, att, 0), ATTACH_E_STATE);
+}
+
+static void test_restart_keeps_records(void **state)
+{
+	struct harness *h = *state;
+	char vol[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
+	char pass[64];
+	snprintf(pass, sizeof(pass), "%s", h_str(h, ATTACH_A_AUTH_PASSWORD));
+	char *before = h_snapshot(h);
+	harness_restart(h);
+	char *after = h_snapshot(h);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
+	assert_string_equal(h_str(h, ATTACH_A_AUTH_PASSWORD), pass);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_SHOW, V(vol), ATTACH_A_SHOW_SECRETS, "", 0), ATTACH_OK);
+}
+
+static void test_hello_first_and_version(void **state)
+{
+	struct harness *h = *state;
+	struct dispatch_conn fresh = { 0 };
+	struct dispatch_conn saved = h->dc;
+	h->dc = fresh;
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_LIST, 0), ATTACH_E_PROTO);
+	assert_non_null(strstr(h->message, "hello"));
+	assert_int_equal(h_call(h, ATTACH_MSG_HELLO, ATTACH_A_VERSION, "99", 0), ATTACH_E_VERSION);
+	assert_non_null(strstr(h->message, "99"));
+	assert_int_equal(h_call(h, ATTACH_MSG_HELLO, ATTACH_A_VERSION, "1", 0), ATTACH_OK);
+	assert_int_equal(nla_get_u32(h->tb[ATTACH_A_VERSION]), ATTACH_PROTO_VERSION);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_LIST, 0), ATTACH_OK);
+	h->dc = saved;
+}
+
+static void test_force_removes_everyone(void **state)
+{
+	struct harness *h = *state;
+	char vol[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 1));
+	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
+	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
+	assert_int_equal(init_conn(h, vol, INI_B), ATTACH_OK);
+	assert_int_equal(do_attach(h, vol), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), 0), ATTACH_E_INVALID);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_FORCE, "", 0), ATTACH_OK);
+	assert_false(tree_has(h, "%s", target_of(vol)));
+	assert_false(tree_has(h, "target/core/" AGENT_HBA));
+	assert_int_equal(volume_state(h, vol), ATTACH_STATE_IN_USE);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_FORCE, "", 0), ATTACH_E_NOT_FOUND);
+	/* a new connection rebuilds the export */
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
+	assert_true(tree_has(h, "%s/tpgt_1/acls/" INI_A, target_of(vol)));
+}
+
+static void test_foreign_objects_untouched(void **state)
+{
+	struct harness *h = *state;
+	/* someone else's target and storage object in another HBA */
+	assert_int_equal(cfs_mkdir(&h->a.cfs, "target/iscsi/iqn.2003-01.org.linux-iscsi.other:t1"), 0);
+	assert_int_equal(cfs_mkdir(&h->a.cfs, "target/iscsi/iqn.2003-01.org.linux-iscsi.other:t1/tpgt_1"), 0);
+	assert_int_equal(cfs_mkdir(&h->a.cfs, "target/core/iblock_0"), 0);
+	assert_int_equal(cfs_mkdir(&h->a.cfs, "target/core/iblock_0/theirs"), 0);
+	char vol[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	h_to_state(h, vol, ATTACH_STATE_DETACHING, INI_A);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_FORCE, "", 0), ATTACH_OK);
+	assert_true(tree_has(h, "target/iscsi/iqn.2003-01.org.linux-iscsi.other:t1/tpgt_1"));
+	assert_true(tree_has(h, "target/core/iblock_0/theirs"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
+		T(test_full_cycle),
+		T(test_state_matrix),
+		T(test_permitted_transitions),
+		T(test_retry_same_credentials_no_kernel_work),
+		T(test_minimal_kernel_work),
+		T(test_multiattach_two_initiators),
+		T(test_same_initiator_refcount),
+		T(test_unreserve_releases_connection),
+		T(test_reserved_attachment_bound_to_other_initiator),
+		T(test_kernel_failure_rolls_back),
+		T(test_dry_run_changes_nothing),
+		T(test_volume_create_checks),
+		T(test_volume_delete_refused),
+		T(test_attach_and_detach_ids),
+		T(test_restart_keeps_records),
+		T(test_hello_first_and_version),
+		T(test_force_removes_everyone),
+		T(test_foreign_objects_untouched),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

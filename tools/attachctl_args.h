@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * attachctl_args.h: attachctl's command line, parsed by a pure function (no I/O, no exit, no globals) so
+ * that it can be unit-tested and fuzzed on its own. attachctl.c runs the call and prints; this header is
+ * the contract between the two; the command table (actl_commands()) is also what --help prints.
+ */
+#ifndef ATTACHCTL_ARGS_H
+#define ATTACHCTL_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "attach_proto.h"
+
+#define ACTL_SOCKET_DEFAULT "/run/attachd.sock"
+#define ACTL_SOCKET_ENV "ATTACHD_SOCKET"
+
+enum actl_cmd {
+	ACTL_CMD_NONE = 0,
+	ACTL_CMD_HELP,
+	ACTL_CMD_VERSION,
+	ACTL_CMD_VOLUME_CREATE,
+	ACTL_CMD_VOLUME_DELETE,
+	ACTL_CMD_VOLUME_LIST,
+	ACTL_CMD_VOLUME_SHOW,
+	ACTL_CMD_RESERVE,
+	ACTL_CMD_UNRESERVE,
+	ACTL_CMD_INITIALIZE_CONNECTION,
+	ACTL_CMD_ATTACH,
+	ACTL_CMD_BEGIN_DETACHING,
+	ACTL_CMD_ROLL_DETACHING,
+	ACTL_CMD_TERMINATE_CONNECTION,
+	ACTL_CMD_DETACH,
+};
+
+/* Everything the command line said. Strings point into argv; NULL where not given. */
+struct actl_args {
+	enum actl_cmd cmd;
+	const char *cmd_name; /* "volume-create"; "attachctl" before a subcommand is known */
+	const char *socket;   /* -s; NULL: the caller applies $ATTACHD_SOCKET, then ACTL_SOCKET_DEFAULT */
+	bool json;
+	bool dry_run;
+	const char *volume_id; /* the VOL operand */
+	const char *device;
+	const char *name;
+	const char *id; /* volume-create --id */
+	bool multiattach;
+	const char *initiator;
+	const char *host;
+	const char *ip;
+	bool multipath;
+	const char *instance;
+	const char *mountpoint;
+	int mode; /* enum attach_mode; ATTACH_MODE_RW unless --mode ro */
+	const char *attachment_id;
+	bool force;
+	bool secrets;
+};
+
+/* One subcommand: its grammar (bits of the options it takes and needs) and its --help line. */
+struct actl_command {
+	const char *name;
+	enum actl_cmd cmd;
+	bool takes_volume; /* one VOL operand */
+	bool mutating;     /* changes something: prints a plan under --dry-run */
+	unsigned allowed;  /* bits of the option table in attachctl_args.c */
+	unsigned required;
+	const char *synopsis; /* operands and options after the name */
+	const char *summary;
+};
+
+/*
+ * Parse @argc/@argv (argv[0] is the program) into @out. Returns 0, or -EINVAL for a usage error with a
+ * one-line reason in @err (no "attachctl:" prefix, no newline). @out is fully reset first.
+ */
+int actl_parse(int argc, char *const argv[], struct actl_args *out, char *err, size_t errlen);
+
+/* The subcommand table, in --help order; returns its length. */
+size_t actl_commands(const struct actl_command **table);
+
+/* Whether the subcommand changes anything (and so prints a plan under --dry-run). */
+bool actl_cmd_is_mutating(enum actl_cmd cmd);
+
+#endif

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * attachctl_print.c: attachctl's output formats. Plain text: values alone (ids), key=value lines (the
+ * connection info, in the order os-brick documents its keys), a column table (volume-list) and
+ * "key: value" blocks (volume-show). JSON: the same content with its real types (integers, booleans,
+ * null for absent optional strings), written with proto/json.h so strings are always escaped.
+ * Secrets are printed only when the library returned them (initialize-connection, --secrets).
+ */
+#include "attachctl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "proto.h"
+
+/* Write @doc (malloc'd, consumed) as one line. Cleared before it is freed: it may hold a CHAP secret. */
+static int actl_emit_doc(FILE *out, char *doc)
+{
+	if (!doc)
+		return -ENOMEM;
+	int rc = fprintf(out, "%s\n", doc) < 0 ? -EIO : 0;
+	explicit_bzero(doc, strlen(doc));
+	free(doc);
+	return rc;
+}
+
+static int actl_emit(FILE *out, struct json *j)
+{
+	return actl_emit_doc(out, json_finish(j));
+}
+
+static int actl_done(FILE *out)
+{
+	return ferror(out) ? -EIO : 0;
+}
+
+/* Absent optional strings are "" in libattach: "-" in text, null in JSON. */
+static const char *actl_text(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+static void actl_json_opt(struct json *j, const char *key, const char *s)
+{
+	if (s && *s)
+		json_string(j, key, s);
+	else
+		json_null(j, key);
+}
+
+/* Seconds since the epoch as UTC ISO 8601; 0 (unknown) as "-". */
+static const char *actl_time(uint64_t t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (!t)
+		return "-";
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "%llu", (unsigned long long)t);
+	return buf;
+}
+
+int actl_print_id(FILE *out, bool json, const char *key, const char *id)
+{
+	if (!json) {
+		fprintf(out, "%s\n", id);
+		return actl_done(out);
+	}
+	struct json j;
+	json_init(&j);
+	json_object_begin(&j, NULL);
+	json_string(&j, key, id);
+	json_object_end(&j);
+	return actl_emit(out, &j);
+}
+
+int actl_print_done(FILE *out, bool json)
+{
+	if (json)
+		fputs("{}\n", out);
+	return actl_done(out);
+}
+
+int actl_print_plan(FILE *out, bool json, const char *const *steps, size_t n)
+{
+	if (!json) {
+		for (size_t i = 0; i < n; i++)
+			fprintf(out, "%s\n", steps[i] ? steps[i] : "");
+		return actl_done(out);
+	}
+	struct json j;
+	json_init(&j);
+	json_object_begin(&j, NULL);
+	json_array_begin(&j, "plan");
+	for (size_t i = 0; i < n; i++)
+		json_string(&j, NULL, steps[i]);
+	json_array_end(&j);
+	json_object_end(&j);
+	return actl_emit(out, &j);
+}
+
+int actl_print_conninfo(FILE *out, bool json, const struct attach_conninfo *ci)
+{
+	if (json)
+		return actl_emit_doc(out, attach_conninfo_json(ci));
+	fprintf(out, "driver_volume_type=%s\n", ci->driver_volume_type);
+	fprintf(out, "target_iqn=%s\n", ci->target_iqn);
+	fprintf(out, "target_portal=%s\n", ci->n_portals ? ci->portals[0] : "");
+	fputs("target_portals=", out);
+	for (size_t i = 0; i < ci->n_portals; i++)
+		fprintf(out, "%s%s", i ? "," : "", ci->portals[i]);
+	fputs("\n", out);
+	fprintf(out, "target_lun=%u\n", ci->lun);
+	fprintf(out, "auth_method=%s\n", ci->auth_method);
+	fprintf(out, "auth_username=%s\n", ci->auth_username);
+	fprintf(out, "auth_password=%s\n", ci->auth_password);
+	fprintf(out, "access_mode=%s\n", attach_mode_name(ci->mode));
+	fprintf(out, "volume_id=%s\n", ci->volume_id);
+	return actl_done(out);
+}
+
+/* The fields volume-list and volume-show share, as members of the current JSON object. */
+static void actl_json_volume(struct json *j, const struct attach_volume_info *v)
+{
+	json_string(j, "volume_id", v->id);
+	actl_json_opt(j, "name", v->name);
+	json_string(j, "device", v->device);
+	json_string(j, "state", attach_state_name(v->state));
+	json_bool(j, "multiattach", v->multiattach);
+	json_uint(j, "size", v->size);
+	json_uint(j, "created", v->created);
+}
+
+enum { COL_ID, COL_STATE, COL_MULTI, COL_SIZE, COL_NAME, COL_DEVICE, N_COLS };
+
+static void actl_row(FILE *out, const int *w, const char *const *cell)
+{
+	/* SIZE is right-aligned; DEVICE, last, is not padded so lines carry no trailing blanks */
+	fprintf(out, "%-*s  %-*s  %-*s  %*s  %-*s  %s\n", w[COL_ID], cell[COL_ID], w[COL_STATE], cell[COL_STATE],
+		w[COL_MULTI], cell[COL_MULTI], w[COL_SIZE], cell[COL_SIZE], w[COL_NAME], cell[COL_NAME],
+		cell[COL_DEVICE]);
+}
+
+static void actl_cells(const struct attach_volume_info *v, char *size, size_t sizelen, const char **cell)
+{
+	snprintf(size, sizelen, "%llu", (unsigned long long)v->size);
+	cell[COL_ID] = v->id;
+	cell[COL_STATE] = attach_state_name(v->state);
+	cell[COL_MULTI] = v->multiattach ? "yes" : "no";
+	cell[COL_SIZE] = size;
+	cell[COL_NAME] = actl_text(v->name);
+	cell[COL_DEVICE] = actl_text(v->device);
+}
+
+int actl_print_volume_list(FILE *out, bool json, const struct attach_volume_info *vols, size_t n)
+{
+	if (json) {
+		struct json j;
+		json_init(&j);
+		json_object_begin(&j, NULL);
+		json_array_begin(&j, "volumes");
+		for (size_t i = 0; i < n; i++) {
+			json_object_begin(&j, NULL);
+			actl_json_volume(&j, &vols[i]);
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+		json_object_end(&j);
+		return actl_emit(out, &j);
+	}
+	static const char *const header[N_COLS] = { "ID", "STATE", "MULTIATTACH", "SIZE", "NAME", "DEVICE" };
+	int w[N_COLS];
+	for (int k = 0; k < N_COLS; k++)
+		w[k] = (int)strlen(header[k]);
+	for (size_t i = 0; i < n; i++) {
+		char size[24];
+		const char *cell[N_COLS];
+		actl_cells(&vols[i], size, sizeof(size), cell);
+		for (int k = 0; k < N_COLS; k++)
+			if ((int)strlen(cell[k]) > w[k])
+				w[k] = (int)strlen(cell[k]);
+	}
+	actl_row(out, w, header);
+	for (size_t i = 0; i < n; i++) {
+		char size[24];
+		const char *cell[N_COLS];
+		actl_cells(&vols[i], size, sizeof(size), cell);
+		actl_row(out, w, cell);
+	}
+	return actl_done(out);
+}
+
+static void actl_json_show(struct json *j, const struct attach_volume_info *v)
+{
+	json_object_begin(j, NULL);
+	actl_json_volume(j, v);
+	json_array_begin(j, "attachments");
+	for (size_t i = 0; i < v->n_attachments; i++) {
+		const struct attach_attachment_info *a = &v->attachments[i];
+		json_object_begin(j, NULL);
+		json_string(j, "attachment_id", a->id);
+		json_string(j, "state", attach_attachment_state_name(a->state));
+		actl_json_opt(j, "instance", a->instance);
+		actl_json_opt(j, "host", a->host);
+		actl_json_opt(j, "mountpoint", a->mountpoint);
+		json_string(j, "mode", attach_mode_name(a->mode));
+		actl_json_opt(j, "initiator", a->initiator);
+		json_uint(j, "created", a->created);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	if (v->exported) {
+		json_object_begin(j, "export");
+		json_string(j, "target_iqn", v->target_iqn);
+		json_array_begin(j, "portals");
+		for (size_t i = 0; i < v->n_portals; i++)
+			json_string(j, NULL, v->portals[i]);
+		json_array_end(j);
+		json_uint(j, "lun", v->lun);
+		json_object_end(j);
+	} else {
+		json_null(j, "export");
+	}
+	json_array_begin(j, "acls");
+	for (size_t i = 0; i < v->n_acls; i++) {
+		const struct attach_acl_info *acl = &v->acls[i];
+		json_object_begin(j, NULL);
+		json_string(j, "initiator", acl->initiator);
+		json_uint(j, "refs", acl->refs);
+		actl_json_opt(j, "auth_username", acl->username);
+		if (acl->password)
+			json_string(j, "auth_password", acl->password);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_object_end(j);
+}
+
+/* Each attachment, the export and each initiator is a "name: identity" line with indented details. */
+static void actl_text_show(FILE *out, const struct attach_volume_info *v)
+{
+	char t[32];
+	fprintf(out, "volume_id: %s\nname: %s\ndevice: %s\nstate: %s\nmultiattach: %s\nsize: %llu\ncreated: %s\n",
+		v->id, actl_text(v->name), actl_text(v->device), attach_state_name(v->state),
+		v->multiattach ? "yes" : "no", (unsigned long long)v->size, actl_time(v->created, t, sizeof(t)));
+	for (size_t i = 0; i < v->n_attachments; i++) {
+		const struct attach_attachment_info *a = &v->attachments[i];
+		fprintf(out,
+			"attachment: %s\n  state: %s\n  instance: %s\n  host: %s\n  mountpoint: %s\n  mode: %s\n"
+			"  initiator: %s\n  created: %s\n",
+			a->id, attach_attachment_state_name(a->state), actl_text(a->instance), actl_text(a->host),
+			actl_text(a->mountpoint), attach_mode_name(a->mode), actl_text(a->initiator),
+			actl_time(a->created, t, sizeof(t)));
+	}
+	if (v->exported) {
+		fprintf(out, "export: %s\n  portals: ", actl_text(v->target_iqn));
+		for (size_t i = 0; i < v->n_portals; i++)
+			fprintf(out, "%s%s", i ? "," : "", v->portals[i]);
+		fprintf(out, "%s\n  lun: %u\n", v->n_portals ? "" : "-", v->lun);
+	} else {
+		fputs("export: -\n", out);
+	}
+	for (size_t i = 0; i < v->n_acls; i++) {
+		const struct attach_acl_info *acl = &v->acls[i];
+		fprintf(out, "initiator: %s\n  refs: %u\n  auth_username: %s\n", acl->initiator, acl->refs,
+			actl_text(acl->username));
+		if (acl->password)
+			fprintf(out, "  auth_password: %s\n", acl->password);
+	}
+}
+
+int actl_print_volume_show(FILE *out, bool json, const struct attach_volume_info *v)
+{
+	if (!json) {
+		actl_text_show(out, v);
+		return actl_done(out);
+	}
+	struct json j;
+	json_init(&j);
+	actl_json_show(&j, v);
+	return actl_emit(out, &j);
+}
