@@ -112,13 +112,20 @@ int call_initialize_connection(struct call_ctx *ctx)
 	if (ctx->plan.x.target_iqn[0] == '\0') {
 		rc = call_export(ctx, &ctx->plan.x);
 		if (rc == -ENOENT)
-			return ctx_fail(ctx, -EIO, "volume %s: initiator %s has access but the export record is missing; "
+			return ctx_fail(ctx, -EUCLEAN, "volume %s: initiator %s has access but the export record is missing; "
 					"run terminate-connection --force", ctx->vol.id, ini);
 		if (rc)
 			return rc;
 	}
-	rc = export_put_conninfo(ctx->body, &ctx->plan.x, &acl);
+	/* a dry run's credentials would never exist: it returns the plan alone */
+	const char *ip = ctx->tb[ATTACH_A_IP] ? nla_get_string(ctx->tb[ATTACH_A_IP]) : NULL;
+	rc = ctx->dry_run ? 0 : export_put_conninfo(ctx->body, &ctx->plan.x, &acl, ip);
 	explicit_bzero(&acl, sizeof(acl));
+	if (rc == -EDESTADDRREQ)
+		return ctx_fail(ctx, -EINVAL, "a wildcard portal listens everywhere: initialize-connection needs the "
+				"connector's ip to advertise the address that reaches it");
+	if (rc == -EAFNOSUPPORT || rc == -ENETUNREACH)
+		return ctx_fail(ctx, -EINVAL, "no portal address reaches the connector's ip %s", ip);
 	if (rc)
 		return rc;
 	ctx_say(ctx, "volume %s: initiator %s %s through %s", ctx->vol.id, ini,
@@ -191,6 +198,9 @@ static int call_terminate_force(struct call_ctx *ctx)
 	if (!rc)
 		rc = call_acl_count(ctx, &n);
 	if (rc)
+		return rc;
+	/* fence first: from here on a stuck initiator's I/O fails, whatever the teardown meets */
+	if (ctx->plan.x.dm_name[0] && (rc = plan_add(&ctx->plan, PLAN_DM_FENCE, NULL, 0)))
 		return rc;
 	struct call_force f = { ctx, 0 };
 	snprintf(prefix, sizeof(prefix), "%s/", ctx->vol.id);

@@ -110,6 +110,9 @@ int call_acl_release(struct call_ctx *ctx, struct rec_acl *acl)
 	rc = call_export(ctx, &ctx->plan.x);
 	if (!rc)
 		rc = call_acl_count(ctx, &n);
+	if (rc == -ENOENT)
+		return ctx_fail(ctx, -EUCLEAN, "volume %s: an initiator has access but the export record is missing",
+				ctx->vol.id);
 	if (rc)
 		return ctx_fail(ctx, rc, "volume %s: export record unreadable: %s", ctx->vol.id, strerror(-rc));
 	rc = export_plan_acl_remove(&ctx->plan, acl);

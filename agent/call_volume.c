@@ -6,6 +6,8 @@
  */
 #include "calls.h"
 
+#include "blkdev.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -27,13 +29,7 @@ static void call_rdev_key(char *key, size_t size, unsigned maj, unsigned min)
 static uint64_t call_device_size(const char *path)
 {
 	uint64_t size = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return 0;
-	if (ioctl(fd, BLKGETSIZE64, &size) < 0)
-		size = 0;
-	close(fd);
-	return size;
+	return blkdev_size(path, &size) ? 0 : size;
 }
 
 /* Is @dev (canonical path, @st) already some volume's? */
@@ -158,6 +154,39 @@ int call_volume_delete(struct call_ctx *ctx)
 	return 0;
 }
 
+int call_volume_extend(struct call_ctx *ctx)
+{
+	struct rec_volume *v = &ctx->vol;
+	uint64_t size;
+	int rc = blkdev_size(v->device, &size);
+	if (rc)
+		return ctx_fail(ctx, rc == -ENOENT || rc == -ENOTBLK ? rc : -EIO, "cannot read the size of %s: %s",
+				v->device, strerror(-rc));
+	if (size < v->size)
+		return ctx_fail(ctx, -EINVAL, "device %s shrank from %llu to %llu bytes: attachd does not shrink volumes",
+				v->device, (unsigned long long)v->size, (unsigned long long)size);
+	rc = call_export(ctx, &ctx->plan.x);
+	if (rc && rc != -ENOENT)
+		return rc;
+	/* exported through our dm device: its table has the old length until reloaded; --no-dm: iblock
+	 * already sees the device's size */
+	bool reload = rc == 0 && ctx->plan.x.dm_name[0];
+	if (reload && (rc = plan_add(&ctx->plan, PLAN_DM_RESIZE, NULL, 0)))
+		return rc;
+	plan_note(&ctx->plan, "volume %s: size %llu -> %llu bytes", v->id, (unsigned long long)v->size,
+		  (unsigned long long)size);
+	uint64_t old = v->size;
+	v->size = size;
+	rc = store_put(ctx->a->store, ctx->txn, STORE_VOLUMES, v->id, v);
+	if (!rc)
+		rc = proto_put_u64(ctx->body, ATTACH_A_SIZE, size);
+	if (rc)
+		return rc;
+	ctx_say(ctx, "volume %s: %llu -> %llu bytes%s", v->id, (unsigned long long)old, (unsigned long long)size,
+		reload ? "; export reloaded (initiators see it after a rescan)" : "");
+	return 0;
+}
+
 /* A volume's own fields, shared by volume-list (inside a nest) and volume-show (top level). */
 static int call_put_volume(struct nl_msg *m, const struct rec_volume *v)
 {
@@ -218,6 +247,8 @@ static int call_show_attachment(const char *key, void *rec, void *arg)
 		rc = proto_put_u8(m, ATTACH_A_MODE, a->mode);
 	if (!rc && a->initiator[0])
 		rc = proto_put_str(m, ATTACH_A_INITIATOR, a->initiator);
+	if (!rc && a->connected)
+		rc = proto_put_flag(m, ATTACH_A_CONNECTED);
 	if (!rc)
 		rc = proto_put_u64(m, ATTACH_A_CREATED, a->created);
 	return rc ? rc : proto_nest_end(m, nest);

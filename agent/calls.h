@@ -15,6 +15,7 @@ int call_volume_create(struct call_ctx *ctx);
 int call_volume_delete(struct call_ctx *ctx);
 int call_volume_list(struct call_ctx *ctx);
 int call_volume_show(struct call_ctx *ctx);
+int call_volume_extend(struct call_ctx *ctx);
 int call_reserve(struct call_ctx *ctx);
 int call_unreserve(struct call_ctx *ctx);
 int call_initialize_connection(struct call_ctx *ctx);
@@ -51,7 +52,9 @@ int export_plan_acl_add(struct plan *p, const struct rec_acl *acl);
 int export_plan_acl_remove(struct plan *p, const struct rec_acl *acl);
 /* Export teardown after its last ACL: disable, portals, LUN, target, backstore. */
 int export_plan_teardown(struct plan *p);
-/* os-brick connection info attributes for @acl on @x. */
-int export_put_conninfo(struct nl_msg *body, const struct rec_export *x, const struct rec_acl *acl);
+/* os-brick connection info attributes for @acl on @x; a wildcard portal is advertised as the local
+ * address that reaches @peer_ip (the connector's ip). */
+int export_put_conninfo(struct nl_msg *body, const struct rec_export *x, const struct rec_acl *acl,
+			const char *peer_ip);
 
 #endif

@@ -30,6 +30,7 @@ static const struct dispatch_row dispatch_rows[] = {
 	{ ATTACH_MSG_ROLL_DETACHING, call_roll_detaching, true, S(DETACHING), "detaching" },
 	{ ATTACH_MSG_TERMINATE_CONNECTION, call_terminate_connection, true, STATES_ALL, "any state" },
 	{ ATTACH_MSG_DETACH, call_detach, true, S(DETACHING), "detaching" },
+	{ ATTACH_MSG_VOLUME_EXTEND, call_volume_extend, true, STATES_ALL, "any state" },
 };
 
 static const struct dispatch_row *dispatch_row_find(uint16_t type)
@@ -77,7 +78,7 @@ struct nl_msg *dispatch_reply(uint16_t type, uint32_t seq, int err, const char *
 		snprintf(text, sizeof(text), "%s", strerror(err < 0 ? -err : err));
 	if (proto_put_u32(m, ATTACH_A_STATUS, proto_status_from_errno(err)) || proto_put_str(m, ATTACH_A_MESSAGE, text))
 		goto fail;
-	if (body && !err) {
+	if (body) {
 		struct nlmsghdr *bh = nlmsg_hdr(body);
 		int blen = nlmsg_attrlen(bh, 0);
 		if (blen > 0) {
@@ -127,10 +128,13 @@ static struct nl_msg *dispatch_hello(struct dispatch_conn *dc, const struct nlms
 		snprintf(msg, sizeof(msg), "protocol version %u is not supported: this attachd speaks versions %d to %d",
 			 v, ATTACH_PROTO_VERSION_MIN, ATTACH_PROTO_VERSION);
 		log_warn("hello: %s", msg);
-		return dispatch_reply(nlh->nlmsg_type, nlh->nlmsg_seq, -EPROTONOSUPPORT, msg, NULL);
+		dc->hello_done = false;
+	} else {
+		dc->hello_done = true;
+		dc->version = v;
+		snprintf(msg, sizeof(msg), "protocol version %u", v);
 	}
-	dc->hello_done = true;
-	dc->version = v;
+	/* the versions this agent speaks go with a refusal too, for clients that can adapt */
 	struct nl_msg *body = proto_msg_new(0, 0, 0);
 	if (!body || proto_put_u32(body, ATTACH_A_VERSION, ATTACH_PROTO_VERSION) ||
 	    proto_put_u32(body, ATTACH_A_VERSION_MIN, ATTACH_PROTO_VERSION_MIN)) {
@@ -138,8 +142,8 @@ static struct nl_msg *dispatch_hello(struct dispatch_conn *dc, const struct nlms
 			nlmsg_free(body);
 		return NULL;
 	}
-	snprintf(msg, sizeof(msg), "protocol version %u", v);
-	struct nl_msg *r = dispatch_reply(nlh->nlmsg_type, nlh->nlmsg_seq, 0, msg, body);
+	struct nl_msg *r = dispatch_reply(nlh->nlmsg_type, nlh->nlmsg_seq, dc->hello_done ? 0 : -EPROTONOSUPPORT, msg,
+					  body);
 	nlmsg_free(body);
 	return r;
 }
@@ -259,7 +263,7 @@ struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsgh
 		log_info("%s: %s", call->name, ctx.msg);
 	else
 		log_debug("%s %s: %s", call->name, vol, ctx.msg[0] ? ctx.msg : "ok");
-	struct nl_msg *reply = dispatch_reply(type, seq, rc, ctx.msg, ctx.body);
+	struct nl_msg *reply = dispatch_reply(type, seq, rc, ctx.msg, rc ? NULL : ctx.body);
 	nlmsg_free(ctx.body);
 	plan_free(&ctx.plan);
 	return reply;

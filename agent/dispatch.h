@@ -56,7 +56,7 @@ struct dispatch_conn {
  * attributes are lower-cased in place, so @nlh is the caller's writable buffer. */
 struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsghdr *nlh, size_t len);
 
-/* A reply of @type/@seq with status from @err, @message, and @body's attributes (may be NULL). */
+/* A reply of @type/@seq with status from @err, @message, and @body's attributes (NULL for none). */
 struct nl_msg *dispatch_reply(uint16_t type, uint32_t seq, int err, const char *message, struct nl_msg *body);
 
 /* For handlers: set ctx->msg and return @err. */

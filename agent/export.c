@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * export.c: what an export is made of and in which order (REFERENCE.md): the storage object on the
- * volume's device, the target <iqn-prefix>:<volume-id> with TPG 1 and LUN 0, one ACL and mapped LUN per
+ * volume's device (through its own dm linear device unless --no-dm), the target <iqn-prefix>:<volume-id> with TPG 1 and LUN 0, one ACL and mapped LUN per
  * initiator, the portals, then enable. Teardown is the reverse. Also the connection info a caller gets.
  */
 #include "calls.h"
+
+#include "dmdev.h"
+#include "portal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +24,15 @@ int export_prepare(struct agent *a, const struct rec_volume *v, struct rec_expor
 		return -ENAMETOOLONG;
 	snprintf(x->hba, sizeof(x->hba), "%s", AGENT_HBA);
 	snprintf(x->backstore, sizeof(x->backstore), "%s", v->id);
-	snprintf(x->device, sizeof(x->device), "%s", v->device);
+	snprintf(x->backing, sizeof(x->backing), "%s", v->device);
+	if (a->cfg.no_dm) {
+		snprintf(x->device, sizeof(x->device), "%s", v->device);
+	} else {
+		snprintf(x->dm_name, sizeof(x->dm_name), DMDEV_NAME_PREFIX "%s", v->id);
+		int rc = dmdev_node(x->dm_name, x->device, sizeof(x->device));
+		if (rc)
+			return rc;
+	}
 	x->lun = EXPORT_LUN;
 	x->n_portals = (uint32_t)a->cfg.n_portals;
 	for (size_t i = 0; i < a->cfg.n_portals; i++)
@@ -44,7 +55,9 @@ int export_plan_acl_remove(struct plan *p, const struct rec_acl *acl)
 
 int export_plan_create(struct plan *p, const struct rec_acl *first)
 {
-	int rc = plan_add(p, PLAN_BACKSTORE_CREATE, NULL, 0);
+	int rc = p->x.dm_name[0] ? plan_add(p, PLAN_DM_CREATE, NULL, 0) : 0;
+	if (!rc)
+		rc = plan_add(p, PLAN_BACKSTORE_CREATE, NULL, 0);
 	if (!rc)
 		rc = plan_add(p, PLAN_TARGET_CREATE, NULL, 0);
 	if (!rc)
@@ -69,10 +82,13 @@ int export_plan_teardown(struct plan *p)
 		rc = plan_add(p, PLAN_TARGET_REMOVE, NULL, 0);
 	if (!rc)
 		rc = plan_add(p, PLAN_BACKSTORE_REMOVE, NULL, 0);
+	if (!rc && p->x.dm_name[0])
+		rc = plan_add(p, PLAN_DM_REMOVE, NULL, 0);
 	return rc;
 }
 
-int export_put_conninfo(struct nl_msg *body, const struct rec_export *x, const struct rec_acl *acl)
+int export_put_conninfo(struct nl_msg *body, const struct rec_export *x, const struct rec_acl *acl,
+			const char *peer_ip)
 {
 	int rc = proto_put_str(body, ATTACH_A_DRIVER_TYPE, "iscsi");
 	if (!rc)
@@ -82,8 +98,12 @@ int export_put_conninfo(struct nl_msg *body, const struct rec_export *x, const s
 	int nest = rc ? rc : proto_nest_start(body, ATTACH_A_PORTALS);
 	if (nest < 0)
 		return nest;
-	for (uint32_t i = 0; !rc && i < x->n_portals; i++)
-		rc = proto_put_str(body, ATTACH_A_PORTAL, x->portals[i]);
+	for (uint32_t i = 0; !rc && i < x->n_portals; i++) {
+		char adv[ATTACH_PORTAL_MAX + 1];
+		rc = portal_advertise(x->portals[i], peer_ip, adv, sizeof(adv));
+		if (!rc)
+			rc = proto_put_str(body, ATTACH_A_PORTAL, adv);
+	}
 	if (!rc)
 		rc = proto_nest_end(body, nest);
 	if (!rc)

@@ -10,13 +10,30 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "dmdev.h"
+#include "kernel.h"
 #include "lio.h"
 #include "options.h"
 #include "srv.h"
 
+static void agent_dm_log(int prio, const char *msg)
+{
+	if (prio <= 3)
+		log_error("device-mapper: %s", msg);
+	else
+		log_warn("device-mapper: %s", msg);
+}
+
 static int agent_kernel_open(struct agent *a)
 {
-	int rc = cfs_open(&a->cfs, a->cfg.configfs_root);
+	int rc = kernel_prepare(&a->cfg);
+	if (!rc)
+		rc = kernel_check_portals(&a->cfg);
+	if (rc)
+		return rc;
+	if (!a->cfg.no_dm)
+		dmdev_init(agent_dm_log);
+	rc = cfs_open(&a->cfs, a->cfg.configfs_root);
 	if (rc) {
 		log_error("configfs root %s: %s", a->cfg.configfs_root, strerror(-rc));
 		return rc;

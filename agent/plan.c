@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dmdev.h"
 #include "lio.h"
 #include "log.h"
 
@@ -126,6 +127,21 @@ void plan_describe(const struct plan *p, size_t i, char *buf, size_t size)
 	case PLAN_MAPPED_LUN_REMOVE:
 		snprintf(buf, size, "unmap LUN %u for %s on %s", s->acl.mapped_lun, ini, x->target_iqn);
 		return;
+	case PLAN_DM_CREATE:
+		snprintf(buf, size, "create dm device %s over %s", x->dm_name, x->backing);
+		return;
+	case PLAN_DM_REMOVE:
+		snprintf(buf, size, "remove dm device %s", x->dm_name);
+		return;
+	case PLAN_DM_FENCE:
+		snprintf(buf, size, "fence dm device %s (error table: I/O fails from now on)", x->dm_name);
+		return;
+	case PLAN_DM_UNFENCE:
+		snprintf(buf, size, "unfence dm device %s (linear over %s)", x->dm_name, x->backing);
+		return;
+	case PLAN_DM_RESIZE:
+		snprintf(buf, size, "reload dm device %s at the current size of %s", x->dm_name, x->backing);
+		return;
 	}
 	snprintf(buf, size, "unknown step %d", s->op);
 }
@@ -163,8 +179,32 @@ static enum plan_op plan_inverse(enum plan_op op)
 		return PLAN_MAPPED_LUN_REMOVE;
 	case PLAN_MAPPED_LUN_REMOVE:
 		return PLAN_MAPPED_LUN_CREATE;
+	case PLAN_DM_CREATE:
+		return PLAN_DM_REMOVE;
+	case PLAN_DM_REMOVE:
+		return PLAN_DM_CREATE;
+	case PLAN_DM_FENCE:
+		return PLAN_DM_UNFENCE;
+	case PLAN_DM_UNFENCE:
+		return PLAN_DM_FENCE;
+	case PLAN_DM_RESIZE:
+		return PLAN_NOTE; /* a device only grows: the larger table stays */
 	}
 	return PLAN_NOTE;
+}
+
+/* Our device may already be there (an interrupted call): then it is fine as it is. */
+static int plan_dm_create(const struct rec_export *x)
+{
+	char uuid[DMDEV_NAME_MAX + 1];
+	snprintf(uuid, sizeof(uuid), DMDEV_UUID_PREFIX "%s", x->volume_id);
+	int rc = dmdev_create_linear(x->dm_name, uuid, x->backing);
+	if (rc == -EEXIST || rc == -EBUSY) {
+		bool exists, ours;
+		if (dmdev_query(x->dm_name, &exists, &ours) == 0 && exists)
+			return ours ? 0 : -EEXIST;
+	}
+	return rc;
 }
 
 static int plan_exec(const struct plan *p, enum plan_op op, const struct plan_step *s, const struct plan_env *env)
@@ -210,6 +250,15 @@ static int plan_exec(const struct plan *p, enum plan_op op, const struct plan_st
 		return lio_mapped_lun_create(c, x->target_iqn, &acl);
 	case PLAN_MAPPED_LUN_REMOVE:
 		return lio_mapped_lun_remove(c, x->target_iqn, &acl);
+	case PLAN_DM_CREATE:
+		return plan_dm_create(x);
+	case PLAN_DM_REMOVE:
+		return dmdev_remove(x->dm_name);
+	case PLAN_DM_FENCE:
+		return dmdev_fence(x->dm_name);
+	case PLAN_DM_UNFENCE:
+	case PLAN_DM_RESIZE:
+		return dmdev_reload_linear(x->dm_name, x->backing, NULL);
 	}
 	return -EINVAL;
 }

@@ -34,6 +34,11 @@ enum plan_op {
 	PLAN_ACL_REMOVE,
 	PLAN_MAPPED_LUN_CREATE,
 	PLAN_MAPPED_LUN_REMOVE,
+	PLAN_DM_CREATE,   /* the export's linear device over the volume */
+	PLAN_DM_REMOVE,
+	PLAN_DM_FENCE,    /* swap in an error table: a stuck initiator can no longer reach the disk */
+	PLAN_DM_UNFENCE,  /* the linear table again */
+	PLAN_DM_RESIZE,   /* reload the linear table at the device's current size */
 };
 
 struct plan_step {

@@ -68,6 +68,7 @@ static const struct rec_field rec_export_fields[] = {
 	{ 9, RK_PORTALS, offsetof(struct rec_export, portals), sizeof(((struct rec_export *)0)->portals[0]),
 	  offsetof(struct rec_export, n_portals) },
 	F_U64(struct rec_export, 10, created),
+	F_STR(struct rec_export, 11, backing),
 };
 
 static const struct rec_field rec_acl_fields[] = {

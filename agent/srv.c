@@ -77,14 +77,18 @@ static int srv_listen(struct srv *s)
 {
 	const struct agent_config *cfg = &s->a->cfg;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(cfg->socket_path) >= sizeof(sa.sun_path)) {
-		log_error("socket path %s is longer than %zu bytes", cfg->socket_path, sizeof(sa.sun_path) - 1);
+	/* bound under a temporary name, then renamed: the socket appears only once it accepts */
+	char tmp[sizeof(sa.sun_path)];
+	int n = snprintf(tmp, sizeof(tmp), "%s.%d", cfg->socket_path, (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		log_error("socket path %s is too long (at most %zu bytes)", cfg->socket_path, sizeof(sa.sun_path) - 12);
 		return -ENAMETOOLONG;
 	}
-	strcpy(sa.sun_path, cfg->socket_path);
+	strcpy(sa.sun_path, tmp);
 	int rc = srv_check_path(cfg->socket_path);
 	if (rc)
 		return rc;
+	unlink(tmp);
 	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->lfd < 0)
 		return -errno;
@@ -94,17 +98,18 @@ static int srv_listen(struct srv *s)
 	int err = errno;
 	umask(old);
 	if (rc < 0) {
-		log_error("bind %s: %s", cfg->socket_path, strerror(err));
+		log_error("bind %s: %s", tmp, strerror(err));
+		return -err;
+	}
+	gid_t group = cfg->n_allow_gid ? cfg->allow_gid[0] : 0;
+	if ((chown(tmp, 0, group) < 0 && geteuid() == 0) || chmod(tmp, 0660) < 0 || listen(s->lfd, 64) < 0 ||
+	    rename(tmp, cfg->socket_path) < 0) {
+		err = errno;
+		unlink(tmp);
+		log_error("socket %s: %s", cfg->socket_path, strerror(err));
 		return -err;
 	}
 	s->socket_made = true;
-	gid_t group = cfg->n_allow_gid ? cfg->allow_gid[0] : 0;
-	if (chown(cfg->socket_path, 0, group) < 0 && geteuid() == 0)
-		return -errno;
-	if (chmod(cfg->socket_path, 0660) < 0)
-		return -errno;
-	if (listen(s->lfd, 64) < 0)
-		return -errno;
 	return 0;
 }
 
@@ -232,19 +237,25 @@ static bool srv_peer_allowed(const struct agent_config *cfg, int fd, const struc
 			return true;
 	if (!cfg->n_allow_gid)
 		return false;
-	gid_t groups[256];
-	socklen_t len = sizeof(groups);
+	gid_t small[64], *groups = small;
+	socklen_t len = sizeof(small);
 	size_t n = 0;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
-		n = len / sizeof(gid_t);
-	for (size_t i = 0; i < cfg->n_allow_gid; i++) {
-		if (cfg->allow_gid[i] == peer->gid)
-			return true;
-		for (size_t j = 0; j < n; j++)
-			if (groups[j] == cfg->allow_gid[i])
-				return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0 && errno == ERANGE) {
+		groups = malloc(len); /* the kernel said how much it needs */
+		if (groups && getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+			len = 0;
 	}
-	return false;
+	if (groups)
+		n = len / sizeof(gid_t);
+	bool ok = false;
+	for (size_t i = 0; !ok && i < cfg->n_allow_gid; i++) {
+		ok = cfg->allow_gid[i] == peer->gid;
+		for (size_t j = 0; !ok && j < n; j++)
+			ok = groups[j] == cfg->allow_gid[i];
+	}
+	if (groups != small)
+		free(groups);
+	return ok;
 }
 
 static void srv_accept(struct srv *s)
@@ -296,6 +307,7 @@ static void srv_accept(struct srv *s)
 /* Serve complete requests in the input buffer, one at a time, while nothing waits to be sent. */
 static void srv_serve(struct srv *s, struct srv_conn *c)
 {
+	bool served = false;
 	while (!c->out_len && !c->close_after_flush && c->in_len >= NLMSG_HDRLEN) {
 		struct nlmsghdr *h = (struct nlmsghdr *)c->in;
 		int rc = proto_frame_check(h, ATTACH_REQUEST_MAX);
@@ -322,8 +334,13 @@ static void srv_serve(struct srv *s, struct srv_conn *c)
 		}
 		memmove(c->in, c->in + len, c->in_len - len);
 		c->in_len -= len;
+		served = true;
 	}
-	c->deadline_ms = c->in_len ? srv_now_ms() + s->a->cfg.request_timeout_ms : 0;
+	/* the clock starts with a request's first byte; more bytes of the same request do not restart it */
+	if (!c->in_len)
+		c->deadline_ms = 0;
+	else if (served || !c->deadline_ms)
+		c->deadline_ms = srv_now_ms() + s->a->cfg.request_timeout_ms;
 }
 
 /* 0: keep the connection; <0: drop it. */

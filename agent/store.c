@@ -52,8 +52,9 @@ static int store_err(int rc, const char *what)
 		log_error("store: %s: %s", what, mdb_strerror(rc));
 		return -ENOSPC;
 	default:
+		/* LMDB's own codes (corruption, version mismatch...) are the agent's trouble, not the caller's */
 		log_error("store: %s: %s", what, mdb_strerror(rc));
-		return rc > 0 ? -rc : -EIO;
+		return rc > 0 ? -rc : -ENOTRECOVERABLE;
 	}
 }
 
@@ -207,9 +208,11 @@ int store_get(struct store *s, MDB_txn *txn, enum store_db db, const char *key, 
 	if (rc)
 		return rc;
 	rc = rec_decode(store_db_types[db], v.mv_data, v.mv_size, rec);
-	if (rc)
+	if (rc) {
 		log_error("store: %s/%s: unreadable record", store_db_names[db], key);
-	return rc;
+		return -EUCLEAN;
+	}
+	return 0;
 }
 
 int store_put(struct store *s, MDB_txn *txn, enum store_db db, const char *key, const void *rec)
@@ -271,6 +274,7 @@ int store_scan(struct store *s, MDB_txn *txn, enum store_db db, const char *pref
 		rc = rec_decode(store_db_types[db], v.mv_data, v.mv_size, rec);
 		if (rc) {
 			log_error("store: %s/%s: unreadable record", store_db_names[db], key);
+			rc = -EUCLEAN;
 			break;
 		}
 		rc = fn(key, rec, arg);

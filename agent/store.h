@@ -14,7 +14,8 @@
  * Every mutating call is one write transaction, committed (durably: no MDB_NOSYNC) before the reply.
  * One attachd per database: store_open() takes an exclusive lock on attachd.lock.
  * Errors: 0 or a negative errno; LMDB's codes are converted in store_err() only (MDB_NOTFOUND -> -ENOENT,
- * MDB_KEYEXIST -> -EEXIST, MDB_MAP_FULL -> -ENOSPC, other MDB_* -> -EIO, logged with mdb_strerror()).
+ * MDB_KEYEXIST -> -EEXIST, MDB_MAP_FULL -> -ENOSPC, other MDB_* -> -ENOTRECOVERABLE, logged with
+ * mdb_strerror()); a record that does not decode is -EUCLEAN.
  */
 #ifndef STORE_H
 #define STORE_H

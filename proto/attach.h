@@ -65,6 +65,9 @@ struct attach_volume_create_args {
 int attach_volume_create(struct attach_client *c, const struct attach_volume_create_args *a,
 			 char id[ATTACH_UUID_LEN + 1]);
 int attach_volume_delete(struct attach_client *c, const char *volume_id);
+/* Take the device's new size (after it grew): the export's device-mapper table is reloaded while
+ * initiators stay connected; they see the size after a rescan. @size receives it in bytes. */
+int attach_volume_extend(struct attach_client *c, const char *volume_id, uint64_t *size);
 
 struct attach_attachment_info {
 	char id[ATTACH_UUID_LEN + 1];
@@ -74,6 +77,7 @@ struct attach_attachment_info {
 	char *mountpoint;
 	int mode;         /* enum attach_mode */
 	char *initiator;  /* the initiator bound by initialize-connection, or "" */
+	bool connected;   /* still holds that connection (false after terminate-connection) */
 	uint64_t created; /* seconds since the epoch */
 };
 

@@ -17,7 +17,8 @@
 #define ATTACH_REQUEST_MAX 65536u      /* largest request, header included */
 #define ATTACH_REPLY_MAX (16u << 20)   /* largest reply, header included */
 
-/* nlmsg_type: the call. Starts above the netlink control types (NLMSG_MIN_TYPE). */
+/* nlmsg_type: the call. Calls start at 0x10 (NLMSG_MIN_TYPE, as in netlink); 0x0f, below them, is the
+ * agent's unsolicited refusal, which is never a call. */
 enum attach_msg {
 	/* agent -> client only, unsolicited, nlmsg_seq 0: the agent will not serve this connection (caller
 	 * not allowed, too many clients, request timed out) and closes it after this message. */
@@ -35,9 +36,10 @@ enum attach_msg {
 	ATTACH_MSG_ROLL_DETACHING = 0x1a,
 	ATTACH_MSG_TERMINATE_CONNECTION = 0x1b,
 	ATTACH_MSG_DETACH = 0x1c,
+	ATTACH_MSG_VOLUME_EXTEND = 0x1d,
 };
 #define ATTACH_MSG_FIRST ATTACH_MSG_HELLO
-#define ATTACH_MSG_LAST ATTACH_MSG_DETACH
+#define ATTACH_MSG_LAST ATTACH_MSG_VOLUME_EXTEND
 
 /* nla_type: one attribute namespace for every call; docs/PROTOCOL.md says which call takes which. */
 enum attach_attr {
@@ -79,6 +81,7 @@ enum attach_attr {
 	ATTACH_A_DRY_RUN = 35,        /* flag: plan only, change nothing */
 	ATTACH_A_PLAN = 36,           /* nested: ATTACH_A_STEP, repeated, in order */
 	ATTACH_A_STEP = 37,           /* string: one planned step */
+	ATTACH_A_CONNECTED = 38,      /* flag: the attachment holds a connection (volume-show) */
 	__ATTACH_A_MAX,
 };
 #define ATTACH_A_MAX (__ATTACH_A_MAX - 1)
@@ -99,7 +102,8 @@ enum attach_status {
 	ATTACH_E_TOO_BIG = 11,     /* message or value over its limit */
 	ATTACH_E_LIMIT = 12,       /* a configured limit is reached (clients, volumes) */
 	ATTACH_E_NO_SPACE = 13,    /* the store is full */
-	ATTACH_E_KERNEL = 14,      /* a configfs or device-mapper operation failed; nothing was changed */
+	ATTACH_E_KERNEL = 14,      /* the kernel refused a configfs or device-mapper step; the steps already
+				    * done were undone (the message says if that rollback was incomplete) */
 	ATTACH_E_INTERNAL = 15,    /* anything else; the agent's log has details */
 	ATTACH_E_TIMEOUT = 16,     /* the request did not arrive in time */
 	__ATTACH_E_MAX,

@@ -59,6 +59,14 @@ int attach_volume_delete(struct attach_client *c, const char *volume_id)
 	return client_simple(c, ATTACH_MSG_VOLUME_DELETE, volume_id);
 }
 
+int attach_volume_extend(struct attach_client *c, const char *volume_id, uint64_t *size)
+{
+	int rc = client_simple(c, ATTACH_MSG_VOLUME_EXTEND, volume_id);
+	if (rc == 0 && size)
+		*size = c->tb[ATTACH_A_SIZE] ? nla_get_u64(c->tb[ATTACH_A_SIZE]) : 0;
+	return rc;
+}
+
 int attach_reserve(struct attach_client *c, const char *volume_id, char attachment_id[ATTACH_UUID_LEN + 1])
 {
 	int rc = client_simple(c, ATTACH_MSG_RESERVE, volume_id);

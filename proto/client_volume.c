@@ -56,6 +56,7 @@ static int client_attachment(struct attach_attachment_info *a, struct nlattr *ne
 	a->mountpoint = client_dup(tb, ATTACH_A_MOUNTPOINT);
 	a->mode = client_u8(tb, ATTACH_A_MODE, ATTACH_MODE_RW);
 	a->initiator = client_dup(tb, ATTACH_A_INITIATOR);
+	a->connected = tb[ATTACH_A_CONNECTED] != NULL;
 	a->created = client_u64(tb, ATTACH_A_CREATED);
 	return a->instance && a->host && a->mountpoint && a->initiator ? 0 : -ENOMEM;
 }

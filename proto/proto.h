@@ -22,7 +22,7 @@
 
 #define PROTO_BIT(a) (UINT64_C(1) << (a))
 
-/* One row per call: what the wire accepts. The agent's dispatch table adds handler, privilege, states. */
+/* One row per call: what the wire accepts. The agent's dispatch table adds the handler and the states. */
 struct proto_call {
 	uint16_t type;                   /* enum attach_msg */
 	const char *name;                /* "volume-create": the CLI and log name */

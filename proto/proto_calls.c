@@ -105,6 +105,7 @@ const struct nla_policy proto_reply_policy[N] = {
 	[ATTACH_A_DRY_RUN] = POL_FLAG,
 	[ATTACH_A_PLAN] = POL_NEST,
 	[ATTACH_A_STEP] = POL_STR(ATTACH_MESSAGE_MAX),
+	[ATTACH_A_CONNECTED] = POL_FLAG,
 };
 
 #define B(a) PROTO_BIT(ATTACH_A_##a)
@@ -125,6 +126,7 @@ static const struct proto_call proto_calls[] = {
 	/* initiator is required unless force is set: the agent checks that combination */
 	{ ATTACH_MSG_TERMINATE_CONNECTION, "terminate-connection", pol_terminate_connection, B(VOLUME_ID) },
 	{ ATTACH_MSG_DETACH, "detach", pol_detach, B(VOLUME_ID) },
+	{ ATTACH_MSG_VOLUME_EXTEND, "volume-extend", pol_volume, B(VOLUME_ID) },
 };
 
 const struct proto_call *proto_call_find(uint16_t type)
@@ -173,6 +175,7 @@ static const char *const attr_names[N] = {
 	[ATTACH_A_DRY_RUN] = "dry_run",
 	[ATTACH_A_PLAN] = "plan",
 	[ATTACH_A_STEP] = "step",
+	[ATTACH_A_CONNECTED] = "connected",
 };
 
 const char *proto_attr_name(int attr)

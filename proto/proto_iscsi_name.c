@@ -3,7 +3,7 @@
  * proto_iscsi_name.c: iSCSI name validation (RFC 3720 3.2.6.3). configfs accepts any directory name, so
  * this is the only check an initiator name gets before it becomes an ACL. ASCII only: letters (compared
  * case-insensitively elsewhere), digits, '-', '.', ':'; at most 223 bytes.
- *   iqn.YYYY-MM.<reversed domain>[:<anything>]
+ *   iqn.YYYY-MM.<reversed domain>[:<string of the same characters>]
  *   eui.<16 hex digits>
  *   naa.<16 or 32 hex digits>
  */

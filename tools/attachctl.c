@@ -21,6 +21,7 @@ struct actl_result {
 	struct attach_volume_info *vols;
 	size_t n_vols;
 	struct attach_volume_info *vol;
+	uint64_t size;                /* volume-extend */
 };
 
 static void actl_result_free(struct actl_result *r)
@@ -65,6 +66,8 @@ static int actl_call(struct attach_client *c, const struct actl_args *a, struct 
 	}
 	case ACTL_CMD_VOLUME_DELETE:
 		return attach_volume_delete(c, a->volume_id);
+	case ACTL_CMD_VOLUME_EXTEND:
+		return attach_volume_extend(c, a->volume_id, &r->size);
 	case ACTL_CMD_VOLUME_LIST:
 		return attach_volume_list(c, &r->vols, &r->n_vols);
 	case ACTL_CMD_VOLUME_SHOW:
@@ -116,6 +119,8 @@ static int actl_print(FILE *out, const struct actl_args *a, const struct actl_re
 		return actl_print_volume_list(out, a->json, r->vols, r->n_vols);
 	case ACTL_CMD_VOLUME_SHOW:
 		return actl_print_volume_show(out, a->json, r->vol);
+	case ACTL_CMD_VOLUME_EXTEND:
+		return actl_print_size(out, a->json, r->size);
 	case ACTL_CMD_VOLUME_DELETE:
 	case ACTL_CMD_UNRESERVE:
 	case ACTL_CMD_BEGIN_DETACHING:

@@ -19,6 +19,8 @@
 
 /* An id printed alone, or {"@key": "@id"}. */
 int actl_print_id(FILE *out, bool json, const char *key, const char *id);
+/* A size in bytes alone, or {"size": N}. */
+int actl_print_size(FILE *out, bool json, uint64_t size);
 /* Nothing, or {} so that every --json success is a JSON document. */
 int actl_print_done(FILE *out, bool json);
 /* A dry run's steps, one per line, or {"plan": [...]}. */

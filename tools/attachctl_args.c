@@ -60,6 +60,8 @@ static const struct actl_command actl_table[] = {
 	{ "volume-show", ACTL_CMD_VOLUME_SHOW, true, false, O(SECRETS), 0, "VOL [--secrets]",
 	  "one volume with its attachments, export and initiators (CHAP passwords with --secrets)" },
 	{ "volume-delete", ACTL_CMD_VOLUME_DELETE, true, true, 0, 0, "VOL", "forget an available volume" },
+	{ "volume-extend", ACTL_CMD_VOLUME_EXTEND, true, true, 0, 0, "VOL",
+	  "take the device's new size, also while exported; prints the size in bytes" },
 	{ "reserve", ACTL_CMD_RESERVE, true, true, 0, 0, "VOL", "start attaching; prints the attachment id" },
 	{ "unreserve", ACTL_CMD_UNRESERVE, true, true, 0, 0, "VOL", "undo reserve" },
 	{ "initialize-connection", ACTL_CMD_INITIALIZE_CONNECTION, true, true,

@@ -77,6 +77,20 @@ int actl_print_id(FILE *out, bool json, const char *key, const char *id)
 	return actl_emit(out, &j);
 }
 
+int actl_print_size(FILE *out, bool json, uint64_t size)
+{
+	if (!json) {
+		fprintf(out, "%llu\n", (unsigned long long)size);
+		return actl_done(out);
+	}
+	struct json j;
+	json_init(&j);
+	json_object_begin(&j, NULL);
+	json_uint(&j, "size", size);
+	json_object_end(&j);
+	return actl_emit(out, &j);
+}
+
 int actl_print_done(FILE *out, bool json)
 {
 	if (json)
@@ -208,6 +222,7 @@ static void actl_json_show(struct json *j, const struct attach_volume_info *v)
 		actl_json_opt(j, "mountpoint", a->mountpoint);
 		json_string(j, "mode", attach_mode_name(a->mode));
 		actl_json_opt(j, "initiator", a->initiator);
+		json_bool(j, "connected", a->connected);
 		json_uint(j, "created", a->created);
 		json_object_end(j);
 	}
@@ -250,9 +265,10 @@ static void actl_text_show(FILE *out, const struct attach_volume_info *v)
 		const struct attach_attachment_info *a = &v->attachments[i];
 		fprintf(out,
 			"attachment: %s\n  state: %s\n  instance: %s\n  host: %s\n  mountpoint: %s\n  mode: %s\n"
-			"  initiator: %s\n  created: %s\n",
+			"  initiator: %s%s\n  created: %s\n",
 			a->id, attach_attachment_state_name(a->state), actl_text(a->instance), actl_text(a->host),
 			actl_text(a->mountpoint), attach_mode_name(a->mode), actl_text(a->initiator),
+			a->initiator && *a->initiator && !a->connected ? " (disconnected)" : "",
 			actl_time(a->created, t, sizeof(t)));
 	}
 	if (v->exported) {

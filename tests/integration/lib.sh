@@ -35,8 +35,8 @@ world_free() {
 
 # agent_start [extra attachd options...]: start and wait for the socket (fail after 5 s).
 agent_start() {
-	"$AGENT_BIN" --socket "$SOCK" --db "$DB" --configfs-root "$W/cfs" --portal 127.0.0.1:3260 \
-		--no-dm --no-kmod --foreground --log-level debug "$@" >>"$LOG" 2>&1 &
+	ATTACHD_SIM_DM_DIR=$W/dm "$AGENT_BIN" --socket "$SOCK" --db "$DB" --configfs-root "$W/cfs" \
+		--no-kmod --foreground --log-level debug ${PORTALS:---portal 127.0.0.1:3260} "$@" >>"$LOG" 2>&1 &
 	AGENT_PID=$!
 	for _ in $(seq 100); do
 		[ -S "$SOCK" ] && return 0

@@ -120,7 +120,9 @@ TREE_BEFORE=$(tree_dump)
 check "SIGTERM: clean exit" agent_stop
 check "socket removed on exit" [ ! -e "$SOCK" ]
 check "agent restarts" agent_start
-check "records intact after restart" [ "$(ctl volume-show "$VOLM" --secrets)" = "$SHOW_BEFORE" ]
+SHOW_AFTER=$(ctl volume-show "$VOLM" --secrets)
+check "records intact after restart" [ "$SHOW_AFTER" = "$SHOW_BEFORE" ]
+[ "$SHOW_AFTER" = "$SHOW_BEFORE" ] || diff <(echo "$SHOW_BEFORE") <(echo "$SHOW_AFTER") | diag
 check "exports untouched by restart" [ "$(tree_dump)" = "$TREE_BEFORE" ]
 "$AGENT_BIN" --socket "$W/second.sock" --db "$DB" --configfs-root "$W/cfs" --portal 127.0.0.1:3260 \
 	--no-dm --no-kmod --foreground >"$W/second.log" 2>&1
@@ -128,6 +130,35 @@ check "a second agent on the same database is refused" bash -c "grep -q 'another
 "$AGENT_BIN" --socket "$SOCK" --db "$W/db2" --configfs-root "$W/cfs" --portal 127.0.0.1:3260 \
 	--no-dm --no-kmod --foreground >"$W/third.log" 2>&1
 check "a second agent on a live socket is refused" bash -c "grep -q 'another agent is serving' '$W/third.log'"
+
+
+# --- the export's dm device, and volume-extend while exported
+DMT=$(head -1 "$W/dm/attachd-$VOLM.table" 2>/dev/null)
+check "the export sits on its own dm device over the volume" [ "$DMT" = "linear $W/disk1" ]
+check "the storage object opens the dm device" \
+	grep -qx "$W/dm/attachd-$VOLM" "$W/cfs/target/core/iblock_1000/$VOLM/udev_path"
+echo $((3 << 30)) > "$W/dm/size-7:221"
+check "volume-extend prints the new size" [ "$(ctl volume-extend "$VOLM")" = $((3 << 30)) ]
+check "volume-show has the new size" grep -q "^size: $((3 << 30))" <(ctl volume-show "$VOLM")
+echo $((1 << 30)) > "$W/dm/size-7:221"
+expect_fail 1 "volume-extend refuses a device that shrank" "shrank" ctl volume-extend "$VOLM"
+check "terminate-connection --force" ctl terminate-connection "$VOLM" --force
+check "--force removed the dm device" [ ! -e "$W/dm/attachd-$VOLM.table" ]
+
+# --- portals: a non-local address is refused at start; a wildcard advertises the route's address
+agent_stop
+PORTALS="--portal 203.0.113.77:3260" agent_start
+check "a portal on a non-local address stops the agent" bash -c "[ ! -S '$SOCK' ] && grep -q '203.0.113.77:3260: address is not assigned' '$LOG'"
+PORTALS="--portal 0.0.0.0:3260" agent_start --no-dm
+ctl reserve "$VOL2" >/dev/null
+CW=$(ctl initialize-connection "$VOL2" --initiator "$INI_A" --ip 127.0.0.1)
+check "a wildcard portal is advertised as the address toward the connector" \
+	[ "$(kv target_portal <<<"$CW")" = 127.0.0.1:3260 ]
+check "the wildcard portal is what LIO listens on" [ -d "$W/cfs/target/iscsi/iqn.2026-11.org.attachd:$VOL2/tpgt_1/np/0.0.0.0:3260" ]
+expect_fail 1 "a wildcard portal needs the connector's ip" "connector's ip" \
+	ctl initialize-connection "$VOL2" --initiator "$INI_A"
+check "--no-dm: the storage object opens the volume's device" \
+	grep -qx "$W/disk2" "$W/cfs/target/core/iblock_1000/$VOL2/udev_path"
 
 # --- caller policy: SO_PEERCRED, not the socket's mode, decides
 if command -v setpriv >/dev/null; then

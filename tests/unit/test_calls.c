@@ -5,6 +5,7 @@
  * multiattach, rollback on a kernel failure, dry-run, the registry's device checks.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -592,6 +593,106 @@ static void test_foreign_objects_untouched(void **state)
 	assert_true(tree_has(h, "target/core/iblock_0/theirs"));
 }
 
+/* Each export sits on its own dm linear device: made before the storage object, gone after it. */
+static void test_dm_device_under_export(void **state)
+{
+	struct harness *h = *state;
+	char vol[64], dm[128], table[512], so[256], udev[512];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	snprintf(dm, sizeof(dm), "attachd-%s", vol);
+	h_to_state(h, vol, ATTACH_STATE_ATTACHING, INI_A);
+	assert_int_equal(sim_dm_state(dm, table, sizeof(table)), -ENXIO);
+	assert_int_equal(h_call(h, ATTACH_MSG_INITIALIZE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A,
+				ATTACH_A_DRY_RUN, "", 0), ATTACH_OK);
+	struct nlattr *pos;
+	int rem, i = 0, dm_at = -1, so_at = -1;
+	nla_for_each_nested(pos, h->tb[ATTACH_A_PLAN], rem) {
+		if (strstr(nla_get_string(pos), "create dm device"))
+			dm_at = i;
+		if (strstr(nla_get_string(pos), "create storage object"))
+			so_at = i;
+		i++;
+	}
+	assert_true(dm_at >= 0 && dm_at < so_at);
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
+	assert_int_equal(sim_dm_state(dm, table, sizeof(table)), 0);
+	char want[PATH_MAX + 16];
+	snprintf(want, sizeof(want), "linear %s", h->dev[0]);
+	assert_string_equal(table, want);
+	snprintf(so, sizeof(so), "target/core/" AGENT_HBA "/%s/udev_path", vol);
+	assert_true(cfs_read(&h->a.cfs, so, udev, sizeof(udev)) > 0);
+	assert_non_null(strstr(udev, dm));
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A, 0), ATTACH_OK);
+	assert_int_equal(sim_dm_state(dm, table, sizeof(table)), -ENXIO);
+}
+
+/* --force fences the device before anything else: a stuck initiator's I/O fails at once. */
+static void test_force_fences_first(void **state)
+{
+	struct harness *h = *state;
+	char vol[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_FORCE, "", ATTACH_A_DRY_RUN, "", 0),
+			 ATTACH_OK);
+	struct nlattr *pos;
+	int rem, first_kernel = -1, i = 0;
+	nla_for_each_nested(pos, h->tb[ATTACH_A_PLAN], rem) {
+		if (first_kernel < 0 && strncmp(nla_get_string(pos), "record:", 7))
+			first_kernel = i, assert_non_null(strstr(nla_get_string(pos), "fence dm device"));
+		i++;
+	}
+	assert_int_equal(first_kernel, 0);
+	/* a failing teardown after the fence: the fence is undone with the rest */
+	char dm[128], table[512];
+	snprintf(dm, sizeof(dm), "attachd-%s", vol);
+	sim_fail("rmdir", "/acls/", EBUSY, 1);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_FORCE, "", 0), ATTACH_E_KERNEL);
+	assert_int_equal(sim_dm_state(dm, table, sizeof(table)), 0);
+	assert_int_equal(strncmp(table, "linear ", 7), 0);
+	sim_fail_clear();
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_FORCE, "", 0), ATTACH_OK);
+	assert_int_equal(sim_dm_state(dm, table, sizeof(table)), -ENXIO);
+}
+
+static void test_volume_extend(void **state)
+{
+	struct harness *h = *state;
+	char vol[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_EXTEND, V(vol), 0), ATTACH_OK);
+	assert_int_equal(nla_get_u64(h->tb[ATTACH_A_SIZE]), 1ull << 30);
+	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
+	assert_int_equal(sim_dm_set_size(h->dev[0], 3ull << 30), 0);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_EXTEND, V(vol), 0), ATTACH_OK);
+	assert_int_equal(nla_get_u64(h->tb[ATTACH_A_SIZE]), 3ull << 30);
+	assert_non_null(strstr(h->message, "reloaded"));
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_SHOW, V(vol), 0), ATTACH_OK);
+	assert_int_equal(nla_get_u64(h->tb[ATTACH_A_SIZE]), 3ull << 30);
+	/* shrinking is refused and changes nothing */
+	assert_int_equal(sim_dm_set_size(h->dev[0], 2ull << 30), 0);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_EXTEND, V(vol), 0), ATTACH_E_INVALID);
+	assert_non_null(strstr(h->message, "shrank"));
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_SHOW, V(vol), 0), ATTACH_OK);
+	assert_int_equal(nla_get_u64(h->tb[ATTACH_A_SIZE]), 3ull << 30);
+}
+
+/* --no-dm: the storage object opens the volume's device itself. */
+static void test_no_dm(void **state)
+{
+	struct harness *h = *state;
+	char vol[64], so[256], udev[512], table[256], dm[128];
+	h->a.cfg.no_dm = true;
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 1, 0));
+	snprintf(dm, sizeof(dm), "attachd-%s", vol);
+	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
+	snprintf(so, sizeof(so), "target/core/" AGENT_HBA "/%s/udev_path", vol);
+	assert_true(cfs_read(&h->a.cfs, so, udev, sizeof(udev)) > 0);
+	assert_string_equal(udev, h->dev[1]);
+	assert_int_equal(sim_dm_state(dm, table, sizeof(table)), -ENXIO);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_FORCE, "", 0), ATTACH_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -614,6 +715,10 @@ int main(void)
 		T(test_hello_first_and_version),
 		T(test_force_removes_everyone),
 		T(test_foreign_objects_untouched),
+		T(test_dm_device_under_export),
+		T(test_force_fences_first),
+		T(test_volume_extend),
+		T(test_no_dm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

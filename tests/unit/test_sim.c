@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_sim.c: the configfs simulator (tests/sim/) against the kernel's rules: every rule has a test
  * that fails without it, the error codes of /work/shared/vm/configfs-errors.log in particular. Tests
@@ -336,13 +336,14 @@ static void test_mkdir_iscsi_names(void **state)
 	MK(TPG "/lun/lun_65535");
 	ERR(cfs_mkdir(&f->c, TPG "/lun/lunx"), EINVAL);
 	ERR(cfs_mkdir(&f->c, TPG "/lun/lun_x"), EINVAL);
+	W(TPG "/attrib/default_cmdsn_depth", "128");
 	MK(ACL);
 	MK(ACL "/lun_5");
 	ERR(cfs_mkdir(&f->c, ACL "/m5"), EINVAL);
 	ERR(cfs_mkdir(&f->c, ACL "/lun_"), EINVAL);
 	ERR(cfs_mkdir(&f->c, ACL "/lun_5/x"), EPERM);
 	ERR(cfs_mkdir(&f->c, ACL "/lun_5/statistics/x"), ENOSYS);
-	assert_string_equal(rd(f, ACL "/cmdsn_depth"), "64"); /* the TPG's default_cmdsn_depth */
+	assert_string_equal(rd(f, ACL "/cmdsn_depth"), "128"); /* the TPG's default_cmdsn_depth */
 }
 
 static void test_mkdir_portals(void **state)
@@ -437,6 +438,9 @@ static void test_so_control_enable(void **state)
 	ERR(cfs_write(&f->c, SO "/info", "x"), EACCES);
 	W(SO "/udev_path", f->dev[0]);
 	assert_string_equal(rd(f, SO "/udev_path"), f->dev[0]);
+	memset(v, '/', 512); /* SE_UDEV_PATH_LEN - 1 is the most */
+	v[512] = '\0';
+	ERR(cfs_write(&f->c, SO "/udev_path", v), EINVAL);
 	/* iblock opens exclusively: one storage object per device, in any HBA */
 	mk_so(f, "target/core/iblock_1", "target/core/iblock_1/y", f->dev[1]);
 	MK("target/core/iblock_1/z");
@@ -492,6 +496,13 @@ static void test_tpg_enable(void **state)
 	assert_string_equal(rd(f, TPG "/param/AuthMethod"), "CHAP,None");
 	W(TPG "/attrib/authentication", "1");
 	assert_string_equal(rd(f, TPG "/param/AuthMethod"), "CHAP");
+	/* enabling strips "None" from AuthMethod; re-writing the current value does nothing at all */
+	W(TPG "/param/AuthMethod", "CHAP,None");
+	W(TPG "/enable", "1");
+	assert_string_equal(rd(f, TPG "/param/AuthMethod"), "CHAP");
+	W(TPG "/param/AuthMethod", "CHAP,None");
+	W(TPG "/enable", "1");
+	assert_string_equal(rd(f, TPG "/param/AuthMethod"), "CHAP,None");
 }
 
 static void test_tpg_attrib_ranges(void **state)

@@ -54,7 +54,10 @@ int harness_setup(void **state)
 	cfg->iqn_prefix = AGENT_DEFAULT_IQN_PREFIX;
 	cfg->n_portals = 1;
 	snprintf(cfg->portals[0], sizeof(cfg->portals[0]), "%s", H_PORTAL);
-	cfg->no_dm = cfg->no_kmod = true;
+	cfg->no_kmod = true; /* no module loading here; device-mapper is simulated (sim_dm.c) */
+	char dm[PATH_MAX];
+	snprintf(dm, sizeof(dm), "%.200s/dm", h->dir);
+	assert_int_equal(sim_dm_setup(dm), 0);
 	cfg->max_clients = 8;
 	assert_int_equal(h_open_store(h), 0);
 	assert_int_equal(cfs_open(&h->a.cfs, h->cfs_root), 0);

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* dmdev.c: device-mapper tasks for attachd's linear devices (see dmdev.h; REFERENCE.md for the calls). */
+#include "dmdev.h"
+
+#include "blkdev.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <libdevmapper.h>
+
+/* No udev rules run for our devices: libdevmapper makes and removes the nodes itself. */
+#define DMDEV_UDEV_FLAGS (DM_UDEV_DISABLE_DM_RULES_FLAG | DM_UDEV_DISABLE_SUBSYSTEM_RULES_FLAG | \
+			  DM_UDEV_DISABLE_DISK_RULES_FLAG | DM_UDEV_DISABLE_OTHER_RULES_FLAG)
+
+static void (*dmdev_log)(int prio, const char *msg);
+
+__attribute__((format(printf, 5, 6)))
+static void dmdev_log_fn(int level, const char *file, int line, int dm_errno_or_class, const char *f, ...)
+{
+	(void)file;
+	(void)line;
+	(void)dm_errno_or_class;
+	if (!dmdev_log || level > 4) /* errors and warnings only: libdevmapper is chatty */
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, f);
+	vsnprintf(msg, sizeof(msg), f, ap);
+	va_end(ap);
+	dmdev_log(level, msg);
+}
+
+void dmdev_init(void (*log)(int prio, const char *msg))
+{
+	dmdev_log = log;
+	dm_log_with_errno_init(dmdev_log_fn);
+	/* without udevd nobody would answer a cookie: let libdevmapper do the nodes synchronously */
+	if (access("/run/udev/control", F_OK) != 0) {
+		setenv("DM_DISABLE_UDEV", "1", 1);
+		dm_udev_set_sync_support(0);
+	}
+}
+
+int dmdev_node(const char *name, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/%s", dm_dir(), name);
+	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+}
+
+/* Run @t and give the kernel's errno on failure; waits for udev if a cookie was set. */
+static int dmdev_run(struct dm_task *t, bool cookie)
+{
+	uint32_t c = 0;
+	if (cookie && !dm_task_set_cookie(t, &c, DMDEV_UDEV_FLAGS))
+		return -ENOMEM;
+	int ok = dm_task_run(t);
+	int err = ok ? 0 : dm_task_get_errno(t);
+	if (cookie)
+		dm_udev_wait(c);
+	if (ok)
+		return 0;
+	return err > 0 ? -err : -EIO;
+}
+
+static int dmdev_backing(const char *backing, char *dev, size_t size, uint64_t *sectors)
+{
+	struct stat st;
+	uint64_t bytes = 0;
+	if (stat(backing, &st) < 0)
+		return -errno;
+	int rc = blkdev_size(backing, &bytes);
+	if (rc)
+		return rc;
+	if (bytes < 512)
+		return -EINVAL;
+	*sectors = bytes / 512;
+	snprintf(dev, size, "%u:%u 0", major(st.st_rdev), minor(st.st_rdev));
+	return 0;
+}
+
+int dmdev_create_linear(const char *name, const char *uuid, const char *backing)
+{
+	char params[64];
+	uint64_t sectors;
+	int rc = dmdev_backing(backing, params, sizeof(params), &sectors);
+	if (rc)
+		return rc;
+	struct dm_task *t = dm_task_create(DM_DEVICE_CREATE);
+	if (!t)
+		return -ENOMEM;
+	if (!dm_task_set_name(t, name) || !dm_task_set_uuid(t, uuid) ||
+	    !dm_task_add_target(t, 0, sectors, "linear", params))
+		rc = -ENOMEM;
+	else
+		rc = dmdev_run(t, true); /* create + load + resume; libdevmapper undoes a partial create */
+	dm_task_destroy(t);
+	return rc;
+}
+
+int dmdev_remove(const char *name)
+{
+	bool exists, ours;
+	int rc = dmdev_query(name, &exists, &ours);
+	if (rc || !exists)
+		return rc;
+	if (!ours)
+		return -EPERM;
+	struct dm_task *t = dm_task_create(DM_DEVICE_REMOVE);
+	if (!t)
+		return -ENOMEM;
+	if (!dm_task_set_name(t, name) || !dm_task_retry_remove(t))
+		rc = -ENOMEM;
+	else
+		rc = dmdev_run(t, true);
+	dm_task_destroy(t);
+	return rc == -ENXIO ? 0 : rc;
+}
+
+/* Load @type/@params over @sectors into the inactive table, then resume to swap it in. */
+static int dmdev_swap(const char *name, uint64_t sectors, const char *type, const char *params)
+{
+	struct dm_task *t = dm_task_create(DM_DEVICE_RELOAD);
+	if (!t)
+		return -ENOMEM;
+	int rc = (!dm_task_set_name(t, name) || !dm_task_add_target(t, 0, sectors, type, params)) ? -ENOMEM
+		: dmdev_run(t, false);
+	dm_task_destroy(t);
+	if (rc)
+		return rc;
+	t = dm_task_create(DM_DEVICE_RESUME);
+	if (!t)
+		return -ENOMEM;
+	rc = dm_task_set_name(t, name) ? dmdev_run(t, true) : -ENOMEM;
+	dm_task_destroy(t);
+	return rc;
+}
+
+/* The live table's total length in sectors. */
+static int dmdev_size(const char *name, uint64_t *sectors)
+{
+	struct dm_task *t = dm_task_create(DM_DEVICE_TABLE);
+	if (!t)
+		return -ENOMEM;
+	int rc = dm_task_set_name(t, name) ? dmdev_run(t, false) : -ENOMEM;
+	*sectors = 0;
+	if (!rc) {
+		void *next = NULL;
+		do {
+			uint64_t start, length;
+			char *type, *params;
+			next = dm_get_next_target(t, next, &start, &length, &type, &params);
+			*sectors += length;
+		} while (next);
+	}
+	dm_task_destroy(t);
+	return rc;
+}
+
+int dmdev_fence(const char *name)
+{
+	uint64_t sectors;
+	int rc = dmdev_size(name, &sectors);
+	if (!rc && !sectors)
+		rc = -ENXIO;
+	return rc ? rc : dmdev_swap(name, sectors, "error", "");
+}
+
+int dmdev_reload_linear(const char *name, const char *backing, uint64_t *sectors_out)
+{
+	char params[64];
+	uint64_t sectors;
+	int rc = dmdev_backing(backing, params, sizeof(params), &sectors);
+	if (!rc)
+		rc = dmdev_swap(name, sectors, "linear", params);
+	if (!rc && sectors_out)
+		*sectors_out = sectors;
+	return rc;
+}
+
+int dmdev_query(const char *name, bool *exists, bool *ours)
+{
+	*exists = *ours = false;
+	struct dm_task *t = dm_task_create(DM_DEVICE_INFO);
+	if (!t)
+		return -ENOMEM;
+	struct dm_info info;
+	int rc = dm_task_set_name(t, name) ? dmdev_run(t, false) : -ENOMEM;
+	if (!rc && !dm_task_get_info(t, &info))
+		rc = -EIO;
+	if (!rc && info.exists) {
+		const char *uuid = dm_task_get_uuid(t);
+		*exists = true;
+		*ours = uuid && !strncmp(uuid, DMDEV_UUID_PREFIX, strlen(DMDEV_UUID_PREFIX));
+	}
+	dm_task_destroy(t);
+	return rc;
+}
