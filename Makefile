@@ -128,8 +128,8 @@ check: all $(TEST_BINS)
 	$(Q)tests/run-stage.sh integration $(IT_SCRIPTS) $(IT_BINS)
 	$(Q)tests/summary.sh $(B)/results
 
-demo: all $(B)/attachd-sim
-	$(Q)tests/demo.sh
+demo-sim: all $(B)/attachd-sim $(B)/tests/sim-setup
+	$(Q)tests/demo-sim.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
@@ -143,7 +143,7 @@ install: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all check demo install clean
+.PHONY: all check demo demo-sim install clean
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

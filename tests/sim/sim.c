@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim.c: the link-time wrappers of cfs_mkdir, cfs_rmdir, cfs_write and cfs_read (cfs_symlink and
  * cfs_unlink are in sim_link.c). Each one counts the call, applies an injected fault, checks what the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim_attr.c: what a write to an attribute does: the store() rules of the kernel for the attributes
  * attachd uses (values accepted, error codes, side effects on other attributes) and the text the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim_dump.c: the canonical listing of a tree (format in sim.h), the one a shell script produces in
  * the real-kernel VM, so the two can be compared line by line.

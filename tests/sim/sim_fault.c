@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim_fault.c: fault injection and operation counters. These are the only things the simulator
  * keeps in memory, and they belong to the test (what to break, how much work was asked of the

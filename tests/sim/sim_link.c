@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim_link.c: symlinks, the only references between configfs objects: LUN -> storage object and
  * mapped LUN -> LUN. Owns the symlink and unlink wrappers (configfs_symlink/configfs_unlink with the

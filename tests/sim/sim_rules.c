@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim_rules.c: what a path is (sim_resolve) and which names mkdir accepts for each kind of object
  * (sim_name_check), with the kernel's error codes. Classification uses the path text and the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim_so.c: storage objects (target/core/<hba>/<so>). The kernel keeps the iblock parameters given
  * through `control` internally and shows them only in `info` (iblock_show_configfs_dev_params); the

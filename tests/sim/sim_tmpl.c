@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim_tmpl.c: the kernel's default groups and attributes, as data. Each user object (what mkdir
  * makes) has a template: its attribute files with what show() prints before any write, and its

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim_tree.c: building what the kernel shows without being asked: the base tree of target_core_mod
  * (sim_setup) and the default groups and attributes that appear with each object made by mkdir,

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim_util.c: small helpers of the simulator: path components, the kernel's number parsing
  * (lib/kstrtox.c semantics, because the error codes are part of what we reproduce) and files
