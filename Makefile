@@ -126,6 +126,7 @@ check: all $(TEST_BINS)
 	$(Q)rm -rf $(B)/results && mkdir -p $(B)/results
 	$(Q)tests/run-stage.sh unit $(UNIT_BINS)
 	$(Q)tests/run-stage.sh integration $(IT_SCRIPTS) $(IT_BINS)
+	$(Q)$(foreach s,$(EXTRA_STAGES),tests/run-stage.sh $(s) $(EXTRA_STAGE_$(s)) &&) true
 	$(Q)tests/summary.sh $(B)/results
 
 demo-sim: all $(B)/attachd-sim $(B)/tests/sim-setup
@@ -142,6 +143,10 @@ install: all
 
 clean:
 	rm -rf $(B)
+
+# More stages and targets live next to their tests (fuzzing, sanitizers, the VM rig); each file may add
+# a stage to check with: EXTRA_STAGES += name; EXTRA_STAGE_name := commands; check: their prerequisites.
+-include $(sort $(wildcard tests/*/*.mk))
 
 .PHONY: all check demo demo-sim install clean
 .SECONDARY:

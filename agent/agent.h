@@ -19,6 +19,8 @@
 #define AGENT_DEFAULT_IQN_PREFIX "iqn.2026-11.org.attachd"
 #define AGENT_DEFAULT_CONFIGFS "/sys/kernel/config"
 #define AGENT_DEFAULT_MAX_CLIENTS 64
+#define AGENT_DEFAULT_MAX_VOLUMES 4096
+#define AGENT_DEFAULT_MAX_EXPORTS 4096
 #define AGENT_DEFAULT_REQUEST_TIMEOUT_MS 10000
 /* attachd's HBA under target/core: every storage object of ours lives in iblock_<AGENT_HBA_INDEX>. */
 #define AGENT_HBA "iblock_1000"
@@ -36,6 +38,8 @@ struct agent_config {
 	gid_t allow_gid[AGENT_ALLOW_MAX];
 	size_t n_allow_gid;
 	unsigned max_clients;
+	unsigned max_volumes;
+	unsigned max_exports;
 	unsigned request_timeout_ms; /* a half-sent request is dropped after this */
 	enum log_level log_level;
 };

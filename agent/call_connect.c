@@ -87,7 +87,15 @@ int call_initialize_connection(struct call_ctx *ctx)
 		if (rc)
 			return rc;
 		rc = call_export(ctx, &ctx->plan.x);
-		if (rc == -ENOENT) {
+		bool new_export = rc == -ENOENT;
+		if (new_export) {
+			size_t exports;
+			rc = store_count(s, ctx->txn, STORE_EXPORTS, &exports);
+			if (!rc && exports >= ctx->a->cfg.max_exports)
+				return ctx_fail(ctx, -EDQUOT, "%zu volumes exported: the limit (--max-exports) is %u",
+						exports, ctx->a->cfg.max_exports);
+		}
+		if (!rc && new_export) {
 			rc = export_prepare(ctx->a, &ctx->vol, &ctx->plan.x);
 			if (!rc)
 				rc = export_plan_create(&ctx->plan, &acl);

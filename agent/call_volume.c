@@ -76,6 +76,13 @@ int call_volume_create(struct call_ctx *ctx)
 	if (strlen(dev) > ATTACH_PATH_MAX)
 		return ctx_fail(ctx, -ENAMETOOLONG, "device path %s is too long", dev);
 
+	size_t count;
+	int rc = store_count(s, ctx->txn, STORE_VOLUMES, &count);
+	if (rc)
+		return rc;
+	if (count >= ctx->a->cfg.max_volumes)
+		return ctx_fail(ctx, -EDQUOT, "%zu volumes registered: the limit (--max-volumes) is %u", count,
+				ctx->a->cfg.max_volumes);
 	struct rec_volume *v = &ctx->vol;
 	memset(v, 0, sizeof(*v));
 	if (tb[ATTACH_A_VOLUME_ID])
@@ -83,7 +90,7 @@ int call_volume_create(struct call_ctx *ctx)
 	else
 		call_new_uuid(v->id);
 	struct rec_volume old;
-	int rc = store_get(s, ctx->txn, STORE_VOLUMES, v->id, &old);
+	rc = store_get(s, ctx->txn, STORE_VOLUMES, v->id, &old);
 	if (rc == 0)
 		return ctx_fail(ctx, -EEXIST, "volume %s already exists (on %s)", v->id, old.device);
 	if (rc != -ENOENT)

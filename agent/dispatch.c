@@ -225,6 +225,21 @@ static int dispatch_call(struct call_ctx *ctx, const struct dispatch_row *row)
 	return rc;
 }
 
+int dispatch_validate(struct nlmsghdr *nlh, size_t len, const struct proto_call **call, struct nlattr **tb,
+		      char *msg, size_t msglen)
+{
+	memset(tb, 0, sizeof(*tb) * (ATTACH_A_MAX + 1));
+	*call = NULL;
+	int rc = proto_parse_request(nlh, len, call, tb, msg, msglen);
+	if (!rc)
+		rc = dispatch_check_uuids(tb, msg, msglen);
+	if (!rc && (*call)->type != ATTACH_MSG_HELLO && !dispatch_row_find((*call)->type)) {
+		snprintf(msg, msglen, "%s is not served by this attachd", (*call)->name);
+		rc = -EOPNOTSUPP;
+	}
+	return rc;
+}
+
 struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsghdr *nlh, size_t len)
 {
 	struct nlattr *tb[ATTACH_A_MAX + 1];
@@ -233,18 +248,13 @@ struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsgh
 	uint16_t type = len >= NLMSG_HDRLEN ? nlh->nlmsg_type : 0;
 	uint32_t seq = len >= NLMSG_HDRLEN ? nlh->nlmsg_seq : 0;
 
-	memset(tb, 0, sizeof(tb));
-	int rc = proto_parse_request(nlh, len, &call, tb, msg, sizeof(msg));
+	int rc = dispatch_validate(nlh, len, &call, tb, msg, sizeof(msg));
 	if (!rc && call->type == ATTACH_MSG_HELLO)
 		return dispatch_hello(dc, nlh, tb);
 	if (!rc && !dc->hello_done)
 		rc = -EPROTO, snprintf(msg, sizeof(msg), "send hello (the protocol version exchange) before %s",
 				       call->name);
-	if (!rc)
-		rc = dispatch_check_uuids(tb, msg, sizeof(msg));
 	const struct dispatch_row *row = rc ? NULL : dispatch_row_find(call->type);
-	if (!rc && !row)
-		rc = -EOPNOTSUPP, snprintf(msg, sizeof(msg), "%s is not served by this attachd", call->name);
 	if (rc) {
 		log_warn("request %s refused: %s", call ? call->name : "-", msg);
 		return dispatch_reply(type, seq, rc, msg, NULL);

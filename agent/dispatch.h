@@ -56,6 +56,12 @@ struct dispatch_conn {
  * attributes are lower-cased in place, so @nlh is the caller's writable buffer. */
 struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsghdr *nlh, size_t len);
 
+/* The whole validation a request gets before any handler: proto's strict decoder (framing, attributes,
+ * policy, required mask, value shapes), UUIDs checked with libuuid and lower-cased in place, and a
+ * dispatch row for the call. 0, or a negative errno with the reason in @msg. (Also the fuzz target.) */
+int dispatch_validate(struct nlmsghdr *nlh, size_t len, const struct proto_call **call, struct nlattr **tb,
+		      char *msg, size_t msglen);
+
 /* A reply of @type/@seq with status from @err, @message, and @body's attributes (NULL for none). */
 struct nl_msg *dispatch_reply(uint16_t type, uint32_t seq, int err, const char *message, struct nl_msg *body);
 

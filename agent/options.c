@@ -31,10 +31,13 @@ void options_usage(FILE *out)
 		"  --allow-uid UID      also serve this uid (root always; repeatable)\n"
 		"  --allow-gid GID      also serve this gid (repeatable; the first one owns the socket)\n"
 		"  --max-clients N      concurrent connections (default %d)\n"
+		"  --max-volumes N      registered volumes (default %d)\n"
+		"  --max-exports N      volumes exported at once (default %d)\n"
 		"  --request-timeout MS a half-sent request is dropped after MS milliseconds (default %d)\n"
 		"  --log-level L        error, warn, info (default) or debug\n"
 		"  --version, --help\n",
 		REC_PORTALS_MAX, AGENT_DEFAULT_CONFIGFS, AGENT_DEFAULT_IQN_PREFIX, AGENT_DEFAULT_MAX_CLIENTS,
+		AGENT_DEFAULT_MAX_VOLUMES, AGENT_DEFAULT_MAX_EXPORTS,
 		AGENT_DEFAULT_REQUEST_TIMEOUT_MS);
 }
 
@@ -82,7 +85,7 @@ static int options_check(struct agent_config *cfg, char *err, size_t errlen)
 int options_parse(int argc, char **argv, struct agent_config *cfg, char *err, size_t errlen)
 {
 	enum { O_SOCKET = 256, O_DB, O_CONFIGFS, O_PORTAL, O_PREFIX, O_NO_DM, O_NO_KMOD, O_FG, O_UID, O_GID,
-	       O_MAXCL, O_TIMEOUT, O_LOG, O_VERSION, O_HELP };
+	       O_MAXCL, O_MAXVOL, O_MAXEXP, O_TIMEOUT, O_LOG, O_VERSION, O_HELP };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, O_SOCKET },
 		{ "db", required_argument, NULL, O_DB },
@@ -95,6 +98,8 @@ int options_parse(int argc, char **argv, struct agent_config *cfg, char *err, si
 		{ "allow-uid", required_argument, NULL, O_UID },
 		{ "allow-gid", required_argument, NULL, O_GID },
 		{ "max-clients", required_argument, NULL, O_MAXCL },
+		{ "max-volumes", required_argument, NULL, O_MAXVOL },
+		{ "max-exports", required_argument, NULL, O_MAXEXP },
 		{ "request-timeout", required_argument, NULL, O_TIMEOUT },
 		{ "log-level", required_argument, NULL, O_LOG },
 		{ "version", no_argument, NULL, O_VERSION },
@@ -105,6 +110,8 @@ int options_parse(int argc, char **argv, struct agent_config *cfg, char *err, si
 	cfg->configfs_root = AGENT_DEFAULT_CONFIGFS;
 	cfg->iqn_prefix = AGENT_DEFAULT_IQN_PREFIX;
 	cfg->max_clients = AGENT_DEFAULT_MAX_CLIENTS;
+	cfg->max_volumes = AGENT_DEFAULT_MAX_VOLUMES;
+	cfg->max_exports = AGENT_DEFAULT_MAX_EXPORTS;
 	cfg->request_timeout_ms = AGENT_DEFAULT_REQUEST_TIMEOUT_MS;
 	cfg->log_level = LOG_LVL_INFO;
 
@@ -163,6 +170,13 @@ int options_parse(int argc, char **argv, struct agent_config *cfg, char *err, si
 			if (options_number(optarg, 65536, &n) || n == 0)
 				return options_fail(err, errlen, "--max-clients %s: a number from 1 to 65536", optarg);
 			cfg->max_clients = (unsigned)n;
+			break;
+		case O_MAXVOL:
+		case O_MAXEXP:
+			if (options_number(optarg, 1000000, &n) || n == 0)
+				return options_fail(err, errlen, "--%s %s: a number from 1 to 1000000",
+						    o == O_MAXVOL ? "max-volumes" : "max-exports", optarg);
+			*(o == O_MAXVOL ? &cfg->max_volumes : &cfg->max_exports) = (unsigned)n;
 			break;
 		case O_TIMEOUT:
 			if (options_number(optarg, 3600000, &n) || n == 0)

@@ -288,6 +288,14 @@ int store_scan(struct store *s, MDB_txn *txn, enum store_db db, const char *pref
 	return rc;
 }
 
+int store_count(struct store *s, MDB_txn *txn, enum store_db db, size_t *n)
+{
+	MDB_stat st;
+	int rc = store_err(mdb_stat(txn, s->dbi[db], &st), "stat");
+	*n = rc ? 0 : st.ms_entries;
+	return rc;
+}
+
 int store_key2(char *key, size_t size, const char *a, const char *b, bool lower)
 {
 	int n = snprintf(key, size, "%s/%s", a, b);

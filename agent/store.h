@@ -57,6 +57,9 @@ int store_put_str(struct store *s, MDB_txn *txn, enum store_db db, const char *k
 int store_scan(struct store *s, MDB_txn *txn, enum store_db db, const char *prefix, void *rec,
 	       int (*fn)(const char *key, void *rec, void *arg), void *arg);
 
+/* Number of entries in @db. */
+int store_count(struct store *s, MDB_txn *txn, enum store_db db, size_t *n);
+
 /* Key helpers: "<a>/<b>" with @b lower-cased when @lower. -ENAMETOOLONG if it does not fit. */
 int store_key2(char *key, size_t size, const char *a, const char *b, bool lower);
 

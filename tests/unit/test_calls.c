@@ -693,6 +693,29 @@ static void test_no_dm(void **state)
 	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_FORCE, "", 0), ATTACH_OK);
 }
 
+static void test_limits(void **state)
+{
+	struct harness *h = *state;
+	char v0[64], v1[64];
+	h->a.cfg.max_volumes = 2;
+	h->a.cfg.max_exports = 1;
+	snprintf(v0, sizeof(v0), "%s", h_volume(h, 0, 0));
+	snprintf(v1, sizeof(v1), "%s", h_volume(h, 1, 0));
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[2], 0), ATTACH_E_LIMIT);
+	assert_non_null(strstr(h->message, "--max-volumes"));
+	h_to_state(h, v0, ATTACH_STATE_IN_USE, INI_A);
+	h_to_state(h, v1, ATTACH_STATE_ATTACHING, INI_A);
+	char *before = h_snapshot(h);
+	assert_int_equal(init_conn(h, v1, INI_A), ATTACH_E_LIMIT);
+	assert_non_null(strstr(h->message, "--max-exports"));
+	char *after = h_snapshot(h);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	/* a second initiator on an existing export is not a new export */
+	assert_int_equal(init_conn(h, v0, INI_B), ATTACH_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -719,6 +742,7 @@ int main(void)
 		T(test_force_fences_first),
 		T(test_volume_extend),
 		T(test_no_dm),
+		T(test_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,6 +59,7 @@ int harness_setup(void **state)
 	snprintf(dm, sizeof(dm), "%.200s/dm", h->dir);
 	assert_int_equal(sim_dm_setup(dm), 0);
 	cfg->max_clients = 8;
+	cfg->max_volumes = cfg->max_exports = 64;
 	assert_int_equal(h_open_store(h), 0);
 	assert_int_equal(cfs_open(&h->a.cfs, h->cfs_root), 0);
 	assert_int_equal(cfs_mkdir(&h->a.cfs, "target/iscsi"), 0);
