@@ -56,7 +56,8 @@ IT_SCRIPTS := $(sort $(wildcard tests/integration/test_*.sh))
 # The simulator replaces the kernel's side of configfs by wrapping these cfs_ functions at link time.
 SIM_WRAPS := cfs_mkdir cfs_rmdir cfs_write cfs_read cfs_symlink cfs_unlink \
 	dmdev_init dmdev_node dmdev_create_linear dmdev_remove dmdev_fence dmdev_reload_linear dmdev_query \
-	blkdev_size
+	dmdev_table dmdev_list \
+	blkdev_size fault_point
 SIM_LDFLAGS := $(foreach f,$(SIM_WRAPS),-Wl,--wrap=$(f))
 
 LIBATTACH_SO := $(B)/libattach.so.1

@@ -208,7 +208,7 @@ static int call_terminate_force(struct call_ctx *ctx)
 	if (rc)
 		return rc;
 	/* fence first: from here on a stuck initiator's I/O fails, whatever the teardown meets */
-	if (ctx->plan.x.dm_name[0] && (rc = plan_add(&ctx->plan, PLAN_DM_FENCE, NULL, 0)))
+	if (ctx->plan.x.dm_name[0] && (rc = plan_add(&ctx->plan, PLAN_DM_FENCE, NULL, NULL)))
 		return rc;
 	struct call_force f = { ctx, 0 };
 	snprintf(prefix, sizeof(prefix), "%s/", ctx->vol.id);

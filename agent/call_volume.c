@@ -167,7 +167,7 @@ int call_volume_extend(struct call_ctx *ctx)
 	uint64_t size;
 	int rc = blkdev_size(v->device, &size);
 	if (rc)
-		return ctx_fail(ctx, rc == -ENOENT || rc == -ENOTBLK ? rc : -EIO, "cannot read the size of %s: %s",
+		return ctx_fail(ctx, rc == -ENOENT || rc == -ENOTBLK ? rc : -ENXIO, "cannot read the size of %s: %s",
 				v->device, strerror(-rc));
 	if (size < v->size)
 		return ctx_fail(ctx, -EINVAL, "device %s shrank from %llu to %llu bytes: attachd does not shrink volumes",
@@ -178,7 +178,7 @@ int call_volume_extend(struct call_ctx *ctx)
 	/* exported through our dm device: its table has the old length until reloaded; --no-dm: iblock
 	 * already sees the device's size */
 	bool reload = rc == 0 && ctx->plan.x.dm_name[0];
-	if (reload && (rc = plan_add(&ctx->plan, PLAN_DM_RESIZE, NULL, 0)))
+	if (reload && (rc = plan_add(&ctx->plan, PLAN_DM_RESIZE, NULL, NULL)))
 		return rc;
 	plan_note(&ctx->plan, "volume %s: size %llu -> %llu bytes", v->id, (unsigned long long)v->size,
 		  (unsigned long long)size);

@@ -11,6 +11,7 @@
 #include <uuid/uuid.h>
 
 #include "calls.h"
+#include "fault.h"
 #include "log.h"
 
 #define S(x) STATE_BIT(ATTACH_STATE_##x)
@@ -31,6 +32,8 @@ static const struct dispatch_row dispatch_rows[] = {
 	{ ATTACH_MSG_TERMINATE_CONNECTION, call_terminate_connection, true, STATES_ALL, "any state" },
 	{ ATTACH_MSG_DETACH, call_detach, true, S(DETACHING), "detaching" },
 	{ ATTACH_MSG_VOLUME_EXTEND, call_volume_extend, true, STATES_ALL, "any state" },
+	/* reconcile runs its own transactions and plans: not the one-plan path of the mutating calls */
+	{ ATTACH_MSG_RECONCILE, call_reconcile, false, 0, NULL },
 };
 
 static const struct dispatch_row *dispatch_row_find(uint16_t type)
@@ -189,20 +192,45 @@ static int dispatch_finish(struct call_ctx *ctx)
 			plan_kernel_steps(&ctx->plan));
 		return dispatch_put_plan(ctx);
 	}
+	struct store *s = ctx->a->store;
+	if (!plan_kernel_steps(&ctx->plan)) {
+		int rc = store_commit(ctx->txn);
+		ctx->txn = NULL;
+		return rc ? ctx_fail(ctx, rc, "the records could not be saved: %s", strerror(-rc)) : 0;
+	}
+	/* intent before action: the new records and the before-images go to disk before the kernel is
+	 * touched, so a crash anywhere below leaves enough to roll back (reconcile.c) */
+	const char *vol = ctx->tb[ATTACH_A_VOLUME_ID] ? nla_get_string(ctx->tb[ATTACH_A_VOLUME_ID]) : "-";
+	int rc = store_intent_put(s, ctx->txn, ctx->call->name, vol);
+	if (!rc)
+		rc = store_commit(ctx->txn);
+	ctx->txn = NULL;
+	if (rc)
+		return ctx_fail(ctx, rc, "the records could not be saved: %s", strerror(-rc));
+	fault_point(ctx->call->name, "intent");
+
 	struct plan_env env = { .cfs = &ctx->a->cfs };
 	char err[ATTACH_MESSAGE_MAX + 1];
-	int rc = plan_apply(&ctx->plan, &env, err, sizeof(err));
+	int applied = plan_apply(&ctx->plan, &env, err, sizeof(err));
+	if (!applied)
+		fault_point(ctx->call->name, "applied");
+	MDB_txn *txn;
+	rc = store_begin(s, true, &txn);
+	if (!rc)
+		rc = applied ? store_intent_rollback(s, txn) : store_intent_clear(s, txn);
+	if (!rc)
+		rc = store_commit(txn);
+	else
+		store_abort(txn);
+	if (applied)
+		return ctx_fail(ctx, applied, "%s%s", err,
+				rc ? "; the records roll back at the next start or reconcile" : "");
 	if (rc) {
-		store_abort(ctx->txn);
-		ctx->txn = NULL;
-		return ctx_fail(ctx, rc, "%s", err);
-	}
-	rc = store_commit(ctx->txn);
-	ctx->txn = NULL;
-	if (rc) {
-		int left = plan_undo(&ctx->plan, &env);
-		return ctx_fail(ctx, rc, "the records could not be saved (%s); kernel changes %s", strerror(-rc),
-				left ? "partly undone: see the agent's log" : "undone");
+		/* done in the kernel, unconfirmed on disk: the pending intent rolls it all back later, so the
+		 * caller must not take it as done */
+		log_error("%s %s: applied but the intent could not be cleared: %s", ctx->call->name, vol, strerror(-rc));
+		return ctx_fail(ctx, rc, "applied, but the agent could not record it (%s): it will be rolled back at "
+				"the next start or reconcile; retry then", strerror(-rc));
 	}
 	return 0;
 }
@@ -212,12 +240,17 @@ static int dispatch_call(struct call_ctx *ctx, const struct dispatch_row *row)
 	int rc = store_begin(ctx->a->store, row->mutating, &ctx->txn);
 	if (rc)
 		return ctx_fail(ctx, rc, "cannot open the store: %s", strerror(-rc));
+	if (row->mutating)
+		store_journal_start(ctx->a->store);
+	ctx->plan.call = ctx->call->name;
 	if (row->states)
 		rc = dispatch_gate(ctx, row);
 	if (!rc)
 		rc = row->handler(ctx);
 	if (!rc && row->mutating)
 		rc = dispatch_finish(ctx);
+	if (row->mutating)
+		store_journal_stop(ctx->a->store);
 	if (ctx->txn) {
 		store_abort(ctx->txn);
 		ctx->txn = NULL;

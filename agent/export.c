@@ -43,47 +43,47 @@ int export_prepare(struct agent *a, const struct rec_volume *v, struct rec_expor
 
 int export_plan_acl_add(struct plan *p, const struct rec_acl *acl)
 {
-	int rc = plan_add(p, PLAN_ACL_CREATE, acl, 0);
-	return rc ? rc : plan_add(p, PLAN_MAPPED_LUN_CREATE, acl, 0);
+	int rc = plan_add(p, PLAN_ACL_CREATE, acl, NULL);
+	return rc ? rc : plan_add(p, PLAN_MAPPED_LUN_CREATE, acl, NULL);
 }
 
 int export_plan_acl_remove(struct plan *p, const struct rec_acl *acl)
 {
-	int rc = plan_add(p, PLAN_MAPPED_LUN_REMOVE, acl, 0);
-	return rc ? rc : plan_add(p, PLAN_ACL_REMOVE, acl, 0);
+	int rc = plan_add(p, PLAN_MAPPED_LUN_REMOVE, acl, NULL);
+	return rc ? rc : plan_add(p, PLAN_ACL_REMOVE, acl, NULL);
 }
 
 int export_plan_create(struct plan *p, const struct rec_acl *first)
 {
-	int rc = p->x.dm_name[0] ? plan_add(p, PLAN_DM_CREATE, NULL, 0) : 0;
+	int rc = p->x.dm_name[0] ? plan_add(p, PLAN_DM_CREATE, NULL, NULL) : 0;
 	if (!rc)
-		rc = plan_add(p, PLAN_BACKSTORE_CREATE, NULL, 0);
+		rc = plan_add(p, PLAN_BACKSTORE_CREATE, NULL, NULL);
 	if (!rc)
-		rc = plan_add(p, PLAN_TARGET_CREATE, NULL, 0);
+		rc = plan_add(p, PLAN_TARGET_CREATE, NULL, NULL);
 	if (!rc)
-		rc = plan_add(p, PLAN_LUN_CREATE, NULL, 0);
+		rc = plan_add(p, PLAN_LUN_CREATE, NULL, NULL);
 	if (!rc)
 		rc = export_plan_acl_add(p, first);
 	for (unsigned i = 0; !rc && i < p->x.n_portals; i++)
-		rc = plan_add(p, PLAN_PORTAL_ADD, NULL, i);
+		rc = plan_add(p, PLAN_PORTAL_ADD, NULL, p->x.portals[i]);
 	if (!rc)
-		rc = plan_add(p, PLAN_TPG_ENABLE, NULL, 0);
+		rc = plan_add(p, PLAN_TPG_ENABLE, NULL, NULL);
 	return rc;
 }
 
 int export_plan_teardown(struct plan *p)
 {
-	int rc = plan_add(p, PLAN_TPG_DISABLE, NULL, 0);
+	int rc = plan_add(p, PLAN_TPG_DISABLE, NULL, NULL);
 	for (unsigned i = 0; !rc && i < p->x.n_portals; i++)
-		rc = plan_add(p, PLAN_PORTAL_REMOVE, NULL, i);
+		rc = plan_add(p, PLAN_PORTAL_REMOVE, NULL, p->x.portals[i]);
 	if (!rc)
-		rc = plan_add(p, PLAN_LUN_REMOVE, NULL, 0);
+		rc = plan_add(p, PLAN_LUN_REMOVE, NULL, NULL);
 	if (!rc)
-		rc = plan_add(p, PLAN_TARGET_REMOVE, NULL, 0);
+		rc = plan_add(p, PLAN_TARGET_REMOVE, NULL, NULL);
 	if (!rc)
-		rc = plan_add(p, PLAN_BACKSTORE_REMOVE, NULL, 0);
+		rc = plan_add(p, PLAN_BACKSTORE_REMOVE, NULL, NULL);
 	if (!rc && p->x.dm_name[0])
-		rc = plan_add(p, PLAN_DM_REMOVE, NULL, 0);
+		rc = plan_add(p, PLAN_DM_REMOVE, NULL, NULL);
 	return rc;
 }
 
@@ -98,12 +98,20 @@ int export_put_conninfo(struct nl_msg *body, const struct rec_export *x, const s
 	int nest = rc ? rc : proto_nest_start(body, ATTACH_A_PORTALS);
 	if (nest < 0)
 		return nest;
+	unsigned advertised = 0;
+	int why = 0;
 	for (uint32_t i = 0; !rc && i < x->n_portals; i++) {
 		char adv[ATTACH_PORTAL_MAX + 1];
-		rc = portal_advertise(x->portals[i], peer_ip, adv, sizeof(adv));
-		if (!rc)
-			rc = proto_put_str(body, ATTACH_A_PORTAL, adv);
+		int arc = portal_advertise(x->portals[i], peer_ip, adv, sizeof(adv));
+		if (arc == -EAFNOSUPPORT || arc == -ENETUNREACH || arc == -EDESTADDRREQ) {
+			why = arc; /* a wildcard of the other family, or no route: the other portals may serve */
+			continue;
+		}
+		rc = arc ? arc : proto_put_str(body, ATTACH_A_PORTAL, adv);
+		advertised += !rc;
 	}
+	if (!rc && !advertised)
+		rc = why ? why : -EDESTADDRREQ;
 	if (!rc)
 		rc = proto_nest_end(body, nest);
 	if (!rc)

@@ -11,9 +11,11 @@
 
 #include "agent.h"
 #include "dmdev.h"
+#include "hostlock.h"
 #include "kernel.h"
 #include "lio.h"
 #include "options.h"
+#include "reconcile.h"
 #include "srv.h"
 
 static void agent_dm_log(int prio, const char *msg)
@@ -50,6 +52,22 @@ static int agent_kernel_open(struct agent *a)
 	return rc;
 }
 
+/* Before the socket accepts calls, the kernel is made to match the records (after a reboot: rebuilt).
+ * What cannot be fixed is logged; the agent still serves the rest. */
+static void agent_reconcile(struct agent *a)
+{
+	struct recon_report r;
+	int rc = reconcile(a, false, &r);
+	for (size_t i = 0; i < r.n; i++)
+		log_info("reconcile: %s", r.lines[i]);
+	if (rc)
+		log_error("reconcile at start: %u of %u difference(s) not fixed; the agent serves the rest", r.failures,
+			  r.differences);
+	else if (r.differences)
+		log_info("reconcile at start: %u difference(s) fixed", r.differences);
+	recon_report_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	struct agent a = { .cfs = { .rootfd = -1 } };
@@ -83,7 +101,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct srv *srv = NULL;
-	rc = agent_kernel_open(&a);
+	rc = hostlock_take(&a.cfg);
+	if (!rc)
+		rc = agent_kernel_open(&a);
+	if (!rc)
+		agent_reconcile(&a);
 	if (!rc)
 		rc = srv_open(&srv, &a);
 	if (!rc) {

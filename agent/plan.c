@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "dmdev.h"
+#include "fault.h"
 #include "lio.h"
+#include "lio_state.h"
 #include "log.h"
 
 void plan_init(struct plan *p)
@@ -42,13 +44,14 @@ static struct plan_step *plan_push(struct plan *p)
 	return s;
 }
 
-int plan_add(struct plan *p, enum plan_op op, const struct rec_acl *acl, unsigned portal)
+int plan_add(struct plan *p, enum plan_op op, const struct rec_acl *acl, const char *portal)
 {
 	struct plan_step *s = plan_push(p);
 	if (!s)
 		return -ENOMEM;
 	s->op = op;
-	s->portal = portal;
+	if (portal)
+		snprintf(s->portal, sizeof(s->portal), "%s", portal);
 	if (acl)
 		s->acl = *acl;
 	return 0;
@@ -104,10 +107,10 @@ void plan_describe(const struct plan *p, size_t i, char *buf, size_t size)
 		snprintf(buf, size, "remove LUN %u of %s", x->lun, x->target_iqn);
 		return;
 	case PLAN_PORTAL_ADD:
-		snprintf(buf, size, "add portal %s to %s", x->portals[s->portal], x->target_iqn);
+		snprintf(buf, size, "add portal %s to %s", s->portal, x->target_iqn);
 		return;
 	case PLAN_PORTAL_REMOVE:
-		snprintf(buf, size, "remove portal %s from %s", x->portals[s->portal], x->target_iqn);
+		snprintf(buf, size, "remove portal %s from %s", s->portal, x->target_iqn);
 		return;
 	case PLAN_TPG_ENABLE:
 		snprintf(buf, size, "enable %s tpgt_1", x->target_iqn);
@@ -141,6 +144,15 @@ void plan_describe(const struct plan *p, size_t i, char *buf, size_t size)
 		return;
 	case PLAN_DM_RESIZE:
 		snprintf(buf, size, "reload dm device %s at the current size of %s", x->dm_name, x->backing);
+		return;
+	case PLAN_ACL_PURGE:
+		snprintf(buf, size, "remove unrecorded ACL %s from %s (drops its sessions)", ini, x->target_iqn);
+		return;
+	case PLAN_TARGET_PURGE:
+		snprintf(buf, size, "remove unrecorded target %s and everything in it", x->target_iqn);
+		return;
+	case PLAN_HBA_REMOVE:
+		snprintf(buf, size, "remove empty HBA core/%s", x->hba);
 		return;
 	}
 	snprintf(buf, size, "unknown step %d", s->op);
@@ -189,6 +201,10 @@ static enum plan_op plan_inverse(enum plan_op op)
 		return PLAN_DM_FENCE;
 	case PLAN_DM_RESIZE:
 		return PLAN_NOTE; /* a device only grows: the larger table stays */
+	case PLAN_ACL_PURGE:
+	case PLAN_TARGET_PURGE:
+	case PLAN_HBA_REMOVE:
+		return PLAN_NOTE; /* what nobody recorded cannot be rebuilt */
 	}
 	return PLAN_NOTE;
 }
@@ -235,9 +251,9 @@ static int plan_exec(const struct plan *p, enum plan_op op, const struct plan_st
 	case PLAN_LUN_REMOVE:
 		return lio_lun_remove(c, x->target_iqn, x->lun, &b);
 	case PLAN_PORTAL_ADD:
-		return lio_portal_add(c, x->target_iqn, x->portals[s->portal]);
+		return lio_portal_add(c, x->target_iqn, s->portal);
 	case PLAN_PORTAL_REMOVE:
-		return lio_portal_remove(c, x->target_iqn, x->portals[s->portal]);
+		return lio_portal_remove(c, x->target_iqn, s->portal);
 	case PLAN_TPG_ENABLE:
 		return lio_tpg_enable(c, x->target_iqn, true);
 	case PLAN_TPG_DISABLE:
@@ -259,6 +275,12 @@ static int plan_exec(const struct plan *p, enum plan_op op, const struct plan_st
 	case PLAN_DM_UNFENCE:
 	case PLAN_DM_RESIZE:
 		return dmdev_reload_linear(x->dm_name, x->backing, NULL);
+	case PLAN_ACL_PURGE:
+		return lio_acl_purge(c, x->target_iqn, acl.initiator);
+	case PLAN_TARGET_PURGE:
+		return lio_target_purge(c, x->target_iqn);
+	case PLAN_HBA_REMOVE:
+		return lio_hba_remove(c, x->hba);
 	}
 	return -EINVAL;
 }
@@ -288,9 +310,15 @@ int plan_undo(struct plan *p, const struct plan_env *env)
 int plan_apply(struct plan *p, const struct plan_env *env, char *err, size_t errlen)
 {
 	p->applied = 0;
+	unsigned k = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		char what[256];
 		plan_describe(p, i, what, sizeof(what));
+		if (p->steps[i].op != PLAN_NOTE) {
+			char point[32];
+			snprintf(point, sizeof(point), "step-%u", ++k);
+			fault_point(p->call, point);
+		}
 		int rc = plan_exec(p, p->steps[i].op, &p->steps[i], env);
 		if (rc) {
 			log_error("step failed: %s: %s", what, strerror(-rc));

@@ -39,16 +39,21 @@ enum plan_op {
 	PLAN_DM_FENCE,    /* swap in an error table: a stuck initiator can no longer reach the disk */
 	PLAN_DM_UNFENCE,  /* the linear table again */
 	PLAN_DM_RESIZE,   /* reload the linear table at the device's current size */
+	/* reconciliation: objects of ours the records do not know (no inverse: their contents are gone) */
+	PLAN_ACL_PURGE,    /* an ACL with whatever mapped LUNs it has */
+	PLAN_TARGET_PURGE, /* a target with everything under it */
+	PLAN_HBA_REMOVE,   /* attachd's HBA, when empty */
 };
 
 struct plan_step {
 	enum plan_op op;
-	unsigned portal; /* PLAN_PORTAL_*: index into the export's portals */
+	char portal[ATTACH_PORTAL_MAX + 1]; /* PLAN_PORTAL_* */
 	struct rec_acl acl; /* PLAN_ACL_*, PLAN_MAPPED_LUN_* */
 	char note[160];  /* PLAN_NOTE */
 };
 
 struct plan {
+	const char *call;    /* the call's name (fault points, logs) */
 	struct rec_export x; /* the export every kernel step works on */
 	struct plan_step *steps;
 	size_t n, cap;
@@ -63,7 +68,7 @@ struct plan_env {
 void plan_init(struct plan *p);
 void plan_free(struct plan *p);
 /* Append a kernel step (@acl for ACL and mapped-LUN steps, @portal for portal steps). 0 or -ENOMEM. */
-int plan_add(struct plan *p, enum plan_op op, const struct rec_acl *acl, unsigned portal);
+int plan_add(struct plan *p, enum plan_op op, const struct rec_acl *acl, const char *portal);
 int plan_note(struct plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Number of kernel steps (notes excluded). */
 size_t plan_kernel_steps(const struct plan *p);

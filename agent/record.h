@@ -24,7 +24,7 @@ struct rec_volume {
 	char id[ATTACH_UUID_LEN + 1];
 	char name[ATTACH_NAME_MAX + 1];
 	char device[ATTACH_PATH_MAX + 1]; /* canonical path of the block device */
-	uint64_t size;                    /* bytes, at creation */
+	uint64_t size;                    /* bytes, at creation or the last volume-extend */
 	uint64_t created;
 	uint32_t dev_major, dev_minor;    /* the device's number at creation */
 	uint8_t state;                    /* enum attach_volume_state */

@@ -81,14 +81,16 @@ static int srv_listen(struct srv *s)
 	char tmp[sizeof(sa.sun_path)];
 	int n = snprintf(tmp, sizeof(tmp), "%s.%d", cfg->socket_path, (int)getpid());
 	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		log_error("socket path %s is too long (at most %zu bytes)", cfg->socket_path, sizeof(sa.sun_path) - 12);
+		log_error("socket path %s is too long: with \".<pid>\" it must fit in %zu bytes", cfg->socket_path,
+			  sizeof(sa.sun_path) - 1);
 		return -ENAMETOOLONG;
 	}
 	strcpy(sa.sun_path, tmp);
 	int rc = srv_check_path(cfg->socket_path);
+	if (!rc)
+		rc = srv_check_path(tmp); /* a leftover of an earlier agent with our pid: a socket, or refuse */
 	if (rc)
 		return rc;
-	unlink(tmp);
 	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->lfd < 0)
 		return -errno;
@@ -240,10 +242,13 @@ static bool srv_peer_allowed(const struct agent_config *cfg, int fd, const struc
 	gid_t small[64], *groups = small;
 	socklen_t len = sizeof(small);
 	size_t n = 0;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0 && errno == ERANGE) {
-		groups = malloc(len); /* the kernel said how much it needs */
-		if (groups && getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0) {
+		if (errno == ERANGE && (groups = malloc(len))) { /* the kernel said how much it needs */
+			if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+				len = 0;
+		} else {
 			len = 0;
+		}
 	}
 	if (groups)
 		n = len / sizeof(gid_t);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* store.c: the LMDB environment, the named databases, typed get/put/scan (see store.h). */
-#include "store.h"
+#include "store_internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -16,12 +16,6 @@
 
 #define STORE_MAP_SIZE (64ul << 20)
 
-struct store {
-	MDB_env *env;
-	MDB_dbi dbi[STORE_DB_COUNT];
-	int lockfd;
-};
-
 static const char *const store_db_names[STORE_DB_COUNT] = {
 	[STORE_META] = "meta",
 	[STORE_VOLUMES] = "volumes",
@@ -29,6 +23,7 @@ static const char *const store_db_names[STORE_DB_COUNT] = {
 	[STORE_EXPORTS] = "exports",
 	[STORE_ACLS] = "acls",
 	[STORE_DEVICES] = "devices",
+	[STORE_INTENTS] = "intents",
 };
 
 static const enum rec_type_id store_db_types[STORE_DB_COUNT] = {
@@ -39,7 +34,7 @@ static const enum rec_type_id store_db_types[STORE_DB_COUNT] = {
 };
 
 /* The one place LMDB's result codes become errno values. */
-static int store_err(int rc, const char *what)
+int store_err(int rc, const char *what)
 {
 	switch (rc) {
 	case MDB_SUCCESS:
@@ -51,10 +46,13 @@ static int store_err(int rc, const char *what)
 	case MDB_MAP_FULL:
 		log_error("store: %s: %s", what, mdb_strerror(rc));
 		return -ENOSPC;
+	case ENOMEM:
+		return -ENOMEM;
 	default:
-		/* LMDB's own codes (corruption, version mismatch...) are the agent's trouble, not the caller's */
+		/* LMDB's own codes (corruption, version mismatch...) and the disk's errors (EIO at commit) are the
+		 * agent's trouble, not the caller's: "internal" on the wire, the details in the log */
 		log_error("store: %s: %s", what, mdb_strerror(rc));
-		return rc > 0 ? -rc : -ENOTRECOVERABLE;
+		return -ENOTRECOVERABLE;
 	}
 }
 
@@ -175,6 +173,7 @@ void store_close(struct store *s)
 		mdb_env_close(s->env);
 	if (s->lockfd >= 0)
 		close(s->lockfd);
+	store_journal_clear(s);
 	free(s);
 }
 
@@ -220,6 +219,8 @@ int store_put(struct store *s, MDB_txn *txn, enum store_db db, const char *key, 
 	char buf[REC_MAX_SIZE];
 	size_t len;
 	int rc = rec_encode(store_db_types[db], rec, buf, sizeof(buf), &len);
+	if (!rc)
+		rc = store_journal_note(s, txn, db, key);
 	if (rc)
 		return rc;
 	MDB_val k = store_key(key), v = { len, buf };
@@ -228,6 +229,9 @@ int store_put(struct store *s, MDB_txn *txn, enum store_db db, const char *key, 
 
 int store_del(struct store *s, MDB_txn *txn, enum store_db db, const char *key)
 {
+	int rc = store_journal_note(s, txn, db, key);
+	if (rc)
+		return rc;
 	MDB_val k = store_key(key);
 	return store_err(mdb_del(txn, s->dbi[db], &k, NULL), "delete");
 }
@@ -239,7 +243,7 @@ int store_get_str(struct store *s, MDB_txn *txn, enum store_db db, const char *k
 	if (rc)
 		return rc;
 	if (v.mv_size >= size)
-		return -EPROTO;
+		return -EUCLEAN;
 	memcpy(val, v.mv_data, v.mv_size);
 	val[v.mv_size] = '\0';
 	return 0;
@@ -247,6 +251,9 @@ int store_get_str(struct store *s, MDB_txn *txn, enum store_db db, const char *k
 
 int store_put_str(struct store *s, MDB_txn *txn, enum store_db db, const char *key, const char *val)
 {
+	int rc = store_journal_note(s, txn, db, key);
+	if (rc)
+		return rc;
 	MDB_val k = store_key(key), v = { strlen(val), (void *)val };
 	return store_err(mdb_put(txn, s->dbi[db], &k, &v, 0), "put");
 }
@@ -266,7 +273,7 @@ int store_scan(struct store *s, MDB_txn *txn, enum store_db db, const char *pref
 		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen))
 			break;
 		if (k.mv_size >= sizeof(key)) {
-			rc = -EPROTO;
+			rc = -EUCLEAN;
 			break;
 		}
 		memcpy(key, k.mv_data, k.mv_size);

@@ -9,6 +9,8 @@
  *   exports      <volume-id>                     -> struct rec_export
  *   acls         <volume-id>/<initiator, lower>  -> struct rec_acl (CHAP credentials)
  *   devices      <canonical path> | rdev:<maj>:<min> -> <volume-id>
+ *   intents      "pending" -> the call in flight: its name, volume, and the before-images of every
+ *                record it changed (store_intent.c)
  * Keys put the volume first so one cursor range finds a volume's attachments and ACLs.
  *
  * Every mutating call is one write transaction, committed (durably: no MDB_NOSYNC) before the reply.
@@ -30,7 +32,7 @@
 #define STORE_SCHEMA 1
 
 enum store_db { STORE_META, STORE_VOLUMES, STORE_ATTACHMENTS, STORE_EXPORTS, STORE_ACLS, STORE_DEVICES,
-		STORE_DB_COUNT };
+		STORE_INTENTS, STORE_DB_COUNT };
 
 struct store;
 
@@ -59,6 +61,24 @@ int store_scan(struct store *s, MDB_txn *txn, enum store_db db, const char *pref
 
 /* Number of entries in @db. */
 int store_count(struct store *s, MDB_txn *txn, enum store_db db, size_t *n);
+
+/*
+ * Intent before action (store_intent.c). A call that will touch the kernel first commits its record
+ * changes together with an intent holding the before-image of every record it changed; the kernel work
+ * follows; then the intent is cleared. A crash in between leaves the intent: store_intent_rollback()
+ * puts the before-images back, and reconciliation makes the kernel match the records again.
+ * Journaling: between store_journal_start() and store_journal_stop(), every put and delete on the
+ * record databases notes the key's previous value (first change of each key only).
+ */
+void store_journal_start(struct store *s);
+void store_journal_stop(struct store *s);
+/* Write the intent for @call on @volume with the journal collected so far. */
+int store_intent_put(struct store *s, MDB_txn *txn, const char *call, const char *volume);
+/* Is an intent pending? Its call and volume go to @call/@volume (may be NULL). 0, -ENOENT if none. */
+int store_intent_get(struct store *s, MDB_txn *txn, char *call, size_t csize, char *volume, size_t vsize);
+/* Restore the pending intent's before-images and delete it. -ENOENT if none. */
+int store_intent_rollback(struct store *s, MDB_txn *txn);
+int store_intent_clear(struct store *s, MDB_txn *txn);
 
 /* Key helpers: "<a>/<b>" with @b lower-cased when @lower. -ENAMETOOLONG if it does not fit. */
 int store_key2(char *key, size_t size, const char *a, const char *b, bool lower);

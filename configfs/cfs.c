@@ -2,6 +2,7 @@
 /* cfs.c: configfs file operations relative to a root descriptor (see cfs.h for the rules kept here). */
 #include "cfs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -108,4 +109,87 @@ int cfs_exists(struct cfs *c, const char *rel)
 	if (fstatat(c->rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return 1;
 	return errno == ENOENT ? 0 : -errno;
+}
+
+int cfs_list(struct cfs *c, const char *rel, int (*fn)(const char *name, enum cfs_kind kind, void *arg), void *arg)
+{
+	int fd = openat(c->rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	int rc = 0;
+	struct dirent *de;
+	while (!rc && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		enum cfs_kind kind = de->d_type == DT_DIR ? CFS_DIR : de->d_type == DT_LNK ? CFS_LINK : CFS_FILE;
+		if (de->d_type == DT_UNKNOWN) {
+			struct stat st;
+			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+				kind = S_ISDIR(st.st_mode) ? CFS_DIR : S_ISLNK(st.st_mode) ? CFS_LINK : CFS_FILE;
+		}
+		rc = fn(de->d_name, kind, arg);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Lexically resolve @link (relative to @dir, or absolute) and strip @root: "a/b/../c" -> "a/c". */
+static int cfs_resolve(const char *root, const char *dir, const char *link, char *out, size_t size)
+{
+	char path[2 * CFS_PATH_MAX + 2];
+	size_t rl = strlen(root);
+	if (link[0] == '/') {
+		if (strncmp(link, root, rl) || (link[rl] != '/' && rl > 1))
+			return -EXDEV; /* points outside the tree */
+		snprintf(path, sizeof(path), "%s", link + (rl > 1 ? rl + 1 : 1));
+	} else {
+		snprintf(path, sizeof(path), "%s/%s", dir, link);
+	}
+	/* split on '/', drop "." and "", pop on ".." */
+	char *parts[256];
+	size_t n = 0;
+	for (char *save, *tok = strtok_r(path, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(tok, ".") || !*tok)
+			continue;
+		if (!strcmp(tok, "..")) {
+			if (n == 0)
+				return -EXDEV;
+			n--;
+			continue;
+		}
+		if (n == sizeof(parts) / sizeof(parts[0]))
+			return -ENAMETOOLONG;
+		parts[n++] = tok;
+	}
+	size_t len = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(out + len, size - len, "%s%s", i ? "/" : "", parts[i]);
+		if (w < 0 || (size_t)w >= size - len)
+			return -ENAMETOOLONG;
+		len += (size_t)w;
+	}
+	return 0;
+}
+
+int cfs_readlink(struct cfs *c, const char *rel, char *buf, size_t size)
+{
+	char link[CFS_PATH_MAX], dir[CFS_PATH_MAX];
+	ssize_t n = readlinkat(c->rootfd, rel, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = '\0';
+	snprintf(dir, sizeof(dir), "%s", rel);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		dir[0] = '\0';
+	return cfs_resolve(c->root, dir, link, buf, size);
 }

@@ -38,5 +38,12 @@ int cfs_symlink(struct cfs *c, const char *target_rel, const char *link_rel);
 int cfs_unlink(struct cfs *c, const char *rel);
 /* 1 if @rel exists (not following a final symlink), 0 if not, negative errno on other errors. */
 int cfs_exists(struct cfs *c, const char *rel);
+/* The entries of directory @rel (one level; no "." or ".."): @fn gets each name and whether it is a
+ * directory, a link or a file; a non-zero return stops the walk and is returned. -ENOENT if @rel is
+ * missing. Reconciliation uses this on one object at a time, never on the whole tree. */
+enum cfs_kind { CFS_FILE, CFS_DIR, CFS_LINK };
+int cfs_list(struct cfs *c, const char *rel, int (*fn)(const char *name, enum cfs_kind kind, void *arg), void *arg);
+/* The target of link @rel made relative to the root ("target/core/iblock_0/x"), NUL-terminated. */
+int cfs_readlink(struct cfs *c, const char *rel, char *buf, size_t size);
 
 #endif

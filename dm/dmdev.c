@@ -202,3 +202,44 @@ int dmdev_query(const char *name, bool *exists, bool *ours)
 	dm_task_destroy(t);
 	return rc;
 }
+
+int dmdev_table(const char *name, char *type, size_t tsize, char *params, size_t psize)
+{
+	struct dm_task *t = dm_task_create(DM_DEVICE_TABLE);
+	if (!t)
+		return -ENOMEM;
+	int rc = dm_task_set_name(t, name) ? dmdev_run(t, false) : -ENOMEM;
+	if (!rc) {
+		uint64_t start, length;
+		char *ty = NULL, *pa = NULL;
+		dm_get_next_target(t, NULL, &start, &length, &ty, &pa);
+		snprintf(type, tsize, "%s", ty ? ty : "");
+		snprintf(params, psize, "%s", pa ? pa : "");
+	}
+	dm_task_destroy(t);
+	return rc;
+}
+
+int dmdev_list(int (*fn)(const char *name, void *arg), void *arg)
+{
+	struct dm_task *t = dm_task_create(DM_DEVICE_LIST);
+	if (!t)
+		return -ENOMEM;
+	int rc = dmdev_run(t, false);
+	struct dm_names *names = rc ? NULL : dm_task_get_names(t);
+	if (!rc && !names)
+		rc = -EIO;
+	if (!rc && names->dev) {
+		for (struct dm_names *n = names;; n = (struct dm_names *)((char *)n + n->next)) {
+			bool exists, ours;
+			/* the name is only a hint: the uuid says whether it is ours */
+			if (!strncmp(n->name, DMDEV_NAME_PREFIX, strlen(DMDEV_NAME_PREFIX)) &&
+			    dmdev_query(n->name, &exists, &ours) == 0 && exists && ours)
+				rc = fn(n->name, arg);
+			if (rc || !n->next)
+				break;
+		}
+	}
+	dm_task_destroy(t);
+	return rc;
+}

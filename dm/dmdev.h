@@ -34,5 +34,9 @@ int dmdev_fence(const char *name);
 int dmdev_reload_linear(const char *name, const char *backing, uint64_t *sectors);
 /* Does @name exist, and is it ours (uuid with our prefix)? */
 int dmdev_query(const char *name, bool *exists, bool *ours);
+/* @name's live table: the first target's type ("linear", "error") and its parameters. */
+int dmdev_table(const char *name, char *type, size_t tsize, char *params, size_t psize);
+/* Call @fn with the name of every device that is ours (uuid prefix); non-zero stops the walk. */
+int dmdev_list(int (*fn)(const char *name, void *arg), void *arg);
 
 #endif

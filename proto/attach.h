@@ -65,6 +65,11 @@ struct attach_volume_create_args {
 int attach_volume_create(struct attach_client *c, const struct attach_volume_create_args *a,
 			 char id[ATTACH_UUID_LEN + 1]);
 int attach_volume_delete(struct attach_client *c, const char *volume_id);
+/* Make the kernel match the records (what attachd does at every start): interrupted calls rolled back,
+ * missing exports, ACLs and credentials rebuilt, unrecorded objects of attachd's removed. With dry-run
+ * (attach_set_dry_run) nothing changes. The differences and steps are in attach_last_plan(); a summary
+ * in attach_last_message(). -EIO if some difference could not be fixed. */
+int attach_reconcile(struct attach_client *c);
 /* Take the device's new size (after it grew): the export's device-mapper table is reloaded while
  * initiators stay connected; they see the size after a rescan. @size receives it in bytes. */
 int attach_volume_extend(struct attach_client *c, const char *volume_id, uint64_t *size);
@@ -94,7 +99,7 @@ struct attach_volume_info {
 	char *device;
 	int state;    /* enum attach_volume_state */
 	bool multiattach;
-	uint64_t size;    /* bytes, as the device reported at creation */
+	uint64_t size;    /* bytes, at creation or the last volume-extend */
 	uint64_t created; /* seconds since the epoch */
 	size_t n_attachments;
 	struct attach_attachment_info *attachments;

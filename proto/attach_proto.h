@@ -37,9 +37,10 @@ enum attach_msg {
 	ATTACH_MSG_TERMINATE_CONNECTION = 0x1b,
 	ATTACH_MSG_DETACH = 0x1c,
 	ATTACH_MSG_VOLUME_EXTEND = 0x1d,
+	ATTACH_MSG_RECONCILE = 0x1e,
 };
 #define ATTACH_MSG_FIRST ATTACH_MSG_HELLO
-#define ATTACH_MSG_LAST ATTACH_MSG_VOLUME_EXTEND
+#define ATTACH_MSG_LAST ATTACH_MSG_RECONCILE
 
 /* nla_type: one attribute namespace for every call; docs/PROTOCOL.md says which call takes which. */
 enum attach_attr {

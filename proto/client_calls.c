@@ -59,6 +59,12 @@ int attach_volume_delete(struct attach_client *c, const char *volume_id)
 	return client_simple(c, ATTACH_MSG_VOLUME_DELETE, volume_id);
 }
 
+int attach_reconcile(struct attach_client *c)
+{
+	struct nl_msg *m = client_request(c, ATTACH_MSG_RECONCILE, NULL);
+	return m ? client_transact(c, m) : -ENOMEM;
+}
+
 int attach_volume_extend(struct attach_client *c, const char *volume_id, uint64_t *size)
 {
 	int rc = client_simple(c, ATTACH_MSG_VOLUME_EXTEND, volume_id);

@@ -34,6 +34,9 @@ static const struct nla_policy pol_volume[N] = {
 	[ATTACH_A_DRY_RUN] = POL_FLAG,
 };
 static const struct nla_policy pol_volume_list[N]; /* no attributes */
+static const struct nla_policy pol_reconcile[N] = {
+	[ATTACH_A_DRY_RUN] = POL_FLAG,
+};
 static const struct nla_policy pol_volume_show[N] = {
 	[ATTACH_A_VOLUME_ID] = POL_UUID,
 	[ATTACH_A_SHOW_SECRETS] = POL_FLAG,
@@ -127,6 +130,7 @@ static const struct proto_call proto_calls[] = {
 	{ ATTACH_MSG_TERMINATE_CONNECTION, "terminate-connection", pol_terminate_connection, B(VOLUME_ID) },
 	{ ATTACH_MSG_DETACH, "detach", pol_detach, B(VOLUME_ID) },
 	{ ATTACH_MSG_VOLUME_EXTEND, "volume-extend", pol_volume, B(VOLUME_ID) },
+	{ ATTACH_MSG_RECONCILE, "reconcile", pol_reconcile, 0 },
 };
 
 const struct proto_call *proto_call_find(uint16_t type)

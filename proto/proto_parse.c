@@ -3,7 +3,7 @@
  * proto_parse.c: the strict request decoder. Order: frame and header, the call, a walk over the
  * attributes (unknown, duplicate, flag bits, exact sizes, strings, padding, leftover bytes), libnl's
  * nlmsg_parse() with the call's policy, the required mask, then each value's shape. Every rejection
- * names the call and the attribute.
+ * names the attribute (the caller adds the call's name where it logs).
  */
 #include "proto.h"
 

@@ -68,6 +68,8 @@ static int actl_call(struct attach_client *c, const struct actl_args *a, struct 
 		return attach_volume_delete(c, a->volume_id);
 	case ACTL_CMD_VOLUME_EXTEND:
 		return attach_volume_extend(c, a->volume_id, &r->size);
+	case ACTL_CMD_RECONCILE:
+		return attach_reconcile(c);
 	case ACTL_CMD_VOLUME_LIST:
 		return attach_volume_list(c, &r->vols, &r->n_vols);
 	case ACTL_CMD_VOLUME_SHOW:
@@ -121,6 +123,8 @@ static int actl_print(FILE *out, const struct actl_args *a, const struct actl_re
 		return actl_print_volume_show(out, a->json, r->vol);
 	case ACTL_CMD_VOLUME_EXTEND:
 		return actl_print_size(out, a->json, r->size);
+	case ACTL_CMD_RECONCILE:
+		break; /* printed from the plan, in actl_run */
 	case ACTL_CMD_VOLUME_DELETE:
 	case ACTL_CMD_UNRESERVE:
 	case ACTL_CMD_BEGIN_DETACHING:
@@ -168,8 +172,10 @@ static int actl_main(const struct actl_args *a)
 	if (rc == 0) {
 		const char *const *steps;
 		size_t n = attach_last_plan(c, &steps);
-		/* the agent planned instead of acting: its steps are the result */
-		if (a->dry_run && actl_cmd_is_mutating(a->cmd))
+		/* the agent planned instead of acting (or reconciled): its steps are the result */
+		if (a->cmd == ACTL_CMD_RECONCILE)
+			rc = actl_print_report(stdout, a->json, steps, n, attach_last_message(c));
+		else if (a->dry_run && actl_cmd_is_mutating(a->cmd))
 			rc = actl_print_plan(stdout, a->json, steps, n);
 		else
 			rc = actl_print(stdout, a, &r);

@@ -23,6 +23,8 @@ int actl_print_id(FILE *out, bool json, const char *key, const char *id);
 int actl_print_size(FILE *out, bool json, uint64_t size);
 /* Nothing, or {} so that every --json success is a JSON document. */
 int actl_print_done(FILE *out, bool json);
+/* reconcile: its lines, then the summary; or {"steps": [...], "summary": "..."}. */
+int actl_print_report(FILE *out, bool json, const char *const *steps, size_t n, const char *summary);
 /* A dry run's steps, one per line, or {"plan": [...]}. */
 int actl_print_plan(FILE *out, bool json, const char *const *steps, size_t n);
 /* initialize-connection: key=value lines, or attach_conninfo_json()'s document. */

@@ -28,6 +28,7 @@ enum actl_opt {
 	OPT_ATTACHMENT,
 	OPT_FORCE,
 	OPT_SECRETS,
+	OPT_DRY_RUN, /* reconcile's own; a global option for the other subcommands */
 	OPT__COUNT,
 };
 #define O(x) (1u << OPT_##x)
@@ -50,6 +51,7 @@ static const struct actl_option {
 	[OPT_ATTACHMENT] = { "attachment", true },
 	[OPT_FORCE] = { "force", false },
 	[OPT_SECRETS] = { "secrets", false },
+	[OPT_DRY_RUN] = { "dry-run", false },
 };
 
 static const struct actl_command actl_table[] = {
@@ -62,6 +64,8 @@ static const struct actl_command actl_table[] = {
 	{ "volume-delete", ACTL_CMD_VOLUME_DELETE, true, true, 0, 0, "VOL", "forget an available volume" },
 	{ "volume-extend", ACTL_CMD_VOLUME_EXTEND, true, true, 0, 0, "VOL",
 	  "take the device's new size, also while exported; prints the size in bytes" },
+	{ "reconcile", ACTL_CMD_RECONCILE, false, true, O(DRY_RUN), 0, "[--dry-run]",
+	  "make the kernel match the records (as at every start); prints the differences and steps" },
 	{ "reserve", ACTL_CMD_RESERVE, true, true, 0, 0, "VOL", "start attaching; prints the attachment id" },
 	{ "unreserve", ACTL_CMD_UNRESERVE, true, true, 0, 0, "VOL", "undo reserve" },
 	{ "initialize-connection", ACTL_CMD_INITIALIZE_CONNECTION, true, true,
@@ -171,6 +175,7 @@ static int actl_set(struct actl_args *a, enum actl_opt o, const char *value, cha
 	case OPT_ATTACHMENT: a->attachment_id = value; break;
 	case OPT_FORCE: a->force = true; break;
 	case OPT_SECRETS: a->secrets = true; break;
+	case OPT_DRY_RUN: a->dry_run = true; break;
 	case OPT__COUNT: break;
 	}
 	return 0;
@@ -181,17 +186,18 @@ static int actl_option(int argc, char *const argv[], int *i, const struct actl_c
 		       struct actl_args *a, char *err, size_t errlen)
 {
 	const char *s = argv[*i];
-	if (actl_is_global(s))
-		return actl_usage(err, errlen, "%s is a global option: put it before the subcommand", s);
-	if (s[1] != '-')
+	if (s[1] != '-' && !actl_is_global(s))
 		return actl_usage(err, errlen, "%s: unknown option %s", row->name, s);
 	const char *eq = strchr(s + 2, '=');
 	size_t len = eq ? (size_t)(eq - (s + 2)) : strlen(s + 2);
 	int o = 0;
 	while (o < OPT__COUNT && (strlen(actl_options[o].name) != len || strncmp(actl_options[o].name, s + 2, len)))
 		o++;
-	if (o == OPT__COUNT || !(row->allowed & (1u << o)))
+	if (o == OPT__COUNT || !(row->allowed & (1u << o))) {
+		if (actl_is_global(s))
+			return actl_usage(err, errlen, "%s is a global option: put it before the subcommand", s);
 		return actl_usage(err, errlen, "%s: unknown option --%.*s", row->name, (int)len, s + 2);
+	}
 	if (*seen & (1u << o))
 		return actl_usage(err, errlen, "%s: --%s given twice", row->name, actl_options[o].name);
 	*seen |= 1u << o;

@@ -32,6 +32,7 @@ enum actl_cmd {
 	ACTL_CMD_TERMINATE_CONNECTION,
 	ACTL_CMD_DETACH,
 	ACTL_CMD_VOLUME_EXTEND,
+	ACTL_CMD_RECONCILE,
 };
 
 /* Everything the command line said. Strings point into argv; NULL where not given. */

@@ -299,3 +299,23 @@ int actl_print_volume_show(FILE *out, bool json, const struct attach_volume_info
 	actl_json_show(&j, v);
 	return actl_emit(out, &j);
 }
+
+int actl_print_report(FILE *out, bool json, const char *const *steps, size_t n, const char *summary)
+{
+	if (!json) {
+		for (size_t i = 0; i < n; i++)
+			fprintf(out, "%s\n", steps[i]);
+		fprintf(out, "%s\n", summary);
+		return actl_done(out);
+	}
+	struct json j;
+	json_init(&j);
+	json_object_begin(&j, NULL);
+	json_array_begin(&j, "steps");
+	for (size_t i = 0; i < n; i++)
+		json_string(&j, NULL, steps[i]);
+	json_array_end(&j);
+	json_string(&j, "summary", summary);
+	json_object_end(&j);
+	return actl_emit(out, &j);
+}

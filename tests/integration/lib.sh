@@ -18,7 +18,10 @@ diag() { sed 's/^/# /'; }
 
 # A fresh world under $W.
 world_new() {
-	W=$(mktemp -d /tmp/attachd-it-XXXXXX)
+	# tmpfs when there is one: the simulator makes hundreds of small files per export
+	local tmp=/tmp
+	[ -d /dev/shm ] && [ -w /dev/shm ] && tmp=/dev/shm
+	W=$(mktemp -d "${ATTACHD_TEST_TMP:-$tmp}/attachd-it-XXXXXX")
 	chmod 755 "$W" # unprivileged test callers must reach the socket
 	mkdir "$W/cfs"
 	"$SIMSETUP" "$W/cfs" "${SIM_KERNEL:-6.1}" || { echo "Bail out! sim-setup failed"; exit 1; }
@@ -33,13 +36,16 @@ world_free() {
 	rm -rf "$W"
 }
 
-# agent_start [extra attachd options...]: start and wait for the socket (fail after 5 s).
+# agent_start [extra attachd options...]: start and wait for its socket (fail after 5 s). A socket left
+# by a killed agent does not count: the new one is a new inode (the agent binds and renames).
 agent_start() {
+	local stale
+	stale=$(stat -c %i "$SOCK" 2>/dev/null)
 	ATTACHD_SIM_DM_DIR=$W/dm "$AGENT_BIN" --socket "$SOCK" --db "$DB" --configfs-root "$W/cfs" \
 		--no-kmod --foreground --log-level debug ${PORTALS:---portal 127.0.0.1:3260} "$@" >>"$LOG" 2>&1 &
 	AGENT_PID=$!
 	for _ in $(seq 100); do
-		[ -S "$SOCK" ] && return 0
+		[ -S "$SOCK" ] && [ "$(stat -c %i "$SOCK" 2>/dev/null)" != "$stale" ] && return 0
 		kill -0 "$AGENT_PID" 2>/dev/null || { AGENT_PID=; return 1; }
 		sleep 0.05
 	done

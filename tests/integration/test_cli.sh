@@ -129,7 +129,16 @@ check "exports untouched by restart" [ "$(tree_dump)" = "$TREE_BEFORE" ]
 check "a second agent on the same database is refused" bash -c "grep -q 'another attachd is using it' '$W/second.log'"
 "$AGENT_BIN" --socket "$SOCK" --db "$W/db2" --configfs-root "$W/cfs" --portal 127.0.0.1:3260 \
 	--no-dm --no-kmod --foreground >"$W/third.log" 2>&1
-check "a second agent on a live socket is refused" bash -c "grep -q 'another agent is serving' '$W/third.log'"
+check "a second agent on the same kernel is refused" bash -c "grep -q 'another attachd (pid $AGENT_PID) manages' '$W/third.log'"
+check "... and the first agent's exports are untouched" [ "$(tree_dump)" = "$TREE_BEFORE" ]
+"$AGENT_BIN" --socket "$SOCK" --db "$W/db3" --configfs-root "$W/cfs" --portal 127.0.0.1:3260 \
+	--iqn-prefix iqn.2026-11.org.example.other --no-dm --no-kmod --foreground >"$W/fourth.log" 2>&1
+check "... also with another IQN prefix" bash -c "grep -q 'another attachd (pid $AGENT_PID) manages' '$W/fourth.log'"
+check "... and leaves the first agent's exports alone" [ "$(tree_dump)" = "$TREE_BEFORE" ]
+mkdir "$W/cfs2" && "$SIMSETUP" "$W/cfs2"
+"$AGENT_BIN" --socket "$SOCK" --db "$W/db5" --configfs-root "$W/cfs2" --portal 127.0.0.1:3260 \
+	--no-dm --no-kmod --foreground >"$W/fifth.log" 2>&1
+check "an agent on another kernel but a live socket is refused" bash -c "grep -q 'another agent is serving' '$W/fifth.log'"
 
 
 # --- the export's dm device, and volume-extend while exported
@@ -176,5 +185,6 @@ expect_fail 2 "attachd without --portal is a usage error" "portal" "$AGENT_BIN" 
 expect_fail 2 "attachd with a bad portal is a usage error" "port" "$AGENT_BIN" --socket "$W/x.sock" --db "$W/x" --portal 10.0.0.1
 check "no secret in the agent's log" bash -c "! grep -q -- '$PASS' '$LOG' && ! grep -q -- '$(kv auth_password <<<"$CB")' '$LOG'"
 
+[ "$T_FAIL" = 0 ] || grep -E "reconcile|failed" "$LOG" | tail -30 | diag
 echo "1..$T_NUM"
 [ "$T_FAIL" = 0 ]

@@ -15,6 +15,7 @@
  */
 #include "sim.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -271,4 +272,50 @@ int __wrap_dmdev_reload_linear(const char *name, const char *backing, uint64_t *
 int sim_dm_state(const char *name, char *buf, size_t size)
 {
 	return sim_dm_table(name, buf, size);
+}
+
+int __wrap_dmdev_table(const char *name, char *type, size_t tsize, char *params, size_t psize);
+int __wrap_dmdev_table(const char *name, char *type, size_t tsize, char *params, size_t psize)
+{
+	char line[PATH_MAX + 16];
+	int rc = sim_dm_table(name, line, sizeof(line));
+	if (rc)
+		return rc;
+	char *sp = strchr(line, ' ');
+	if (sp)
+		*sp++ = '\0';
+	snprintf(type, tsize, "%s", line);
+	/* the kernel shows linear parameters as "<maj>:<min> <offset>" */
+	params[0] = '\0';
+	if (sp) {
+		struct stat st;
+		if (stat(sp, &st) == 0)
+			snprintf(params, psize, "%u:%u 0", major(st.st_rdev), minor(st.st_rdev));
+	}
+	return 0;
+}
+
+int __wrap_dmdev_list(int (*fn)(const char *name, void *arg), void *arg);
+int __wrap_dmdev_list(int (*fn)(const char *name, void *arg), void *arg)
+{
+	const char *root = sim_dm_root();
+	if (!root)
+		return -ENODEV;
+	DIR *d = opendir(root);
+	if (!d)
+		return -errno;
+	int rc = 0;
+	struct dirent *de;
+	while (!rc && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (n < 7 || strcmp(de->d_name + n - 6, ".table"))
+			continue;
+		char name[256];
+		snprintf(name, sizeof(name), "%.*s", (int)(n - 6), de->d_name);
+		bool exists, ours;
+		if (__wrap_dmdev_query(name, &exists, &ours) == 0 && exists && ours)
+			rc = fn(name, arg);
+	}
+	closedir(d);
+	return rc;
 }

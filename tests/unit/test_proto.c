@@ -167,6 +167,7 @@ static const struct expect_call {
 	  { ATTACH_A_INITIATOR, ATTACH_A_FORCE, ATTACH_A_DRY_RUN } },
 	{ ATTACH_MSG_DETACH, "detach", { ATTACH_A_VOLUME_ID }, { ATTACH_A_ATTACHMENT_ID, ATTACH_A_DRY_RUN } },
 	{ ATTACH_MSG_VOLUME_EXTEND, "volume-extend", { ATTACH_A_VOLUME_ID }, { ATTACH_A_DRY_RUN } },
+	{ ATTACH_MSG_RECONCILE, "reconcile", { 0 }, { ATTACH_A_DRY_RUN } },
 };
 #define N_CALLS (sizeof(expect_calls) / sizeof(expect_calls[0]))
 

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store_intent.c: the journal of before-images and the pending intent (see store.h). The intent is an
+ * attribute stream like the records: INTENT_A_CALL, INTENT_A_VOLUME, then one INTENT_A_IMAGE nest per
+ * changed key {DB u8, KEY string, OLD binary (absent: the key did not exist)}.
+ */
+#include "store_internal.h"
+
+#include <errno.h>
+#include <stdalign.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "log.h"
+
+#define INTENT_KEY "pending"
+enum { INTENT_A_CALL = 1, INTENT_A_VOLUME, INTENT_A_IMAGE, INTENT_A_MAX = INTENT_A_IMAGE };
+enum { IMG_A_DB = 1, IMG_A_KEY, IMG_A_OLD, IMG_A_MAX = IMG_A_OLD };
+
+void store_journal_clear(struct store *s)
+{
+	for (size_t i = 0; i < s->n_images; i++) {
+		free(s->images[i].key);
+		if (s->images[i].old)
+			explicit_bzero(s->images[i].old, s->images[i].old_len); /* ACL records hold secrets */
+		free(s->images[i].old);
+	}
+	free(s->images);
+	s->images = NULL;
+	s->n_images = s->cap_images = 0;
+}
+
+void store_journal_start(struct store *s)
+{
+	store_journal_clear(s);
+	s->journaling = true;
+}
+
+void store_journal_stop(struct store *s)
+{
+	s->journaling = false;
+	store_journal_clear(s);
+}
+
+int store_journal_note(struct store *s, MDB_txn *txn, enum store_db db, const char *key)
+{
+	if (!s->journaling || db == STORE_INTENTS || db == STORE_META)
+		return 0;
+	for (size_t i = 0; i < s->n_images; i++)
+		if (s->images[i].db == db && !strcmp(s->images[i].key, key))
+			return 0; /* the first change of a key has its before-image */
+	if (s->n_images == s->cap_images) {
+		size_t cap = s->cap_images ? s->cap_images * 2 : 8;
+		struct store_image *n = realloc(s->images, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		s->images = n;
+		s->cap_images = cap;
+	}
+	struct store_image *im = &s->images[s->n_images];
+	memset(im, 0, sizeof(*im));
+	im->db = db;
+	im->key = strdup(key);
+	if (!im->key)
+		return -ENOMEM;
+	MDB_val k = { strlen(key), (void *)key }, v;
+	int rc = mdb_get(txn, s->dbi[db], &k, &v);
+	if (rc == MDB_SUCCESS) {
+		im->old = malloc(v.mv_size ? v.mv_size : 1);
+		if (!im->old) {
+			free(im->key);
+			return -ENOMEM;
+		}
+		memcpy(im->old, v.mv_data, v.mv_size);
+		im->old_len = v.mv_size;
+	} else if (rc != MDB_NOTFOUND) {
+		free(im->key);
+		return store_err(rc, "journal");
+	}
+	s->n_images++;
+	return 0;
+}
+
+int store_intent_put(struct store *s, MDB_txn *txn, const char *call, const char *volume)
+{
+	struct nl_msg *m = nlmsg_alloc_size(1u << 20);
+	if (!m || !nlmsg_put(m, 0, 0, 0, 0, 0)) {
+		if (m)
+			nlmsg_free(m);
+		return -ENOMEM;
+	}
+	int rc = nla_put_string(m, INTENT_A_CALL, call) < 0 || nla_put_string(m, INTENT_A_VOLUME, volume) < 0;
+	for (size_t i = 0; !rc && i < s->n_images; i++) {
+		const struct store_image *im = &s->images[i];
+		struct nlattr *nest = nla_nest_start(m, INTENT_A_IMAGE);
+		rc = !nest || nla_put_u8(m, IMG_A_DB, (uint8_t)im->db) < 0 || nla_put_string(m, IMG_A_KEY, im->key) < 0 ||
+		     (im->old && nla_put(m, IMG_A_OLD, (int)im->old_len, im->old) < 0) || nla_nest_end(m, nest) < 0;
+	}
+	if (rc) {
+		nlmsg_free(m);
+		return -EMSGSIZE;
+	}
+	struct nlmsghdr *h = nlmsg_hdr(m);
+	MDB_val k = { strlen(INTENT_KEY), INTENT_KEY }, v = { (size_t)nlmsg_attrlen(h, 0), nlmsg_attrdata(h, 0) };
+	rc = store_err(mdb_put(txn, s->dbi[STORE_INTENTS], &k, &v, 0), "write intent");
+	explicit_bzero(nlmsg_data(h), (size_t)nlmsg_datalen(h));
+	nlmsg_free(m);
+	return rc;
+}
+
+/* The pending intent's attributes in an aligned copy (caller frees *@copy). */
+static int store_intent_read(struct store *s, MDB_txn *txn, void **copy, size_t *len, struct nlattr **tb)
+{
+	MDB_val k = { strlen(INTENT_KEY), INTENT_KEY }, v;
+	int rc = store_err(mdb_get(txn, s->dbi[STORE_INTENTS], &k, &v), "read intent");
+	if (rc)
+		return rc;
+	*copy = malloc(v.mv_size ? v.mv_size : 1);
+	if (!*copy)
+		return -ENOMEM;
+	memcpy(*copy, v.mv_data, v.mv_size);
+	*len = v.mv_size;
+	if (nla_parse(tb, INTENT_A_MAX, *copy, (int)*len, NULL) < 0 || !tb[INTENT_A_CALL] || !tb[INTENT_A_VOLUME]) {
+		free(*copy);
+		log_error("store: the pending intent is unreadable");
+		return -EUCLEAN;
+	}
+	return 0;
+}
+
+static void store_copy_str(const struct nlattr *a, char *out, size_t size)
+{
+	if (out && size)
+		snprintf(out, size, "%.*s", nla_len(a), (const char *)nla_data(a));
+}
+
+int store_intent_get(struct store *s, MDB_txn *txn, char *call, size_t csize, char *volume, size_t vsize)
+{
+	void *copy;
+	size_t len;
+	struct nlattr *tb[INTENT_A_MAX + 1];
+	int rc = store_intent_read(s, txn, &copy, &len, tb);
+	if (rc)
+		return rc;
+	store_copy_str(tb[INTENT_A_CALL], call, csize);
+	store_copy_str(tb[INTENT_A_VOLUME], volume, vsize);
+	free(copy);
+	return 0;
+}
+
+int store_intent_rollback(struct store *s, MDB_txn *txn)
+{
+	void *copy;
+	size_t len;
+	struct nlattr *tb[INTENT_A_MAX + 1], *pos;
+	int rc = store_intent_read(s, txn, &copy, &len, tb), rem;
+	if (rc)
+		return rc;
+	nla_for_each_attr(pos, copy, (int)len, rem) {
+		struct nlattr *it[IMG_A_MAX + 1];
+		if (nla_type(pos) != INTENT_A_IMAGE)
+			continue;
+		if (nla_parse_nested(it, IMG_A_MAX, pos, NULL) < 0 || !it[IMG_A_DB] || !it[IMG_A_KEY] ||
+		    nla_get_u8(it[IMG_A_DB]) >= STORE_INTENTS) {
+			rc = -EUCLEAN;
+			break;
+		}
+		MDB_dbi dbi = s->dbi[nla_get_u8(it[IMG_A_DB])];
+		MDB_val k = { (size_t)nla_len(it[IMG_A_KEY]), nla_data(it[IMG_A_KEY]) };
+		if (k.mv_size && ((char *)k.mv_data)[k.mv_size - 1] == '\0')
+			k.mv_size--;
+		if (it[IMG_A_OLD]) {
+			MDB_val v = { (size_t)nla_len(it[IMG_A_OLD]), nla_data(it[IMG_A_OLD]) };
+			rc = store_err(mdb_put(txn, dbi, &k, &v, 0), "restore");
+		} else {
+			rc = mdb_del(txn, dbi, &k, NULL);
+			rc = rc == MDB_NOTFOUND ? 0 : store_err(rc, "restore");
+		}
+		if (rc)
+			break;
+	}
+	explicit_bzero(copy, len);
+	free(copy);
+	return rc ? rc : store_intent_clear(s, txn);
+}
+
+int store_intent_clear(struct store *s, MDB_txn *txn)
+{
+	MDB_val k = { strlen(INTENT_KEY), INTENT_KEY };
+	int rc = mdb_del(txn, s->dbi[STORE_INTENTS], &k, NULL);
+	return rc == MDB_NOTFOUND ? 0 : store_err(rc, "clear intent");
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* store_internal.h: struct store, shared by store.c and store_intent.c only. */
+#ifndef STORE_INTERNAL_H
+#define STORE_INTERNAL_H
+
+#include "store.h"
+
+struct store_image {
+	enum store_db db;
+	char *key;
+	void *old; /* NULL: the key did not exist */
+	size_t old_len;
+};
+
+struct store {
+	MDB_env *env;
+	MDB_dbi dbi[STORE_DB_COUNT];
+	int lockfd;
+	bool journaling;
+	struct store_image *images; /* the journal: before-images, in the order keys were first changed */
+	size_t n_images, cap_images;
+};
+
+/* Errors of LMDB as errno values (store.c). */
+int store_err(int rc, const char *what);
+/* Note @key's current value in the journal before a change (no-op when not journaling). */
+int store_journal_note(struct store *s, MDB_txn *txn, enum store_db db, const char *key);
+void store_journal_clear(struct store *s);
+
+#endif

@@ -1,0 +1,119 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# test_crash.sh: the crash walk. For every mutating call that touches the kernel, in the situations
+# where it does the most, the agent (build/attachd-sim) is killed with SIGKILL at every fault point of
+# the call (agent/fault.h: "intent", before each kernel step "step-N", "applied"), then restarted. The
+# invariants after the restart (whose reconciliation runs before the socket opens):
+#   1. the simulated kernel (configfs tree and dm devices) and the records are exactly as before the
+#      call: the interrupted call was rolled back completely, no orphan, nothing lost or corrupted;
+#   2. `attachctl reconcile --dry-run` finds nothing to do (kernel == records);
+#   3. the same call, retried, succeeds, and afterwards reconcile still finds nothing to do.
+# TAP on stdout; one line per (scenario, point).
+set -u
+cd "$(dirname "$0")/../.."
+. tests/integration/lib.sh
+
+INI_A=iqn.2004-10.org.example:crash-a
+INI_B=iqn.2004-10.org.example:crash-b
+INST=6f1c9d7e-1111-4222-8333-944455556666
+POINTS_TOTAL=0
+
+# Everything the invariants compare: the tree, the dm devices, every record (secrets included).
+snapshot() {
+	tree_dump
+	for t in "$W"/dm/*.table; do [ -e "$t" ] && echo "dm $(basename "$t"): $(tr '\n' ' ' <"$t")"; done
+	local v
+	for v in $(ctl --json volume-list | python3 -c 'import json,sys; [print(v["volume_id"]) for v in json.load(sys.stdin)["volumes"]]'); do
+		ctl --json volume-show "$v" --secrets
+	done
+}
+
+init() { ctl initialize-connection "$1" --initiator "$2" >/dev/null; }
+attach() { ctl attach "$1" --instance "$INST" --host h --mountpoint /dev/vdb >/dev/null; }
+
+# Situations: each prepares a fresh world up to just before the call, and names the call.
+# prepare_X VOL sets CALL (the call's name) and ARGS (attachctl arguments).
+prepare_first_export() {
+	ctl reserve "$1" >/dev/null
+	CALL=initialize-connection ARGS=(initialize-connection "$1" --initiator "$INI_A")
+}
+prepare_second_initiator() {
+	ctl reserve "$1" >/dev/null && init "$1" "$INI_A" && attach "$1" && ctl reserve "$1" >/dev/null
+	CALL=initialize-connection ARGS=(initialize-connection "$1" --initiator "$INI_B")
+}
+prepare_last_terminate() {
+	ctl reserve "$1" >/dev/null && init "$1" "$INI_A" && attach "$1" && ctl begin-detaching "$1"
+	CALL=terminate-connection ARGS=(terminate-connection "$1" --initiator "$INI_A")
+}
+prepare_one_of_two_terminate() {
+	prepare_second_initiator "$1" && init "$1" "$INI_B" && attach "$1"
+	CALL=terminate-connection ARGS=(terminate-connection "$1" --initiator "$INI_B")
+}
+prepare_force() {
+	prepare_second_initiator "$1" && init "$1" "$INI_B" && attach "$1"
+	CALL=terminate-connection ARGS=(terminate-connection "$1" --force)
+}
+prepare_unreserve() {
+	ctl reserve "$1" >/dev/null && init "$1" "$INI_A"
+	CALL=unreserve ARGS=(unreserve "$1")
+}
+prepare_extend() {
+	ctl reserve "$1" >/dev/null && init "$1" "$INI_A" && attach "$1" && echo $((2 << 30)) >"$W/dm/size-7:220"
+	CALL=volume-extend ARGS=(volume-extend "$1")
+}
+
+# The points of the call in this situation: intent, step-1..N (N from a dry run), applied.
+points() {
+	local n
+	n=$(ctl --dry-run "${ARGS[@]}" | grep -vc '^record:')
+	echo intent
+	for i in $(seq "$n"); do echo "step-$i"; done
+	echo applied
+}
+
+world_at() { # SITUATION: a fresh world, agent running, volume VOL prepared
+	world_new
+	agent_start || { echo "Bail out! agent did not start"; exit 1; }
+	VOL=$(ctl volume-create --device "$W/disk0" --multiattach)
+	"prepare_$1" "$VOL" || { echo "Bail out! could not prepare $1"; exit 1; }
+}
+
+walk() { # SITUATION
+	local sit=$1 p
+	world_at "$sit"
+	local list
+	list=$(points)
+	world_free
+	for p in $list; do
+		POINTS_TOTAL=$((POINTS_TOTAL + 1))
+		world_at "$sit"
+		local before after why=""
+		before=$(snapshot)
+		agent_stop
+		# the crashing agent: the call dies with it at $CALL:$p
+		ATTACHD_CRASH_AT="$CALL:$p" agent_start || why="agent did not start"
+		ctl "${ARGS[@]}" >/dev/null 2>&1 && why="${why:+$why; }the call succeeded although the agent died at $p"
+		for _ in $(seq 50); do kill -0 "$AGENT_PID" 2>/dev/null || break; sleep 0.05; done
+		kill -KILL "$AGENT_PID" 2>/dev/null
+		wait "$AGENT_PID" 2>/dev/null
+		AGENT_PID=
+		grep -q "crash injected at $CALL:$p" "$LOG" || why="${why:+$why; }the agent did not die at $p"
+		agent_start || why="${why:+$why; }restart failed"
+		after=$(snapshot)
+		[ "$before" = "$after" ] || { why="${why:+$why; }kernel or records differ from before the call";
+			diff <(echo "$before") <(echo "$after") | head -20 | diag; }
+		ctl reconcile --dry-run | grep -q '^nothing to do' || why="${why:+$why; }reconcile finds differences"
+		ctl "${ARGS[@]}" >/dev/null 2>"$W/retry.err" || why="${why:+$why; }retry failed: $(cat "$W/retry.err")"
+		ctl reconcile --dry-run | grep -q '^nothing to do' || why="${why:+$why; }reconcile finds differences after the retry"
+		if [ -z "$why" ]; then ok "$sit: crash at $CALL:$p, restart, rollback, retry"; else
+			not_ok "$sit: crash at $CALL:$p: $why"; tail -5 "$LOG" | diag; fi
+		world_free
+	done
+}
+
+for s in first_export second_initiator last_terminate one_of_two_terminate force unreserve extend; do
+	walk "$s"
+done
+echo "# $POINTS_TOTAL crash points walked"
+echo "1..$T_NUM"
+[ "$T_FAIL" = 0 ]

@@ -1,0 +1,226 @@
+#!/bin/bash
+# build-initramfs.sh SUITE OUT: the guest image for tests/vm, from what fetch.sh SUITE cached.
+#
+# The image is a concatenation of uncompressed newc cpio archives (the kernel unpacks them one after
+# the other; uncompressed is faster to unpack under TCG than any decompression):
+#   base    busybox, kernel modules (+ depmod data for libkmod), kmod, open-iscsi, libiscsi tools,
+#           dmsetup, their libraries, /etc                                   cached per suite
+#   python  python3.11 + stdlib + rtslib-fb + os-brick and its Debian deps,
+#           byte-compiled on the host                                        cached per suite, optional
+#   overlay /init, the runner, lib.sh, scenarios, attachd + attachctl        rebuilt every time
+# so a rebuild after changing a scenario or the agent costs about a second.
+#
+# Environment:
+#   ATTACHD_VM_PYTHON=0   leave the python layer out (scenarios 08 and 09 then report SKIP)
+#   ATTACHD_VM_BIN=DIR    where attachd and attachctl come from (default: <repo>/build). A missing
+#                         binary does not fail the build: the scenarios that need it fail instead.
+#   ATTACHD_VM_SCENARIO_DIR=DIR  scenarios to put in the image (default tests/vm/scenarios)
+#   ATTACHD_VM_CACHE      as for fetch.sh
+set -euo pipefail
+
+SUITE=${1:-}
+OUT=${2:-}
+[ -n "$SUITE" ] && [ -n "$OUT" ] || { echo "usage: $0 SUITE OUT" >&2; exit 2; }
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+CACHE=${ATTACHD_VM_CACHE:-${HOME:-/root}/.cache/attachd-vm}
+DIR=$CACHE/$SUITE
+WITH_PY=${ATTACHD_VM_PYTHON:-1}
+BIN=${ATTACHD_VM_BIN:-$REPO/build}
+say() { echo "initramfs[$SUITE]: $*" >&2; }
+
+[ -f "$DIR/fetched" ] || { say "not fetched: run tests/vm/fetch.sh $SUITE"; exit 1; }
+KVER=$(sed -n 's/^kver=//p' "$DIR/fetched")
+KROOT=$DIR/kroot
+STAGE=$DIR/stage
+LAYERS=$DIR/initramfs
+mkdir -p "$LAYERS"
+# A layer is reused while both the fetched packages and this script are unchanged.
+KEY=$(cat "$DIR/fetched" "$0" | sha256sum | cut -c1-16)
+ARCH_LIBS=/lib/x86_64-linux-gnu
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/attachd-vm-initramfs.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+# ---- helpers shared by the layers --------------------------------------------------------------
+# Every library lands in /lib/x86_64-linux-gnu (the guest's /usr/lib/x86_64-linux-gnu is a link to
+# it), whatever directory the .deb or the host kept it in. $MANIFEST lists what earlier layers hold.
+MANIFEST=/dev/null
+copy_file() { # SRC DST(absolute, inside $R)
+	[ -e "$R$2" ] && return 0
+	grep -qxF "$2" "$MANIFEST" 2>/dev/null && return 0
+	mkdir -p "$R$(dirname "$2")"
+	cp -L "$1" "$R$2"
+}
+copy_libs_of() { # ELF: copy the shared libraries ldd resolves (stage first, then the host)
+	local name arrow path rest
+	LD_LIBRARY_PATH=$STAGE/lib/x86_64-linux-gnu:$STAGE/usr/lib/x86_64-linux-gnu ldd "$1" 2>/dev/null |
+		while read -r name arrow path rest; do
+			if [ "$arrow" = "=>" ] && [ -e "$path" ]; then
+				copy_file "$path" "$ARCH_LIBS/$(basename "$name")"
+			elif [ "$arrow" = "=>" ] && [ "$path" = "not" ]; then
+				say "WARNING: $1 needs $name, found nowhere"
+			fi
+		done
+}
+copy_bin() { # SRC DST
+	copy_file "$1" "$2"
+	copy_libs_of "$1"
+}
+pack() { # DIR OUT: newc archive with entries in byte order (stable output for a stable input)
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$2.tmp"
+	mv "$2.tmp" "$2"
+}
+
+# ---- base layer --------------------------------------------------------------------------------
+# Modules named here, with their dependencies resolved by modprobe against the extracted kernel.
+# The target side (configfs, target_core_*, iscsi_target_mod, dm_mod) is NOT loaded by /init:
+# attachd loads it with libkmod, which scenario 01 checks. The initiator side is loaded by /init.
+MODS="configfs target_core_mod target_core_iblock iscsi_target_mod dm_mod loop
+      iscsi_tcp libiscsi scsi_transport_iscsi sd_mod crc32c_generic crc32c-intel"
+build_base() {
+	R=$WORK/base
+	mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,usr/lib,etc,proc,sys,dev,run,tmp,root,var/lib,lib64,lib/x86_64-linux-gnu}
+	ln -s ../run "$R/var/run"
+	ln -s ../../lib/x86_64-linux-gnu "$R/usr/lib/x86_64-linux-gnu"
+
+	cp /bin/busybox "$R/bin/busybox"
+	local app ko rel m
+	for app in $(/bin/busybox --list); do [ "$app" = busybox ] || ln -s busybox "$R/bin/$app"; done
+
+	# kmod replaces busybox's module tools: the kernel's request_module() runs /sbin/modprobe, and
+	# the guest should resolve names exactly as libkmod in attachd does.
+	copy_bin "$STAGE/bin/kmod" /bin/kmod
+	for app in modprobe insmod rmmod lsmod modinfo depmod; do
+		rm -f "$R/bin/$app" "$R/sbin/$app"
+		ln -s ../bin/kmod "$R/sbin/$app"
+	done
+
+	# kernel modules, stored decompressed (6.12 ships .ko.xz; xz under TCG costs boot time)
+	local kos
+	kos=$(for m in $MODS; do
+		modprobe -d "$KROOT" -S "$KVER" --show-depends "$m" | awk '$1 == "insmod" {print $2}'
+	done | awk '!seen[$0]++')
+	for ko in $kos; do
+		rel=${ko#"$KROOT"}
+		mkdir -p "$R$(dirname "$rel")"
+		case $ko in
+		*.ko.xz) xz -dc "$ko" >"$R${rel%.xz}" ;;
+		*.ko.zst) zstd -qdc "$ko" >"$R${rel%.zst}" ;;
+		*) cp "$ko" "$R$rel" ;;
+		esac
+	done
+	cp "$KROOT/lib/modules/$KVER"/modules.{order,builtin,builtin.modinfo} "$R/lib/modules/$KVER/"
+	sed -i 's/\.ko\.\(xz\|zst\)$/.ko/' "$R/lib/modules/$KVER/modules.order"
+	depmod -b "$R" "$KVER"
+
+	copy_bin "$STAGE/sbin/iscsiadm" /sbin/iscsiadm
+	copy_bin "$STAGE/sbin/iscsid" /sbin/iscsid
+	copy_bin "$STAGE/sbin/iscsi-iname" /sbin/iscsi-iname
+	for app in iscsi-ls iscsi-inq iscsi-readcapacity16; do copy_bin "$STAGE/usr/bin/$app" "/usr/bin/$app"; done
+	copy_bin "$STAGE/sbin/dmsetup" /sbin/dmsetup
+	copy_file "$STAGE/lib64/ld-linux-x86-64.so.2" /lib64/ld-linux-x86-64.so.2
+
+	mkdir -p "$R/etc/iscsi/nodes" "$R/etc/iscsi/send_targets" "$R/etc/iscsi/ifaces" "$R/var/lib/iscsi"
+	# Defaults every node record starts from (also those os-brick makes): manual start-up; a short
+	# replacement timeout so I/O on a fenced session fails in seconds, not after 120 s; a short login
+	# timeout so a login to a removed portal is refused in 5 s, not 15 (a good login takes 0.3 s).
+	sed -e 's/^node.startup = .*/node.startup = manual/' \
+		-e 's/^node.conn\[0\].timeo.login_timeout = .*/node.conn[0].timeo.login_timeout = 5/' \
+		-e 's/^node.session.timeo.replacement_timeout = .*/node.session.timeo.replacement_timeout = 5/' \
+		-e 's/^node.session.initial_login_retry_max = .*/node.session.initial_login_retry_max = 1/' \
+		"$STAGE/etc/iscsi/iscsid.conf" >"$R/etc/iscsi/iscsid.conf"
+	echo "InitiatorName=iqn.2004-10.org.example:guest" >"$R/etc/iscsi/initiatorname.iscsi"
+	echo "root:x:0:0:root:/root:/bin/sh" >"$R/etc/passwd"
+	echo "root:x:0:" >"$R/etc/group"
+	printf '127.0.0.1 localhost\n::1 localhost\n' >"$R/etc/hosts"
+	printf 'hosts: files\npasswd: files\ngroup: files\n' >"$R/etc/nsswitch.conf"
+	# target_core_mod's db_root (ALUA/PR metadata) and rtslib's
+	mkdir -p "$R/etc/target" "$R/etc/rtslib-fb-target"
+	echo "$KVER" >"$R/etc/attachd-vm-kernel"
+}
+
+# ---- python layer ------------------------------------------------------------------------------
+PYV=python3.11
+build_python() {
+	R=$WORK/python
+	mkdir -p "$R/usr/bin" "$R/usr/lib/$PYV" "$R/usr/lib/python3/dist-packages"
+	copy_bin "$STAGE/usr/bin/$PYV" "/usr/bin/$PYV"
+	ln -s $PYV "$R/usr/bin/python3"
+	# stdlib without what no test imports (tests, IDLE, tkinter, ...)
+	(cd "$STAGE/usr/lib/$PYV" && tar cf - --exclude=./test --exclude=idlelib --exclude=tkinter \
+		--exclude=ensurepip --exclude=turtledemo --exclude=lib2to3 --exclude='./config-3*' --exclude=pydoc_data \
+		--exclude=__pycache__ --exclude=site-packages --exclude=dist-packages .) |
+		tar xf - -C "$R/usr/lib/$PYV"
+	# minus what neither rtslib-fb nor os-brick's Linux iSCSI path imports (measured with sys.modules
+	# after connector.factory('ISCSI') and RTSRoot): Windows support, web stacks, test tools, docs
+	local skip=(gevent zope docutils setuptools distutils-precedence.pth testtools fixtures extras paste
+		webob routes repoze tempita yappi _yappi.* os_win babel roman)
+	(cd "$STAGE/usr/lib/python3/dist-packages" && tar cf - --exclude=__pycache__ --exclude='./*/tests' \
+		"${skip[@]/#/--exclude=./}" .) |
+		tar xf - -C "$R/usr/lib/python3/dist-packages"
+	local so
+	while IFS= read -r so; do copy_libs_of "$so"; done < <(find "$R/usr/lib" -name '*.so')
+	# loaded with ctypes, invisible to ldd: libudev (pyudev, imported by rtslib-fb)
+	copy_file "$STAGE/lib/x86_64-linux-gnu/libudev.so.1" "$ARCH_LIBS/libudev.so.1"
+	copy_libs_of "$STAGE/lib/x86_64-linux-gnu/libudev.so.1"
+	# pytz (oslo.utils imports it) reads the system zone data
+	mkdir -p "$R/usr/share/zoneinfo"
+	(cd "$STAGE/usr/share/zoneinfo" && tar cf - --exclude=./right --exclude=./posix .) | tar xf - -C "$R/usr/share/zoneinfo"
+	# byte-compile here, with the guest's own interpreter: under TCG compiling at import is slow.
+	# -s/-p record guest paths in the .pyc files.
+	PYTHONHOME=$STAGE/usr LD_LIBRARY_PATH=$STAGE/lib/x86_64-linux-gnu:$STAGE/usr/lib/x86_64-linux-gnu \
+		"$STAGE/usr/bin/$PYV" -m compileall -q -j0 -s "$R" -p / "$R/usr/lib/$PYV" \
+		"$R/usr/lib/python3/dist-packages" >/dev/null || say "WARNING: some modules did not compile"
+	mkdir -p "$R/etc/os-brick" "$R/var/lib/os-brick"
+}
+
+# ---- overlay: the rig and the binaries under test ----------------------------------------------
+build_overlay() {
+	R=$WORK/overlay
+	mkdir -p "$R/vm/scenarios" "$R/usr/sbin" "$R/usr/bin" "$R/etc"
+	install -m 0755 "$HERE/guest/init" "$R/init"
+	install -m 0755 "$HERE/guest/runner.sh" "$R/vm/runner.sh"
+	install -m 0644 "$HERE/lib.sh" "$R/vm/lib.sh"
+	install -m 0644 "$HERE"/guest/*.py "$R/vm/"
+	install -m 0755 "${ATTACHD_VM_SCENARIO_DIR:-$HERE/scenarios}"/[0-9][0-9]-*.sh "$R/vm/scenarios/"
+	local b agent=build
+	for b in attachd:/usr/sbin/attachd attachctl:/usr/bin/attachctl; do
+		if [ -x "$BIN/${b%%:*}" ]; then
+			copy_bin "$BIN/${b%%:*}" "${b#*:}"
+		else
+			say "WARNING: $BIN/${b%%:*} missing: the scenarios that need it will fail"
+			agent=missing
+		fi
+	done
+	echo "$agent" >"$R/etc/attachd-vm-agent"
+}
+
+layer() { # NAME BUILDER: the cached layer's path on stdout
+	local f=$LAYERS/$1-$KEY.cpio
+	if [ ! -f "$f" ]; then
+		say "building the $1 layer"
+		rm -f "$LAYERS/$1"-*.cpio
+		"$2"
+		pack "$R" "$f"
+		(cd "$R" && find . ! -type d | sed 's/^\.//') >"$LAYERS/$1-$KEY.files"
+	fi
+	echo "$f"
+}
+
+BASE=$(layer base build_base)
+PARTS=("$BASE")
+cat "$LAYERS/base-$KEY.files" >"$WORK/manifest"
+if [ "$WITH_PY" = 1 ]; then
+	MANIFEST=$WORK/manifest
+	PY=$(layer python build_python)
+	PARTS+=("$PY")
+	cat "$LAYERS/python-$KEY.files" >>"$WORK/manifest"
+fi
+MANIFEST=$WORK/manifest
+build_overlay
+pack "$R" "$WORK/overlay.cpio"
+mkdir -p "$(dirname "$OUT")"
+cat "${PARTS[@]}" "$WORK/overlay.cpio" >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+say "$OUT: $(($(stat -c %s "$OUT") / 1048576)) MiB (python: $WITH_PY, agent: $(cat "$R/etc/attachd-vm-agent"))"

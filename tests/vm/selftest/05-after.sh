@@ -1,0 +1,1 @@
+ok "never runs: the guest panicked in 04"
