@@ -65,7 +65,7 @@ LIBATTACH_A := $(B)/libattach.a
 AGENT_A := $(B)/libagent.a
 
 BINS := $(B)/attachd $(B)/attachctl $(LIBATTACH_SO) $(LIBATTACH_A)
-TEST_BINS := $(B)/attachd-sim $(B)/tests/sim-setup $(UNIT_BINS) $(IT_BINS)
+TEST_BINS := $(B)/attachd-sim $(B)/attachd-faults $(B)/tests/sim-setup $(UNIT_BINS) $(IT_BINS)
 
 all: $(BINS)
 
@@ -95,6 +95,12 @@ $(B)/attachd: $(B)/agent/main.o $(AGENT_A) $(LIBATTACH_A)
 $(B)/attachd-sim: $(B)/agent/main.o $(SIM_OBJS) $(AGENT_A) $(LIBATTACH_A)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $(SIM_LDFLAGS) -o $@ $^ $(AGENT_LIBS)
+
+# attachd-faults: the real attachd plus crash injection only (ATTACHD_CRASH_AT, tests/sim/sim_crash.c),
+# for the crash tests on a real kernel in tests/vm. Never installed.
+$(B)/attachd-faults: $(B)/agent/main.o $(B)/tests/sim/sim_crash.o $(AGENT_A) $(LIBATTACH_A)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -Wl,--wrap=fault_point -o $@ $^ $(AGENT_LIBS)
 
 # sim-setup: makes (or dumps) a simulated configfs tree for integration tests and the demo.
 $(B)/tests/sim-setup: $(B)/tests/tools/sim-setup.o $(SIM_OBJS) $(AGENT_A)

@@ -207,6 +207,7 @@ static int dispatch_finish(struct call_ctx *ctx)
 	ctx->txn = NULL;
 	if (rc)
 		return ctx_fail(ctx, rc, "the records could not be saved: %s", strerror(-rc));
+	ctx->intent_committed = true;
 	fault_point(ctx->call->name, "intent");
 
 	struct plan_env env = { .cfs = &ctx->a->cfs };
@@ -214,14 +215,19 @@ static int dispatch_finish(struct call_ctx *ctx)
 	int applied = plan_apply(&ctx->plan, &env, err, sizeof(err));
 	if (!applied)
 		fault_point(ctx->call->name, "applied");
-	MDB_txn *txn;
-	rc = store_begin(s, true, &txn);
-	if (!rc)
-		rc = applied ? store_intent_rollback(s, txn) : store_intent_clear(s, txn);
-	if (!rc)
-		rc = store_commit(txn);
-	else
-		store_abort(txn);
+	/* settle the intent; a full map grows here too, since the call cannot start over any more */
+	for (int tries = 0;; tries++) {
+		MDB_txn *txn;
+		rc = store_begin(s, true, &txn);
+		if (!rc)
+			rc = applied ? store_intent_rollback(s, txn) : store_intent_clear(s, txn);
+		if (!rc)
+			rc = store_commit(txn);
+		else
+			store_abort(txn);
+		if (rc != -ENOSPC || !store_take_map_full(s) || tries == 8 || store_grow(s))
+			break;
+	}
 	if (applied)
 		return ctx_fail(ctx, applied, "%s%s", err,
 				rc ? "; the records roll back at the next start or reconcile" : "");
@@ -299,6 +305,20 @@ struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsgh
 	if (!ctx.body)
 		return NULL;
 	rc = dispatch_call(&ctx, row);
+	/* a full map grows instead of failing: the call starts over (nothing of it was kept) */
+	for (int tries = 0; rc == -ENOSPC && !ctx.intent_committed && store_take_map_full(a->store) && tries < 8;
+	     tries++) {
+		if (store_grow(a->store))
+			break;
+		plan_free(&ctx.plan);
+		plan_init(&ctx.plan);
+		nlmsg_free(ctx.body);
+		ctx.body = proto_msg_new(0, 0, 0);
+		if (!ctx.body)
+			return NULL;
+		ctx.msg[0] = '\0';
+		rc = dispatch_call(&ctx, row);
+	}
 	const char *vol = tb[ATTACH_A_VOLUME_ID] ? nla_get_string(tb[ATTACH_A_VOLUME_ID]) : "-";
 	if (rc)
 		log_warn("%s %s failed: %s", call->name, vol, ctx.msg[0] ? ctx.msg : strerror(-rc));

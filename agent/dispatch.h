@@ -34,6 +34,7 @@ struct call_ctx {
 	struct nl_msg *body;   /* result attributes, appended to the reply on success */
 	char msg[ATTACH_MESSAGE_MAX + 1]; /* success summary or error text */
 	bool dry_run;
+	bool intent_committed; /* the kernel may have been touched: the call cannot simply start over */
 };
 
 typedef int (*call_handler)(struct call_ctx *ctx);

@@ -44,7 +44,7 @@ int store_err(int rc, const char *what)
 	case MDB_KEYEXIST:
 		return -EEXIST;
 	case MDB_MAP_FULL:
-		log_error("store: %s: %s", what, mdb_strerror(rc));
+		log_warn("store: %s: %s", what, mdb_strerror(rc));
 		return -ENOSPC;
 	case ENOMEM:
 		return -ENOMEM;
@@ -54,6 +54,17 @@ int store_err(int rc, const char *what)
 		log_error("store: %s: %s", what, mdb_strerror(rc));
 		return -ENOTRECOVERABLE;
 	}
+}
+
+/* Remember a full map (for store_take_map_full()); the store is the environment's user context. */
+int store_full(MDB_txn *txn, int rc)
+{
+	if (rc == MDB_MAP_FULL) {
+		struct store *s = mdb_env_get_userctx(mdb_txn_env(txn));
+		if (s)
+			s->map_full = true;
+	}
+	return rc;
 }
 
 static int store_prepare_dir(const char *dir)
@@ -126,6 +137,29 @@ static int store_schema(struct store *s)
 
 int store_open(struct store **out, const char *dir)
 {
+	return store_open_sized(out, dir, STORE_MAP_SIZE);
+}
+
+bool store_take_map_full(struct store *s)
+{
+	bool full = s->map_full;
+	s->map_full = false;
+	return full;
+}
+
+int store_grow(struct store *s)
+{
+	size_t next = s->map_size * 2;
+	int rc = store_err(mdb_env_set_mapsize(s->env, next), "grow map");
+	if (rc)
+		return rc;
+	log_info("store: map grown from %zu to %zu MiB", s->map_size >> 20, next >> 20);
+	s->map_size = next;
+	return 0;
+}
+
+int store_open_sized(struct store **out, const char *dir, size_t map_size)
+{
 	struct store *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -138,9 +172,17 @@ int store_open(struct store **out, const char *dir)
 	if (!rc)
 		rc = store_err(mdb_env_set_maxdbs(s->env, STORE_DB_COUNT), "set maxdbs");
 	if (!rc)
-		rc = store_err(mdb_env_set_mapsize(s->env, STORE_MAP_SIZE), "set map size");
+		rc = store_err(mdb_env_set_mapsize(s->env, map_size), "set map size");
+	s->map_size = map_size;
 	if (!rc)
 		rc = store_err(mdb_env_open(s->env, dir, MDB_NOTLS, 0600), "open environment");
+	if (!rc) {
+		/* an existing database may already be larger than asked: LMDB keeps its size */
+		MDB_envinfo info;
+		mdb_env_set_userctx(s->env, s);
+		if (mdb_env_info(s->env, &info) == 0)
+			s->map_size = info.me_mapsize;
+	}
 	if (!rc) {
 		int dead = 0;
 		mdb_reader_check(s->env, &dead); /* stale readers of a crashed process */
@@ -185,7 +227,14 @@ int store_begin(struct store *s, bool write, MDB_txn **txn)
 
 int store_commit(MDB_txn *txn)
 {
-	return store_err(mdb_txn_commit(txn), "commit");
+	MDB_env *env = mdb_txn_env(txn);
+	int rc = mdb_txn_commit(txn);
+	if (rc == MDB_MAP_FULL) {
+		struct store *s = mdb_env_get_userctx(env);
+		if (s)
+			s->map_full = true;
+	}
+	return store_err(rc, "commit");
 }
 
 void store_abort(MDB_txn *txn)
@@ -224,7 +273,7 @@ int store_put(struct store *s, MDB_txn *txn, enum store_db db, const char *key, 
 	if (rc)
 		return rc;
 	MDB_val k = store_key(key), v = { len, buf };
-	return store_err(mdb_put(txn, s->dbi[db], &k, &v, 0), "put");
+	return store_err(store_full(txn, mdb_put(txn, s->dbi[db], &k, &v, 0)), "put");
 }
 
 int store_del(struct store *s, MDB_txn *txn, enum store_db db, const char *key)
@@ -255,7 +304,7 @@ int store_put_str(struct store *s, MDB_txn *txn, enum store_db db, const char *k
 	if (rc)
 		return rc;
 	MDB_val k = store_key(key), v = { strlen(val), (void *)val };
-	return store_err(mdb_put(txn, s->dbi[db], &k, &v, 0), "put");
+	return store_err(store_full(txn, mdb_put(txn, s->dbi[db], &k, &v, 0)), "put");
 }
 
 int store_scan(struct store *s, MDB_txn *txn, enum store_db db, const char *prefix, void *rec,

@@ -39,6 +39,12 @@ struct store;
 /* Open (creating if needed) the database in @dir. On -EPROTONOSUPPORT the schema is newer than ours;
  * on -EWOULDBLOCK another attachd holds the database. */
 int store_open(struct store **out, const char *dir);
+/* The same with an initial map size of @map_size bytes (tests use a small one). */
+int store_open_sized(struct store **out, const char *dir, size_t map_size);
+/* The map is full (-ENOSPC from a put or commit): was it, since the last call? Clears the flag. */
+bool store_take_map_full(struct store *s);
+/* Double the map (no transaction may be open). 0 or -errno. */
+int store_grow(struct store *s);
 void store_close(struct store *s);
 
 int store_begin(struct store *s, bool write, MDB_txn **txn);

@@ -87,7 +87,10 @@ int store_journal_note(struct store *s, MDB_txn *txn, enum store_db db, const ch
 
 int store_intent_put(struct store *s, MDB_txn *txn, const char *call, const char *volume)
 {
-	struct nl_msg *m = nlmsg_alloc_size(1u << 20);
+	size_t need = 1024 + strlen(call) + strlen(volume);
+	for (size_t i = 0; i < s->n_images; i++)
+		need += s->images[i].old_len + strlen(s->images[i].key) + 64;
+	struct nl_msg *m = nlmsg_alloc_size(need);
 	if (!m || !nlmsg_put(m, 0, 0, 0, 0, 0)) {
 		if (m)
 			nlmsg_free(m);
@@ -106,7 +109,7 @@ int store_intent_put(struct store *s, MDB_txn *txn, const char *call, const char
 	}
 	struct nlmsghdr *h = nlmsg_hdr(m);
 	MDB_val k = { strlen(INTENT_KEY), INTENT_KEY }, v = { (size_t)nlmsg_attrlen(h, 0), nlmsg_attrdata(h, 0) };
-	rc = store_err(mdb_put(txn, s->dbi[STORE_INTENTS], &k, &v, 0), "write intent");
+	rc = store_err(store_full(txn, mdb_put(txn, s->dbi[STORE_INTENTS], &k, &v, 0)), "write intent");
 	explicit_bzero(nlmsg_data(h), (size_t)nlmsg_datalen(h));
 	nlmsg_free(m);
 	return rc;
@@ -175,7 +178,7 @@ int store_intent_rollback(struct store *s, MDB_txn *txn)
 			k.mv_size--;
 		if (it[IMG_A_OLD]) {
 			MDB_val v = { (size_t)nla_len(it[IMG_A_OLD]), nla_data(it[IMG_A_OLD]) };
-			rc = store_err(mdb_put(txn, dbi, &k, &v, 0), "restore");
+			rc = store_err(store_full(txn, mdb_put(txn, dbi, &k, &v, 0)), "restore");
 		} else {
 			rc = mdb_del(txn, dbi, &k, NULL);
 			rc = rc == MDB_NOTFOUND ? 0 : store_err(rc, "restore");

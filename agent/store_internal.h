@@ -17,12 +17,16 @@ struct store {
 	MDB_dbi dbi[STORE_DB_COUNT];
 	int lockfd;
 	bool journaling;
+	bool map_full;   /* MDB_MAP_FULL seen: the caller may grow the map and retry */
+	size_t map_size;
 	struct store_image *images; /* the journal: before-images, in the order keys were first changed */
 	size_t n_images, cap_images;
 };
 
 /* Errors of LMDB as errno values (store.c). */
 int store_err(int rc, const char *what);
+/* Pass @rc through, noting MDB_MAP_FULL on the transaction's store. */
+int store_full(MDB_txn *txn, int rc);
 /* Note @key's current value in the journal before a change (no-op when not journaling). */
 int store_journal_note(struct store *s, MDB_txn *txn, enum store_db db, const char *key);
 void store_journal_clear(struct store *s);

@@ -114,6 +114,23 @@ walk() { # SITUATION
 for s in first_export second_initiator last_terminate one_of_two_terminate force unreserve extend; do
 	walk "$s"
 done
+
+# SIGTERM in the middle of a call: the call finishes (and is answered) before the agent exits.
+world_at first_export
+agent_stop
+ATTACHD_DELAY_AT="$CALL:step-3:600" agent_start
+ctl "${ARGS[@]}" >"$W/reply" 2>&1 &
+CLIENT=$!
+for _ in $(seq 100); do grep -q "delay injected" "$LOG" && break; sleep 0.02; done
+kill -TERM "$AGENT_PID"
+wait "$CLIENT"; crc=$?
+wait "$AGENT_PID"; arc=$?
+AGENT_PID=
+agent_start
+check "SIGTERM mid-call: the call completes and is answered" [ "$crc" = 0 ] && grep -q '^auth_password=' "$W/reply"
+check "SIGTERM mid-call: the agent then exits 0" [ "$arc" = 0 ]
+check "SIGTERM mid-call: nothing to reconcile after the restart" grep -q '^nothing to do' <(ctl reconcile --dry-run)
+world_free
 echo "# $POINTS_TOTAL crash points walked"
 echo "1..$T_NUM"
 [ "$T_FAIL" = 0 ]

@@ -64,6 +64,7 @@ static const struct sim_ent sim_so_attrib_ents[] = {
 	F("max_unmap_lba_count", "0\n"), F("max_write_same_len", "65535\n"),
 	F("optimal_sectors", "0\n"), F("pgr_support", "1\n"), F("pi_prot_format", "0\n"),
 	F("pi_prot_type", "0\n"), F("pi_prot_verify", "0\n"), F("queue_depth", "0\n"),
+	FX("submit_type", SIM_F_K612, "0\n"),
 	F("unmap_granularity", "0\n"), F("unmap_granularity_alignment", "0\n"),
 	F("unmap_zeroes_data", "0\n"), END,
 };
@@ -189,8 +190,12 @@ static const struct sim_ent sim_wwn_stat_ents[] = {
 	D("iscsi_tgt_attr", sim_t_st_tgt_attr), END,
 };
 GROUP(sim_t_wwn_stat, sim_wwn_stat_ents, EPERM);
-/* wwn param/ (cmd_completion_affinity) exists since 5.14 */
-static const struct sim_ent sim_wwn_param_ents[] = { F("cmd_completion_affinity", "-1\n"), END };
+/* wwn param/ (cmd_completion_affinity) exists since 5.14; the submit_type pair since 6.11 (seen in the
+ * 6.12 capture of tests/vm) */
+static const struct sim_ent sim_wwn_param_ents[] = {
+	F("cmd_completion_affinity", "-1\n"), FX("default_submit_type", SIM_F_K612, "0\n"),
+	FX("direct_submit_supported", SIM_F_K612, "1\n"), END,
+};
 GROUP(sim_t_wwn_param, sim_wwn_param_ents, EPERM);
 static const struct sim_ent sim_wwn_ents[] = {
 	D("fabric_statistics", sim_t_wwn_stat), D("param", sim_t_wwn_param), END,

@@ -716,6 +716,44 @@ static void test_limits(void **state)
 	assert_int_equal(init_conn(h, v0, INI_B), ATTACH_OK);
 }
 
+static int grown;
+static void count_growth(enum log_level level, const char *msg, void *data)
+{
+	(void)level;
+	(void)data;
+	grown += strstr(msg, "map grown") != NULL;
+}
+
+/* A full map grows instead of failing: a store opened tiny takes 60 volumes and an export. */
+static void test_map_grows(void **state)
+{
+	struct harness *h = *state;
+	store_close(h->a.store);
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", h->db);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(store_open_sized(&h->a.store, h->db, 16 * 4096), 0);
+	grown = 0;
+	log_set_callback(count_growth, NULL);
+	char ids[60][37];
+	for (int i = 0; i < 60; i++) {
+		char dev[300];
+		snprintf(dev, sizeof(dev), "%s/many%d", h->dir, i);
+		assert_int_equal(mknod(dev, S_IFBLK | 0600, makedev(9, 100 + i)), 0);
+		if (h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, dev, ATTACH_A_NAME,
+			   "a name long enough to fill pages quickly.............................................", 0))
+			fail_msg("volume %d: %s", i, h->message);
+		snprintf(ids[i], sizeof(ids[i]), "%s", h_str(h, ATTACH_A_VOLUME_ID));
+	}
+	h_to_state(h, ids[59], ATTACH_STATE_IN_USE, INI_A);
+	log_set_callback(NULL, NULL);
+	assert_true(grown >= 1);
+	harness_restart(h);
+	for (int i = 0; i < 60; i++)
+		assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_SHOW, V(ids[i]), 0), ATTACH_OK);
+	assert_int_equal(volume_state(h, ids[59]), ATTACH_STATE_IN_USE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -743,6 +781,7 @@ int main(void)
 		T(test_volume_extend),
 		T(test_no_dm),
 		T(test_limits),
+		T(test_map_grows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
