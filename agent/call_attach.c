@@ -11,13 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int call_put_attachment(struct call_ctx *ctx, const struct rec_attachment *att)
-{
-	char key[2 * ATTACH_UUID_LEN + 2];
-	int rc = call_attachment_key(key, sizeof(key), ctx->vol.id, att->id);
-	return rc ? rc : store_put(ctx->a->store, ctx->txn, STORE_ATTACHMENTS, key, att);
-}
-
 static int call_del_attachment(struct call_ctx *ctx, const struct rec_attachment *att)
 {
 	char key[2 * ATTACH_UUID_LEN + 2];

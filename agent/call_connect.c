@@ -19,13 +19,6 @@
 
 #include "chap.h"
 
-static int call_put_reserved(struct call_ctx *ctx, const struct rec_attachment *att)
-{
-	char key[2 * ATTACH_UUID_LEN + 2];
-	int rc = call_attachment_key(key, sizeof(key), ctx->vol.id, att->id);
-	return rc ? rc : store_put(ctx->a->store, ctx->txn, STORE_ATTACHMENTS, key, att);
-}
-
 /* A new ACL record for @ini, with fresh credentials. */
 static int call_acl_new(struct call_ctx *ctx, const char *ini, struct rec_acl *acl)
 {
@@ -76,7 +69,7 @@ int call_initialize_connection(struct call_ctx *ctx)
 	if (have_att && !att.connected) {
 		att.connected = 1;
 		snprintf(att.initiator, sizeof(att.initiator), "%s", have_acl ? acl.initiator : ini);
-		rc = call_put_reserved(ctx, &att);
+		rc = call_put_attachment(ctx, &att);
 		if (rc)
 			return rc;
 		plan_note(&ctx->plan, "attachment %s: connected through %s", att.id, att.initiator);
@@ -186,10 +179,8 @@ static int call_disconnect(struct call_ctx *ctx, const char *initiator)
 	snprintf(prefix, sizeof(prefix), "%s/", ctx->vol.id);
 	/* a pending reservation's connection is the one a terminate during attaching aborts */
 	if (initiator && call_reserved(ctx, &res) == 0 && res.connected && !strcasecmp(res.initiator, initiator)) {
-		char key[2 * ATTACH_UUID_LEN + 2];
 		res.connected = 0;
-		int rc = call_attachment_key(key, sizeof(key), ctx->vol.id, res.id);
-		return rc ? rc : store_put(ctx->a->store, ctx->txn, STORE_ATTACHMENTS, key, &res);
+		return call_put_attachment(ctx, &res);
 	}
 	int rc = store_scan(ctx->a->store, ctx->txn, STORE_ATTACHMENTS, prefix, &buf, call_disconnect_visit, &d);
 	return rc == 1 ? 0 : rc;

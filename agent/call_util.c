@@ -31,6 +31,13 @@ int call_acl_key(char *key, size_t size, const char *vol, const char *initiator)
 	return store_key2(key, size, vol, initiator, true);
 }
 
+int call_put_attachment(struct call_ctx *ctx, const struct rec_attachment *att)
+{
+	char key[2 * ATTACH_UUID_LEN + 2];
+	int rc = call_attachment_key(key, sizeof(key), ctx->vol.id, att->id);
+	return rc ? rc : store_put(ctx->a->store, ctx->txn, STORE_ATTACHMENTS, key, att);
+}
+
 struct call_att_scan {
 	uint8_t state;
 	size_t n;

@@ -33,6 +33,8 @@ int call_attachments(struct call_ctx *ctx, uint8_t state, size_t *n, struct rec_
 int call_reserved(struct call_ctx *ctx, struct rec_attachment *out);
 int call_attachment_key(char *key, size_t size, const char *vol, const char *att);
 int call_acl_key(char *key, size_t size, const char *vol, const char *initiator);
+/* Store @att under the volume's key for it. */
+int call_put_attachment(struct call_ctx *ctx, const struct rec_attachment *att);
 /* The volume's export record: 0, -ENOENT when not exported. */
 int call_export(struct call_ctx *ctx, struct rec_export *x);
 /* Number of ACL records of the volume. */

@@ -1,17 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* lio.c: LIO iSCSI objects on configfs (see lio.h for the contract). */
 #include "lio.h"
+#include "lio_internal.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#define LIO_CORE "target/core"
-#define LIO_ISCSI "target/iscsi"
 
-__attribute__((format(printf, 2, 3)))
-static int lio_path(char (*buf)[CFS_PATH_MAX], const char *fmt, ...)
+int lio_path(char (*buf)[CFS_PATH_MAX], const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

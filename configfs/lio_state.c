@@ -2,23 +2,14 @@
 /* lio_state.c: reading LIO objects back, listing one level, purging unrecorded objects (see lio_state.h). */
 #include "lio_state.h"
 
+#include "lio_internal.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#define LIO_CORE "target/core"
-#define LIO_ISCSI "target/iscsi"
 
-__attribute__((format(printf, 2, 3)))
-static int st_path(char (*buf)[CFS_PATH_MAX], const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(*buf, sizeof(*buf), fmt, ap);
-	va_end(ap);
-	return (n < 0 || (size_t)n >= sizeof(*buf)) ? -ENAMETOOLONG : 0;
-}
 
 /* Does attribute @p read as @want? (a missing attribute reads as "no") */
 static bool st_is(struct cfs *c, const char *p, const char *want)
@@ -31,21 +22,21 @@ int lio_backstore_state(struct cfs *c, const struct lio_backstore *b, struct lio
 {
 	char p[CFS_PATH_MAX], val[CFS_PATH_MAX];
 	memset(st, 0, sizeof(*st));
-	int rc = st_path(&p, LIO_CORE "/%s/%s", b->hba, b->name);
+	int rc = lio_path(&p, LIO_CORE "/%s/%s", b->hba, b->name);
 	if (rc)
 		return rc;
 	rc = cfs_exists(c, p);
 	if (rc <= 0)
 		return rc;
 	st->exists = true;
-	if (!st_path(&p, LIO_CORE "/%s/%s/enable", b->hba, b->name))
+	if (!lio_path(&p, LIO_CORE "/%s/%s/enable", b->hba, b->name))
 		st->enabled = st_is(c, p, "1");
-	if (!st_path(&p, LIO_CORE "/%s/%s/udev_path", b->hba, b->name))
+	if (!lio_path(&p, LIO_CORE "/%s/%s/udev_path", b->hba, b->name))
 		st->device_ok = st_is(c, p, b->dev);
 	/* shown as "T10 VPD Unit Serial Number: <serial>" */
 	if (!b->serial)
 		st->serial_ok = true;
-	else if (!st_path(&p, LIO_CORE "/%s/%s/wwn/vpd_unit_serial", b->hba, b->name) &&
+	else if (!lio_path(&p, LIO_CORE "/%s/%s/wwn/vpd_unit_serial", b->hba, b->name) &&
 		 cfs_read(c, p, val, sizeof(val)) >= 0) {
 		const char *colon = strrchr(val, ':');
 		const char *cur = colon ? colon + 1 + (colon[1] == ' ') : val;
@@ -64,10 +55,10 @@ int lio_target_state(struct cfs *c, const char *iqn, unsigned lun, const struct 
 	};
 	char p[CFS_PATH_MAX], link[CFS_PATH_MAX], so[CFS_PATH_MAX];
 	memset(st, 0, sizeof(*st));
-	int rc = st_path(&p, LIO_ISCSI "/%s", iqn);
+	int rc = lio_path(&p, LIO_ISCSI "/%s", iqn);
 	if (!rc && (rc = cfs_exists(c, p)) > 0) {
 		st->exists = true;
-		rc = st_path(&p, LIO_ISCSI "/%s/tpgt_%d", iqn, LIO_TPGT);
+		rc = lio_path(&p, LIO_ISCSI "/%s/tpgt_%d", iqn, LIO_TPGT);
 		if (!rc && (rc = cfs_exists(c, p)) > 0)
 			st->tpg = true;
 	}
@@ -75,15 +66,15 @@ int lio_target_state(struct cfs *c, const char *iqn, unsigned lun, const struct 
 		return rc < 0 ? rc : 0;
 	st->attribs_ok = true;
 	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
-		if (st_path(&p, LIO_ISCSI "/%s/tpgt_%d/%s", iqn, LIO_TPGT, attrs[i][0]) || !st_is(c, p, attrs[i][1]))
+		if (lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/%s", iqn, LIO_TPGT, attrs[i][0]) || !st_is(c, p, attrs[i][1]))
 			st->attribs_ok = false;
-	if (!st_path(&p, LIO_ISCSI "/%s/tpgt_%d/enable", iqn, LIO_TPGT))
+	if (!lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/enable", iqn, LIO_TPGT))
 		st->enabled = st_is(c, p, "1");
-	if (!st_path(&p, LIO_ISCSI "/%s/tpgt_%d/lun/lun_%u", iqn, LIO_TPGT, lun) && cfs_exists(c, p) > 0) {
+	if (!lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/lun/lun_%u", iqn, LIO_TPGT, lun) && cfs_exists(c, p) > 0) {
 		st->lun = true;
-		st->lun_ok = !st_path(&p, LIO_ISCSI "/%s/tpgt_%d/lun/lun_%u/" LIO_LINK_NAME, iqn, LIO_TPGT, lun) &&
+		st->lun_ok = !lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/lun/lun_%u/" LIO_LINK_NAME, iqn, LIO_TPGT, lun) &&
 			     cfs_readlink(c, p, link, sizeof(link)) == 0 &&
-			     !st_path(&so, LIO_CORE "/%s/%s", b->hba, b->name) && !strcmp(link, so);
+			     !lio_path(&so, LIO_CORE "/%s/%s", b->hba, b->name) && !strcmp(link, so);
 	}
 	return 0;
 }
@@ -92,18 +83,18 @@ int lio_acl_state(struct cfs *c, const char *iqn, const struct lio_acl *a, struc
 {
 	char p[CFS_PATH_MAX], link[CFS_PATH_MAX], lun[CFS_PATH_MAX];
 	memset(st, 0, sizeof(*st));
-	int rc = st_path(&p, LIO_ISCSI "/%s/tpgt_%d/acls/%s", iqn, LIO_TPGT, a->initiator);
+	int rc = lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/acls/%s", iqn, LIO_TPGT, a->initiator);
 	if (rc || (rc = cfs_exists(c, p)) <= 0)
 		return rc < 0 ? rc : 0;
 	st->exists = true;
-	st->chap_ok = !st_path(&p, LIO_ISCSI "/%s/tpgt_%d/acls/%s/auth/userid", iqn, LIO_TPGT, a->initiator) &&
+	st->chap_ok = !lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/acls/%s/auth/userid", iqn, LIO_TPGT, a->initiator) &&
 		      st_is(c, p, a->userid) &&
-		      !st_path(&p, LIO_ISCSI "/%s/tpgt_%d/acls/%s/auth/password", iqn, LIO_TPGT, a->initiator) &&
+		      !lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/acls/%s/auth/password", iqn, LIO_TPGT, a->initiator) &&
 		      st_is(c, p, a->password);
-	st->mapped_ok = !st_path(&p, LIO_ISCSI "/%s/tpgt_%d/acls/%s/lun_%u/" LIO_LINK_NAME, iqn, LIO_TPGT, a->initiator,
+	st->mapped_ok = !lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/acls/%s/lun_%u/" LIO_LINK_NAME, iqn, LIO_TPGT, a->initiator,
 				 a->mapped_lun) &&
 			cfs_readlink(c, p, link, sizeof(link)) == 0 &&
-			!st_path(&lun, LIO_ISCSI "/%s/tpgt_%d/lun/lun_%u", iqn, LIO_TPGT, a->lun) && !strcmp(link, lun);
+			!lio_path(&lun, LIO_ISCSI "/%s/tpgt_%d/lun/lun_%u", iqn, LIO_TPGT, a->lun) && !strcmp(link, lun);
 	return 0;
 }
 
@@ -135,21 +126,21 @@ int lio_list_targets(struct cfs *c, int (*fn)(const char *iqn, void *arg), void 
 int lio_list_backstores(struct cfs *c, const char *hba, int (*fn)(const char *name, void *arg), void *arg)
 {
 	char p[CFS_PATH_MAX];
-	int rc = st_path(&p, LIO_CORE "/%s", hba);
+	int rc = lio_path(&p, LIO_CORE "/%s", hba);
 	return rc ? rc : st_list(c, p, CFS_DIR, fn, arg);
 }
 
 int lio_list_acls(struct cfs *c, const char *iqn, int (*fn)(const char *initiator, void *arg), void *arg)
 {
 	char p[CFS_PATH_MAX];
-	int rc = st_path(&p, LIO_ISCSI "/%s/tpgt_%d/acls", iqn, LIO_TPGT);
+	int rc = lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/acls", iqn, LIO_TPGT);
 	return rc ? rc : st_list(c, p, CFS_DIR, fn, arg);
 }
 
 int lio_list_portals(struct cfs *c, const char *iqn, int (*fn)(const char *portal, void *arg), void *arg)
 {
 	char p[CFS_PATH_MAX];
-	int rc = st_path(&p, LIO_ISCSI "/%s/tpgt_%d/np", iqn, LIO_TPGT);
+	int rc = lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/np", iqn, LIO_TPGT);
 	return rc ? rc : st_list(c, p, CFS_DIR, fn, arg);
 }
 
@@ -168,7 +159,7 @@ static int st_unlink_visit(const char *name, enum cfs_kind kind, void *arg)
 	char p[CFS_PATH_MAX];
 	if (kind != CFS_LINK)
 		return 0;
-	int rc = st_path(&p, "%s/%s", pu->dir, name);
+	int rc = lio_path(&p, "%s/%s", pu->dir, name);
 	return rc ? rc : cfs_unlink(pu->c, p);
 }
 
@@ -190,7 +181,7 @@ static int st_lun_visit(const char *name, enum cfs_kind kind, void *arg)
 	char p[CFS_PATH_MAX];
 	if (kind != CFS_DIR || strncmp(name, "lun_", 4))
 		return 0;
-	int rc = st_path(&p, "%s/%s", pu->dir, name);
+	int rc = lio_path(&p, "%s/%s", pu->dir, name);
 	return rc ? rc : st_unlink_rmdir(pu->c, p);
 }
 
@@ -204,7 +195,7 @@ static int st_luns_purge(struct cfs *c, const char *dir)
 int lio_acl_purge(struct cfs *c, const char *iqn, const char *initiator)
 {
 	char p[CFS_PATH_MAX];
-	int rc = st_path(&p, LIO_ISCSI "/%s/tpgt_%d/acls/%s", iqn, LIO_TPGT, initiator);
+	int rc = lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/acls/%s", iqn, LIO_TPGT, initiator);
 	if (!rc)
 		rc = st_luns_purge(c, p);
 	if (!rc) {
@@ -226,7 +217,7 @@ static int st_acl_visit(const char *name, enum cfs_kind kind, void *arg)
 	char p[CFS_PATH_MAX];
 	if (kind != CFS_DIR)
 		return 0;
-	int rc = st_path(&p, LIO_ISCSI "/%s/%s/acls/%s", t->iqn, t->tpg, name);
+	int rc = lio_path(&p, LIO_ISCSI "/%s/%s/acls/%s", t->iqn, t->tpg, name);
 	if (!rc)
 		rc = st_luns_purge(t->c, p);
 	if (!rc)
@@ -240,7 +231,7 @@ static int st_np_visit(const char *name, enum cfs_kind kind, void *arg)
 	char p[CFS_PATH_MAX];
 	if (kind != CFS_DIR)
 		return 0;
-	int rc = st_path(&p, LIO_ISCSI "/%s/%s/np/%s", t->iqn, t->tpg, name);
+	int rc = lio_path(&p, LIO_ISCSI "/%s/%s/np/%s", t->iqn, t->tpg, name);
 	if (!rc)
 		rc = cfs_rmdir(t->c, p);
 	return rc == -ENOENT ? 0 : rc;
@@ -254,17 +245,17 @@ static int st_tpg_visit(const char *name, enum cfs_kind kind, void *arg)
 		return 0;
 	struct st_tpg one = { t->c, t->iqn, name };
 	/* ACLs first (their removal drops sessions), then stop serving, then portals and LUNs */
-	int rc = st_path(&p, LIO_ISCSI "/%s/%s/acls", t->iqn, name);
+	int rc = lio_path(&p, LIO_ISCSI "/%s/%s/acls", t->iqn, name);
 	if (!rc && (rc = cfs_list(t->c, p, st_acl_visit, &one)) == -ENOENT)
 		rc = 0;
-	if (!rc && !st_path(&p, LIO_ISCSI "/%s/%s/enable", t->iqn, name) && st_is(t->c, p, "1"))
+	if (!rc && !lio_path(&p, LIO_ISCSI "/%s/%s/enable", t->iqn, name) && st_is(t->c, p, "1"))
 		rc = cfs_write(t->c, p, "0");
-	if (!rc && !(rc = st_path(&p, LIO_ISCSI "/%s/%s/np", t->iqn, name)) &&
+	if (!rc && !(rc = lio_path(&p, LIO_ISCSI "/%s/%s/np", t->iqn, name)) &&
 	    (rc = cfs_list(t->c, p, st_np_visit, &one)) == -ENOENT)
 		rc = 0;
-	if (!rc && !(rc = st_path(&p, LIO_ISCSI "/%s/%s/lun", t->iqn, name)))
+	if (!rc && !(rc = lio_path(&p, LIO_ISCSI "/%s/%s/lun", t->iqn, name)))
 		rc = st_luns_purge(t->c, p);
-	if (!rc && !(rc = st_path(&p, LIO_ISCSI "/%s/%s", t->iqn, name)))
+	if (!rc && !(rc = lio_path(&p, LIO_ISCSI "/%s/%s", t->iqn, name)))
 		rc = cfs_rmdir(t->c, p);
 	return rc == -ENOENT ? 0 : rc;
 }
@@ -273,7 +264,7 @@ int lio_target_purge(struct cfs *c, const char *iqn)
 {
 	char p[CFS_PATH_MAX];
 	struct st_tpg t = { c, iqn, NULL };
-	int rc = st_path(&p, LIO_ISCSI "/%s", iqn);
+	int rc = lio_path(&p, LIO_ISCSI "/%s", iqn);
 	if (rc)
 		return rc;
 	rc = cfs_list(c, p, st_tpg_visit, &t);
@@ -294,7 +285,7 @@ static int st_any(const char *name, void *arg)
 int lio_hba_remove(struct cfs *c, const char *hba)
 {
 	char p[CFS_PATH_MAX];
-	int rc = st_path(&p, LIO_CORE "/%s", hba);
+	int rc = lio_path(&p, LIO_CORE "/%s", hba);
 	if (rc)
 		return rc;
 	rc = lio_list_backstores(c, hba, st_any, NULL);
