@@ -20,6 +20,7 @@
 
 #define CONFIGFS_MAGIC 0x62656570
 
+__attribute__((format(printf, 6, 0)))
 static void kernel_kmod_log(void *data, int prio, const char *file, int line, const char *fn,
 			    const char *fmt, va_list args)
 {

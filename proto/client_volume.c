@@ -78,7 +78,8 @@ static int client_acl(struct attach_acl_info *a, struct nlattr *nest)
 static int client_export(struct attach_volume_info *v, struct nlattr *nest)
 {
 	struct nlattr *tb[ATTACH_A_MAX + 1];
-	if (client_nested(tb, nest) || !tb[ATTACH_A_TARGET_IQN])
+	/* one export per volume: a second one would leak the first one's strings */
+	if (v->exported || client_nested(tb, nest) || !tb[ATTACH_A_TARGET_IQN])
 		return -EPROTO;
 	v->exported = true;
 	v->target_iqn = client_dup(tb, ATTACH_A_TARGET_IQN);
