@@ -2,6 +2,7 @@
 /* kernel.c: modules (libkmod), the configfs mount, portal addresses (libnl-route); see kernel.h. */
 #include "kernel.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <libkmod.h>
 #include <netlink/netlink.h>
@@ -36,10 +39,60 @@ static void kernel_kmod_log(void *data, int prio, const char *file, int line, co
 	log_warn("libkmod: %s", msg);
 }
 
-static int kernel_load(struct kmod_ctx *ctx, const char *name)
+/*
+ * libkmod is needed once, at start, and maps ~1.6 MiB of libraries (libcrypto, zstd, lzma) that would
+ * stay resident for the agent's whole life. So it is opened with dlopen() in a child process that
+ * loads the modules, mounts configfs and exits: the agent itself never maps it.
+ */
+struct kernel_kmod {
+	__typeof__(kmod_new) *new_ctx;
+	__typeof__(kmod_unref) *unref;
+	__typeof__(kmod_set_log_fn) *set_log_fn;
+	__typeof__(kmod_module_new_from_lookup) *lookup;
+	__typeof__(kmod_list_next) *list_next;
+	__typeof__(kmod_module_get_module) *get_module;
+	__typeof__(kmod_module_probe_insert_module) *probe;
+	__typeof__(kmod_module_get_name) *get_name;
+	__typeof__(kmod_module_unref) *module_unref;
+	__typeof__(kmod_module_unref_list) *unref_list;
+};
+
+static int kernel_kmod_open(struct kernel_kmod *k)
+{
+	void *h = dlopen("libkmod.so.2", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		log_error("cannot load libkmod: %s", dlerror());
+		return -ENOENT;
+	}
+	struct {
+		void **fn;
+		const char *name;
+	} syms[] = {
+		{ (void **)&k->new_ctx, "kmod_new" },
+		{ (void **)&k->unref, "kmod_unref" },
+		{ (void **)&k->set_log_fn, "kmod_set_log_fn" },
+		{ (void **)&k->lookup, "kmod_module_new_from_lookup" },
+		{ (void **)&k->list_next, "kmod_list_next" },
+		{ (void **)&k->get_module, "kmod_module_get_module" },
+		{ (void **)&k->probe, "kmod_module_probe_insert_module" },
+		{ (void **)&k->get_name, "kmod_module_get_name" },
+		{ (void **)&k->module_unref, "kmod_module_unref" },
+		{ (void **)&k->unref_list, "kmod_module_unref_list" },
+	};
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		*syms[i].fn = dlsym(h, syms[i].name);
+		if (!*syms[i].fn) {
+			log_error("libkmod lacks %s", syms[i].name);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+static int kernel_load(const struct kernel_kmod *k, struct kmod_ctx *ctx, const char *name)
 {
 	struct kmod_list *list = NULL, *it;
-	int rc = kmod_module_new_from_lookup(ctx, name, &list);
+	int rc = k->lookup(ctx, name, &list);
 	if (rc < 0 || !list) {
 		struct utsname u;
 		uname(&u);
@@ -47,16 +100,16 @@ static int kernel_load(struct kmod_ctx *ctx, const char *name)
 			  name, u.release);
 		return rc < 0 ? rc : -ENOENT;
 	}
-	kmod_list_foreach(it, list) {
-		struct kmod_module *m = kmod_module_get_module(it);
-		rc = kmod_module_probe_insert_module(m, KMOD_PROBE_IGNORE_LOADED, NULL, NULL, NULL, NULL);
+	for (it = list; it; it = k->list_next(list, it)) {
+		struct kmod_module *m = k->get_module(it);
+		rc = k->probe(m, KMOD_PROBE_IGNORE_LOADED, NULL, NULL, NULL, NULL);
 		if (rc < 0)
-			log_error("loading kernel module %s: %s", kmod_module_get_name(m), strerror(-rc));
-		kmod_module_unref(m);
+			log_error("loading kernel module %s: %s", k->get_name(m), strerror(-rc));
+		k->module_unref(m);
 		if (rc < 0)
 			break;
 	}
-	kmod_module_unref_list(list);
+	k->unref_list(list);
 	return rc < 0 ? rc : 0;
 }
 
@@ -75,26 +128,47 @@ static int kernel_mount_configfs(const char *root)
 	return 0;
 }
 
-int kernel_prepare(const struct agent_config *cfg)
+/* The child's work: 0 or -errno. */
+static int kernel_prepare_child(const struct agent_config *cfg)
 {
-	if (cfg->no_kmod)
-		return 0;
-	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+	struct kernel_kmod k;
+	int rc = kernel_kmod_open(&k);
+	if (rc)
+		return rc;
+	struct kmod_ctx *ctx = k.new_ctx(NULL, NULL);
 	if (!ctx) {
 		log_error("libkmod: cannot read the module index");
 		return -ENOENT;
 	}
-	kmod_set_log_fn(ctx, kernel_kmod_log, NULL);
-	int rc = kernel_load(ctx, "configfs");
+	k.set_log_fn(ctx, kernel_kmod_log, NULL);
+	rc = kernel_load(&k, ctx, "configfs");
 	if (!rc)
 		rc = kernel_mount_configfs(cfg->configfs_root);
 	static const char *const target_mods[] = { "target_core_mod", "target_core_iblock", "iscsi_target_mod" };
 	for (size_t i = 0; !rc && i < sizeof(target_mods) / sizeof(target_mods[0]); i++)
-		rc = kernel_load(ctx, target_mods[i]);
+		rc = kernel_load(&k, ctx, target_mods[i]);
 	if (!rc && !cfg->no_dm)
-		rc = kernel_load(ctx, "dm_mod");
-	kmod_unref(ctx);
+		rc = kernel_load(&k, ctx, "dm_mod");
+	k.unref(ctx);
 	return rc;
+}
+
+int kernel_prepare(const struct agent_config *cfg)
+{
+	if (cfg->no_kmod)
+		return 0;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(-kernel_prepare_child(cfg) & 0xff);
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(status))
+		return -EIO;
+	return -WEXITSTATUS(status);
 }
 
 struct kernel_want {
