@@ -136,6 +136,10 @@ check: all $(TEST_BINS)
 	$(Q)$(foreach s,$(EXTRA_STAGES),tests/run-stage.sh $(s) $(EXTRA_STAGE_$(s)) &&) true
 	$(Q)tests/summary.sh $(B)/results
 
+# demo: Debian 12's kernel under qemu, narrating the main job on a real kernel (tests/vm/demo.sh)
+demo: all
+	$(Q)tests/vm/demo.sh
+
 demo-sim: all $(B)/attachd-sim $(B)/tests/sim-setup
 	$(Q)tests/demo-sim.sh
 

@@ -90,6 +90,13 @@ int call_initialize_connection(struct call_ctx *ctx)
 		}
 		if (!rc && new_export) {
 			rc = export_prepare(ctx->a, &ctx->vol, &ctx->plan.x);
+			if (!rc && ctx->plan.x.size && ctx->plan.x.size != ctx->vol.size) {
+				plan_note(&ctx->plan, "volume %s: size %llu -> %llu bytes (the device's, as exported)",
+					  ctx->vol.id, (unsigned long long)ctx->vol.size,
+					  (unsigned long long)ctx->plan.x.size);
+				ctx->vol.size = ctx->plan.x.size;
+				rc = store_put(s, ctx->txn, STORE_VOLUMES, ctx->vol.id, &ctx->vol);
+			}
 			if (!rc)
 				rc = export_plan_create(&ctx->plan, &acl);
 			if (!rc)

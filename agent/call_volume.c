@@ -177,8 +177,16 @@ int call_volume_extend(struct call_ctx *ctx)
 		return rc;
 	/* exported through our dm device: its table has the old length until reloaded; --no-dm: iblock
 	 * already sees the device's size */
-	bool reload = rc == 0 && ctx->plan.x.dm_name[0];
-	if (reload && (rc = plan_add(&ctx->plan, PLAN_DM_RESIZE, NULL, NULL)))
+	bool exported = rc == 0, reload = exported && ctx->plan.x.dm_name[0];
+	uint64_t mapped = ctx->plan.x.size;
+	ctx->plan.x.size = size;
+	if (reload) {
+		rc = plan_add(&ctx->plan, PLAN_DM_RESIZE, NULL, NULL);
+		if (rc)
+			return rc;
+		ctx->plan.steps[ctx->plan.n - 1].old_size = mapped;
+	}
+	if (exported && (rc = store_put(ctx->a->store, ctx->txn, STORE_EXPORTS, v->id, &ctx->plan.x)))
 		return rc;
 	plan_note(&ctx->plan, "volume %s: size %llu -> %llu bytes", v->id, (unsigned long long)v->size,
 		  (unsigned long long)size);

@@ -6,6 +6,7 @@
  */
 #include "calls.h"
 
+#include "blkdev.h"
 #include "dmdev.h"
 #include "portal.h"
 
@@ -25,6 +26,8 @@ int export_prepare(struct agent *a, const struct rec_volume *v, struct rec_expor
 	snprintf(x->hba, sizeof(x->hba), "%s", AGENT_HBA);
 	snprintf(x->backstore, sizeof(x->backstore), "%s", v->id);
 	snprintf(x->backing, sizeof(x->backing), "%s", v->device);
+	uint64_t bytes;
+	x->size = blkdev_size(v->device, &bytes) == 0 ? bytes : 0; /* 0: whatever the device has */
 	if (a->cfg.no_dm) {
 		snprintf(x->device, sizeof(x->device), "%s", v->device);
 	} else {

@@ -143,7 +143,8 @@ void plan_describe(const struct plan *p, size_t i, char *buf, size_t size)
 		snprintf(buf, size, "unfence dm device %s (linear over %s)", x->dm_name, x->backing);
 		return;
 	case PLAN_DM_RESIZE:
-		snprintf(buf, size, "reload dm device %s at the current size of %s", x->dm_name, x->backing);
+		snprintf(buf, size, "reload dm device %s at %llu bytes of %s", x->dm_name, (unsigned long long)x->size,
+			 x->backing);
 		return;
 	case PLAN_ACL_PURGE:
 		snprintf(buf, size, "remove unrecorded ACL %s from %s (drops its sessions)", ini, x->target_iqn);
@@ -200,7 +201,7 @@ static enum plan_op plan_inverse(enum plan_op op)
 	case PLAN_DM_UNFENCE:
 		return PLAN_DM_FENCE;
 	case PLAN_DM_RESIZE:
-		return PLAN_NOTE; /* a device only grows: the larger table stays */
+		return PLAN_DM_RESIZE; /* to the old size: see plan_exec */
 	case PLAN_ACL_PURGE:
 	case PLAN_TARGET_PURGE:
 	case PLAN_HBA_REMOVE:
@@ -214,7 +215,7 @@ static int plan_dm_create(const struct rec_export *x)
 {
 	char uuid[DMDEV_NAME_MAX + 1];
 	snprintf(uuid, sizeof(uuid), DMDEV_UUID_PREFIX "%s", x->volume_id);
-	int rc = dmdev_create_linear(x->dm_name, uuid, x->backing);
+	int rc = dmdev_create_linear(x->dm_name, uuid, x->backing, x->size / 512);
 	if (rc == -EEXIST || rc == -EBUSY) {
 		bool exists, ours;
 		if (dmdev_query(x->dm_name, &exists, &ours) == 0 && exists)
@@ -223,7 +224,8 @@ static int plan_dm_create(const struct rec_export *x)
 	return rc;
 }
 
-static int plan_exec(const struct plan *p, enum plan_op op, const struct plan_step *s, const struct plan_env *env)
+static int plan_exec(const struct plan *p, enum plan_op op, const struct plan_step *s, const struct plan_env *env,
+		     bool undo)
 {
 	const struct rec_export *x = &p->x;
 	struct lio_backstore b = { .hba = x->hba, .name = x->backstore, .dev = x->device, .serial = x->volume_id };
@@ -273,8 +275,10 @@ static int plan_exec(const struct plan *p, enum plan_op op, const struct plan_st
 	case PLAN_DM_FENCE:
 		return dmdev_fence(x->dm_name);
 	case PLAN_DM_UNFENCE:
+		return dmdev_reload_linear(x->dm_name, x->backing, x->size / 512);
 	case PLAN_DM_RESIZE:
-		return dmdev_reload_linear(x->dm_name, x->backing, NULL);
+		/* undone: back to the size before (the inverse step carries it) */
+		return dmdev_reload_linear(x->dm_name, x->backing, (undo ? s->old_size : x->size) / 512);
 	case PLAN_ACL_PURGE:
 		return lio_acl_purge(c, x->target_iqn, acl.initiator);
 	case PLAN_TARGET_PURGE:
@@ -295,7 +299,7 @@ int plan_undo(struct plan *p, const struct plan_env *env)
 			continue;
 		char what[256];
 		plan_describe(p, i, what, sizeof(what));
-		int rc = plan_exec(p, plan_inverse(s->op), s, env);
+		int rc = plan_exec(p, plan_inverse(s->op), s, env, true);
 		if (rc) {
 			log_error("undo of \"%s\" failed: %s; the kernel and the records may differ until reconcile",
 				  what, strerror(-rc));
@@ -319,7 +323,7 @@ int plan_apply(struct plan *p, const struct plan_env *env, char *err, size_t err
 			snprintf(point, sizeof(point), "step-%u", ++k);
 			fault_point(p->call, point);
 		}
-		int rc = plan_exec(p, p->steps[i].op, &p->steps[i], env);
+		int rc = plan_exec(p, p->steps[i].op, &p->steps[i], env, false);
 		if (rc) {
 			log_error("step failed: %s: %s", what, strerror(-rc));
 			int left = plan_undo(p, env);

@@ -38,7 +38,7 @@ enum plan_op {
 	PLAN_DM_REMOVE,
 	PLAN_DM_FENCE,    /* swap in an error table: a stuck initiator can no longer reach the disk */
 	PLAN_DM_UNFENCE,  /* the linear table again */
-	PLAN_DM_RESIZE,   /* reload the linear table at the device's current size */
+	PLAN_DM_RESIZE,   /* reload the linear table at the export's recorded size */
 	/* reconciliation: objects of ours the records do not know (no inverse: their contents are gone) */
 	PLAN_ACL_PURGE,    /* an ACL with whatever mapped LUNs it has */
 	PLAN_TARGET_PURGE, /* a target with everything under it */
@@ -48,6 +48,7 @@ enum plan_op {
 struct plan_step {
 	enum plan_op op;
 	char portal[ATTACH_PORTAL_MAX + 1]; /* PLAN_PORTAL_* */
+	uint64_t old_size; /* PLAN_DM_RESIZE: the size to go back to on undo */
 	struct rec_acl acl; /* PLAN_ACL_*, PLAN_MAPPED_LUN_* */
 	char note[160];  /* PLAN_NOTE */
 };

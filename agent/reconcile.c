@@ -160,7 +160,8 @@ static int recon_dm(struct recon *rc, struct plan *p)
 		return plan_add(p, PLAN_DM_CREATE, NULL, NULL);
 	}
 	char type[32], params[128];
-	err = dmdev_table(x->dm_name, type, sizeof(type), params, sizeof(params));
+	uint64_t sectors;
+	err = dmdev_table(x->dm_name, type, sizeof(type), params, sizeof(params), &sectors);
 	if (err)
 		return err;
 	if (strcmp(type, "linear") || !recon_dm_linear_ok(x, params)) {
@@ -168,7 +169,15 @@ static int recon_dm(struct recon *rc, struct plan *p)
 			   type, x->backing);
 		return plan_add(p, PLAN_DM_UNFENCE, NULL, NULL);
 	}
-	return 0;
+	/* the size initiators see is the recorded one (a crash inside volume-extend must not keep it) */
+	if (x->size && sectors != x->size / 512) {
+		recon_line(rc->r, "volume %s: dm device %s maps %llu bytes, the records say %llu", x->volume_id,
+			   x->dm_name, (unsigned long long)sectors * 512, (unsigned long long)x->size);
+		err = plan_add(p, PLAN_DM_RESIZE, NULL, NULL);
+		if (!err)
+			p->steps[p->n - 1].old_size = sectors * 512;
+	}
+	return err;
 }
 
 struct recon_names {

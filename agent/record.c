@@ -69,6 +69,7 @@ static const struct rec_field rec_export_fields[] = {
 	  offsetof(struct rec_export, n_portals) },
 	F_U64(struct rec_export, 10, created),
 	F_STR(struct rec_export, 11, backing),
+	F_U64(struct rec_export, 12, size),
 };
 
 static const struct rec_field rec_acl_fields[] = {

@@ -52,6 +52,7 @@ struct rec_export {
 	char device[ATTACH_PATH_MAX + 1];  /* what the storage object opens (dm device or the volume's) */
 	char dm_name[128];                 /* "" when exported without device-mapper */
 	char backing[ATTACH_PATH_MAX + 1]; /* the volume's device, under the dm device */
+	uint64_t size;                     /* bytes the dm device maps (0: all of the backing device) */
 	uint32_t lun;
 	uint32_t n_portals;
 	char portals[REC_PORTALS_MAX][ATTACH_PORTAL_MAX + 1];

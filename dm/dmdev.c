@@ -69,7 +69,8 @@ static int dmdev_run(struct dm_task *t, bool cookie)
 	return err > 0 ? -err : -EIO;
 }
 
-static int dmdev_backing(const char *backing, char *dev, size_t size, uint64_t *sectors)
+/* "<maj>:<min> 0" for @backing, and the sectors to map: @want, or all of it when 0. */
+static int dmdev_backing(const char *backing, char *dev, size_t size, uint64_t want, uint64_t *sectors)
 {
 	struct stat st;
 	uint64_t bytes = 0;
@@ -78,18 +79,18 @@ static int dmdev_backing(const char *backing, char *dev, size_t size, uint64_t *
 	int rc = blkdev_size(backing, &bytes);
 	if (rc)
 		return rc;
-	if (bytes < 512)
+	if (bytes < 512 || want > bytes / 512)
 		return -EINVAL;
-	*sectors = bytes / 512;
+	*sectors = want ? want : bytes / 512;
 	snprintf(dev, size, "%u:%u 0", major(st.st_rdev), minor(st.st_rdev));
 	return 0;
 }
 
-int dmdev_create_linear(const char *name, const char *uuid, const char *backing)
+int dmdev_create_linear(const char *name, const char *uuid, const char *backing, uint64_t want)
 {
 	char params[64];
 	uint64_t sectors;
-	int rc = dmdev_backing(backing, params, sizeof(params), &sectors);
+	int rc = dmdev_backing(backing, params, sizeof(params), want, &sectors);
 	if (rc)
 		return rc;
 	struct dm_task *t = dm_task_create(DM_DEVICE_CREATE);
@@ -172,16 +173,12 @@ int dmdev_fence(const char *name)
 	return rc ? rc : dmdev_swap(name, sectors, "error", "");
 }
 
-int dmdev_reload_linear(const char *name, const char *backing, uint64_t *sectors_out)
+int dmdev_reload_linear(const char *name, const char *backing, uint64_t want)
 {
 	char params[64];
 	uint64_t sectors;
-	int rc = dmdev_backing(backing, params, sizeof(params), &sectors);
-	if (!rc)
-		rc = dmdev_swap(name, sectors, "linear", params);
-	if (!rc && sectors_out)
-		*sectors_out = sectors;
-	return rc;
+	int rc = dmdev_backing(backing, params, sizeof(params), want, &sectors);
+	return rc ? rc : dmdev_swap(name, sectors, "linear", params);
 }
 
 int dmdev_query(const char *name, bool *exists, bool *ours)
@@ -203,18 +200,27 @@ int dmdev_query(const char *name, bool *exists, bool *ours)
 	return rc;
 }
 
-int dmdev_table(const char *name, char *type, size_t tsize, char *params, size_t psize)
+int dmdev_table(const char *name, char *type, size_t tsize, char *params, size_t psize, uint64_t *sectors)
 {
 	struct dm_task *t = dm_task_create(DM_DEVICE_TABLE);
 	if (!t)
 		return -ENOMEM;
 	int rc = dm_task_set_name(t, name) ? dmdev_run(t, false) : -ENOMEM;
+	*sectors = 0;
 	if (!rc) {
-		uint64_t start, length;
-		char *ty = NULL, *pa = NULL;
-		dm_get_next_target(t, NULL, &start, &length, &ty, &pa);
-		snprintf(type, tsize, "%s", ty ? ty : "");
-		snprintf(params, psize, "%s", pa ? pa : "");
+		void *next = NULL;
+		bool first = true;
+		do {
+			uint64_t start, length;
+			char *ty = NULL, *pa = NULL;
+			next = dm_get_next_target(t, next, &start, &length, &ty, &pa);
+			if (first) {
+				snprintf(type, tsize, "%s", ty ? ty : "");
+				snprintf(params, psize, "%s", pa ? pa : "");
+				first = false;
+			}
+			*sectors += length;
+		} while (next);
 	}
 	dm_task_destroy(t);
 	return rc;

@@ -23,19 +23,20 @@ void dmdev_init(void (*log)(int prio, const char *msg));
 /* The node path of device @name ("/dev/mapper/<name>"). */
 int dmdev_node(const char *name, char *buf, size_t size);
 
-/* A linear device @name/@uuid over the whole of block device @backing. */
-int dmdev_create_linear(const char *name, const char *uuid, const char *backing);
+/* A linear device @name/@uuid of @sectors over block device @backing (0: all of it). -EINVAL if
+ * @backing is smaller than that. */
+int dmdev_create_linear(const char *name, const char *uuid, const char *backing, uint64_t sectors);
 /* Remove @name (retrying while something briefly holds it). A device that is gone: 0. */
 int dmdev_remove(const char *name);
 /* Swap @name's table for an "error" target of the same size: I/O through it fails from now on. */
 int dmdev_fence(const char *name);
-/* Reload @name as linear over all of @backing again (after a fence, or to take a new size). The new
- * size in sectors goes to *@sectors if not NULL. */
-int dmdev_reload_linear(const char *name, const char *backing, uint64_t *sectors);
+/* Reload @name as linear over @sectors of @backing (0: all of it): after a fence, or a new size. */
+int dmdev_reload_linear(const char *name, const char *backing, uint64_t sectors);
 /* Does @name exist, and is it ours (uuid with our prefix)? */
 int dmdev_query(const char *name, bool *exists, bool *ours);
-/* @name's live table: the first target's type ("linear", "error") and its parameters. */
-int dmdev_table(const char *name, char *type, size_t tsize, char *params, size_t psize);
+/* @name's live table: the first target's type ("linear", "error"), its parameters, and the table's
+ * whole length in sectors. */
+int dmdev_table(const char *name, char *type, size_t tsize, char *params, size_t psize, uint64_t *sectors);
 /* Call @fn with the name of every device that is ours (uuid prefix); non-zero stops the walk. */
 int dmdev_list(int (*fn)(const char *name, void *arg), void *arg);
 

@@ -143,7 +143,7 @@ check "an agent on another kernel but a live socket is refused" bash -c "grep -q
 
 # --- the export's dm device, and volume-extend while exported
 DMT=$(head -1 "$W/dm/attachd-$VOLM.table" 2>/dev/null)
-check "the export sits on its own dm device over the volume" [ "$DMT" = "linear $W/disk1" ]
+check "the export sits on its own dm device over the volume" [ "$DMT" = "linear $W/disk1 $((1 << 21))" ]
 check "the storage object opens the dm device" \
 	grep -qx "$W/dm/attachd-$VOLM" "$W/cfs/target/core/iblock_1000/$VOLM/udev_path"
 echo $((3 << 30)) > "$W/dm/size-7:221"

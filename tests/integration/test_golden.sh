@@ -4,7 +4,7 @@
 # configfs trees of a live export captured on Debian's 6.1 and 6.12 kernels by tests/vm (scenario 10:
 # volume 11111111-2222-3333-4444-555555555555, initiator iqn.2004-10.org.example:capture, portal
 # 127.0.0.1:3260). The same calls through attachd-sim must give the same tree, entry for entry, so the
-# simulator cannot drift from the kernel. (tests/vm/compare-sim.sh does the same with a fresh capture.)
+# simulator cannot drift from the kernel. (tests/vm/run.sh does the same with each fresh capture.)
 # usage: test_golden.sh [KERNEL CAPTURE]   (default: both committed captures)
 set -u
 cd "$(dirname "$0")/../.."

@@ -98,8 +98,8 @@ int sim_dump(const char *root, const char *const *subtrees, FILE *out);
  * @dir (made if missing; also taken from ATTACHD_SIM_DM_DIR at first use): node <dir>/<name>, table
  * <dir>/<name>.table. Without a directory the wrapped calls fail with -ENODEV, as on a machine without
  * device-mapper. A block device's size defaults to 1 GiB; sim_dm_set_size() changes it (a dm node's size
- * is its backing device's). sim_dm_state() gives a device's table line ("linear <backing>" or "error"),
- * -ENXIO when it does not exist.
+ * is its table's length). sim_dm_state() gives a device's table line ("linear <backing> <sectors>" or
+ * "error - <sectors>"), -ENXIO when it does not exist.
  */
 #include <stdint.h>
 int sim_dm_setup(const char *dir);

@@ -22,12 +22,12 @@ void __wrap_fault_point(const char *call, const char *point)
 	snprintf(here, sizeof(here), "%s:%s", call, point);
 	size_t n = strlen(here);
 	if (delay && !strncmp(delay, here, n) && delay[n] == ':') {
-		fprintf(stderr, "attachd-sim: delay injected at %s\n", here);
+		fprintf(stderr, "attachd: delay injected at %s\n", here);
 		usleep((useconds_t)atoi(delay + n + 1) * 1000);
 	}
 	if (!want || strcmp(want, here))
 		return;
-	fprintf(stderr, "attachd-sim: crash injected at %s\n", here);
+	fprintf(stderr, "attachd: crash injected at %s\n", here);
 	kill(getpid(), SIGKILL);
 	pause();
 }

@@ -7,7 +7,7 @@
  * State lives in a directory (sim_dm_setup(), or ATTACHD_SIM_DM_DIR for a separate attachd-sim
  * process), so a restarted agent sees the same devices:
  *   <dir>/<name>          the device node (block, major 253)
- *   <dir>/<name>.table    "linear <backing>" or "error", and the uuid on a second line
+ *   <dir>/<name>.table    "linear <backing> <sectors>" or "error - <sectors>", the uuid on line two
  *   <dir>/size-<maj>:<min> a block device's size in bytes (default SIM_DM_DEFAULT_SIZE); a dm node's
  *                         size is its backing device's
  * Like the kernel: creating a name that exists is EEXIST; removing one that is gone is ENXIO (dmdev's
@@ -116,6 +116,19 @@ static int sim_dm_table(const char *name, char *buf, size_t size)
 	return 0;
 }
 
+/* "<type> <backing> <sectors>" */
+static int sim_dm_parse(const char *line, char type[16], char backing[PATH_MAX], uint64_t *sectors)
+{
+	const char *a = strchr(line, ' '), *b = a ? strrchr(a + 1, ' ') : NULL;
+	if (!a || !b || a == b || (size_t)(a - line) >= 16 || (size_t)(b - a - 1) >= PATH_MAX)
+		return -EIO;
+	snprintf(type, 16, "%.*s", (int)(a - line), line);
+	snprintf(backing, PATH_MAX, "%.*s", (int)(b - a - 1), a + 1);
+	char *end;
+	*sectors = strtoull(b + 1, &end, 10);
+	return *end ? -EIO : 0;
+}
+
 int __wrap_blkdev_size(const char *path, uint64_t *bytes);
 int __wrap_blkdev_size(const char *path, uint64_t *bytes)
 {
@@ -130,9 +143,11 @@ int __wrap_blkdev_size(const char *path, uint64_t *bytes)
 		int rc = sim_dm_table(slash ? slash + 1 : path, table, sizeof(table));
 		if (rc)
 			return rc;
-		if (!strncmp(table, "linear ", 7))
-			return __wrap_blkdev_size(table + 7, bytes);
-		*bytes = SIM_DM_DEFAULT_SIZE; /* an error table keeps its length */
+		char type[16], backing[PATH_MAX];
+		uint64_t sectors;
+		if (sim_dm_parse(table, type, backing, &sectors))
+			return -EIO;
+		*bytes = sectors * 512;
 		return 0;
 	}
 	char name[64], file[PATH_MAX + 64];
@@ -186,8 +201,8 @@ static int sim_dm_set_table(const char *name, const char *line1, const char *uui
 	return sim_dm_write(path, text);
 }
 
-int __wrap_dmdev_create_linear(const char *name, const char *uuid, const char *backing);
-int __wrap_dmdev_create_linear(const char *name, const char *uuid, const char *backing)
+int __wrap_dmdev_create_linear(const char *name, const char *uuid, const char *backing, uint64_t want);
+int __wrap_dmdev_create_linear(const char *name, const char *uuid, const char *backing, uint64_t want)
 {
 	char node[PATH_MAX], line[PATH_MAX + 16];
 	uint64_t bytes;
@@ -197,6 +212,8 @@ int __wrap_dmdev_create_linear(const char *name, const char *uuid, const char *b
 		return -EEXIST;
 	if (!rc)
 		rc = __wrap_blkdev_size(backing, &bytes);
+	if (!rc && want > bytes / 512)
+		rc = -EINVAL; /* more than the device has */
 	if (!rc)
 		rc = sim_dm_path(node, sizeof(node), name, "");
 	if (rc)
@@ -204,7 +221,7 @@ int __wrap_dmdev_create_linear(const char *name, const char *uuid, const char *b
 	unlink(node); /* a stale node of a removed device */
 	if (mknod(node, S_IFBLK | 0600, makedev(SIM_DM_MAJOR, sim_dm_minor(name))) < 0)
 		return -errno;
-	snprintf(line, sizeof(line), "linear %s", backing);
+	snprintf(line, sizeof(line), "linear %s %" PRIu64, backing, want ? want : bytes / 512);
 	rc = sim_dm_set_table(name, line, uuid);
 	if (rc)
 		unlink(node);
@@ -247,26 +264,33 @@ int __wrap_dmdev_remove(const char *name)
 int __wrap_dmdev_fence(const char *name);
 int __wrap_dmdev_fence(const char *name)
 {
-	char uuid[256];
+	char uuid[256], line[PATH_MAX + 32], type[16], backing[PATH_MAX];
+	uint64_t sectors;
 	int rc = sim_dm_uuid(name, uuid, sizeof(uuid));
-	return rc ? rc : sim_dm_set_table(name, "error", uuid);
+	if (!rc)
+		rc = sim_dm_table(name, line, sizeof(line));
+	if (!rc)
+		rc = sim_dm_parse(line, type, backing, &sectors);
+	if (rc)
+		return rc;
+	snprintf(line, sizeof(line), "error - %" PRIu64, sectors);
+	return sim_dm_set_table(name, line, uuid);
 }
 
-int __wrap_dmdev_reload_linear(const char *name, const char *backing, uint64_t *sectors);
-int __wrap_dmdev_reload_linear(const char *name, const char *backing, uint64_t *sectors)
+int __wrap_dmdev_reload_linear(const char *name, const char *backing, uint64_t want);
+int __wrap_dmdev_reload_linear(const char *name, const char *backing, uint64_t want)
 {
-	char uuid[256], line[PATH_MAX + 16];
+	char uuid[256], line[PATH_MAX + 32];
 	uint64_t bytes;
 	int rc = sim_dm_uuid(name, uuid, sizeof(uuid));
 	if (!rc)
 		rc = __wrap_blkdev_size(backing, &bytes);
+	if (!rc && want > bytes / 512)
+		rc = -EINVAL;
 	if (rc)
 		return rc;
-	snprintf(line, sizeof(line), "linear %s", backing);
-	rc = sim_dm_set_table(name, line, uuid);
-	if (!rc && sectors)
-		*sectors = bytes / 512;
-	return rc;
+	snprintf(line, sizeof(line), "linear %s %" PRIu64, backing, want ? want : bytes / 512);
+	return sim_dm_set_table(name, line, uuid);
 }
 
 int sim_dm_state(const char *name, char *buf, size_t size)
@@ -274,24 +298,21 @@ int sim_dm_state(const char *name, char *buf, size_t size)
 	return sim_dm_table(name, buf, size);
 }
 
-int __wrap_dmdev_table(const char *name, char *type, size_t tsize, char *params, size_t psize);
-int __wrap_dmdev_table(const char *name, char *type, size_t tsize, char *params, size_t psize)
+int __wrap_dmdev_table(const char *name, char *type, size_t tsize, char *params, size_t psize, uint64_t *sectors);
+int __wrap_dmdev_table(const char *name, char *type, size_t tsize, char *params, size_t psize, uint64_t *sectors)
 {
-	char line[PATH_MAX + 16];
+	char line[PATH_MAX + 32], ty[16], backing[PATH_MAX];
 	int rc = sim_dm_table(name, line, sizeof(line));
+	if (!rc)
+		rc = sim_dm_parse(line, ty, backing, sectors);
 	if (rc)
 		return rc;
-	char *sp = strchr(line, ' ');
-	if (sp)
-		*sp++ = '\0';
-	snprintf(type, tsize, "%s", line);
+	snprintf(type, tsize, "%s", ty);
 	/* the kernel shows linear parameters as "<maj>:<min> <offset>" */
 	params[0] = '\0';
-	if (sp) {
-		struct stat st;
-		if (stat(sp, &st) == 0)
-			snprintf(params, psize, "%u:%u 0", major(st.st_rdev), minor(st.st_rdev));
-	}
+	struct stat st;
+	if (!strcmp(ty, "linear") && stat(backing, &st) == 0)
+		snprintf(params, psize, "%u:%u 0", major(st.st_rdev), minor(st.st_rdev));
 	return 0;
 }
 

@@ -624,7 +624,7 @@ static void test_dm_device_under_export(void **state)
 	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
 	assert_int_equal(sim_dm_state(dm, table, sizeof(table)), 0);
 	char want[PATH_MAX + 16];
-	snprintf(want, sizeof(want), "linear %s", h->dev[0]);
+	snprintf(want, sizeof(want), "linear %s %llu", h->dev[0], (1ull << 30) / 512);
 	assert_string_equal(table, want);
 	snprintf(so, sizeof(so), "target/core/" AGENT_HBA "/%s/udev_path", vol);
 	assert_true(cfs_read(&h->a.cfs, so, udev, sizeof(udev)) > 0);

@@ -7,7 +7,8 @@
 #           dmsetup, their libraries, /etc                                   cached per suite
 #   python  python3.11 + stdlib + rtslib-fb + os-brick and its Debian deps,
 #           byte-compiled on the host                                        cached per suite, optional
-#   overlay /init, the runner, lib.sh, scenarios, attachd + attachctl        rebuilt every time
+#   overlay /init, the runner, lib.sh, scenarios, the demo, attachd + attachctl (+ attachd-faults)
+#                                                                            rebuilt every time
 # so a rebuild after changing a scenario or the agent costs about a second.
 #
 # Environment:
@@ -76,8 +77,10 @@ pack() { # DIR OUT: newc archive with entries in byte order (stable output for a
 # Modules named here, with their dependencies resolved by modprobe against the extracted kernel.
 # The target side (configfs, target_core_*, iscsi_target_mod, dm_mod) is NOT loaded by /init:
 # attachd loads it with libkmod, which scenario 01 checks. The initiator side is loaded by /init.
+# virtio_pci, virtio_blk and ext4: the persistent disk of the reboot scenario (loaded there, on demand).
 MODS="configfs target_core_mod target_core_iblock iscsi_target_mod dm_mod loop
-      iscsi_tcp libiscsi scsi_transport_iscsi sd_mod crc32c_generic crc32c-intel"
+      iscsi_tcp libiscsi scsi_transport_iscsi sd_mod crc32c_generic crc32c-intel
+      virtio_pci virtio_blk ext4"
 build_base() {
 	R=$WORK/base
 	mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,usr/lib,etc,proc,sys,dev,run,tmp,root,var/lib,lib64,lib/x86_64-linux-gnu}
@@ -183,6 +186,7 @@ build_overlay() {
 	install -m 0755 "$HERE/guest/runner.sh" "$R/vm/runner.sh"
 	install -m 0644 "$HERE/lib.sh" "$R/vm/lib.sh"
 	install -m 0644 "$HERE"/guest/*.py "$R/vm/"
+	install -m 0755 "$HERE/guest/demo.sh" "$R/vm/demo.sh"
 	install -m 0755 "${ATTACHD_VM_SCENARIO_DIR:-$HERE/scenarios}"/[0-9][0-9]-*.sh "$R/vm/scenarios/"
 	local b agent=build
 	for b in attachd:/usr/sbin/attachd attachctl:/usr/bin/attachctl; do
@@ -194,6 +198,12 @@ build_overlay() {
 		fi
 	done
 	echo "$agent" >"$R/etc/attachd-vm-agent"
+	# attachd with crash injection (agent/fault.h) for the crash scenarios; they fail without it
+	if [ -x "$BIN/attachd-faults" ]; then
+		copy_bin "$BIN/attachd-faults" /usr/sbin/attachd-faults
+	else
+		say "WARNING: $BIN/attachd-faults missing (make build/attachd-faults): the crash scenarios will fail"
+	fi
 }
 
 layer() { # NAME BUILDER: the cached layer's path on stdout

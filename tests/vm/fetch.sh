@@ -40,8 +40,10 @@ WANT="format=$FORMAT suite=$SUITE base=$BASE_PKGS py=$PY_PKGS"
 # ---- host tools: cheap check first, apt only for what is missing (also on a restored cache)
 need_host_tools() {
 	local missing=() t p
+	# mkfs.ext4: the persistent disk of the reboot scenario (e2fsprogs is Priority: required on Debian,
+	# but minimal images may lack it)
 	for t in qemu-system-x86_64:qemu-system-x86 depmod:kmod cpio:cpio xz:xz-utils zstd:zstd \
-		dpkg-deb:dpkg apt-get:apt; do
+		dpkg-deb:dpkg apt-get:apt mkfs.ext4:e2fsprogs; do
 		command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t#*:}")
 	done
 	# the guest's /bin/busybox must be the static build: the dynamic one needs the host's libc paths

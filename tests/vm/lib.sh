@@ -30,11 +30,16 @@ vm_accel() { dmesg | grep -q 'Hypervisor detected: KVM' && echo kvm || echo tcg;
 # ---- reporting --------------------------------------------------------------------------------
 # TAP lines go to fd 3 (the console, opened by the runner) so the "| " prefixing never touches them.
 # Numbering runs over the whole boot; the host renumbers across boots anyway.
+# VM_BOOT: which boot of a two-boot scenario this is (vm.boot= on the kernel command line, set by the
+# runner; 1 otherwise); the second boot's lines read "<scenario> (boot 2): ...".
+VM_BOOT=${VM_BOOT:-1}
 _tap() { # STATUS DESC [DIRECTIVE]
+	local label=${VM_SCENARIO:-?}
+	[ "$VM_BOOT" = 1 ] || label="$label (boot $VM_BOOT)"
 	echo x >>/run/vm/tapno
 	echo "$2" >>/run/vm/checks
-	echo "TIME check $(vm_uptime) ${VM_SCENARIO:-?}: $2" >&3 # where the time goes (console only)
-	printf '%s %d - %s %s: %s%s\n' "$1" "$(wc -l </run/vm/tapno)" "$VM_KERNEL" "${VM_SCENARIO:-?}" \
+	echo "TIME check $(vm_uptime) $label: $2" >&3 # where the time goes (console only)
+	printf '%s %d - %s %s: %s%s\n' "$1" "$(wc -l </run/vm/tapno)" "$VM_KERNEL" "$label" \
 		"$2" "${3:+ # $3}" >&3
 }
 ok() { _tap ok "$*"; }
@@ -99,14 +104,15 @@ wait_for() {
 # ---- the agent --------------------------------------------------------------------------------
 # attachd_start [ARGS...]: start attachd in the foreground (backgrounded here, so we know its pid) on
 # $ATTACHD_SOCK / $ATTACHD_DB with one portal; wait until its socket is there. A socket left by an
-# earlier run does not count: readiness is a socket with a new inode.
+# earlier run does not count: readiness is a socket with a new inode. ATTACHD_BIN=attachd-faults
+# starts the crash-injecting build instead (with ATTACHD_CRASH_AT in the environment).
 attachd_start() {
-	local old=
-	command -v attachd >/dev/null || { echo "attachd is not in the image"; return 1; }
+	local old= bin=${ATTACHD_BIN:-attachd}
+	command -v "$bin" >/dev/null || { echo "$bin is not in the image"; return 1; }
 	[ -e "$ATTACHD_SOCK" ] && old=$(stat -c %i "$ATTACHD_SOCK")
 	mkdir -p -m 0700 "$ATTACHD_DB"
-	echo "--- attachd start $(vm_uptime)" >>"$ATTACHD_LOG"
-	attachd --socket "$ATTACHD_SOCK" --db "$ATTACHD_DB" --portal "$VM_PORTAL" --foreground "$@" \
+	echo "--- $bin start $(vm_uptime)${ATTACHD_CRASH_AT:+ (ATTACHD_CRASH_AT=$ATTACHD_CRASH_AT)}" >>"$ATTACHD_LOG"
+	"$bin" --socket "$ATTACHD_SOCK" --db "$ATTACHD_DB" --portal "$VM_PORTAL" --foreground "$@" \
 		>>"$ATTACHD_LOG" 2>&1 &
 	ATTACHD_PID=$!
 	echo "$ATTACHD_PID" >/run/vm/attachd.pid
@@ -242,6 +248,13 @@ session_of() {
 	done
 	return 1
 }
+# lio_session IQN INITIATOR: the target's "LIO Session ID: N TSIH: M" of the initiator's session
+# (a new login gets a new session id), or "none"
+lio_session() {
+	local i
+	i=$(grep -o 'LIO Session ID: [0-9]*.*TSIH: [0-9]*' "$CFG/target/iscsi/$1/tpgt_1/acls/$2/info" 2>/dev/null)
+	echo "${i:-none}" | sed 's/ISID: .*TSIH/TSIH/; s/  */ /g'
+}
 # session_state IQN [INITIATOR]: LOGGED_IN, FAILED, FREE, ... or "none"
 session_state() {
 	local s
@@ -290,6 +303,7 @@ same_bytes() { read_direct "$1" "$VM_WORK/back2" "${2:-0}" && cmp "$VM_WORK/pat"
 # attachd's dm devices, loop devices, scratch files. Only prints what it had to remove.
 vm_sweep() {
 	local pid t tpg acl l lun so hba
+	trace_off
 	pid=$(cat /run/vm/attachd.pid 2>/dev/null)
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		echo "attachd still running: stopped"
@@ -349,6 +363,10 @@ vm_sweep() {
 		echo "loop devices left: detached"
 		for l in /dev/loop[0-9]*; do losetup -d "$l" 2>/dev/null; done
 	fi
+	if grep -q " $VM_PERSIST " /proc/mounts; then
+		echo "persistent disk left mounted: unmounted"
+		umount "$VM_PERSIST"
+	fi
 	rm -rf "$ATTACHD_DB" "$ATTACHD_SOCK" "$VM_WORK" /tmp/*.img 2>/dev/null
 	mkdir -p "$VM_WORK"
 	return 0
@@ -385,15 +403,225 @@ capture() {
 # (LC_ALL=C, on the path field alone: D/F/L entries interleave as their paths do):
 #   D <path>   directory     F <path>   attribute (regular file)
 #   L <path> -> <link target, relative to $CFG>
+# (One find per kind rather than a test per entry: under TCG a shell loop over a few hundred entries
+# costs a second.)
 configfs_dump() {
-	(cd $CFG && find "${1:-target}") | while IFS= read -r p; do
-		if [ -L "$CFG/$p" ]; then
+	(
+		cd $CFG || exit 1
+		find "${1:-target}" -type d | sed 's/^/D /'
+		find "${1:-target}" -type f | sed 's/^/F /'
+		find "${1:-target}" -type l | while IFS= read -r p; do
 			t=$(readlink -f "$CFG/$p")
 			echo "L $p -> ${t#$CFG/}"
-		elif [ -d "$CFG/$p" ]; then
-			echo "D $p"
-		else
-			echo "F $p"
-		fi
-	done | LC_ALL=C sort -t ' ' -k 2,2
+		done
+	) | LC_ALL=C sort -t ' ' -k 2,2
 }
+
+# ---- state snapshots for before/after comparisons ---------------------------------------------
+# cfs_values: the value of every attribute attachd writes (configfs/lio.c), one "V path = value"
+# line each, in a fixed order: TPG enable and attrib/*, ACL CHAP userid/password, mapped LUN
+# write_protect, storage object udev_path/enable/serial.
+cfs_values() {
+	local f
+	for f in $CFG/target/iscsi/*/tpgt_*/enable $CFG/target/iscsi/*/tpgt_*/attrib/authentication \
+		$CFG/target/iscsi/*/tpgt_*/attrib/generate_node_acls $CFG/target/iscsi/*/tpgt_*/attrib/demo_mode_discovery \
+		$CFG/target/iscsi/*/tpgt_*/acls/*/auth/userid $CFG/target/iscsi/*/tpgt_*/acls/*/auth/password \
+		$CFG/target/iscsi/*/tpgt_*/acls/*/lun_*/write_protect \
+		$CFG/target/core/*/*/udev_path $CFG/target/core/*/*/enable $CFG/target/core/*/*/wwn/vpd_unit_serial; do
+		[ -f "$f" ] && printf 'V %s = %s\n' "${f#$CFG/}" "$(cat "$f" 2>&1)"
+	done
+	return 0
+}
+# kernel_state: what the kernel holds, to compare before and after: the configfs tree (configfs_dump),
+# the attribute values (cfs_values), and attachd's dm devices: name, uuid, attributes (live/suspended
+# table) and table.
+kernel_state() {
+	configfs_dump target
+	cfs_values
+	dmsetup info -c --noheadings -o name,uuid,attr --separator ' ' 2>/dev/null | grep '^attachd-' | sort | sed 's/^/dm /'
+	dmsetup table 2>/dev/null | grep '^attachd-' | sort | sed 's/^/dm-table /'
+	return 0
+}
+# cfs_inodes: inode number and path of every configfs directory and link under target/. configfs keeps
+# these inodes for the object's life (attributes get a new inode at each lookup, so their times and
+# numbers say nothing): an object removed and made again has a new number.
+cfs_inodes() { (cd $CFG && find target \( -type d -o -type l \) -exec stat -c '%i %n' {} +) | LC_ALL=C sort -k 2; }
+# records VOL...: every record of these volumes, secrets included
+records() {
+	local v
+	for v; do actl --json volume-show "$v" --secrets 2>&1; done
+}
+# same_state DESC BEFORE AFTER: ok when the two files are equal, otherwise the diff as diagnostics
+same_state() {
+	if cmp -s "$2" "$3"; then ok "$1"; else
+		diff "$2" "$3" >"$VM_WORK/state.diff" 2>&1
+		VM_DIAG=$VM_WORK/state.diff not_ok "$1" "differences (- before, + after):"
+		return 1
+	fi
+}
+
+# ---- kernel tracing: did anything change the kernel's objects? ----------------------------------
+# kprobes on the kernel functions behind every change to configfs and device-mapper: configfs attribute
+# writes, mkdir, rmdir, symlink, unlink; dm device create, remove, rename, suspend/resume, table
+# load/clear, message. Reads (configfs reads, dm list/info/table/status) pass through none of them.
+VM_TRACEFS=/sys/kernel/tracing
+VM_PROBES="configfs:configfs_write_iter configfs:configfs_mkdir configfs:configfs_rmdir configfs:configfs_symlink
+	configfs:configfs_unlink dm_mod:dev_create dm_mod:dev_remove dm_mod:dev_rename dm_mod:dev_suspend
+	dm_mod:table_load dm_mod:table_clear dm_mod:target_message"
+# trace_start: from now on, record every call of those functions (configfs and dm_mod must be loaded)
+trace_start() {
+	local p
+	grep -q " $VM_TRACEFS tracefs" /proc/mounts || mount -t tracefs tracefs $VM_TRACEFS || return 1
+	if [ ! -d $VM_TRACEFS/events/vmprobe ]; then
+		for p in $VM_PROBES; do echo "p:vmprobe/${p#*:} $p" >>$VM_TRACEFS/kprobe_events || return 1; done
+	fi
+	echo 0 >$VM_TRACEFS/tracing_on && : >$VM_TRACEFS/trace &&
+		echo 1 >$VM_TRACEFS/events/vmprobe/enable && echo 1 >$VM_TRACEFS/tracing_on
+}
+# trace_stop: stop; print what was recorded since trace_start, one "<comm>-<pid> <function>" a line
+trace_stop() {
+	echo 0 >$VM_TRACEFS/events/vmprobe/enable
+	grep -v '^#' $VM_TRACEFS/trace | awk '{ f = $5; sub(/:$/, "", f); print $1, f }'
+}
+# trace_off: remove the probes (the sweep does it too)
+trace_off() {
+	[ -d $VM_TRACEFS/events/vmprobe ] || return 0
+	echo 0 >$VM_TRACEFS/events/vmprobe/enable
+	local p
+	for p in $VM_PROBES; do echo "-:vmprobe/${p#*:}" >>$VM_TRACEFS/kprobe_events; done 2>/dev/null
+	return 0
+}
+
+# ---- I/O running in the background -------------------------------------------------------------
+# io_start DEV SESSION: a loop writing 1 MiB with O_DIRECT to DEV at 40..47 MiB (two random patterns in
+# turn, so a write that never happened shows), reading it back with O_DIRECT and comparing, and
+# reading the session's state (SESSION = its /sys/class/iscsi_session/sessionN) after every round,
+# until io_stop. Any failure, difference or state other than LOGGED_IN is appended to
+# $VM_WORK/io/errors; $VM_WORK/io/rounds counts the rounds done.
+io_start() {
+	local d=$VM_WORK/io
+	mkdir -p $d && rm -f $d/stop $d/errors && echo 0 >$d/rounds
+	dd if=/dev/urandom of=$d/p0 bs=1M count=1 2>/dev/null && dd if=/dev/urandom of=$d/p1 bs=1M count=1 2>/dev/null
+	(
+		i=0
+		while [ ! -e $d/stop ]; do
+			p=$d/p$((i % 2)) off=$((40 + i % 8))
+			timeout 30 dd if=$p of="$1" bs=1M count=1 seek=$off oflag=direct conv=notrunc 2>$d/err ||
+				echo "round $i ($(vm_uptime)): write at $off MiB failed: $(tail -n 1 $d/err)" >>$d/errors
+			timeout 30 dd if="$1" of=$d/back bs=1M count=1 skip=$off iflag=direct 2>$d/err ||
+				echo "round $i ($(vm_uptime)): read at $off MiB failed: $(tail -n 1 $d/err)" >>$d/errors
+			cmp -s $p $d/back || echo "round $i ($(vm_uptime)): read back differs at $off MiB" >>$d/errors
+			st=$(cat "$2/state" 2>&1)
+			[ "$st" = LOGGED_IN ] || echo "round $i ($(vm_uptime)): session state $st" >>$d/errors
+			i=$((i + 1))
+			echo $i >$d/rounds
+			sleep 0.2 # under TCG a busy loop would slow everything else down
+		done
+	) </dev/null >/dev/null 2>&1 &
+	IO_PID=$!
+}
+io_rounds() { cat $VM_WORK/io/rounds 2>/dev/null || echo 0; }
+# io_more N: wait (up to 60 s) until the loop has done N more rounds
+io_more() {
+	local want=$(($(io_rounds) + $1)) n=600
+	while [ $n -gt 0 ]; do
+		[ "$(io_rounds)" -ge $want ] && return 0
+		kill -0 "$IO_PID" 2>/dev/null || return 1
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+# io_stop: end the loop after its current round; its errors are in $VM_WORK/io/errors
+io_stop() {
+	[ -n "${IO_PID:-}" ] || return 0
+	touch $VM_WORK/io/stop
+	wait "$IO_PID"
+	IO_PID=
+}
+
+# ---- crash injection (build/attachd-faults, agent/fault.h) -------------------------------------
+# crash_test POINT "VOL..." ATTACHCTL-ARGS...: with the plain attachd running and everything prepared
+# for the call, snapshot the kernel (kernel_state) and the records of VOL..., restart as attachd-faults
+# with ATTACHD_CRASH_AT=<call>:POINT, make the call (the agent kills itself with SIGKILL at POINT),
+# start the plain attachd again (it reconciles before its socket appears), and check: the agent died
+# there; kernel and records equal the snapshot; reconcile --dry-run finds nothing to do; the retried
+# call succeeds and reconcile still finds nothing (crash_retry). Five checks; ${CRASH_CTX} prefixes them.
+crash_test() {
+	local point=$1 vols=$2 call=$3 d=$VM_WORK/crash why= rc
+	shift 2
+	local tag="${CRASH_CTX:+$CRASH_CTX, }crash at $call:$point"
+	mkdir -p $d
+	kernel_state >$d/k0
+	records $vols >$d/r0
+	attachd_stop || why="the plain attachd did not exit 0 on SIGTERM; "
+	ATTACHD_BIN=attachd-faults
+	ATTACHD_CRASH_AT=$call:$point
+	export ATTACHD_CRASH_AT
+	attachd_start >$d/start 2>&1
+	rc=$?
+	unset ATTACHD_BIN ATTACHD_CRASH_AT
+	[ $rc = 0 ] || { VM_DIAG=$d/start not_ok "$tag: attachd-faults starts"; return 1; }
+	actl "$@" >$d/call 2>&1 && why="${why}the call succeeded; "
+	if wait_for 10 sh -c "! kill -0 $ATTACHD_PID"; then wait "$ATTACHD_PID"; rc=$?; else
+		why="${why}the agent was still running 10 s after the call; "
+		kill -KILL "$ATTACHD_PID"
+		wait "$ATTACHD_PID"
+	fi
+	tail -n 3 "$ATTACHD_LOG" | grep -qF "crash injected at $call:$point" || why="${why}no 'crash injected at $call:$point' in its log; "
+	echo "$tag: the call says: $(tail -n 1 $d/call)"
+	if [ -z "$why" ]; then ok "$tag: the agent dies there (status $rc), the call fails"; else
+		VM_DIAG=$ATTACHD_LOG not_ok "$tag: the agent dies there" "$why"
+	fi
+	attachd_start >$d/start 2>&1 || { VM_DIAG=$d/start not_ok "$tag: attachd starts again"; return 1; }
+	kernel_state >$d/k1
+	records $vols >$d/r1
+	same_state "$tag: restarted, the kernel is as before the call (configfs tree and values, dm)" $d/k0 $d/k1
+	same_state "$tag: restarted, the records are as before the call (volume-show --secrets)" $d/r0 $d/r1
+	actl reconcile --dry-run >$d/rec 2>&1
+	grep -q '^nothing to do' $d/rec && ok "$tag: reconcile --dry-run: nothing to do" ||
+		VM_DIAG=$d/rec not_ok "$tag: reconcile --dry-run finds nothing to do"
+	CRASH_TAG=$tag
+	[ "${CRASH_NO_RETRY:-0}" = 1 ] || crash_retry "$@"
+}
+# crash_retry ATTACHCTL-ARGS...: crash_test's last check (CRASH_NO_RETRY=1 crash_test leaves it to the
+# caller, to check something in between): the call succeeds; reconcile still finds nothing to do.
+# The call's output is in $VM_WORK/crash/retry.
+crash_retry() {
+	local d=$VM_WORK/crash
+	if actl "$@" >$d/retry 2>&1; then
+		actl reconcile --dry-run >$d/rec 2>&1
+		grep -q '^nothing to do' $d/rec && ok "$CRASH_TAG: the retry succeeds; reconcile --dry-run: nothing to do" ||
+			VM_DIAG=$d/rec not_ok "$CRASH_TAG: after the retried call, reconcile --dry-run finds nothing to do"
+	else
+		VM_DIAG=$d/retry not_ok "$CRASH_TAG: the retry succeeds"
+		return 1
+	fi
+}
+# crash_middle N: the fault point in the middle of N kernel steps: step-(N+1)/2, or step-2 of two
+crash_middle() { [ "$1" -le 2 ] && echo "step-$1" || echo "step-$((($1 + 1) / 2))"; }
+# crash_volume NAME [volume-create options...]: a reserved volume on a fresh 64 MiB loop device
+# (/tmp/NAME.img); sets V, adds the loop device to CRASH_LOOPS
+crash_volume() {
+	local l
+	l=$(backing "/tmp/$1.img" 64) || return 1
+	CRASH_LOOPS="${CRASH_LOOPS:-} $l"
+	V=$(actl volume-create --device "$l" --name "$@") && actl reserve "$V" >/dev/null
+}
+# kernel_steps ATTACHCTL-ARGS...: how many kernel steps the call plans (its dry run's lines that are
+# not "record:"): the N of the last "step-N" point
+kernel_steps() { actl --dry-run "$@" 2>/dev/null | grep -vc '^record:'; }
+
+# ---- two-boot scenarios: the persistent disk and the power cut ---------------------------------
+# A scenario with the line "# vm-boots: 2" runs twice (tests/vm/run.sh): last in the ordinary boot,
+# with $VM_BOOT = 1, ending with power_cut; then alone in a second boot of the same kernel with
+# $VM_BOOT = 2. Both boots have the same persistent disk: an ext4 image as /dev/vda.
+VM_PERSIST=/mnt/persist
+persist_mount() {
+	modprobe -a virtio_pci virtio_blk ext4 || return 1
+	wait_for 10 test -b /dev/vda || { echo "no /dev/vda: no persistent disk attached (run.sh --disk)"; return 1; }
+	mkdir -p $VM_PERSIST && mount -t ext4 /dev/vda $VM_PERSIST
+}
+# power_cut: end this boot right after the scenario, as a power cut: the runner reports the result and
+# resets the machine at once (no sync, no sweep, no unmount, no logout; qemu exits on the reset).
+power_cut() { : >/run/vm/power-cut; }

@@ -1,7 +1,10 @@
 #!/bin/bash
 # run-vm.sh: boot the test guest once and return its result.
 #
-#   run-vm.sh --suite SUITE --initrd FILE [--scenarios 00-rig,01-smoke] [--log FILE] [--shell]
+#   run-vm.sh --suite SUITE --initrd FILE [--scenarios 00-rig,01-smoke] [--log FILE] [--disk IMG] [--shell]
+#
+# --disk IMG: a raw image as the guest's first virtio disk (/dev/vda): the persistent disk of the
+# two-boot scenarios (run.sh makes it). A guest reset ends qemu (-no-reboot): the power cut.
 #
 # The console is on stdio (and copied to --log). Exit status: the guest's own result from its
 # "ATTACHD-VM done rc=N" line (0 = every scenario passed, 1 = not); 99 when the guest never said so
@@ -17,20 +20,26 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${ATTACHD_VM_CACHE:-${HOME:-/root}/.cache/attachd-vm}
-SUITE= INITRD= SCEN= LOG= SHELL_AFTER=0
+SUITE= INITRD= SCEN= LOG= SHELL_AFTER=0 DISK=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--suite) SUITE=$2; shift 2 ;;
 	--initrd) INITRD=$2; shift 2 ;;
 	--scenarios) SCEN=$2; shift 2 ;;
 	--log) LOG=$2; shift 2 ;;
+	--disk) DISK=$2; shift 2 ;;
 	--shell) SHELL_AFTER=1; shift ;;
-	*) echo "usage: $0 --suite SUITE --initrd FILE [--scenarios LIST] [--log FILE] [--shell]" >&2; exit 2 ;;
+	*) echo "usage: $0 --suite SUITE --initrd FILE [--scenarios LIST] [--log FILE] [--disk IMG] [--shell]" >&2; exit 2 ;;
 	esac
 done
 KERNEL=$CACHE/$SUITE/vmlinux
 [ -f "$KERNEL" ] || { echo "run-vm: no kernel at $KERNEL (run tests/vm/fetch.sh $SUITE)" >&2; exit 2; }
 [ -f "$INITRD" ] || { echo "run-vm: no initramfs $INITRD" >&2; exit 2; }
+DRIVE=()
+if [ -n "$DISK" ]; then
+	[ -f "$DISK" ] || { echo "run-vm: no disk image $DISK" >&2; exit 2; }
+	DRIVE=(-drive "file=$DISK,if=virtio,format=raw")
+fi
 TMPLOG=
 [ -n "$LOG" ] || { LOG=$(mktemp); TMPLOG=1; }
 
@@ -70,7 +79,7 @@ qemu() {
 	exec timeout --foreground -k 10 "${ATTACHD_VM_TIMEOUT:-900}" \
 		qemu-system-x86_64 -M pc "${ACCEL[@]}" -smp "${ATTACHD_VM_SMP:-2}" -m "${ATTACHD_VM_MEM:-2048}" \
 		-nodefaults -no-user-config -nographic -serial stdio -monitor none -no-reboot \
-		-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND" "$@"
+		-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND" "${DRIVE[@]}" "$@"
 }
 if [ $SHELL_AFTER = 1 ]; then # interactive: the terminal is the console, no watchdog
 	qemu <&0 | tee "$LOG"

@@ -9,11 +9,21 @@
 # that exited abnormally or ran no check, and for any stage (fetch, image, boot) that failed.
 # The plan line comes last. Exit status: 0 when every line is ok, 1 otherwise, 2 on a usage error.
 #
+# Two-boot scenarios (a line "# vm-boots: 2" in the file, e.g. the reboot test) run last in that boot,
+# with a fresh ext4 image as the guest's /dev/vda, and end it with a power cut; a second boot of the
+# same kernel with the same image then runs them again with $VM_BOOT = 2. Their lines read
+# "<scenario> (boot 2): ..."; a first boot that never reached its power cut is a "not ok".
+#
+# After the boots, the configfs capture of scenario 10 is compared with the simulator
+# (tests/integration/test_golden.sh <6.1|6.12> <capture>): its TAP line joins the stream, so a Debian
+# kernel that changes configfs shows up as a failure.
+#
 # LIST: scenario numbers or names, comma or space separated ("00,02", "01-smoke"); default: all of
 # tests/vm/scenarios/ (or $ATTACHD_VM_SCENARIO_DIR). Also settable as ATTACHD_VM_SCENARIOS.
 #
 # Per suite, in build/vm/<suite>/ (ATTACHD_VM_OUT to move it): console.log (the whole console),
-# initrd.img, fetch.log, build.log, and configfs-capture.txt (from scenario 10).
+# console-boot2.log (the second boot), initrd.img, disk.img (the persistent disk), fetch.log,
+# build.log, and configfs-capture.txt (from scenario 10).
 # Other knobs: see fetch.sh, build-initramfs.sh, run-vm.sh (ATTACHD_VM_ACCEL=tcg forces TCG).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -48,7 +58,14 @@ else
 		SCEN+=("$(basename "${m[0]}" .sh)")
 	done
 fi
-SCEN_CSV=$(IFS=,; echo "${SCEN[*]}")
+# the first boot runs the two-boot scenarios last: their power cut ends it
+ONE=() TWO=()
+for s in "${SCEN[@]}"; do
+	if grep -qx '# vm-boots: 2' "$SDIR/$s.sh"; then TWO+=("$s"); else ONE+=("$s"); fi
+done
+ALL=("${ONE[@]}" "${TWO[@]}")
+SCEN_CSV=$(IFS=,; echo "${ALL[*]}")
+TWO_CSV=$(IFS=,; echo "${TWO[*]}")
 
 N=0 FAILED=0
 tap() { # ok|"not ok" DESC
@@ -58,10 +75,102 @@ tap() { # ok|"not ok" DESC
 }
 diag() { sed 's/^/# /'; }
 
+# boot NAME SCENARIOS [run-vm options]: one boot of $SUITE with these scenarios; its console in
+# $OUT/NAME.log (and .txt without CRs) becomes TAP lines. NAME "console" = the first boot;
+# "console-bootN" = boot N, whose lines the guest labels itself ("<scenario> (boot N): ...") and whose
+# lines from run.sh get the same suffix. Sets BOOT_SECONDS, BOOT_ACCEL, BOOT_GUEST (guest clock).
+boot() {
+	local name=$1 scen=$2 suffix=
+	shift 2
+	[ "$name" = console ] || suffix=" (boot ${name#console-boot})"
+	local t0 t1 vmrc
+	t0=$(date +%s.%N)
+	"$HERE/run-vm.sh" --suite "$SUITE" --initrd "$OUT/initrd.img" --scenarios "$scen" \
+		--log "$OUT/$name.log" "$@" >/dev/null 2>"$OUT/$name.err"
+	vmrc=$?
+	t1=$(date +%s.%N)
+	tr -d '\r' <"$OUT/$name.log" >"$OUT/$name.txt" 2>/dev/null || : >"$OUT/$name.txt"
+
+	# The console, scenario by scenario. awk prints the guest's lines (status, description) and a
+	# line per expected scenario that never ended; numbering is done here in the shell.
+	while IFS=$'\t' read -r kind a b; do
+		case $kind in
+		tap) tap "$a" "$b" ;;
+		diag) echo "$a" ;;
+		esac
+	done < <(awk -v want="$scen" -v label="$LABEL" -v sfx="$suffix" '
+		BEGIN { n = split(want, w, ","); for (i = 1; i <= n; i++) expect[w[i]] = 1 }
+		/^ATTACHD-VM begin / { cur = $3; begun[cur] = 1; next }
+		/^ATTACHD-VM end / {
+			s = $3; ended[s] = 1; cur = ""
+			split($4, r, "="); split($5, c, "="); split($6, f, "=")
+			if (r[2] != 0) printf "tap\tnot ok\t%s %s%s: scenario exited with status %s%s\n", label, s, sfx, r[2],
+				(r[2] == 143 || r[2] == 124 ? " (time limit)" : "")
+			else if (c[2] == 0) printf "tap\tnot ok\t%s %s%s: scenario ran no check\n", label, s, sfx
+			next
+		}
+		/^ATTACHD-VM done / { done = 1; next }
+		/^(not )?ok [0-9]+ - / {
+			st = ($1 == "not") ? "not ok" : "ok"
+			d = $0; sub(/^(not )?ok [0-9]+ - /, "", d)
+			printf "tap\t%s\t%s\n", st, d; next
+		}
+		/^# / { printf "diag\t%s\n", $0; next }
+		/^Kernel panic/ { printf "diag\t# guest: %s\n", $0 }
+		END {
+			for (i = 1; i <= n; i++) if (!ended[w[i]])
+				printf "tap\tnot ok\t%s %s%s: no result (%s)\n", label, w[i], sfx,
+					begun[w[i]] ? "the guest stopped inside it" : "never started"
+			printf "tap\t%s\t%s guest reported its result%s\n", done ? "ok" : "not ok", label, sfx
+		}' "$OUT/$name.txt")
+
+	# captures: "ATTACHD-VM capture-begin NAME" ... "ATTACHD-VM capture-end NAME" -> NAME-capture.txt
+	awk -v dir="$OUT" '
+		/^ATTACHD-VM capture-begin / { f = dir "/" $3 "-capture.txt"; printf "" > f; next }
+		/^ATTACHD-VM capture-end / { close(f); f = ""; next }
+		f != "" { print >> f }' "$OUT/$name.txt"
+
+	if [ $vmrc -ne 0 ] && [ $vmrc -ne 1 ]; then
+		echo "# $LABEL$suffix: run-vm exit $vmrc (3 = qemu failed, 99 = no result from the guest, 124 = time limit); console: $OUT/$name.log"
+		diag <"$OUT/$name.err"
+		tail -n 20 "$OUT/$name.txt" | awk 1 | diag
+	fi
+	BOOT_SECONDS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+	BOOT_ACCEL=$(sed -n 's/^# kernel: .*accel: \([a-z]*\);.*/\1/p' "$OUT/$name.txt" | head -n 1)
+	BOOT_GUEST=$(awk '/^TIME /{t = $3} END {print t}' "$OUT/$name.txt")
+}
+
+# compare_sim: scenario 10's capture against the simulator of the same kernel series
+compare_sim() {
+	local cap=$OUT/configfs-capture.txt kser line
+	kser=$(echo "$LABEL" | cut -d. -f1,2)
+	if [ ! -s "$cap" ]; then
+		tap "not ok" "$LABEL simulator comparison: no configfs capture from scenario 10"
+		return
+	fi
+	local t=$OUT/golden.out
+	(cd "$REPO" && tests/integration/test_golden.sh "$kser" "$cap") >"$t" 2>&1
+	local rc=$? n=0
+	while IFS= read -r line; do
+		case $line in
+		"ok "* | "not ok "*)
+			n=$((n + 1))
+			local st=ok
+			[ "${line%%ok *}" = "not " ] && st="not ok"
+			tap "$st" "$LABEL simulator: $(echo "$line" | sed -E 's/^(not )?ok [0-9]+ - //')" ;;
+		"#"*) echo "$line" ;;
+		esac
+	done <"$t"
+	if [ $n = 0 ] || { [ $rc != 0 ] && ! grep -q '^not ok' "$t"; }; then
+		tap "not ok" "$LABEL simulator comparison ran (tests/integration/test_golden.sh $kser: exit $rc)"
+		tail -n 10 "$t" | diag
+	fi
+}
+
 for SUITE in "${SUITES[@]}"; do
 	OUT=$OUTROOT/$SUITE
 	mkdir -p "$OUT"
-	rm -f "$OUT/console.log" "$OUT"/*-capture.txt
+	rm -f "$OUT"/console*.log "$OUT"/console*.txt "$OUT"/*-capture.txt "$OUT/disk.img"
 	t0=$(date +%s.%N)
 	if ! "$HERE/fetch.sh" "$SUITE" >"$OUT/fetch.log" 2>&1; then
 		tap "not ok" "$SUITE fetch (kernel + guest packages)"
@@ -77,61 +186,34 @@ for SUITE in "${SUITES[@]}"; do
 	fi
 	grep WARNING "$OUT/build.log" | diag
 	t2=$(date +%s.%N)
-	"$HERE/run-vm.sh" --suite "$SUITE" --initrd "$OUT/initrd.img" --scenarios "$SCEN_CSV" \
-		--log "$OUT/console.log" >/dev/null 2>"$OUT/run-vm.err"
-	vmrc=$?
-	t3=$(date +%s.%N)
-	tr -d '\r' <"$OUT/console.log" >"$OUT/console.txt" 2>/dev/null || : >"$OUT/console.txt"
-
-	# The console, scenario by scenario. awk prints the guest's lines (status, description) and a
-	# line per expected scenario that never ended; numbering is done here in the shell.
-	while IFS=$'\t' read -r kind a b; do
-		case $kind in
-		tap) tap "$a" "$b" ;;
-		diag) echo "$a" ;;
-		esac
-	done < <(awk -v want="$SCEN_CSV" -v label="$LABEL" '
-		BEGIN { n = split(want, w, ","); for (i = 1; i <= n; i++) expect[w[i]] = 1 }
-		/^ATTACHD-VM begin / { cur = $3; begun[cur] = 1; next }
-		/^ATTACHD-VM end / {
-			s = $3; ended[s] = 1; cur = ""
-			split($4, r, "="); split($5, c, "="); split($6, f, "=")
-			if (r[2] != 0) printf "tap\tnot ok\t%s %s: scenario exited with status %s%s\n", label, s, r[2],
-				(r[2] == 143 || r[2] == 124 ? " (time limit)" : "")
-			else if (c[2] == 0) printf "tap\tnot ok\t%s %s: scenario ran no check\n", label, s
-			next
-		}
-		/^ATTACHD-VM done / { done = 1; next }
-		/^(not )?ok [0-9]+ - / {
-			st = ($1 == "not") ? "not ok" : "ok"
-			d = $0; sub(/^(not )?ok [0-9]+ - /, "", d)
-			printf "tap\t%s\t%s\n", st, d; next
-		}
-		/^# / { printf "diag\t%s\n", $0; next }
-		/^Kernel panic/ { printf "diag\t# guest: %s\n", $0 }
-		END {
-			for (i = 1; i <= n; i++) if (!ended[w[i]])
-				printf "tap\tnot ok\t%s %s: no result (%s)\n", label, w[i],
-					begun[w[i]] ? "the guest stopped inside it" : "never started"
-			printf "tap\t%s\t%s guest reported its result\n", done ? "ok" : "not ok", label
-		}' "$OUT/console.txt")
-
-	# captures: "ATTACHD-VM capture-begin NAME" ... "ATTACHD-VM capture-end NAME" -> NAME-capture.txt
-	awk -v dir="$OUT" '
-		/^ATTACHD-VM capture-begin / { f = dir "/" $3 "-capture.txt"; printf "" > f; next }
-		/^ATTACHD-VM capture-end / { close(f); f = ""; next }
-		f != "" { print >> f }' "$OUT/console.txt"
-
-	if [ $vmrc -ne 0 ] && [ $vmrc -ne 1 ]; then
-		echo "# $LABEL: run-vm exit $vmrc (3 = qemu failed, 99 = no result from the guest, 124 = time limit); console: $OUT/console.log"
-		diag <"$OUT/run-vm.err"
-		tail -n 20 "$OUT/console.txt" | awk 1 | diag
+	DISK=()
+	if [ ${#TWO[@]} -gt 0 ]; then
+		# the persistent disk: sparse, ext4 made here (the guest has no mkfs)
+		if truncate -s 256M "$OUT/disk.img" &&
+			PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -q -F -L attachd-vm -E lazy_itable_init=0,lazy_journal_init=0 "$OUT/disk.img" >"$OUT/mkfs.log" 2>&1; then
+			DISK=(--disk "$OUT/disk.img")
+		else
+			tap "not ok" "$LABEL persistent disk (mkfs.ext4 of a 256 MiB image)"
+			diag <"$OUT/mkfs.log"
+		fi
 	fi
-	accel=$(sed -n 's/^# kernel: .*accel: \([a-z]*\);.*/\1/p' "$OUT/console.txt" | head -n 1)
-	guest=$(awk '/^TIME /{t = $3} END {print t}' "$OUT/console.txt")
-	awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v accel="${accel:-?}" -v g="${guest:-?}" -v l="$LABEL" \
-		'BEGIN { printf "# %s: fetch %.1f s, initramfs %.1f s, boot to result %.1f s (%s; guest clock at the end %s s)\n",
-			l, b - a, c - b, d - c, accel, g }'
+	boot console "$SCEN_CSV" "${DISK[@]}"
+	times="boot to result $BOOT_SECONDS s (${BOOT_ACCEL:-?}; guest clock at the end ${BOOT_GUEST:-?} s)"
+	if [ ${#TWO[@]} -gt 0 ]; then
+		for s in "${TWO[@]}"; do
+			if grep -qx "ATTACHD-VM power-cut $s" "$OUT/console.txt"; then
+				tap ok "$LABEL $s: the first boot ends in a power cut"
+			else
+				tap "not ok" "$LABEL $s: the first boot ends in a power cut (it never got there: see its lines above)"
+			fi
+		done
+		ATTACHD_VM_APPEND="${ATTACHD_VM_APPEND:-} vm.boot=2" boot console-boot2 "$TWO_CSV" "${DISK[@]}"
+		times+=", second boot $BOOT_SECONDS s (guest clock ${BOOT_GUEST:-?} s)"
+	fi
+	case ",$SCEN_CSV," in *,10-capture,*) [ "$SDIR" = "$HERE/scenarios" ] && compare_sim ;; esac
+	t3=$(date +%s.%N)
+	awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v l="$LABEL" -v t="$times" \
+		'BEGIN { printf "# %s: fetch %.1f s, initramfs %.1f s, %s; total %.1f s\n", l, b - a, c - b, t, d - a }'
 done
 echo "1..$N"
 [ $FAILED = 0 ] && [ $N -gt 0 ]

@@ -5,7 +5,9 @@
 #      looks like TAP, a kernel panic mid-scenario, a scenario that never starts
 #   2. scenario 00-rig alone (no agent needed): all ok, exit 0
 #   3. a qemu that cannot run: "not ok", exit nonzero
-# Prints TAP; exits 1 if any expectation fails. About 35 s under TCG.
+#   4. a two-boot scenario alone: both boots reported, the power cut seen, the disk kept; and (in 1)
+#      the same scenario never reached in its first boot is reported, its second boot too
+# Prints TAP; exits 1 if any expectation fails. About 70 s under TCG.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SUITE=${1:-bookworm}
@@ -35,6 +37,10 @@ expect "checks before a panic still count" has "ok - 04-panic: before the panic"
 expect "a panic inside a scenario is a missing result" has "not ok - 04-panic: no result (the guest stopped inside it)"
 expect "a scenario after a panic is a missing result" has "not ok - 05-after: no result (never started)"
 expect "a guest that never reported is a failure" has "not ok - guest reported its result"
+expect "a first boot that never reached its power cut is a failure" \
+	has "not ok - 06-two-boots: the first boot ends in a power cut (it never got there: see its lines above)"
+expect "... and the second boot still runs and reports" has "not ok - 06-two-boots (boot 2): boot 2 finds boot 1's stamp on the disk"
+expect "... with its own result line" has "ok - guest reported its result (boot 2)"
 expect "the plan counts every line" grep -qx "1..$(grep -cE '^(not )?ok ' "$OUT")" "$OUT"
 
 # 2. a clean run
@@ -51,5 +57,13 @@ PATH=$ATTACHD_VM_OUT/fakebin:$PATH "$HERE/run.sh" --scenarios 00 "$SUITE" >"$OUT
 rc=$?
 expect "a qemu that cannot run fails the stage" [ $rc = 1 ]
 expect "... with a not ok line for the scenario" grep -q '^not ok .*00-rig: no result (never started)' "$OUT"
+# 4. a two-boot scenario alone
+ATTACHD_VM_SCENARIO_DIR=$HERE/selftest "$HERE/run.sh" --scenarios 06 "$SUITE" >"$OUT.n"
+rc=$?
+sed -E 's/^((not )?ok) [0-9]+ - [^ ]+ /\1 - /' "$OUT.n" >"$OUT"
+expect "a two-boot scenario alone exits 0" [ $rc = 0 ]
+expect "... its first boot ends in the power cut" has "ok - 06-two-boots: the first boot ends in a power cut"
+expect "... the second boot finds the first boot's stamp" has "ok - 06-two-boots (boot 2): boot 2 finds boot 1's stamp on the disk"
+expect "... both boots report their result" bash -c "[ \$(grep -c '^ok - guest reported its result' '$OUT') = 2 ]"
 echo "1..$N"
 [ $F = 0 ]

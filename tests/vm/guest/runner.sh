@@ -8,6 +8,12 @@
 #   ATTACHD-VM end <scenario> rc=R checks=C failed=F
 #   ATTACHD-VM done rc=R                           (R = 0 only when every scenario passed)
 #
+# A scenario that called power_cut (lib.sh) ends the boot: after its end line the runner prints
+#   ATTACHD-VM power-cut <scenario>
+# and the done line, then resets the machine at once (sysrq b: no sync, no sweep, no unmount; qemu
+# runs with -no-reboot, so the reset ends it). vm.boot=N (run.sh: the second boot of a two-boot
+# scenario) is passed to the scenarios as $VM_BOOT.
+#
 # By hand (run-vm.sh --shell): sh /vm/runner.sh 02-full-cycle 07-extend
 # Between scenarios it sweeps away whatever one left behind (agent, sessions, exports, dm devices,
 # loop devices), so that a failure in one cannot cascade into the next.
@@ -22,9 +28,11 @@ SCENARIOS=$(arg vm.scenarios | tr , ' ')
 [ $# -gt 0 ] && SCENARIOS="$*"
 LIMIT=$(arg vm.timeout)
 : "${LIMIT:=120}"
+VM_BOOT=$(arg vm.boot)
+export VM_BOOT=${VM_BOOT:-1}
 
 # What this boot is (run.sh reads the accel from this line; the empty line ends SeaBIOS's last one).
-echo; echo "# kernel: $VM_KERNEL; accel: $(vm_accel); agent: $(cat /etc/attachd-vm-agent 2>/dev/null || echo ?)"
+echo; echo "# kernel: $VM_KERNEL; accel: $(vm_accel); agent: $(cat /etc/attachd-vm-agent 2>/dev/null || echo ?); boot: $VM_BOOT"
 echo "TIME init $(vm_uptime)"
 # One iscsid for the whole boot: every open-iscsi scenario needs it, and the sweep keeps it clean.
 pidof iscsid >/dev/null || iscsid || echo "# iscsid failed to start"
@@ -33,7 +41,7 @@ pidof iscsid >/dev/null || iscsid || echo "# iscsid failed to start"
 # group goes (a plain timeout kills only its child: a leftover "sleep" or attachd would keep the
 # output pipe open and the runner waiting). Returns the scenario's status; 124 = time limit.
 run_one() {
-	rm -f /run/vm/timed-out
+	rm -f /run/vm/timed-out /run/vm/power-cut
 	VM_SCENARIO=$1 setsid sh -c ". /vm/lib.sh; . $2; exit 0" &
 	local pid=$!
 	(
@@ -82,6 +90,15 @@ for s in $SCENARIOS; do
 	fi
 	echo "ATTACHD-VM end $s rc=$rc checks=$checks failed=$failed"
 	echo "TIME $s $(vm_uptime)"
+	if [ -e /run/vm/power-cut ]; then
+		echo "ATTACHD-VM power-cut $s"
+		echo "ATTACHD-VM done rc=$all"
+		sleep 0.5 # let the serial console drain: the reset does not wait for it
+		echo b >/proc/sysrq-trigger
+		sleep 30
+		echo "# the reset did not happen"
+		exit 1
+	fi
 	vm_sweep 2>&1 | sed 's/^/| sweep: /'
 done
 echo "ATTACHD-VM done rc=$all"
