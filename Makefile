@@ -137,7 +137,11 @@ check: all $(TEST_BINS)
 	$(Q)tests/summary.sh $(B)/results
 
 # demo: Debian 12's kernel under qemu, narrating the main job on a real kernel (tests/vm/demo.sh)
-demo: all
+# On a fresh Debian 12 machine: the packages to build first (tests/deps.sh), then the VM demo, whose
+# fetch.sh installs qemu and the rig's tools.
+demo:
+	$(Q)tests/deps.sh build
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/vm/demo.sh
 
 demo-sim: all $(B)/attachd-sim $(B)/tests/sim-setup
