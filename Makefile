@@ -7,6 +7,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 B := build
 VERSION := 0.1.0
+# the tests find the binaries (and write their results) under $(BUILD): `make B=build-asan check` works
+export BUILD := $(B)
 
 ifeq ($(V),1)
 Q :=
@@ -57,7 +59,7 @@ IT_SCRIPTS := $(sort $(wildcard tests/integration/test_*.sh))
 SIM_WRAPS := cfs_mkdir cfs_rmdir cfs_write cfs_read cfs_symlink cfs_unlink \
 	dmdev_init dmdev_node dmdev_create_linear dmdev_remove dmdev_fence dmdev_reload_linear dmdev_query \
 	dmdev_table dmdev_list \
-	blkdev_size fault_point
+	blkdev_size blkdev_dm_uuid fault_point
 SIM_LDFLAGS := $(foreach f,$(SIM_WRAPS),-Wl,--wrap=$(f))
 
 LIBATTACH_SO := $(B)/libattach.so.1

@@ -144,7 +144,6 @@ int call_initialize_connection(struct call_ctx *ctx)
 
 struct call_force {
 	struct call_ctx *ctx;
-	int rc;
 };
 
 static int call_force_visit(const char *key, void *rec, void *arg)
@@ -208,7 +207,7 @@ static int call_terminate_force(struct call_ctx *ctx)
 	/* fence first: from here on a stuck initiator's I/O fails, whatever the teardown meets */
 	if (ctx->plan.x.dm_name[0] && (rc = plan_add(&ctx->plan, PLAN_DM_FENCE, NULL, NULL)))
 		return rc;
-	struct call_force f = { ctx, 0 };
+	struct call_force f = { ctx };
 	snprintf(prefix, sizeof(prefix), "%s/", ctx->vol.id);
 	rc = store_scan(ctx->a->store, ctx->txn, STORE_ACLS, prefix, &buf, call_force_visit, &f);
 	explicit_bzero(&buf, sizeof(buf));

@@ -7,6 +7,7 @@
 #include "calls.h"
 
 #include "blkdev.h"
+#include "dmdev.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,29 +33,30 @@ static uint64_t call_device_size(const char *path)
 	return blkdev_size(path, &size) ? 0 : size;
 }
 
-/* Is @dev (canonical path, @st) already some volume's? */
+/* Is @dev (canonical path, @st) already some volume's, or one of attachd's own export devices? The index
+ * is by device number (paths can be long, and several paths lead to one device). */
 static int call_device_taken(struct call_ctx *ctx, const char *dev, const struct stat *st)
 {
 	struct store *s = ctx->a->store;
-	char other[ATTACH_UUID_LEN + 1], key[64];
-	int rc = store_get_str(s, ctx->txn, STORE_DEVICES, dev, other, sizeof(other));
-	if (!rc)
-		return ctx_fail(ctx, -EBUSY, "device %s is already volume %s", dev, other);
-	if (rc != -ENOENT)
-		return rc;
-	call_rdev_key(key, sizeof(key), major(st->st_rdev), minor(st->st_rdev));
-	rc = store_get_str(s, ctx->txn, STORE_DEVICES, key, other, sizeof(other));
+	char other[ATTACH_UUID_LEN + 1], key[64], uuid[160];
+	unsigned maj = major(st->st_rdev), min = minor(st->st_rdev);
+	if (blkdev_dm_uuid(maj, min, uuid, sizeof(uuid)) == 0 &&
+	    !strncmp(uuid, DMDEV_UUID_PREFIX, strlen(DMDEV_UUID_PREFIX)))
+		return ctx_fail(ctx, -EBUSY, "device %s is attachd's own export device of volume %s", dev,
+				uuid + strlen(DMDEV_UUID_PREFIX));
+	call_rdev_key(key, sizeof(key), maj, min);
+	int rc = store_get_str(s, ctx->txn, STORE_DEVICES, key, other, sizeof(other));
 	if (rc == -ENOENT)
 		return 0;
 	if (rc)
 		return rc;
-	/* device numbers can be reused after a reboot: only a live match counts */
+	/* device numbers can be reused after a reboot: only the same path or a live match counts */
 	struct rec_volume v;
 	struct stat ost;
-	if (store_get(s, ctx->txn, STORE_VOLUMES, other, &v) == 0 && stat(v.device, &ost) == 0 &&
-	    S_ISBLK(ost.st_mode) && ost.st_rdev == st->st_rdev)
-		return ctx_fail(ctx, -EBUSY, "device %s (%u:%u) is already volume %s through %s", dev,
-				major(st->st_rdev), minor(st->st_rdev), other, v.device);
+	if (store_get(s, ctx->txn, STORE_VOLUMES, other, &v) == 0 &&
+	    (!strcmp(v.device, dev) || (stat(v.device, &ost) == 0 && S_ISBLK(ost.st_mode) && ost.st_rdev == st->st_rdev)))
+		return ctx_fail(ctx, -EBUSY, "device %s (%u:%u) is already volume %s through %s", dev, maj, min, other,
+				v.device);
 	return 0;
 }
 
@@ -74,7 +76,8 @@ int call_volume_create(struct call_ctx *ctx)
 		return ctx_fail(ctx, -ENOTBLK, "%s%s%s is not a block device", given, strcmp(given, dev) ? " -> " : "",
 				strcmp(given, dev) ? dev : "");
 	if (strlen(dev) > ATTACH_PATH_MAX)
-		return ctx_fail(ctx, -ENAMETOOLONG, "device path %s is too long", dev);
+		return ctx_fail(ctx, -ENAMETOOLONG, "device path too long: %zu bytes once resolved, at most %d (%.64s...)",
+				strlen(dev), ATTACH_PATH_MAX, dev);
 
 	size_t count;
 	int rc = store_count(s, ctx->txn, STORE_VOLUMES, &count);
@@ -99,7 +102,7 @@ int call_volume_create(struct call_ctx *ctx)
 	if (rc)
 		return rc;
 
-	snprintf(v->device, sizeof(v->device), "%s", dev);
+	memcpy(v->device, dev, strlen(dev) + 1); /* length checked above */
 	if (tb[ATTACH_A_NAME])
 		snprintf(v->name, sizeof(v->name), "%s", nla_get_string(tb[ATTACH_A_NAME]));
 	v->multiattach = tb[ATTACH_A_MULTIATTACH] != NULL;
@@ -111,8 +114,6 @@ int call_volume_create(struct call_ctx *ctx)
 	call_rdev_key(key, sizeof(key), v->dev_major, v->dev_minor);
 
 	rc = store_put(s, ctx->txn, STORE_VOLUMES, v->id, v);
-	if (!rc)
-		rc = store_put_str(s, ctx->txn, STORE_DEVICES, dev, v->id);
 	if (!rc)
 		rc = store_put_str(s, ctx->txn, STORE_DEVICES, key, v->id);
 	if (!rc)
@@ -148,9 +149,6 @@ int call_volume_delete(struct call_ctx *ctx)
 
 	char key[64], owner[ATTACH_UUID_LEN + 1];
 	rc = store_del(s, ctx->txn, STORE_VOLUMES, v->id);
-	if (!rc && store_get_str(s, ctx->txn, STORE_DEVICES, v->device, owner, sizeof(owner)) == 0 &&
-	    !strcmp(owner, v->id))
-		rc = store_del(s, ctx->txn, STORE_DEVICES, v->device);
 	call_rdev_key(key, sizeof(key), v->dev_major, v->dev_minor);
 	if (!rc && store_get_str(s, ctx->txn, STORE_DEVICES, key, owner, sizeof(owner)) == 0 && !strcmp(owner, v->id))
 		rc = store_del(s, ctx->txn, STORE_DEVICES, key);

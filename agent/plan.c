@@ -119,7 +119,7 @@ void plan_describe(const struct plan *p, size_t i, char *buf, size_t size)
 		snprintf(buf, size, "disable %s tpgt_1", x->target_iqn);
 		return;
 	case PLAN_ACL_CREATE:
-		snprintf(buf, size, "create ACL %s on %s with CHAP user %s", ini, x->target_iqn, s->acl.username);
+		snprintf(buf, size, "create ACL %s on %s with its CHAP credentials", ini, x->target_iqn);
 		return;
 	case PLAN_ACL_REMOVE:
 		snprintf(buf, size, "remove ACL %s from %s (drops its sessions)", ini, x->target_iqn);

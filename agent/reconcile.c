@@ -184,7 +184,6 @@ struct recon_names {
 	const struct recon_export *e;
 	struct plan *p;
 	struct recon_report *r;
-	int err;
 };
 
 static int recon_acl_name(const char *name, void *arg)
@@ -280,7 +279,7 @@ static int recon_export(struct recon *rc, const struct recon_export *e, struct p
 			err = plan_add(p, PLAN_MAPPED_LUN_CREATE, ra, NULL);
 		}
 	}
-	struct recon_names n = { e, p, r, 0 };
+	struct recon_names n = { e, p, r };
 	if (!err && !rebuild)
 		err = lio_list_acls(c, x->target_iqn, recon_acl_name, &n);
 	for (uint32_t i = 0; !err && i < x->n_portals; i++) {

@@ -8,7 +8,7 @@
  *   attachments  <volume-id>/<attachment-id>     -> struct rec_attachment
  *   exports      <volume-id>                     -> struct rec_export
  *   acls         <volume-id>/<initiator, lower>  -> struct rec_acl (CHAP credentials)
- *   devices      <canonical path> | rdev:<maj>:<min> -> <volume-id>
+ *   devices      rdev:<maj>:<min> -> <volume-id> (one volume per device)
  *   intents      "pending" -> the call in flight: its name, volume, and the before-images of every
  *                record it changed (store_intent.c)
  * Keys put the volume first so one cursor range finds a volume's attachments and ACLs.

@@ -149,7 +149,6 @@ int lio_list_portals(struct cfs *c, const char *iqn, int (*fn)(const char *porta
 struct st_purge {
 	struct cfs *c;
 	const char *dir;
-	int rc;
 };
 
 /* Unlink every link in @dir, then rmdir it. */
@@ -165,7 +164,7 @@ static int st_unlink_visit(const char *name, enum cfs_kind kind, void *arg)
 
 static int st_unlink_rmdir(struct cfs *c, const char *dir)
 {
-	struct st_purge pu = { c, dir, 0 };
+	struct st_purge pu = { c, dir };
 	int rc = cfs_list(c, dir, st_unlink_visit, &pu);
 	if (rc == -ENOENT)
 		return 0;
@@ -187,7 +186,7 @@ static int st_lun_visit(const char *name, enum cfs_kind kind, void *arg)
 
 static int st_luns_purge(struct cfs *c, const char *dir)
 {
-	struct st_purge pu = { c, dir, 0 };
+	struct st_purge pu = { c, dir };
 	int rc = cfs_list(c, dir, st_lun_visit, &pu);
 	return rc == -ENOENT ? 0 : rc;
 }

@@ -3,6 +3,8 @@
 #include "blkdev.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
@@ -22,4 +24,18 @@ int blkdev_size(const char *path, uint64_t *bytes)
 	int rc = ioctl(fd, BLKGETSIZE64, bytes) < 0 ? -errno : 0;
 	close(fd);
 	return rc;
+}
+
+int blkdev_dm_uuid(unsigned maj, unsigned min, char *uuid, size_t size)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/dm/uuid", maj, min);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ENOENT : -errno;
+	if (!fgets(uuid, (int)size, f))
+		uuid[0] = '\0';
+	fclose(f);
+	uuid[strcspn(uuid, "\n")] = '\0';
+	return 0;
 }

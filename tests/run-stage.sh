@@ -5,8 +5,8 @@
 # usage: tests/run-stage.sh STAGE COMMAND...
 set -u
 stage=$1; shift
-out=build/results/$stage.tap
-mkdir -p build/results
+out=${BUILD:-build}/results/$stage.tap
+mkdir -p "${BUILD:-build}/results"
 : > "$out"
 export CMOCKA_MESSAGE_OUTPUT=TAP
 for cmd in "$@"; do

@@ -53,7 +53,8 @@ static int world_setup(void **state)
 	W = calloc(1, sizeof(*W));
 	strcpy(W->dir, access("/dev/shm", W_OK) == 0 ? "/dev/shm/attachd-lib-XXXXXX" : "/tmp/attachd-lib-XXXXXX");
 	assert_non_null(mkdtemp(W->dir));
-	run("mkdir %s/cfs && build/tests/sim-setup %s/cfs", W->dir, W->dir);
+	const char *b = getenv("BUILD") ? getenv("BUILD") : "build";
+	run("mkdir %s/cfs && %s/tests/sim-setup %s/cfs", W->dir, b, W->dir);
 	snprintf(W->sock, sizeof(W->sock), "%s/s.sock", W->dir);
 	for (int i = 0; i < 2; i++) {
 		snprintf(W->dev[i], sizeof(W->dev[i]), "%s/disk%d", W->dir, i);
@@ -68,7 +69,9 @@ static int world_setup(void **state)
 	if (W->agent == 0) {
 		if (!freopen(log, "w", stderr))
 			_exit(126);
-		execl("build/attachd-sim", "attachd-sim", "--socket", W->sock, "--db", db, "--configfs-root", cfs,
+		char agent[256];
+		snprintf(agent, sizeof(agent), "%s/attachd-sim", b);
+		execl(agent, "attachd-sim", "--socket", W->sock, "--db", db, "--configfs-root", cfs,
 		      "--portal", "127.0.0.1:3260", "--portal", "[::1]:3260", "--no-dm", "--no-kmod", "--foreground",
 		      "--request-timeout", "300", "--max-clients", "40", (char *)NULL);
 		_exit(127);

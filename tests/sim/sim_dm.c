@@ -340,3 +340,27 @@ int __wrap_dmdev_list(int (*fn)(const char *name, void *arg), void *arg)
 	closedir(d);
 	return rc;
 }
+
+/* A dm node of the simulator (major 253): its uuid from the table file of the node with that minor. */
+int __wrap_blkdev_dm_uuid(unsigned maj, unsigned min, char *uuid, size_t size);
+int __wrap_blkdev_dm_uuid(unsigned maj, unsigned min, char *uuid, size_t size)
+{
+	const char *root = sim_dm_root();
+	if (maj != SIM_DM_MAJOR || !root)
+		return -ENOENT;
+	DIR *d = opendir(root);
+	if (!d)
+		return -ENOENT;
+	int rc = -ENOENT;
+	struct dirent *de;
+	while (rc == -ENOENT && (de = readdir(d))) {
+		char node[PATH_MAX];
+		struct stat st;
+		if (snprintf(node, sizeof(node), "%s/%s", root, de->d_name) >= (int)sizeof(node) || stat(node, &st) < 0 ||
+		    !S_ISBLK(st.st_mode) || minor(st.st_rdev) != min)
+			continue;
+		rc = sim_dm_uuid(de->d_name, uuid, size);
+	}
+	closedir(d);
+	return rc;
+}
