@@ -440,10 +440,11 @@ int reconcile(struct agent *a, bool dry_run, struct recon_report *r)
 		plan_init(&p);
 		snprintf(p.x.hba, sizeof(p.x.hba), "%s", AGENT_HBA);
 		struct plan_env env = { .cfs = &a->cfs };
-		char e[256];
 		/* an HBA left empty by an interrupted call: quietly gone (kept while anything is in it) */
-		if (cfs_exists(&a->cfs, "target/core/" AGENT_HBA) == 1 && !plan_add(&p, PLAN_HBA_REMOVE, NULL, NULL))
+		if (cfs_exists(&a->cfs, "target/core/" AGENT_HBA) == 1 && !plan_add(&p, PLAN_HBA_REMOVE, NULL, NULL)) {
+			char e[256];
 			plan_apply(&p, &env, e, sizeof(e));
+		}
 		plan_free(&p);
 	}
 	recon_free(&rc);

@@ -53,7 +53,7 @@ int lio_target_state(struct cfs *c, const char *iqn, unsigned lun, const struct 
 		{ "attrib/generate_node_acls", "0" },
 		{ "attrib/demo_mode_discovery", "0" },
 	};
-	char p[CFS_PATH_MAX], link[CFS_PATH_MAX], so[CFS_PATH_MAX];
+	char p[CFS_PATH_MAX];
 	memset(st, 0, sizeof(*st));
 	int rc = lio_path(&p, LIO_ISCSI "/%s", iqn);
 	if (!rc && (rc = cfs_exists(c, p)) > 0) {
@@ -71,6 +71,7 @@ int lio_target_state(struct cfs *c, const char *iqn, unsigned lun, const struct 
 	if (!lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/enable", iqn, LIO_TPGT))
 		st->enabled = st_is(c, p, "1");
 	if (!lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/lun/lun_%u", iqn, LIO_TPGT, lun) && cfs_exists(c, p) > 0) {
+		char link[CFS_PATH_MAX], so[CFS_PATH_MAX];
 		st->lun = true;
 		st->lun_ok = !lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/lun/lun_%u/" LIO_LINK_NAME, iqn, LIO_TPGT, lun) &&
 			     cfs_readlink(c, p, link, sizeof(link)) == 0 &&

@@ -75,7 +75,7 @@ static int dmdev_backing(const char *backing, char *dev, size_t size, uint64_t w
 	struct stat st;
 	uint64_t bytes = 0;
 	if (stat(backing, &st) < 0)
-		return -errno;
+		return errno ? -errno : -EIO; /* never 0: the caller would use what it did not fill */
 	int rc = blkdev_size(backing, &bytes);
 	if (rc)
 		return rc;

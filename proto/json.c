@@ -44,7 +44,6 @@ static void json_quoted(struct json *j, const char *s)
 {
 	json_raw(j, "\"", 1);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		char esc[8];
 		switch (*p) {
 		case '"':
 			json_puts(j, "\\\"");
@@ -63,6 +62,7 @@ static void json_quoted(struct json *j, const char *s)
 			break;
 		default:
 			if (*p < 0x20 || *p == 0x7f) {
+				char esc[8];
 				snprintf(esc, sizeof(esc), "\\u%04x", *p);
 				json_puts(j, esc);
 			} else {

@@ -119,7 +119,7 @@ static int actl_usage(char *err, size_t errlen, const char *fmt, ...)
 
 /* "-s X", "-sX", "--socket X", "--socket=X": 1 if @argv[*i] is the socket option (consuming its value),
  * 0 if it is not, -EINVAL if its value is missing. */
-static int actl_socket_opt(int argc, char *const argv[], int *i, const char **value)
+static int actl_socket_opt(int argc, const char *const argv[], int *i, const char **value)
 {
 	const char *s = argv[*i];
 	if (!strcmp(s, "-s") || !strcmp(s, "--socket")) {
@@ -263,7 +263,7 @@ int actl_parse(int argc, char *const argv[], struct actl_args *a, char *err, siz
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		const char *s = argv[i];
-		int rc = actl_socket_opt(argc, argv, &i, &a->socket);
+		int rc = actl_socket_opt(argc, (const char *const *)argv, &i, &a->socket);
 		if (rc < 0)
 			return actl_usage(err, errlen, "%s needs a value", s);
 		if (rc > 0)
