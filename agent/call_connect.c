@@ -90,6 +90,10 @@ int call_initialize_connection(struct call_ctx *ctx)
 		}
 		if (!rc && new_export) {
 			rc = export_prepare(ctx->a, &ctx->vol, &ctx->plan.x);
+			if (!rc && ctx->plan.x.size && ctx->plan.x.size < ctx->vol.size)
+				return ctx_fail(ctx, -EINVAL, "device %s shrank from %llu to %llu bytes since it was registered: "
+						"attachd does not export a smaller disk", ctx->vol.device,
+						(unsigned long long)ctx->vol.size, (unsigned long long)ctx->plan.x.size);
 			if (!rc && ctx->plan.x.size && ctx->plan.x.size != ctx->vol.size) {
 				plan_note(&ctx->plan, "volume %s: size %llu -> %llu bytes (the device's, as exported)",
 					  ctx->vol.id, (unsigned long long)ctx->vol.size,

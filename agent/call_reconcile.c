@@ -5,7 +5,11 @@
 #include <errno.h>
 #include <string.h>
 
+#include "log.h"
 #include "reconcile.h"
+
+/* The plan nest holds at most this much: a reply attribute nest is limited to 64 KiB. */
+#define RECON_REPLY_MAX 60000
 
 int call_reconcile(struct call_ctx *ctx)
 {
@@ -16,21 +20,40 @@ int call_reconcile(struct call_ctx *ctx)
 	int rc = reconcile(ctx->a, ctx->dry_run, &r);
 	int nest = proto_nest_start(ctx->body, ATTACH_A_PLAN);
 	int prc = nest < 0 ? nest : 0;
-	for (size_t i = 0; !prc && i < r.n; i++)
+	size_t used = 0, i;
+	for (i = 0; !prc && i < r.n; i++) {
+		if (!ctx->dry_run)
+			log_info("reconcile: %s", r.lines[i]); /* what changed in the kernel is always in the log */
+		used += strlen(r.lines[i]) + 8;
+		if (used > RECON_REPLY_MAX)
+			break;
 		prc = proto_put_str(ctx->body, ATTACH_A_STEP, r.lines[i]);
+	}
+	if (!prc && i < r.n) {
+		char more[96];
+		snprintf(more, sizeof(more), "... %zu more line(s): see the agent's log", r.n - i);
+		for (; !ctx->dry_run && i < r.n; i++)
+			log_info("reconcile: %s", r.lines[i]);
+		prc = proto_put_str(ctx->body, ATTACH_A_STEP, more);
+	}
 	if (!prc)
 		prc = proto_nest_end(ctx->body, nest);
-	if (!r.differences)
-		ctx_say(ctx, "nothing to do: the kernel matches the records");
+	char summary[160];
+	if (!r.differences && !r.failures)
+		snprintf(summary, sizeof(summary), "nothing to do: the kernel matches the records");
 	else if (ctx->dry_run)
-		ctx_say(ctx, "dry run: %u difference(s) found; nothing changed", r.differences);
+		snprintf(summary, sizeof(summary), "dry run: %u difference(s) found%s; nothing changed", r.differences,
+			 r.failures ? ", some objects could not be read" : "");
 	else
-		ctx_say(ctx, "%u difference(s), %u fixed, %u failed", r.differences, r.differences - r.failures,
-			r.failures);
+		snprintf(summary, sizeof(summary), "%u difference(s), %u fixed, %u failed", r.differences, r.fixed,
+			 r.failures);
 	recon_report_free(&r);
+	/* the lines say what failed: they go with the error too */
+	ctx->body_on_error = true;
 	if (rc == -EIO)
-		return ctx_fail(ctx, -EIO, "%s (see the steps)", ctx->msg);
+		return ctx_fail(ctx, -EIO, "%s (see the steps)", summary);
 	if (rc)
 		return ctx_fail(ctx, rc, "reconcile: %s", strerror(-rc));
+	ctx_say(ctx, "%s", summary);
 	return prc;
 }

@@ -246,10 +246,18 @@ static int dispatch_call(struct call_ctx *ctx, const struct dispatch_row *row)
 	int rc = store_begin(ctx->a->store, row->mutating, &ctx->txn);
 	if (rc)
 		return ctx_fail(ctx, rc, "cannot open the store: %s", strerror(-rc));
-	if (row->mutating)
+	if (row->mutating) {
+		/* an intent still pending (its rollback could not be saved) must be settled first: another
+		 * call would overwrite it, or be undone by it */
+		char call[64], vol[64];
+		if (store_intent_get(ctx->a->store, ctx->txn, call, sizeof(call), vol, sizeof(vol)) == 0)
+			rc = ctx_fail(ctx, -ENOTRECOVERABLE,
+				      "the interrupted %s on volume %s is not settled yet: run reconcile (or restart attachd)",
+				      call, vol);
 		store_journal_start(ctx->a->store);
+	}
 	ctx->plan.call = ctx->call->name;
-	if (row->states)
+	if (!rc && row->states)
 		rc = dispatch_gate(ctx, row);
 	if (!rc)
 		rc = row->handler(ctx);
@@ -326,7 +334,7 @@ struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsgh
 		log_info("%s: %s", call->name, ctx.msg);
 	else
 		log_debug("%s %s: %s", call->name, vol, ctx.msg[0] ? ctx.msg : "ok");
-	struct nl_msg *reply = dispatch_reply(type, seq, rc, ctx.msg, rc ? NULL : ctx.body);
+	struct nl_msg *reply = dispatch_reply(type, seq, rc, ctx.msg, rc && !ctx.body_on_error ? NULL : ctx.body);
 	nlmsg_free(ctx.body);
 	plan_free(&ctx.plan);
 	return reply;

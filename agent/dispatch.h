@@ -35,6 +35,7 @@ struct call_ctx {
 	char msg[ATTACH_MESSAGE_MAX + 1]; /* success summary or error text */
 	bool dry_run;
 	bool intent_committed; /* the kernel may have been touched: the call cannot simply start over */
+	bool body_on_error;    /* the result attributes also go with an error (reconcile's lines) */
 };
 
 typedef int (*call_handler)(struct call_ctx *ctx);

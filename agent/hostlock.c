@@ -27,8 +27,13 @@ static uint64_t hostlock_hash(const char *s)
 
 int hostlock_take(const struct agent_config *cfg)
 {
-	char root[PATH_MAX], path[64];
-	if (!realpath(cfg->configfs_root, root))
+	char root[PATH_MAX + 64], path[64];
+	struct stat rst;
+	/* the mount itself, not its path: another path (a bind mount, a symlink) to the same tree is the
+	 * same kernel */
+	if (stat(cfg->configfs_root, &rst) == 0)
+		snprintf(root, sizeof(root), "%llx:%llx", (unsigned long long)rst.st_dev, (unsigned long long)rst.st_ino);
+	else
 		snprintf(root, sizeof(root), "%s", cfg->configfs_root);
 	if (mkdir(HOSTLOCK_DIR, 0700) < 0 && errno != EEXIST) {
 		log_warn("cannot create %s (%s): running without the one-agent-per-host check", HOSTLOCK_DIR,
@@ -47,7 +52,8 @@ int hostlock_take(const struct agent_config *cfg)
 		pid[strcspn(pid, "\n")] = '\0';
 		close(fd);
 		if (err == EWOULDBLOCK)
-			log_error("another attachd (pid %s) manages the kernel's targets (configfs %s)", pid, root);
+			log_error("another attachd (pid %s) manages the kernel's targets (configfs %s)", pid,
+				  cfg->configfs_root);
 		return -err;
 	}
 	char me[32];

@@ -94,6 +94,9 @@ int main(int argc, char **argv)
 		log_use_syslog("attachd");
 	}
 
+	/* one agent per kernel, checked before anything is created (the database directory included) */
+	if (hostlock_take(&a.cfg))
+		return 1;
 	rc = store_open(&a.store, a.cfg.db_dir);
 	if (rc) {
 		log_error("database %s: %s", a.cfg.db_dir,
@@ -101,9 +104,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct srv *srv = NULL;
-	rc = hostlock_take(&a.cfg);
-	if (!rc)
-		rc = agent_kernel_open(&a);
+	rc = agent_kernel_open(&a);
 	if (!rc)
 		agent_reconcile(&a);
 	if (!rc)

@@ -107,6 +107,7 @@ static int recon_records(struct recon *rc)
 		recon_line(rc->r, "interrupted %s on volume %s: its record changes %s rolled back", call, vol,
 			   rc->dry_run ? "would be" : "are");
 		err = store_intent_rollback(s, txn);
+		rc->r->fixed += !err && !rc->dry_run;
 	} else if (err == -ENOENT) {
 		err = 0;
 	}
@@ -321,6 +322,8 @@ static void recon_apply(struct recon *rc, struct plan *p, const char *what)
 	if (plan_apply(p, &env, err, sizeof(err))) {
 		rc->r->failures++;
 		recon_line(rc->r, "%s: not fixed: %s", what, err);
+	} else {
+		rc->r->fixed++;
 	}
 }
 

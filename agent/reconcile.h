@@ -20,8 +20,9 @@
 struct recon_report {
 	char **lines; /* differences found and steps taken (or planned), in order */
 	size_t n, cap;
-	unsigned differences;
-	unsigned failures;
+	unsigned differences; /* found (an interrupted call counts as one) */
+	unsigned fixed;       /* of those, put right */
+	unsigned failures;    /* differences not fixed, and objects whose state could not be read */
 };
 
 /* 0 when every difference was fixed (or, dry run, found), -EIO if some could not be, other -errno if the

@@ -282,7 +282,7 @@ int store_del(struct store *s, MDB_txn *txn, enum store_db db, const char *key)
 	if (rc)
 		return rc;
 	MDB_val k = store_key(key);
-	return store_err(mdb_del(txn, s->dbi[db], &k, NULL), "delete");
+	return store_err(store_full(txn, mdb_del(txn, s->dbi[db], &k, NULL)), "delete");
 }
 
 int store_get_str(struct store *s, MDB_txn *txn, enum store_db db, const char *key, char *val, size_t size)

@@ -180,7 +180,7 @@ int store_intent_rollback(struct store *s, MDB_txn *txn)
 			MDB_val v = { (size_t)nla_len(it[IMG_A_OLD]), nla_data(it[IMG_A_OLD]) };
 			rc = store_err(store_full(txn, mdb_put(txn, dbi, &k, &v, 0)), "restore");
 		} else {
-			rc = mdb_del(txn, dbi, &k, NULL);
+			rc = store_full(txn, mdb_del(txn, dbi, &k, NULL));
 			rc = rc == MDB_NOTFOUND ? 0 : store_err(rc, "restore");
 		}
 		if (rc)
@@ -194,6 +194,6 @@ int store_intent_rollback(struct store *s, MDB_txn *txn)
 int store_intent_clear(struct store *s, MDB_txn *txn)
 {
 	MDB_val k = { strlen(INTENT_KEY), INTENT_KEY };
-	int rc = mdb_del(txn, s->dbi[STORE_INTENTS], &k, NULL);
+	int rc = store_full(txn, mdb_del(txn, s->dbi[STORE_INTENTS], &k, NULL));
 	return rc == MDB_NOTFOUND ? 0 : store_err(rc, "clear intent");
 }

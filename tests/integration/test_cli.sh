@@ -124,12 +124,14 @@ SHOW_AFTER=$(ctl volume-show "$VOLM" --secrets)
 check "records intact after restart" [ "$SHOW_AFTER" = "$SHOW_BEFORE" ]
 [ "$SHOW_AFTER" = "$SHOW_BEFORE" ] || diff <(echo "$SHOW_BEFORE") <(echo "$SHOW_AFTER") | diag
 check "exports untouched by restart" [ "$(tree_dump)" = "$TREE_BEFORE" ]
-"$AGENT_BIN" --socket "$W/second.sock" --db "$DB" --configfs-root "$W/cfs" --portal 127.0.0.1:3260 \
+mkdir "$W/cfs-db" && "$SIMSETUP" "$W/cfs-db"
+"$AGENT_BIN" --socket "$W/second.sock" --db "$DB" --configfs-root "$W/cfs-db" --portal 127.0.0.1:3260 \
 	--no-dm --no-kmod --foreground >"$W/second.log" 2>&1
 check "a second agent on the same database is refused" bash -c "grep -q 'another attachd is using it' '$W/second.log'"
 "$AGENT_BIN" --socket "$SOCK" --db "$W/db2" --configfs-root "$W/cfs" --portal 127.0.0.1:3260 \
 	--no-dm --no-kmod --foreground >"$W/third.log" 2>&1
 check "a second agent on the same kernel is refused" bash -c "grep -q 'another attachd (pid $AGENT_PID) manages' '$W/third.log'"
+check "... before it creates its database" [ ! -e "$W/db2" ]
 check "... and the first agent's exports are untouched" [ "$(tree_dump)" = "$TREE_BEFORE" ]
 "$AGENT_BIN" --socket "$SOCK" --db "$W/db3" --configfs-root "$W/cfs" --portal 127.0.0.1:3260 \
 	--iqn-prefix iqn.2026-11.org.example.other --no-dm --no-kmod --foreground >"$W/fourth.log" 2>&1

@@ -761,6 +761,34 @@ static void test_map_grows(void **state)
 	assert_int_equal(volume_state(h, ids[59]), ATTACH_STATE_IN_USE);
 }
 
+/* An intent left pending (its settling could not be saved) blocks every mutating call until reconcile
+ * settles it: another call would overwrite it, or be undone by its rollback. */
+static void test_pending_intent_blocks_calls(void **state)
+{
+	struct harness *h = *state;
+	char vol[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	MDB_txn *txn;
+	struct rec_volume v;
+	assert_int_equal(store_begin(h->a.store, true, &txn), 0);
+	store_journal_start(h->a.store);
+	assert_int_equal(store_get(h->a.store, txn, STORE_VOLUMES, vol, &v), 0);
+	v.state = ATTACH_STATE_ATTACHING;
+	assert_int_equal(store_put(h->a.store, txn, STORE_VOLUMES, vol, &v), 0);
+	assert_int_equal(store_intent_put(h->a.store, txn, "reserve", vol), 0);
+	store_journal_stop(h->a.store);
+	assert_int_equal(store_commit(txn), 0);
+
+	assert_int_equal(h_call(h, ATTACH_MSG_UNRESERVE, V(vol), 0), ATTACH_E_INTERNAL);
+	assert_non_null(strstr(h->message, "not settled"));
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[1], 0), ATTACH_E_INTERNAL);
+	assert_int_equal(volume_state(h, vol), ATTACH_STATE_ATTACHING); /* reading still works */
+	assert_int_equal(h_call(h, ATTACH_MSG_RECONCILE, 0), ATTACH_OK);
+	assert_non_null(strstr(h->message, "1 fixed"));
+	assert_int_equal(volume_state(h, vol), ATTACH_STATE_AVAILABLE);
+	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -789,6 +817,7 @@ int main(void)
 		T(test_no_dm),
 		T(test_limits),
 		T(test_map_grows),
+		T(test_pending_intent_blocks_calls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
