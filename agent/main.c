@@ -33,8 +33,8 @@ static int agent_kernel_open(struct agent *a)
 		rc = kernel_check_portals(&a->cfg);
 	if (rc)
 		return rc;
-	if (!a->cfg.no_dm)
-		dmdev_init(agent_dm_log);
+	/* also with --no-dm, which applies to new exports: older ones may sit on dm devices */
+	dmdev_init(agent_dm_log);
 	rc = cfs_open(&a->cfs, a->cfg.configfs_root);
 	if (rc) {
 		log_error("configfs root %s: %s", a->cfg.configfs_root, strerror(-rc));

@@ -70,6 +70,21 @@ static int options_check(struct agent_config *cfg, char *err, size_t errlen)
 		return options_fail(err, errlen, "--db is required");
 	if (!cfg->n_portals)
 		return options_fail(err, errlen, "at least one --portal is required");
+	/* LIO cannot build a wildcard next to another portal on the same port: its [::] listener takes the
+	 * port for IPv4 too, and its duplicate check compares addresses without their family (seen on
+	 * Debian's 6.1 and 6.12: every export would then fail) */
+	for (size_t i = 0; i < cfg->n_portals; i++) {
+		struct portal p, q;
+		char why[128];
+		if (portal_parse(cfg->portals[i], &p, why, sizeof(why)) || !portal_is_wildcard(&p))
+			continue;
+		for (size_t j = 0; j < cfg->n_portals; j++)
+			if (j != i && !portal_parse(cfg->portals[j], &q, why, sizeof(why)) && q.port == p.port)
+				return options_fail(err, errlen,
+						    "--portal %s is a wildcard: it cannot share port %u with --portal %s "
+						    "(the kernel refuses the pair); use one wildcard, or addresses",
+						    p.text, p.port, q.text);
+	}
 	if (cfg->configfs_root[0] != '/')
 		return options_fail(err, errlen, "--configfs-root must be an absolute path");
 	/* the prefix must make valid target names: check it with a sample volume id */

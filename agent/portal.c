@@ -77,14 +77,16 @@ int portal_advertise(const char *portal, const char *peer_ip, char *out, size_t 
 	socklen_t len = sizeof(local);
 	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
-	if (p.family == AF_INET && inet_pton(AF_INET, peer_ip, &v4->sin_addr) == 1) {
+	/* the kernel's [::] listener also takes IPv4 (mapped) connections; 0.0.0.0 takes only IPv4 */
+	if (inet_pton(AF_INET, peer_ip, &v4->sin_addr) == 1) {
 		v4->sin_family = AF_INET;
 		v4->sin_port = htons((uint16_t)p.port);
+		p.family = AF_INET;
 	} else if (p.family == AF_INET6 && inet_pton(AF_INET6, peer_ip, &v6->sin6_addr) == 1) {
 		v6->sin6_family = AF_INET6;
 		v6->sin6_port = htons((uint16_t)p.port);
 	} else {
-		return -EAFNOSUPPORT; /* an IPv4 wildcard cannot serve an IPv6 initiator, and back */
+		return -EAFNOSUPPORT; /* 0.0.0.0 cannot serve an IPv6 initiator */
 	}
 	int fd = socket(p.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)

@@ -22,8 +22,9 @@ int portal_parse(const char *s, struct portal *out, char *why, size_t whylen);
 bool portal_is_wildcard(const struct portal *p);
 /*
  * What to tell an initiator at @peer_ip (may be NULL) to reach @portal: the portal itself, or for a
- * wildcard the local address the kernel's routing picks toward @peer_ip, with the portal's port.
- * -EDESTADDRREQ for a wildcard without @peer_ip; -errno if there is no route.
+ * wildcard the local address the kernel's routing picks toward @peer_ip, with the portal's port ([::]
+ * serves IPv4 initiators too; 0.0.0.0 only them: -EAFNOSUPPORT for an IPv6 one). -EDESTADDRREQ for a
+ * wildcard without @peer_ip; -errno if there is no route.
  */
 int portal_advertise(const char *portal, const char *peer_ip, char *out, size_t size);
 

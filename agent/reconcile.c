@@ -93,6 +93,32 @@ static int recon_export_visit(const char *key, void *rec, void *arg)
 	return 0;
 }
 
+/* The configured portals are the exports' portals: after a change of --portal, existing exports move
+ * (their records first; the kernel follows in recon_export). */
+static int recon_portals(struct recon *rc, MDB_txn *txn, struct rec_export *x)
+{
+	const struct agent_config *cfg = &rc->a->cfg;
+	bool same = x->n_portals == cfg->n_portals;
+	for (size_t i = 0; same && i < cfg->n_portals; i++)
+		same = !strcmp(x->portals[i], cfg->portals[i]);
+	if (same)
+		return 0;
+	char from[256] = "", to[256] = "";
+	for (uint32_t i = 0; i < x->n_portals; i++)
+		snprintf(from + strlen(from), sizeof(from) - strlen(from), "%s%s", i ? "," : "", x->portals[i]);
+	for (size_t i = 0; i < cfg->n_portals; i++)
+		snprintf(to + strlen(to), sizeof(to) - strlen(to), "%s%s", i ? "," : "", cfg->portals[i]);
+	rc->r->differences++;
+	recon_line(rc->r, "volume %s: portals %s %s to the configured %s", x->volume_id, from,
+		   rc->dry_run ? "would move" : "move", to);
+	x->n_portals = (uint32_t)cfg->n_portals;
+	for (size_t i = 0; i < cfg->n_portals; i++)
+		memcpy(x->portals[i], cfg->portals[i], sizeof(x->portals[i]));
+	int err = store_put(rc->a->store, txn, STORE_EXPORTS, x->volume_id, x);
+	rc->r->fixed += !err && !rc->dry_run;
+	return err;
+}
+
 static int recon_records(struct recon *rc)
 {
 	struct store *s = rc->a->store;
@@ -115,6 +141,8 @@ static int recon_records(struct recon *rc)
 	struct rec_acl ab;
 	if (!err)
 		err = store_scan(s, txn, STORE_EXPORTS, "", &xb, recon_export_visit, rc);
+	for (size_t i = 0; !err && i < rc->n_ex; i++)
+		err = recon_portals(rc, txn, &rc->ex[i].x);
 	for (size_t i = 0; !err && i < rc->n_ex; i++) {
 		char prefix[ATTACH_UUID_LEN + 2];
 		snprintf(prefix, sizeof(prefix), "%s/", rc->ex[i].x.volume_id);

@@ -168,6 +168,13 @@ check "a wildcard portal is advertised as the address toward the connector" \
 check "the wildcard portal is what LIO listens on" [ -d "$W/cfs/target/iscsi/iqn.2026-11.org.attachd:$VOL2/tpgt_1/np/0.0.0.0:3260" ]
 expect_fail 1 "a wildcard portal needs the connector's ip" "connector's ip" \
 	ctl initialize-connection "$VOL2" --initiator "$INI_A"
+agent_stop
+PORTALS="--portal [::]:3260" agent_start --no-dm
+CW6=$(ctl initialize-connection "$VOL2" --initiator "$INI_A" --ip 127.0.0.1)
+check "a [::] wildcard serves an IPv4 connector too (as the kernel's listener does)" \
+	[ "$(kv target_portal <<<"$CW6")" = 127.0.0.1:3260 ]
+CW6=$(ctl initialize-connection "$VOL2" --initiator "$INI_A" --ip ::1)
+check "... and an IPv6 one" [ "$(kv target_portal <<<"$CW6")" = "[::1]:3260" ]
 check "--no-dm: the storage object opens the volume's device" \
 	grep -qx "$W/disk2" "$W/cfs/target/core/iblock_1000/$VOL2/udev_path"
 
@@ -185,6 +192,8 @@ fi
 # --- bad options
 expect_fail 2 "attachd without --portal is a usage error" "portal" "$AGENT_BIN" --socket "$W/x.sock" --db "$W/x"
 expect_fail 2 "attachd with a bad portal is a usage error" "port" "$AGENT_BIN" --socket "$W/x.sock" --db "$W/x" --portal 10.0.0.1
+expect_fail 2 "a wildcard next to another portal on its port is refused at start" "cannot share port 3260" \
+	"$AGENT_BIN" --socket "$W/x.sock" --db "$W/x" --portal 127.0.0.1:3260 --portal "[::]:3260"
 check "no secret in the agent's log" bash -c "! grep -q -- '$PASS' '$LOG' && ! grep -q -- '$(kv auth_password <<<"$CB")' '$LOG'"
 
 [ "$T_FAIL" = 0 ] || grep -E "reconcile|failed" "$LOG" | tail -30 | diag

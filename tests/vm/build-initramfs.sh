@@ -7,8 +7,8 @@
 #           dmsetup, their libraries, /etc                                   cached per suite
 #   python  python3.11 + stdlib + rtslib-fb + os-brick and its Debian deps,
 #           byte-compiled on the host                                        cached per suite, optional
-#   overlay /init, the runner, lib.sh, scenarios, the demo, attachd + attachctl (+ attachd-faults)
-#                                                                            rebuilt every time
+#   overlay /init, the runner, lib.sh, scenarios, the demo, attachd + attachctl (+ attachd-faults,
+#           tests/bench/bench as attachd-bench)                              rebuilt every time
 # so a rebuild after changing a scenario or the agent costs about a second.
 #
 # Environment:
@@ -203,6 +203,12 @@ build_overlay() {
 		copy_bin "$BIN/attachd-faults" /usr/sbin/attachd-faults
 	else
 		say "WARNING: $BIN/attachd-faults missing (make build/attachd-faults): the crash scenarios will fail"
+	fi
+	# the latency bench (tests/bench/bench.c) for scenario 16, as /usr/bin/attachd-bench
+	if [ -x "$BIN/tests/bench/bench" ]; then
+		copy_bin "$BIN/tests/bench/bench" /usr/bin/attachd-bench
+	else
+		say "WARNING: $BIN/tests/bench/bench missing (make build/tests/bench/bench): scenario 16 will fail"
 	fi
 }
 

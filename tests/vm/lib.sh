@@ -25,6 +25,9 @@ mkdir -p "$VM_WORK"
 export DM_DISABLE_UDEV=1
 
 vm_uptime() { cut -d' ' -f1 /proc/uptime; }
+# ms_since T0 [N]: milliseconds from uptime T0 to now, divided by N (a mean over N runs); /proc/uptime
+# counts in 10 ms steps (busybox date has no %N)
+ms_since() { awk -v a="$1" -v b="$(vm_uptime)" -v n="${2:-1}" 'BEGIN { printf "%.0f", (b - a) * 1000 / n }'; }
 vm_accel() { dmesg | grep -q 'Hypervisor detected: KVM' && echo kvm || echo tcg; }
 
 # ---- reporting --------------------------------------------------------------------------------
@@ -298,6 +301,34 @@ roundtrip() {
 # same_bytes DEV [OFFSET-MiB]: DEV holds $VM_WORK/pat at OFFSET (read with O_DIRECT, no stale cache)
 same_bytes() { read_direct "$1" "$VM_WORK/back2" "${2:-0}" && cmp "$VM_WORK/pat" "$VM_WORK/back2"; }
 
+# lio_target_rm IQN: remove an iSCSI target by hand, in the kernel's teardown order (disable, mapped
+# LUNs, ACLs, LUNs, portals, TPG, target); its storage objects stay
+lio_target_rm() {
+	local t=$CFG/target/iscsi/$1 tpg acl l lun
+	[ -d "$t" ] || return 0
+	for tpg in "$t"/tpgt_*; do
+		[ -d "$tpg" ] || continue
+		echo 0 >"$tpg/enable" 2>/dev/null
+		for acl in "$tpg"/acls/*; do
+			[ -d "$acl" ] || continue
+			for l in "$acl"/lun_*; do
+				[ -d "$l" ] || continue
+				find "$l" -maxdepth 1 -type l -exec rm {} \;
+				rmdir "$l"
+			done
+			rmdir "$acl"
+		done
+		for lun in "$tpg"/lun/lun_*; do
+			[ -d "$lun" ] || continue
+			find "$lun" -maxdepth 1 -type l -exec rm {} \;
+			rmdir "$lun"
+		done
+		for l in "$tpg"/np/*; do [ -d "$l" ] && rmdir "$l"; done
+		rmdir "$tpg"
+	done
+	rmdir "$t"
+}
+
 # ---- the sweep between scenarios --------------------------------------------------------------
 # Remove whatever a scenario left: the agent, sessions, node records, ifaces, every LIO object,
 # attachd's dm devices, loop devices, scratch files. Only prints what it had to remove.
@@ -325,26 +356,7 @@ vm_sweep() {
 		t=${t%/}
 		[ "${t##*/}" = discovery_auth ] && continue
 		echo "LIO target left: ${t##*/}"
-		for tpg in "$t"/tpgt_*; do
-			echo 0 >"$tpg/enable" 2>/dev/null
-			for acl in "$tpg"/acls/*; do
-				[ -d "$acl" ] || continue
-				for l in "$acl"/lun_*; do
-					[ -d "$l" ] || continue
-					find "$l" -maxdepth 1 -type l -exec rm {} \;
-					rmdir "$l"
-				done
-				rmdir "$acl"
-			done
-			for lun in "$tpg"/lun/lun_*; do
-				[ -d "$lun" ] || continue
-				find "$lun" -maxdepth 1 -type l -exec rm {} \;
-				rmdir "$lun"
-			done
-			for l in "$tpg"/np/*; do [ -d "$l" ] && rmdir "$l"; done
-			rmdir "$tpg"
-		done
-		rmdir "$t"
+		lio_target_rm "${t##*/}"
 	done
 	for so in $CFG/target/core/*/*; do
 		[ -f "$so/udev_path" ] || continue
@@ -392,7 +404,9 @@ py_checks() {
 }
 
 # ---- captures for the host --------------------------------------------------------------------
-# capture NAME < lines: the host (run.sh) writes them to build/vm/<suite>/NAME-capture.txt
+# capture NAME < lines: the host (run.sh) writes them to build/vm/<suite>/NAME-capture.txt, or to
+# build/vm/<suite>/NAME when NAME ends in .txt; the same NAME captured again in a boot appends.
+# The lines also reach the console as they are (no "| "): none may look like a TAP line.
 capture() {
 	echo "ATTACHD-VM capture-begin $1" >&3
 	cat >&3

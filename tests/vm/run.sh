@@ -23,7 +23,8 @@
 #
 # Per suite, in build/vm/<suite>/ (ATTACHD_VM_OUT to move it): console.log (the whole console),
 # console-boot2.log (the second boot), initrd.img, disk.img (the persistent disk), fetch.log,
-# build.log, and configfs-capture.txt (from scenario 10).
+# build.log, configfs-capture.txt (from scenario 10) and bench.txt (scenario 16: the bench tables and
+# the export timings).
 # Other knobs: see fetch.sh, build-initramfs.sh, run-vm.sh (ATTACHD_VM_ACCEL=tcg forces TCG).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -124,9 +125,14 @@ boot() {
 			printf "tap\t%s\t%s guest reported its result%s\n", done ? "ok" : "not ok", label, sfx
 		}' "$OUT/$name.txt")
 
-	# captures: "ATTACHD-VM capture-begin NAME" ... "ATTACHD-VM capture-end NAME" -> NAME-capture.txt
+	# captures: "ATTACHD-VM capture-begin NAME" ... "ATTACHD-VM capture-end NAME" -> NAME-capture.txt,
+	# or NAME itself when it ends in .txt (bench.txt); a name captured again in the same boot appends
 	awk -v dir="$OUT" '
-		/^ATTACHD-VM capture-begin / { f = dir "/" $3 "-capture.txt"; printf "" > f; next }
+		/^ATTACHD-VM capture-begin / {
+			f = dir "/" ($3 ~ /^[A-Za-z0-9_-]+\.txt$/ ? $3 : $3 "-capture.txt")
+			if (!(f in seen)) printf "" > f
+			seen[f] = 1; next
+		}
 		/^ATTACHD-VM capture-end / { close(f); f = ""; next }
 		f != "" { print >> f }' "$OUT/$name.txt"
 
@@ -170,7 +176,7 @@ compare_sim() {
 for SUITE in "${SUITES[@]}"; do
 	OUT=$OUTROOT/$SUITE
 	mkdir -p "$OUT"
-	rm -f "$OUT"/console*.log "$OUT"/console*.txt "$OUT"/*-capture.txt "$OUT/disk.img"
+	rm -f "$OUT"/console*.log "$OUT"/console*.txt "$OUT"/*-capture.txt "$OUT/bench.txt" "$OUT/disk.img"
 	t0=$(date +%s.%N)
 	if ! "$HERE/fetch.sh" "$SUITE" >"$OUT/fetch.log" 2>&1; then
 		tap "not ok" "$SUITE fetch (kernel + guest packages)"

@@ -18,7 +18,7 @@
 
 #include "sim.h"
 
-static void h_log_quiet(enum log_level level, const char *msg, void *data)
+void h_log_quiet(enum log_level level, const char *msg, void *data)
 {
 	(void)data;
 	if (getenv("H_VERBOSE"))

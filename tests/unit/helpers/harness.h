@@ -50,6 +50,9 @@ const char *h_str(struct harness *h, int a);
 const char *h_volume(struct harness *h, int i, int multiattach);
 void h_to_state(struct harness *h, const char *vol, int state, const char *initiator);
 
+/* The harness's log sink: silent unless H_VERBOSE is set. */
+void h_log_quiet(enum log_level level, const char *msg, void *data);
+
 /* The configfs tree and the records, as text, to compare before/after a refused call. */
 char *h_snapshot(struct harness *h);
 
