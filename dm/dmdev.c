@@ -144,31 +144,11 @@ static int dmdev_swap(const char *name, uint64_t sectors, const char *type, cons
 	return rc;
 }
 
-/* The live table's total length in sectors. */
-static int dmdev_size(const char *name, uint64_t *sectors)
-{
-	struct dm_task *t = dm_task_create(DM_DEVICE_TABLE);
-	if (!t)
-		return -ENOMEM;
-	int rc = dm_task_set_name(t, name) ? dmdev_run(t, false) : -ENOMEM;
-	*sectors = 0;
-	if (!rc) {
-		void *next = NULL;
-		do {
-			uint64_t start, length;
-			char *type, *params;
-			next = dm_get_next_target(t, next, &start, &length, &type, &params);
-			*sectors += length;
-		} while (next);
-	}
-	dm_task_destroy(t);
-	return rc;
-}
-
 int dmdev_fence(const char *name)
 {
+	char type[32], params[128];
 	uint64_t sectors;
-	int rc = dmdev_size(name, &sectors);
+	int rc = dmdev_table(name, type, sizeof(type), params, sizeof(params), &sectors);
 	if (!rc && !sectors)
 		rc = -ENXIO;
 	return rc ? rc : dmdev_swap(name, sectors, "error", "");
