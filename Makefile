@@ -59,7 +59,7 @@ IT_SCRIPTS := $(sort $(wildcard tests/integration/test_*.sh))
 SIM_WRAPS := cfs_mkdir cfs_rmdir cfs_write cfs_read cfs_symlink cfs_unlink \
 	dmdev_init dmdev_node dmdev_create_linear dmdev_remove dmdev_fence dmdev_reload_linear dmdev_query \
 	dmdev_table dmdev_list \
-	blkdev_size blkdev_dm_uuid fault_point
+	blkdev_size blkdev_size_dev blkdev_dm blkdev_identity blkdev_claimable fault_point
 SIM_LDFLAGS := $(foreach f,$(SIM_WRAPS),-Wl,--wrap=$(f))
 
 LIBATTACH_SO := $(B)/libattach.so.1

@@ -22,6 +22,10 @@
 #define AGENT_DEFAULT_MAX_VOLUMES 4096
 #define AGENT_DEFAULT_MAX_EXPORTS 4096
 #define AGENT_DEFAULT_REQUEST_TIMEOUT_MS 10000
+#define AGENT_DEFAULT_IDLE_TIMEOUT_MS 300000
+#define AGENT_DEFAULT_MAX_CLIENTS_PER_UID 16
+#define AGENT_ROOT_SLOTS 4     /* of --max-clients, kept for root (fewer when the limit is small) */
+#define AGENT_DEVICE_POLICY_MAX 16
 /* attachd's HBA under target/core: every storage object of ours lives in iblock_<AGENT_HBA_INDEX>. */
 #define AGENT_HBA "iblock_1000"
 
@@ -38,9 +42,17 @@ struct agent_config {
 	gid_t allow_gid[AGENT_ALLOW_MAX];
 	size_t n_allow_gid;
 	unsigned max_clients;
+	unsigned max_clients_per_uid; /* connections of one non-root uid */
 	unsigned max_volumes;
 	unsigned max_exports;
-	unsigned request_timeout_ms; /* a half-sent request is dropped after this */
+	unsigned request_timeout_ms; /* a half-sent request (and a connection without HELLO) is dropped after this */
+	unsigned idle_timeout_ms;    /* a connection with no request for this long is closed */
+	/* The device policy (device.h): paths a volume's device may be given by, LVM volume groups it may
+	 * be in. Both empty: root alone registers devices, any block device that passes device.c's checks. */
+	const char *device_prefix[AGENT_DEVICE_POLICY_MAX];
+	size_t n_device_prefix;
+	const char *device_vg[AGENT_DEVICE_POLICY_MAX];
+	size_t n_device_vg;
 	enum log_level log_level;
 };
 

@@ -8,6 +8,7 @@
 #include "calls.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,9 +19,33 @@ static int call_del_attachment(struct call_ctx *ctx, const struct rec_attachment
 	return rc ? rc : store_del(ctx->a->store, ctx->txn, STORE_ATTACHMENTS, key);
 }
 
+/* A call found the volume in the state its own success leaves: say what is there (EALREADY), with the
+ * attachment's id in the reply too, for a caller that lost the first reply. */
+static int call_already(struct call_ctx *ctx, const char *att_id, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int call_already(struct call_ctx *ctx, const char *att_id, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ctx->msg, sizeof(ctx->msg), fmt, ap);
+	va_end(ap);
+	if (att_id && !proto_put_str(ctx->body, ATTACH_A_ATTACHMENT_ID, att_id))
+		ctx->body_on_error = true;
+	return -EALREADY;
+}
+
 int call_reserve(struct call_ctx *ctx)
 {
 	struct rec_volume *v = &ctx->vol;
+	struct rec_attachment res;
+	if (v->state == ATTACH_STATE_ATTACHING) {
+		int rc = call_reserved(ctx, &res);
+		if (rc)
+			return rc == -ENOENT ? ctx_fail(ctx, -EBADFD, "volume %s is attaching but has no reserved "
+							"attachment", v->id) : rc;
+		return call_already(ctx, res.id, "volume %s is already reserved: attachment %s. If this is a reserve "
+				    "whose reply was lost, that attachment is yours; unreserve drops it", v->id, res.id);
+	}
 	if (v->state == ATTACH_STATE_IN_USE && !v->multiattach)
 		return ctx_fail(ctx, -EBADFD, "volume %s is in-use and not multiattach; reserve expects available", v->id);
 	struct rec_attachment att = { .state = ATTACH_ATT_RESERVED, .mode = ATTACH_MODE_RW };
@@ -78,18 +103,78 @@ int call_unreserve(struct call_ctx *ctx)
 	return 0;
 }
 
+/* Is @att what this attach request asks for? */
+static bool call_attach_same(struct call_ctx *ctx, const struct rec_attachment *att)
+{
+	struct nlattr **tb = ctx->tb;
+	uint8_t mode = tb[ATTACH_A_MODE] ? nla_get_u8(tb[ATTACH_A_MODE]) : ATTACH_MODE_RW;
+	return !strcmp(att->instance, nla_get_string(tb[ATTACH_A_INSTANCE])) &&
+	       !strcmp(att->host, nla_get_string(tb[ATTACH_A_HOST])) &&
+	       !strcmp(att->mountpoint, nla_get_string(tb[ATTACH_A_MOUNTPOINT])) && att->mode == mode;
+}
+
+struct call_attached_find {
+	struct call_ctx *ctx;
+	const char *id; /* NULL: the one with the request's instance, host, mountpoint and mode */
+	struct rec_attachment found;
+	bool any;
+};
+
+static int call_attached_visit(const char *key, void *rec, void *arg)
+{
+	struct call_attached_find *f = arg;
+	const struct rec_attachment *att = rec;
+	(void)key;
+	if (att->state != ATTACH_ATT_ATTACHED || (f->id ? strcmp(att->id, f->id) : !call_attach_same(f->ctx, att)))
+		return 0;
+	f->found = *att;
+	f->any = true;
+	return 1;
+}
+
+/* An attach whose attachment is attached already: the same request again (its reply was lost) succeeds
+ * and changes nothing; the attachment attached otherwise is EALREADY. 1 when not a retry. */
+static int call_attach_retry(struct call_ctx *ctx)
+{
+	const char *id = ctx->tb[ATTACH_A_ATTACHMENT_ID] ? nla_get_string(ctx->tb[ATTACH_A_ATTACHMENT_ID]) : NULL;
+	char prefix[ATTACH_UUID_LEN + 2];
+	struct rec_attachment buf;
+	struct call_attached_find f = { .ctx = ctx, .id = id };
+	snprintf(prefix, sizeof(prefix), "%s/", ctx->vol.id);
+	int rc = store_scan(ctx->a->store, ctx->txn, STORE_ATTACHMENTS, prefix, &buf, call_attached_visit, &f);
+	if (rc < 0)
+		return rc;
+	if (!f.any)
+		return 1;
+	if (!call_attach_same(ctx, &f.found))
+		return call_already(ctx, f.found.id, "attachment %s of volume %s is already attached, to instance %s "
+				    "on %s at %s (%s)", f.found.id, ctx->vol.id, f.found.instance, f.found.host,
+				    f.found.mountpoint, proto_mode_name(f.found.mode));
+	rc = proto_put_str(ctx->body, ATTACH_A_ATTACHMENT_ID, f.found.id);
+	if (!rc)
+		ctx_say(ctx, "volume %s: attachment %s is already attached to instance %s (retry): nothing changed",
+			ctx->vol.id, f.found.id, f.found.instance);
+	return rc;
+}
+
 int call_attach(struct call_ctx *ctx)
 {
 	struct nlattr **tb = ctx->tb;
 	struct rec_attachment att;
 	int rc = call_reserved(ctx, &att);
-	if (rc == -ENOENT)
-		return ctx_fail(ctx, -EBADFD, "volume %s is attaching but has no reserved attachment", ctx->vol.id);
-	if (rc)
+	if (rc && rc != -ENOENT)
 		return rc;
-	if (tb[ATTACH_A_ATTACHMENT_ID] && strcmp(nla_get_string(tb[ATTACH_A_ATTACHMENT_ID]), att.id))
+	bool named_other = !rc && tb[ATTACH_A_ATTACHMENT_ID] && strcmp(nla_get_string(tb[ATTACH_A_ATTACHMENT_ID]), att.id);
+	if (rc == -ENOENT || named_other) {
+		int retry = call_attach_retry(ctx);
+		if (retry <= 0)
+			return retry;
+		if (rc == -ENOENT)
+			return ctx_fail(ctx, -EBADFD, "volume %s is %s; attach expects attaching (a reserved attachment)",
+					ctx->vol.id, proto_state_name(ctx->vol.state));
 		return ctx_fail(ctx, -ENOENT, "attachment %s is not the reserved attachment of volume %s (%s is)",
 				nla_get_string(tb[ATTACH_A_ATTACHMENT_ID]), ctx->vol.id, att.id);
+	}
 	snprintf(att.instance, sizeof(att.instance), "%s", nla_get_string(tb[ATTACH_A_INSTANCE]));
 	snprintf(att.host, sizeof(att.host), "%s", nla_get_string(tb[ATTACH_A_HOST]));
 	snprintf(att.mountpoint, sizeof(att.mountpoint), "%s", nla_get_string(tb[ATTACH_A_MOUNTPOINT]));
@@ -124,14 +209,32 @@ int call_roll_detaching(struct call_ctx *ctx)
 	return rc;
 }
 
+/* A detach with the volume not detaching: the retry of the last detach (its reply was lost) says so. */
+static int call_detach_retry(struct call_ctx *ctx, const char *id)
+{
+	const char *last = ctx->vol.last_detached;
+	if (id && last[0] && !strcmp(id, last)) {
+		ctx_say(ctx, "volume %s: attachment %s was already detached (retry): nothing changed; volume %s",
+			ctx->vol.id, id, proto_state_name(ctx->vol.state));
+		return 0;
+	}
+	if (!id && last[0])
+		return call_already(ctx, last, "volume %s is %s: attachment %s was detached already (a retry?); detach "
+				    "expects detaching", ctx->vol.id, proto_state_name(ctx->vol.state), last);
+	return ctx_fail(ctx, -EBADFD, "volume %s is %s; detach expects detaching", ctx->vol.id,
+			proto_state_name(ctx->vol.state));
+}
+
 int call_detach(struct call_ctx *ctx)
 {
 	struct nlattr **tb = ctx->tb;
 	struct rec_attachment att;
 	size_t n;
 	int rc;
-	if (tb[ATTACH_A_ATTACHMENT_ID]) {
-		const char *id = nla_get_string(tb[ATTACH_A_ATTACHMENT_ID]);
+	const char *id = tb[ATTACH_A_ATTACHMENT_ID] ? nla_get_string(tb[ATTACH_A_ATTACHMENT_ID]) : NULL;
+	if (ctx->vol.state != ATTACH_STATE_DETACHING)
+		return call_detach_retry(ctx, id);
+	if (id) {
 		char key[2 * ATTACH_UUID_LEN + 2];
 		rc = call_attachment_key(key, sizeof(key), ctx->vol.id, id);
 		if (!rc)
@@ -154,6 +257,7 @@ int call_detach(struct call_ctx *ctx)
 					ctx->vol.id, n);
 	}
 	rc = call_del_attachment(ctx, &att);
+	memcpy(ctx->vol.last_detached, att.id, sizeof(ctx->vol.last_detached));
 	if (!rc)
 		rc = call_settle_state(ctx);
 	if (rc)

@@ -19,6 +19,13 @@
 
 #include "chap.h"
 
+/* An ACL record on the stack holds a CHAP secret: wiped on every way out of its scope. */
+static void call_acl_wipe(struct rec_acl *acl)
+{
+	explicit_bzero(acl, sizeof(*acl));
+}
+#define ACL_LOCAL __attribute__((cleanup(call_acl_wipe))) struct rec_acl
+
 /* A new ACL record for @ini, with fresh credentials. */
 static int call_acl_new(struct call_ctx *ctx, const char *ini, struct rec_acl *acl)
 {
@@ -39,83 +46,120 @@ static int call_acl_new(struct call_ctx *ctx, const char *ini, struct rec_acl *a
 	return 0;
 }
 
-int call_initialize_connection(struct call_ctx *ctx)
+/* The volume's first export, with @acl as its first initiator: the disk checked, the size noted. */
+static int call_export_new(struct call_ctx *ctx, const struct rec_acl *acl)
 {
 	struct store *s = ctx->a->store;
-	const char *ini = nla_get_string(ctx->tb[ATTACH_A_INITIATOR]);
-	char key[ATTACH_UUID_LEN + ATTACH_IQN_MAX + 2];
-	struct rec_acl acl;
-	struct rec_attachment att;
-	bool have_acl, have_att, count;
-
-	int rc = call_acl_key(key, sizeof(key), ctx->vol.id, ini);
+	struct rec_volume *v = &ctx->vol;
+	struct rec_export *x = &ctx->plan.x;
+	size_t exports;
+	char why[ATTACH_MESSAGE_MAX - 96];
+	int rc = store_count(s, ctx->txn, STORE_EXPORTS, &exports);
 	if (rc)
 		return rc;
-	rc = store_get(s, ctx->txn, STORE_ACLS, key, &acl);
-	if (rc && rc != -ENOENT)
-		return rc;
-	have_acl = rc == 0;
-	rc = call_reserved(ctx, &att);
-	if (rc && rc != -ENOENT)
-		return rc;
-	have_att = rc == 0;
+	if (exports >= ctx->a->cfg.max_exports)
+		return ctx_fail(ctx, -EDQUOT, "%zu volumes exported: the limit (--max-exports) is %u", exports,
+				ctx->a->cfg.max_exports);
+	rc = export_prepare(ctx->a, v, x, why, sizeof(why));
+	if (rc)
+		return ctx_fail(ctx, rc, "volume %s: %s; not exported", v->id, why);
+	if (x->size && x->size < v->size)
+		return ctx_fail(ctx, -EINVAL, "volume %s: its device shrank from %llu to %llu bytes since it was "
+				"registered: attachd does not export a smaller disk", v->id, (unsigned long long)v->size,
+				(unsigned long long)x->size);
+	if (x->size && x->size != v->size) {
+		plan_note(&ctx->plan, "volume %s: size %llu -> %llu bytes (the device's, as exported)", v->id,
+			  (unsigned long long)v->size, (unsigned long long)x->size);
+		v->size = x->size;
+		rc = store_put(s, ctx->txn, STORE_VOLUMES, v->id, v);
+	}
+	if (!rc)
+		rc = export_plan_create(&ctx->plan, acl);
+	if (!rc)
+		rc = store_put(s, ctx->txn, STORE_EXPORTS, v->id, x);
+	if (!rc)
+		plan_note(&ctx->plan, "export %s: created", x->target_iqn);
+	return rc;
+}
 
+/* A new initiator's access: a new export, or an ACL on the existing one (which must be up). */
+static int call_grant(struct call_ctx *ctx, const char *ini, struct rec_acl *acl)
+{
+	int rc = call_acl_new(ctx, ini, acl);
+	if (rc)
+		return rc;
+	rc = call_export(ctx, &ctx->plan.x);
+	if (rc == -ENOENT)
+		return call_export_new(ctx, acl);
+	if (rc)
+		return rc;
+	if (ctx->plan.x.down[0])
+		return ctx_fail(ctx, -EMEDIUMTYPE, "volume %s: its export is down (%s); no access granted until its "
+				"device is back and reconcile has rebuilt it", ctx->vol.id, ctx->plan.x.down);
+	return export_plan_acl_add(&ctx->plan, acl);
+}
+
+/* Does this call count a new connection on @ini's access? It binds the reserved attachment, if any. */
+static int call_bind(struct call_ctx *ctx, const char *ini, bool have_acl, const struct rec_acl *acl, bool *count)
+{
+	struct rec_attachment att;
+	int rc = call_reserved(ctx, &att);
+	if (rc && rc != -ENOENT)
+		return rc;
+	bool have_att = rc == 0;
 	if (have_att && att.connected && strcasecmp(att.initiator, ini))
 		return ctx_fail(ctx, -EBUSY,
 				"the reserved attachment %s of volume %s is already connected to %s; "
 				"terminate-connection or unreserve first", att.id, ctx->vol.id, att.initiator);
 	/* counted: the reservation's first connection, or a new initiator (e.g. live migration target) */
-	count = !have_acl || (have_att && !att.connected);
-	if (have_att && !att.connected) {
-		att.connected = 1;
-		snprintf(att.initiator, sizeof(att.initiator), "%s", have_acl ? acl.initiator : ini);
-		rc = call_put_attachment(ctx, &att);
-		if (rc)
-			return rc;
+	*count = !have_acl || (have_att && !att.connected);
+	if (!have_att || att.connected)
+		return 0;
+	att.connected = 1;
+	snprintf(att.initiator, sizeof(att.initiator), "%s", have_acl ? acl->initiator : ini);
+	rc = call_put_attachment(ctx, &att);
+	if (!rc)
 		plan_note(&ctx->plan, "attachment %s: connected through %s", att.id, att.initiator);
-	}
+	return rc;
+}
 
-	if (!have_acl) {
-		rc = call_acl_new(ctx, ini, &acl);
-		if (rc)
-			return rc;
-		rc = call_export(ctx, &ctx->plan.x);
-		bool new_export = rc == -ENOENT;
-		if (new_export) {
-			size_t exports;
-			rc = store_count(s, ctx->txn, STORE_EXPORTS, &exports);
-			if (!rc && exports >= ctx->a->cfg.max_exports)
-				return ctx_fail(ctx, -EDQUOT, "%zu volumes exported: the limit (--max-exports) is %u",
-						exports, ctx->a->cfg.max_exports);
-		}
-		if (!rc && new_export) {
-			rc = export_prepare(ctx->a, &ctx->vol, &ctx->plan.x);
-			if (!rc && ctx->plan.x.size && ctx->plan.x.size < ctx->vol.size)
-				return ctx_fail(ctx, -EINVAL, "device %s shrank from %llu to %llu bytes since it was registered: "
-						"attachd does not export a smaller disk", ctx->vol.device,
-						(unsigned long long)ctx->vol.size, (unsigned long long)ctx->plan.x.size);
-			if (!rc && ctx->plan.x.size && ctx->plan.x.size != ctx->vol.size) {
-				plan_note(&ctx->plan, "volume %s: size %llu -> %llu bytes (the device's, as exported)",
-					  ctx->vol.id, (unsigned long long)ctx->vol.size,
-					  (unsigned long long)ctx->plan.x.size);
-				ctx->vol.size = ctx->plan.x.size;
-				rc = store_put(s, ctx->txn, STORE_VOLUMES, ctx->vol.id, &ctx->vol);
-			}
-			if (!rc)
-				rc = export_plan_create(&ctx->plan, &acl);
-			if (!rc)
-				rc = store_put(s, ctx->txn, STORE_EXPORTS, ctx->vol.id, &ctx->plan.x);
-			if (!rc)
-				plan_note(&ctx->plan, "export %s: created", ctx->plan.x.target_iqn);
-		} else if (!rc) {
-			rc = export_plan_acl_add(&ctx->plan, &acl);
-		}
-		if (rc)
-			return rc == -ENAMETOOLONG ? ctx_fail(ctx, rc, "target name %s:%s is too long", ctx->a->cfg.iqn_prefix,
-							     ctx->vol.id) : rc;
-	}
+/* The reply: the connection info (a dry run's credentials would never exist: it returns the plan). */
+static int call_conninfo(struct call_ctx *ctx, const struct rec_acl *acl)
+{
+	if (ctx->dry_run)
+		return 0;
+	const char *ip = ctx->tb[ATTACH_A_IP] ? nla_get_string(ctx->tb[ATTACH_A_IP]) : NULL;
+	int rc = export_put_conninfo(ctx->body, &ctx->plan.x, acl, ip);
+	if (rc == -EDESTADDRREQ)
+		return ctx_fail(ctx, -EINVAL, "a wildcard portal listens everywhere: initialize-connection needs the "
+				"connector's ip to advertise the address that reaches it");
+	if (rc == -EAFNOSUPPORT || rc == -ENETUNREACH)
+		return ctx_fail(ctx, -EINVAL, "no portal address reaches the connector's ip %s", ip);
+	return rc;
+}
+
+int call_initialize_connection(struct call_ctx *ctx)
+{
+	struct store *s = ctx->a->store;
+	const char *ini = nla_get_string(ctx->tb[ATTACH_A_INITIATOR]);
+	char key[ATTACH_UUID_LEN + ATTACH_IQN_MAX + 2];
+	ACL_LOCAL acl;
+	bool count;
+
+	int rc = call_acl_key(key, sizeof(key), ctx->vol.id, ini);
+	if (!rc)
+		rc = store_get(s, ctx->txn, STORE_ACLS, key, &acl);
+	if (rc && rc != -ENOENT)
+		return rc;
+	bool have_acl = rc == 0;
+	rc = call_bind(ctx, ini, have_acl, &acl, &count);
+	if (!rc && !have_acl)
+		rc = call_grant(ctx, ini, &acl);
+	if (rc)
+		return rc;
 	if (count) {
 		acl.refs++;
+		acl.released = 0; /* a new connection: the next terminate is not a retry */
 		plan_note(&ctx->plan, "ACL %s: %u connection(s)", acl.initiator, acl.refs);
 		rc = store_put(s, ctx->txn, STORE_ACLS, key, &acl);
 		if (rc)
@@ -129,15 +173,10 @@ int call_initialize_connection(struct call_ctx *ctx)
 		if (rc)
 			return rc;
 	}
-	/* a dry run's credentials would never exist: it returns the plan alone */
-	const char *ip = ctx->tb[ATTACH_A_IP] ? nla_get_string(ctx->tb[ATTACH_A_IP]) : NULL;
-	rc = ctx->dry_run ? 0 : export_put_conninfo(ctx->body, &ctx->plan.x, &acl, ip);
-	explicit_bzero(&acl, sizeof(acl));
-	if (rc == -EDESTADDRREQ)
-		return ctx_fail(ctx, -EINVAL, "a wildcard portal listens everywhere: initialize-connection needs the "
-				"connector's ip to advertise the address that reaches it");
-	if (rc == -EAFNOSUPPORT || rc == -ENETUNREACH)
-		return ctx_fail(ctx, -EINVAL, "no portal address reaches the connector's ip %s", ip);
+	if (ctx->plan.x.down[0])
+		return ctx_fail(ctx, -EMEDIUMTYPE, "volume %s: its export is down (%s): the connection info would lead "
+				"nowhere until its device is back and reconcile has rebuilt it", ctx->vol.id, ctx->plan.x.down);
+	rc = call_conninfo(ctx, &acl);
 	if (rc)
 		return rc;
 	ctx_say(ctx, "volume %s: initiator %s %s through %s", ctx->vol.id, ini,
@@ -229,6 +268,42 @@ static int call_terminate_force(struct call_ctx *ctx)
 	return 0;
 }
 
+/* Has any attachment of the volume been connected through @ini (and released since)? */
+static int call_ini_seen_visit(const char *key, void *rec, void *arg)
+{
+	const struct rec_attachment *att = rec;
+	(void)key;
+	return att->initiator[0] && !strcasecmp(att->initiator, (const char *)arg) ? 1 : 0;
+}
+
+/* terminate-connection --attachment: release exactly that attachment's connection (a retry: nothing). */
+static int call_terminate_attachment(struct call_ctx *ctx, const char *ini, struct rec_acl *acl, bool have_acl)
+{
+	const char *id = nla_get_string(ctx->tb[ATTACH_A_ATTACHMENT_ID]);
+	char akey[2 * ATTACH_UUID_LEN + 2];
+	struct rec_attachment att;
+	int rc = call_attachment_key(akey, sizeof(akey), ctx->vol.id, id);
+	if (!rc)
+		rc = store_get(ctx->a->store, ctx->txn, STORE_ATTACHMENTS, akey, &att);
+	if (rc == -ENOENT)
+		return ctx_fail(ctx, -ENOENT, "volume %s has no attachment %s", ctx->vol.id, id);
+	if (rc)
+		return rc;
+	if (strcasecmp(att.initiator, ini))
+		return ctx_fail(ctx, -EINVAL, "attachment %s of volume %s is not connected through %s%s%s", id,
+				ctx->vol.id, ini, att.initiator[0] ? " but through " : "", att.initiator);
+	if (!att.connected || !have_acl) {
+		ctx_say(ctx, "volume %s: the connection of attachment %s through %s was already terminated (retry): "
+			"nothing changed", ctx->vol.id, id, ini);
+		return 0;
+	}
+	att.connected = 0;
+	rc = call_put_attachment(ctx, &att);
+	if (!rc)
+		rc = call_acl_release(ctx, acl);
+	return rc;
+}
+
 int call_terminate_connection(struct call_ctx *ctx)
 {
 	struct nlattr **tb = ctx->tb;
@@ -238,21 +313,47 @@ int call_terminate_connection(struct call_ctx *ctx)
 		return ctx_fail(ctx, -EINVAL, "attribute initiator is required unless force is set");
 	const char *ini = nla_get_string(tb[ATTACH_A_INITIATOR]);
 	char key[ATTACH_UUID_LEN + ATTACH_IQN_MAX + 2];
-	struct rec_acl acl;
+	ACL_LOCAL acl;
 	int rc = call_acl_key(key, sizeof(key), ctx->vol.id, ini);
 	if (!rc)
 		rc = store_get(ctx->a->store, ctx->txn, STORE_ACLS, key, &acl);
-	if (rc == -ENOENT)
-		return ctx_fail(ctx, -ENOENT, "initiator %s has no access to volume %s", ini, ctx->vol.id);
-	if (rc)
+	if (rc && rc != -ENOENT)
 		return rc;
-	uint32_t left = acl.refs > 0 ? acl.refs - 1 : 0;
-	rc = call_acl_release(ctx, &acl);
-	explicit_bzero(&acl, sizeof(acl));
-	if (!rc)
-		rc = call_disconnect(ctx, ini);
-	if (rc)
-		return rc;
+	bool have_acl = rc == 0;
+	uint32_t left = have_acl && acl.refs > 0 ? acl.refs - 1 : 0;
+	if (tb[ATTACH_A_ATTACHMENT_ID]) {
+		rc = call_terminate_attachment(ctx, ini, &acl, have_acl);
+		if (rc || ctx->msg[0])
+			return rc;
+	} else if (!have_acl) {
+		/* gone already: a retry after the last reference went, or an initiator that never connected */
+		char prefix[ATTACH_UUID_LEN + 2];
+		struct rec_attachment buf;
+		snprintf(prefix, sizeof(prefix), "%s/", ctx->vol.id);
+		rc = store_scan(ctx->a->store, ctx->txn, STORE_ATTACHMENTS, prefix, &buf, call_ini_seen_visit, (void *)ini);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			return ctx_fail(ctx, -ENOENT, "initiator %s has no access to volume %s", ini, ctx->vol.id);
+		ctx_say(ctx, "volume %s: the access of initiator %s was already removed (retry): nothing changed",
+			ctx->vol.id, ini);
+		return 0;
+	} else if (acl.released && acl.released_gen == ctx->vol.gen) {
+		/* this initiator's last terminate released a reference and nothing happened to the volume since:
+		 * this is that call again (its reply was lost); releasing another would cut off a connection
+		 * that still holds one (another attachment on the same host) */
+		ctx_say(ctx, "volume %s: initiator %s keeps access (%u connection(s)): its last terminate-connection "
+			"already released one and nothing changed since (retry)", ctx->vol.id, ini, acl.refs);
+		return 0;
+	} else {
+		acl.released = 1;
+		acl.released_gen = ctx->vol.gen;
+		rc = call_acl_release(ctx, &acl);
+		if (!rc)
+			rc = call_disconnect(ctx, ini);
+		if (rc)
+			return rc;
+	}
 	if (left) {
 		ctx_say(ctx, "volume %s: initiator %s keeps access (%u connection(s) left)", ctx->vol.id, ini, left);
 		return 0;

@@ -17,7 +17,8 @@ int call_reconcile(struct call_ctx *ctx)
 	store_abort(ctx->txn);
 	ctx->txn = NULL;
 	struct recon_report r;
-	int rc = reconcile(ctx->a, ctx->dry_run, &r);
+	struct recon_opts o = { .dry_run = ctx->dry_run, .purge_unowned = ctx->tb[ATTACH_A_PURGE_UNOWNED] != NULL };
+	int rc = reconcile(ctx->a, &o, &r);
 	int nest = proto_nest_start(ctx->body, ATTACH_A_PLAN);
 	int prc = nest < 0 ? nest : 0;
 	size_t used = 0, i;
@@ -38,9 +39,12 @@ int call_reconcile(struct call_ctx *ctx)
 	}
 	if (!prc)
 		prc = proto_nest_end(ctx->body, nest);
-	char summary[160];
-	if (!r.differences && !r.failures)
+	char summary[320];
+	if (!r.differences && !r.failures && !r.unowned)
 		snprintf(summary, sizeof(summary), "nothing to do: the kernel matches the records");
+	else if (!r.differences && !r.failures)
+		snprintf(summary, sizeof(summary), "the kernel matches the records; %u object(s) with attachd's names "
+			 "that this database did not make are left alone (--purge-unowned removes them)", r.unowned);
 	else if (ctx->dry_run)
 		snprintf(summary, sizeof(summary), "dry run: %u difference(s) found%s; nothing changed", r.differences,
 			 r.failures ? ", some objects could not be read" : "");

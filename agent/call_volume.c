@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * call_volume.c: the registry: volume-create, volume-delete, volume-list, volume-show.
- * A volume is a block device attachd may export; the devices index (canonical path, and major:minor
- * checked against the live device) keeps one volume per device, since iblock opens devices exclusively.
+ * A volume is a disk attachd may export, registered by the path its caller gives and the disk's identity
+ * (device.h); the devices index keeps one volume per disk, since iblock opens devices exclusively.
  */
 #include "calls.h"
 
-#include "blkdev.h"
-#include "dmdev.h"
+#include "device.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,37 +25,37 @@ static void call_rdev_key(char *key, size_t size, unsigned maj, unsigned min)
 	snprintf(key, size, "rdev:%u:%u", maj, min);
 }
 
-/* Best effort: a device that cannot be opened now still has a size of 0 in its record. */
-static uint64_t call_device_size(const char *path)
+/* The devices index: one volume per disk, by identity (records of attachd 0.1: by device number). */
+static int call_ident_key(char *key, size_t size, const char *ident)
 {
-	uint64_t size = 0;
-	return blkdev_size(path, &size) ? 0 : size;
+	int n = snprintf(key, size, "ident:%s", ident);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-/* Is @dev (canonical path, @st) already some volume's, or one of attachd's own export devices? The index
- * is by device number (paths can be long, and several paths lead to one device). */
-static int call_device_taken(struct call_ctx *ctx, const char *dev, const struct stat *st)
+/* Is the disk @d already some volume's? */
+static int call_device_taken(struct call_ctx *ctx, const char *given, const struct device *d)
 {
 	struct store *s = ctx->a->store;
-	char other[ATTACH_UUID_LEN + 1], key[64], uuid[160];
-	unsigned maj = major(st->st_rdev), min = minor(st->st_rdev);
-	if (blkdev_dm_uuid(maj, min, uuid, sizeof(uuid)) == 0 &&
-	    !strncmp(uuid, DMDEV_UUID_PREFIX, strlen(DMDEV_UUID_PREFIX)))
-		return ctx_fail(ctx, -EBUSY, "device %s is attachd's own export device of volume %s", dev,
-				uuid + strlen(DMDEV_UUID_PREFIX));
-	call_rdev_key(key, sizeof(key), maj, min);
-	int rc = store_get_str(s, ctx->txn, STORE_DEVICES, key, other, sizeof(other));
+	char other[ATTACH_UUID_LEN + 1], key[REC_IDENT_MAX + 16];
+	int rc = call_ident_key(key, sizeof(key), d->ident);
+	if (!rc)
+		rc = store_get_str(s, ctx->txn, STORE_DEVICES, key, other, sizeof(other));
+	if (rc == 0)
+		return ctx_fail(ctx, -EBUSY, "device %s is already volume %s", given, other);
+	if (rc != -ENOENT)
+		return rc;
+	/* a volume of attachd 0.1 (no identity) on the same number counts if it still leads there */
+	call_rdev_key(key, sizeof(key), d->major, d->minor);
+	rc = store_get_str(s, ctx->txn, STORE_DEVICES, key, other, sizeof(other));
 	if (rc == -ENOENT)
 		return 0;
 	if (rc)
 		return rc;
-	/* device numbers can be reused after a reboot: only the same path or a live match counts */
 	struct rec_volume v;
 	struct stat ost;
-	if (store_get(s, ctx->txn, STORE_VOLUMES, other, &v) == 0 &&
-	    (!strcmp(v.device, dev) || (stat(v.device, &ost) == 0 && S_ISBLK(ost.st_mode) && ost.st_rdev == st->st_rdev)))
-		return ctx_fail(ctx, -EBUSY, "device %s (%u:%u) is already volume %s through %s", dev, maj, min, other,
-				v.device);
+	if (store_get(s, ctx->txn, STORE_VOLUMES, other, &v) == 0 && !v.ident[0] &&
+	    stat(v.device, &ost) == 0 && S_ISBLK(ost.st_mode) && ost.st_rdev == makedev(d->major, d->minor))
+		return ctx_fail(ctx, -EBUSY, "device %s is already volume %s", given, other);
 	return 0;
 }
 
@@ -65,22 +64,14 @@ int call_volume_create(struct call_ctx *ctx)
 	struct nlattr **tb = ctx->tb;
 	struct store *s = ctx->a->store;
 	const char *given = nla_get_string(tb[ATTACH_A_DEVICE]);
-	char dev[PATH_MAX], key[64];
-	struct stat st;
+	struct device d;
+	char key[REC_IDENT_MAX + 16];
 
-	if (!realpath(given, dev))
-		return ctx_fail(ctx, errno == ENOENT ? -ENOENT : -errno, "device %s: %s", given, strerror(errno));
-	if (stat(dev, &st) < 0)
-		return ctx_fail(ctx, -errno, "device %s: %s", dev, strerror(errno));
-	if (!S_ISBLK(st.st_mode))
-		return ctx_fail(ctx, -ENOTBLK, "%s%s%s is not a block device", given, strcmp(given, dev) ? " -> " : "",
-				strcmp(given, dev) ? dev : "");
-	if (strlen(dev) > ATTACH_PATH_MAX)
-		return ctx_fail(ctx, -ENAMETOOLONG, "device path too long: %zu bytes once resolved, at most %d (%.64s...)",
-				strlen(dev), ATTACH_PATH_MAX, dev);
-
+	int rc = device_register(&ctx->a->cfg, given, ctx->uid == 0, &d, ctx->msg, sizeof(ctx->msg));
+	if (rc)
+		return rc;
 	size_t count;
-	int rc = store_count(s, ctx->txn, STORE_VOLUMES, &count);
+	rc = store_count(s, ctx->txn, STORE_VOLUMES, &count);
 	if (rc)
 		return rc;
 	if (count >= ctx->a->cfg.max_volumes)
@@ -95,34 +86,39 @@ int call_volume_create(struct call_ctx *ctx)
 	struct rec_volume old;
 	rc = store_get(s, ctx->txn, STORE_VOLUMES, v->id, &old);
 	if (rc == 0)
-		return ctx_fail(ctx, -EEXIST, "volume %s already exists (on %s)", v->id, old.device);
+		return ctx_fail(ctx, -EEXIST, "volume %s already exists", v->id);
 	if (rc != -ENOENT)
 		return rc;
-	rc = call_device_taken(ctx, dev, &st);
+	rc = call_device_taken(ctx, given, &d);
+	if (!rc)
+		rc = device_unused(&d, given, ctx->msg, sizeof(ctx->msg));
 	if (rc)
 		return rc;
 
-	memcpy(v->device, dev, strlen(dev) + 1); /* length checked above */
+	snprintf(v->path, sizeof(v->path), "%s", given);
+	memcpy(v->device, d.path, sizeof(v->device));
+	memcpy(v->ident, d.ident, sizeof(v->ident));
 	if (tb[ATTACH_A_NAME])
 		snprintf(v->name, sizeof(v->name), "%s", nla_get_string(tb[ATTACH_A_NAME]));
 	v->multiattach = tb[ATTACH_A_MULTIATTACH] != NULL;
 	v->state = ATTACH_STATE_AVAILABLE;
-	v->size = call_device_size(dev);
+	v->size = d.size;
 	v->created = call_now();
-	v->dev_major = major(st.st_rdev);
-	v->dev_minor = minor(st.st_rdev);
-	call_rdev_key(key, sizeof(key), v->dev_major, v->dev_minor);
+	v->dev_major = d.major;
+	v->dev_minor = d.minor;
 
-	rc = store_put(s, ctx->txn, STORE_VOLUMES, v->id, v);
+	rc = call_ident_key(key, sizeof(key), v->ident);
+	if (!rc)
+		rc = store_put(s, ctx->txn, STORE_VOLUMES, v->id, v);
 	if (!rc)
 		rc = store_put_str(s, ctx->txn, STORE_DEVICES, key, v->id);
 	if (!rc)
 		rc = proto_put_str(ctx->body, ATTACH_A_VOLUME_ID, v->id);
 	if (rc)
 		return rc;
-	plan_note(&ctx->plan, "volume %s: created on %s (%u:%u)%s, available", v->id, dev, v->dev_major, v->dev_minor,
-		  v->multiattach ? ", multiattach" : "");
-	ctx_say(ctx, "volume %s created on %s", v->id, dev);
+	plan_note(&ctx->plan, "volume %s: created on %s (%s, %u:%u)%s, available", v->id, given, v->ident,
+		  v->dev_major, v->dev_minor, v->multiattach ? ", multiattach" : "");
+	ctx_say(ctx, "volume %s created on %s", v->id, given);
 	return 0;
 }
 
@@ -147,14 +143,19 @@ int call_volume_delete(struct call_ctx *ctx)
 		return ctx_fail(ctx, -EBUSY, "volume %s still has %zu attachment(s) and %zu initiator(s)", v->id, n_att,
 				n_acl);
 
-	char key[64], owner[ATTACH_UUID_LEN + 1];
+	char key[REC_IDENT_MAX + 16], owner[ATTACH_UUID_LEN + 1];
 	rc = store_del(s, ctx->txn, STORE_VOLUMES, v->id);
-	call_rdev_key(key, sizeof(key), v->dev_major, v->dev_minor);
-	if (!rc && store_get_str(s, ctx->txn, STORE_DEVICES, key, owner, sizeof(owner)) == 0 && !strcmp(owner, v->id))
-		rc = store_del(s, ctx->txn, STORE_DEVICES, key);
+	for (int k = 0; !rc && k < 2; k++) {
+		if (k == 0 && (!v->ident[0] || call_ident_key(key, sizeof(key), v->ident)))
+			continue;
+		if (k == 1)
+			call_rdev_key(key, sizeof(key), v->dev_major, v->dev_minor);
+		if (store_get_str(s, ctx->txn, STORE_DEVICES, key, owner, sizeof(owner)) == 0 && !strcmp(owner, v->id))
+			rc = store_del(s, ctx->txn, STORE_DEVICES, key);
+	}
 	if (rc)
 		return rc;
-	plan_note(&ctx->plan, "volume %s: deleted (device %s released)", v->id, v->device);
+	plan_note(&ctx->plan, "volume %s: deleted (device %s released)", v->id, v->path[0] ? v->path : v->device);
 	ctx_say(ctx, "volume %s deleted", v->id);
 	return 0;
 }
@@ -162,27 +163,36 @@ int call_volume_delete(struct call_ctx *ctx)
 int call_volume_extend(struct call_ctx *ctx)
 {
 	struct rec_volume *v = &ctx->vol;
-	uint64_t size;
-	int rc = blkdev_size(v->device, &size);
+	struct device d;
+	char why[ATTACH_MESSAGE_MAX - 64];
+	int rc = device_verify(v, &d, why, sizeof(why));
 	if (rc)
-		return ctx_fail(ctx, rc == -ENOENT || rc == -ENOTBLK ? rc : -ENXIO, "cannot read the size of %s: %s",
-				v->device, strerror(-rc));
+		return ctx_fail(ctx, rc == -ENOENT || rc == -ENOTBLK || rc == -EMEDIUMTYPE ? rc : -ENXIO,
+				"volume %s: %s", v->id, why);
+	uint64_t size = d.size;
+	if (!size)
+		return ctx_fail(ctx, -ENXIO, "volume %s: cannot read the size of its device", v->id);
 	if (size < v->size)
-		return ctx_fail(ctx, -EINVAL, "device %s shrank from %llu to %llu bytes: attachd does not shrink volumes",
-				v->device, (unsigned long long)v->size, (unsigned long long)size);
+		return ctx_fail(ctx, -EINVAL, "volume %s: its device shrank from %llu to %llu bytes: attachd does not "
+				"shrink volumes", v->id, (unsigned long long)v->size, (unsigned long long)size);
 	rc = call_export(ctx, &ctx->plan.x);
 	if (rc && rc != -ENOENT)
 		return rc;
 	/* exported through our dm device: its table has the old length until reloaded; --no-dm: iblock
 	 * already sees the device's size */
 	bool exported = rc == 0, reload = exported && ctx->plan.x.dm_name[0];
+	if (exported && ctx->plan.x.down[0])
+		return ctx_fail(ctx, -EMEDIUMTYPE, "volume %s: its export is down (%s): run reconcile once its device is "
+				"back", v->id, ctx->plan.x.down);
 	uint64_t mapped = ctx->plan.x.size;
 	ctx->plan.x.size = size;
 	if (reload) {
-		rc = plan_add(&ctx->plan, PLAN_DM_RESIZE, NULL, NULL);
+		ctx->plan.x.backing_major = d.major;
+		ctx->plan.x.backing_minor = d.minor;
+		snprintf(ctx->plan.x.backing, sizeof(ctx->plan.x.backing), "%s", d.path);
+		rc = plan_add_resize(&ctx->plan, mapped);
 		if (rc)
 			return rc;
-		ctx->plan.steps[ctx->plan.n - 1].old_size = mapped;
 	}
 	if (exported && (rc = store_put(ctx->a->store, ctx->txn, STORE_EXPORTS, v->id, &ctx->plan.x)))
 		return rc;
@@ -207,7 +217,11 @@ static int call_put_volume(struct nl_msg *m, const struct rec_volume *v)
 	if (!rc && v->name[0])
 		rc = proto_put_str(m, ATTACH_A_NAME, v->name);
 	if (!rc)
-		rc = proto_put_str(m, ATTACH_A_DEVICE, v->device);
+		rc = proto_put_str(m, ATTACH_A_DEVICE, v->path[0] ? v->path : v->device);
+	if (!rc)
+		rc = proto_put_str(m, ATTACH_A_DEVICE_NODE, v->device);
+	if (!rc && v->ident[0])
+		rc = proto_put_str(m, ATTACH_A_IDENTITY, v->ident);
 	if (!rc)
 		rc = proto_put_u8(m, ATTACH_A_STATE, v->state);
 	if (!rc && v->multiattach)
@@ -313,6 +327,8 @@ static int call_show_export(struct call_ctx *ctx)
 		rc = proto_nest_end(ctx->body, pn);
 	if (!rc)
 		rc = proto_put_u32(ctx->body, ATTACH_A_LUN, x.lun);
+	if (!rc && x.down[0])
+		rc = proto_put_str(ctx->body, ATTACH_A_DOWN, x.down);
 	return rc ? rc : proto_nest_end(ctx->body, nest);
 }
 

@@ -47,8 +47,9 @@ void call_new_uuid(char out[ATTACH_UUID_LEN + 1]);
 uint64_t call_now(void);
 
 /* --- export.c: the kernel side of an export, as plan steps, and its connection info */
-/* Fill @x for exporting @v (not stored). */
-int export_prepare(struct agent *a, const struct rec_volume *v, struct rec_export *x);
+/* Fill @x for exporting @v (not stored), on its disk found again and checked (device_verify: -ENOENT,
+ * -ENOTBLK, -EMEDIUMTYPE...). The reason of a failure goes to @why. */
+int export_prepare(struct agent *a, const struct rec_volume *v, struct rec_export *x, char *why, size_t whylen);
 /* New export with its first initiator: backstore, target, LUN, ACL, mapped LUN, portals, enable. */
 int export_plan_create(struct plan *p, const struct rec_acl *first);
 int export_plan_acl_add(struct plan *p, const struct rec_acl *acl);

@@ -22,15 +22,17 @@ static const struct dispatch_row dispatch_rows[] = {
 	{ ATTACH_MSG_VOLUME_DELETE, call_volume_delete, true, S(AVAILABLE), "available" },
 	{ ATTACH_MSG_VOLUME_LIST, call_volume_list, false, 0, NULL },
 	{ ATTACH_MSG_VOLUME_SHOW, call_volume_show, false, STATES_ALL, "any state" },
-	{ ATTACH_MSG_RESERVE, call_reserve, true, S(AVAILABLE) | S(IN_USE), "available (or in-use if multiattach)" },
+	/* reserve, attach and detach also take the state their own success leaves, to tell a retry apart */
+	{ ATTACH_MSG_RESERVE, call_reserve, true, S(AVAILABLE) | S(IN_USE) | S(ATTACHING),
+	  "available (or in-use if multiattach)" },
 	{ ATTACH_MSG_UNRESERVE, call_unreserve, true, S(ATTACHING), "attaching" },
 	{ ATTACH_MSG_INITIALIZE_CONNECTION, call_initialize_connection, true, S(ATTACHING) | S(IN_USE),
 	  "attaching or in-use" },
-	{ ATTACH_MSG_ATTACH, call_attach, true, S(ATTACHING), "attaching" },
+	{ ATTACH_MSG_ATTACH, call_attach, true, S(ATTACHING) | S(IN_USE), "attaching" },
 	{ ATTACH_MSG_BEGIN_DETACHING, call_begin_detaching, true, S(IN_USE), "in-use" },
 	{ ATTACH_MSG_ROLL_DETACHING, call_roll_detaching, true, S(DETACHING), "detaching" },
 	{ ATTACH_MSG_TERMINATE_CONNECTION, call_terminate_connection, true, STATES_ALL, "any state" },
-	{ ATTACH_MSG_DETACH, call_detach, true, S(DETACHING), "detaching" },
+	{ ATTACH_MSG_DETACH, call_detach, true, STATES_ALL, "detaching" },
 	{ ATTACH_MSG_VOLUME_EXTEND, call_volume_extend, true, STATES_ALL, "any state" },
 	/* reconcile runs its own transactions and plans: not the one-plan path of the mutating calls */
 	{ ATTACH_MSG_RECONCILE, call_reconcile, false, 0, NULL },
@@ -130,7 +132,7 @@ static struct nl_msg *dispatch_hello(struct dispatch_conn *dc, const struct nlms
 	if (v < ATTACH_PROTO_VERSION_MIN || v > ATTACH_PROTO_VERSION) {
 		snprintf(msg, sizeof(msg), "protocol version %u is not supported: this attachd speaks versions %d to %d",
 			 v, ATTACH_PROTO_VERSION_MIN, ATTACH_PROTO_VERSION);
-		log_warn("hello: %s", msg);
+		log_limited(LOG_LVL_WARN, "hello: %s", msg);
 		dc->hello_done = false;
 	} else {
 		dc->hello_done = true;
@@ -182,6 +184,19 @@ static int dispatch_put_plan(struct call_ctx *ctx)
 	return proto_nest_end(ctx->body, nest);
 }
 
+/* After a teardown the kernel holds nothing of the export any more: its names are no longer ours. */
+static int dispatch_disown(struct call_ctx *ctx, MDB_txn *txn)
+{
+	struct store *s = ctx->a->store;
+	struct rec_export x;
+	if (!plan_has(&ctx->plan, PLAN_TARGET_REMOVE) || !ctx->plan.x.volume_id[0])
+		return 0;
+	if (store_get(s, txn, STORE_EXPORTS, ctx->plan.x.volume_id, &x) != -ENOENT)
+		return 0; /* still exported (or unreadable: keep the names) */
+	int rc = store_del(s, txn, STORE_OWNED, ctx->plan.x.volume_id);
+	return rc == -ENOENT ? 0 : rc;
+}
+
 /* Apply and commit, or (dry run) describe and drop. Runs with the handler's transaction open. */
 static int dispatch_finish(struct call_ctx *ctx)
 {
@@ -201,7 +216,13 @@ static int dispatch_finish(struct call_ctx *ctx)
 	/* intent before action: the new records and the before-images go to disk before the kernel is
 	 * touched, so a crash anywhere below leaves enough to roll back (reconcile.c) */
 	const char *vol = ctx->tb[ATTACH_A_VOLUME_ID] ? nla_get_string(ctx->tb[ATTACH_A_VOLUME_ID]) : "-";
-	int rc = store_intent_put(s, ctx->txn, ctx->call->name, vol);
+	int rc = 0;
+	/* the names of what this call makes are ours from before it makes them, whatever happens next */
+	if (plan_has(&ctx->plan, PLAN_TARGET_CREATE) || plan_has(&ctx->plan, PLAN_BACKSTORE_CREATE) ||
+	    plan_has(&ctx->plan, PLAN_DM_CREATE))
+		rc = store_put(s, ctx->txn, STORE_OWNED, ctx->plan.x.volume_id, &ctx->plan.x);
+	if (!rc)
+		rc = store_intent_put(s, ctx->txn, ctx->call->name, vol);
 	if (!rc)
 		rc = store_commit(ctx->txn);
 	ctx->txn = NULL;
@@ -221,6 +242,8 @@ static int dispatch_finish(struct call_ctx *ctx)
 		rc = store_begin(s, true, &txn);
 		if (!rc)
 			rc = applied ? store_intent_rollback(s, txn) : store_intent_clear(s, txn);
+		if (!rc && !applied)
+			rc = dispatch_disown(ctx, txn);
 		if (!rc)
 			rc = store_commit(txn);
 		else
@@ -261,6 +284,13 @@ static int dispatch_call(struct call_ctx *ctx, const struct dispatch_row *row)
 		rc = dispatch_gate(ctx, row);
 	if (!rc)
 		rc = row->handler(ctx);
+	/* the volume's generation, moved by every call that changed a record of it: terminate-connection
+	 * tells its own retry by it (call_connect.c) */
+	if (!rc && row->mutating && row->states && ctx->call->type != ATTACH_MSG_TERMINATE_CONNECTION &&
+	    ctx->call->type != ATTACH_MSG_VOLUME_DELETE && store_journal_changed(ctx->a->store)) {
+		ctx->vol.gen++;
+		rc = store_put(ctx->a->store, ctx->txn, STORE_VOLUMES, ctx->vol.id, &ctx->vol);
+	}
 	if (!rc && row->mutating)
 		rc = dispatch_finish(ctx);
 	if (row->mutating)
@@ -303,11 +333,11 @@ struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsgh
 				       call->name);
 	const struct dispatch_row *row = rc ? NULL : dispatch_row_find(call->type);
 	if (rc) {
-		log_warn("request %s refused: %s", call ? call->name : "-", msg);
+		log_limited(LOG_LVL_WARN, "request %s refused: %s", call ? call->name : "-", msg);
 		return dispatch_reply(type, seq, rc, msg, NULL);
 	}
 
-	struct call_ctx ctx = { .a = a, .call = call, .tb = tb, .dry_run = tb[ATTACH_A_DRY_RUN] != NULL };
+	struct call_ctx ctx = { .a = a, .uid = dc->uid, .call = call, .tb = tb, .dry_run = tb[ATTACH_A_DRY_RUN] != NULL };
 	plan_init(&ctx.plan);
 	ctx.body = proto_msg_new(0, 0, 0);
 	if (!ctx.body)
@@ -329,7 +359,7 @@ struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsgh
 	}
 	const char *vol = tb[ATTACH_A_VOLUME_ID] ? nla_get_string(tb[ATTACH_A_VOLUME_ID]) : "-";
 	if (rc)
-		log_warn("%s %s failed: %s", call->name, vol, ctx.msg[0] ? ctx.msg : strerror(-rc));
+		log_limited(LOG_LVL_WARN, "%s %s failed: %s", call->name, vol, ctx.msg[0] ? ctx.msg : strerror(-rc));
 	else if (row->mutating && !ctx.dry_run)
 		log_info("%s: %s", call->name, ctx.msg);
 	else

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include <lmdb.h>
 #include <netlink/msg.h>
@@ -26,6 +27,7 @@
 
 struct call_ctx {
 	struct agent *a;
+	uid_t uid; /* the caller's */
 	const struct proto_call *call;
 	struct nlattr **tb;
 	MDB_txn *txn;
@@ -52,6 +54,7 @@ struct dispatch_row {
 struct dispatch_conn {
 	bool hello_done;
 	uint32_t version;
+	uid_t uid; /* the peer's, from SO_PEERCRED at accept (0: root) */
 };
 
 /* Handle one framed request (@len bytes); always returns a reply (NULL only if out of memory). UUID

@@ -6,7 +6,7 @@
  */
 #include "calls.h"
 
-#include "blkdev.h"
+#include "device.h"
 #include "dmdev.h"
 #include "portal.h"
 
@@ -16,25 +16,31 @@
 
 #define EXPORT_LUN 0
 
-int export_prepare(struct agent *a, const struct rec_volume *v, struct rec_export *x)
+int export_prepare(struct agent *a, const struct rec_volume *v, struct rec_export *x, char *why, size_t whylen)
 {
+	struct device d;
 	memset(x, 0, sizeof(*x));
+	/* the disk is checked here, at every new export: its path may lead elsewhere since it was registered */
+	int rc = device_verify(v, &d, why, whylen);
+	if (rc)
+		return rc;
 	snprintf(x->volume_id, sizeof(x->volume_id), "%s", v->id);
 	int n = snprintf(x->target_iqn, sizeof(x->target_iqn), "%s:%s", a->cfg.iqn_prefix, v->id);
 	if (n < 0 || (size_t)n >= sizeof(x->target_iqn))
-		return -ENAMETOOLONG;
+		return snprintf(why, whylen, "target name %s:%s is too long", a->cfg.iqn_prefix, v->id), -ENAMETOOLONG;
 	snprintf(x->hba, sizeof(x->hba), "%s", AGENT_HBA);
 	snprintf(x->backstore, sizeof(x->backstore), "%s", v->id);
-	snprintf(x->backing, sizeof(x->backing), "%s", v->device);
-	uint64_t bytes;
-	x->size = blkdev_size(v->device, &bytes) == 0 ? bytes : 0; /* 0: whatever the device has */
+	snprintf(x->backing, sizeof(x->backing), "%s", d.path);
+	x->backing_major = d.major;
+	x->backing_minor = d.minor;
+	x->size = d.size; /* 0: whatever the device has */
 	if (a->cfg.no_dm) {
-		snprintf(x->device, sizeof(x->device), "%s", v->device);
+		snprintf(x->device, sizeof(x->device), "%s", d.path);
 	} else {
 		snprintf(x->dm_name, sizeof(x->dm_name), DMDEV_NAME_PREFIX "%s", v->id);
-		int rc = dmdev_node(x->dm_name, x->device, sizeof(x->device));
+		rc = dmdev_node(x->dm_name, x->device, sizeof(x->device));
 		if (rc)
-			return rc;
+			return snprintf(why, whylen, "no node path for %s: %s", x->dm_name, strerror(-rc)), rc;
 	}
 	x->lun = EXPORT_LUN;
 	x->n_portals = (uint32_t)a->cfg.n_portals;

@@ -1,64 +1,71 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* hostlock.c: the per-host lock of hostlock.h. */
+/* hostlock.c: the per-kernel lock of hostlock.h. */
 #include "hostlock.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "log.h"
 
-#define HOSTLOCK_DIR "/run/attachd"
+#define HOSTLOCK_CONFIGFS_MAGIC 0x62656570
 
-static uint64_t hostlock_hash(const char *s)
+/* The pid that holds a flock on @st's inode, from /proc/locks ("1: FLOCK ADVISORY WRITE <pid>
+ * <maj>:<min>:<ino> ..."), or -1. */
+static long hostlock_holder(const struct stat *st)
 {
-	uint64_t h = 14695981039346656037ull; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
+	FILE *f = fopen("/proc/locks", "re");
+	char line[256];
+	long pid = -1;
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned maj, min;
+		unsigned long long ino;
+		long p;
+		char kind[16];
+		if (sscanf(line, "%*s %15s %*s %*s %ld %x:%x:%llu", kind, &p, &maj, &min, &ino) == 5 &&
+		    !strcmp(kind, "FLOCK") && maj == major(st->st_dev) && min == minor(st->st_dev) && ino == st->st_ino) {
+			pid = p;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return pid;
 }
 
 int hostlock_take(const struct agent_config *cfg)
 {
-	char root[PATH_MAX + 64], path[64];
-	struct stat rst;
-	/* the mount itself, not its path: another path (a bind mount, a symlink) to the same tree is the
-	 * same kernel */
-	if (stat(cfg->configfs_root, &rst) == 0)
-		snprintf(root, sizeof(root), "%llx:%llx", (unsigned long long)rst.st_dev, (unsigned long long)rst.st_ino);
-	else
-		snprintf(root, sizeof(root), "%s", cfg->configfs_root);
-	if (mkdir(HOSTLOCK_DIR, 0700) < 0 && errno != EEXIST) {
-		log_warn("cannot create %s (%s): running without the one-agent-per-host check", HOSTLOCK_DIR,
-			 strerror(errno));
-		return 0;
-	}
-	snprintf(path, sizeof(path), HOSTLOCK_DIR "/%016" PRIx64 ".lock", hostlock_hash(root));
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	int fd = open(cfg->configfs_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
 		int err = errno;
-		char pid[32] = "?";
-		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
-		pid[n > 0 ? n : 1] = '\0';
-		pid[strcspn(pid, "\n")] = '\0';
-		close(fd);
-		if (err == EWOULDBLOCK)
-			log_error("another attachd (pid %s) manages the kernel's targets (configfs %s)", pid,
-				  cfg->configfs_root);
+		log_error("configfs root %s: %s", cfg->configfs_root, strerror(err));
 		return -err;
 	}
-	char me[32];
-	int len = snprintf(me, sizeof(me), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, me, (size_t)len, 0) != len)
-		log_warn("%s: cannot record our pid", path);
+	struct statfs fs;
+	if (!cfg->no_kmod && (fstatfs(fd, &fs) < 0 || fs.f_type != HOSTLOCK_CONFIGFS_MAGIC)) {
+		log_error("%s is not configfs: attachd locks the kernel through it", cfg->configfs_root);
+		close(fd);
+		return -EMEDIUMTYPE;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int err = errno;
+		struct stat st;
+		long pid = fstat(fd, &st) == 0 ? hostlock_holder(&st) : -1;
+		close(fd);
+		if (err == EWOULDBLOCK) {
+			if (pid > 0)
+				log_error("another attachd (pid %ld) manages this kernel's targets (configfs %s)", pid,
+					  cfg->configfs_root);
+			else
+				log_error("another attachd manages this kernel's targets (configfs %s)", cfg->configfs_root);
+		}
+		return -err;
+	}
 	return 0; /* fd stays open: the lock lives as long as the agent */
 }

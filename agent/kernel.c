@@ -55,6 +55,8 @@ struct kernel_kmod {
 	__typeof__(kmod_module_get_name) *get_name;
 	__typeof__(kmod_module_unref) *module_unref;
 	__typeof__(kmod_module_unref_list) *unref_list;
+	__typeof__(kmod_module_get_install_commands) *install_commands;
+	__typeof__(kmod_module_get_initstate) *initstate;
 };
 
 static int kernel_kmod_open(struct kernel_kmod *k)
@@ -78,6 +80,8 @@ static int kernel_kmod_open(struct kernel_kmod *k)
 		{ (void **)&k->get_name, "kmod_module_get_name" },
 		{ (void **)&k->module_unref, "kmod_module_unref" },
 		{ (void **)&k->unref_list, "kmod_module_unref_list" },
+		{ (void **)&k->install_commands, "kmod_module_get_install_commands" },
+		{ (void **)&k->initstate, "kmod_module_get_initstate" },
 	};
 	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
 		*syms[i].fn = dlsym(h, syms[i].name);
@@ -102,8 +106,20 @@ static int kernel_load(const struct kernel_kmod *k, struct kmod_ctx *ctx, const 
 	}
 	for (it = list; it; it = k->list_next(list, it)) {
 		struct kmod_module *m = k->get_module(it);
-		rc = k->probe(m, KMOD_PROBE_IGNORE_LOADED, NULL, NULL, NULL, NULL);
-		if (rc < 0)
+		int state = k->initstate(m);
+		const char *install = k->install_commands(m);
+		/* modprobe.d's "install" runs a shell command as root: attachd runs no shell, and a command there
+		 * is often an administrator's way to forbid a module ("install x /bin/false"); so it neither runs
+		 * it nor goes around it, and leaves the module to the administrator */
+		if (install && state != KMOD_MODULE_LIVE && state != KMOD_MODULE_BUILTIN && state != KMOD_MODULE_COMING) {
+			log_error("kernel module %s has an \"install\" command in modprobe.d (%s): attachd does not run "
+				  "commands; load it yourself (modprobe %s) before starting attachd, or remove the command",
+				  k->get_name(m), install, k->get_name(m));
+			rc = -EPERM;
+		} else {
+			rc = k->probe(m, KMOD_PROBE_IGNORE_LOADED | KMOD_PROBE_IGNORE_COMMAND, NULL, NULL, NULL, NULL);
+		}
+		if (rc < 0 && rc != -EPERM)
 			log_error("loading kernel module %s: %s", k->get_name(m), strerror(-rc));
 		k->module_unref(m);
 		if (rc < 0)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -44,6 +45,8 @@ void log_set_callback(log_fn fn, void *data)
 	log_cb_data = data;
 }
 
+static void log_out(enum log_level level, const char *buf);
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	if (level > log_threshold)
@@ -54,6 +57,46 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	log_out(level, buf);
+	errno = saved;
+}
+
+void log_limited(enum log_level level, const char *fmt, ...)
+{
+	static double tokens = LOG_LIMIT_BURST;
+	static uint64_t last_ms;
+	static unsigned long dropped;
+	if (level > log_threshold)
+		return;
+	int saved = errno;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	tokens += (double)(now - last_ms) / LOG_LIMIT_MS;
+	if (tokens > LOG_LIMIT_BURST)
+		tokens = LOG_LIMIT_BURST;
+	last_ms = now;
+	if (tokens < 1) {
+		dropped++;
+		errno = saved;
+		return;
+	}
+	tokens -= 1;
+	char buf[1024];
+	size_t n = 0;
+	if (dropped)
+		n = (size_t)snprintf(buf, sizeof(buf), "(%lu similar message(s) not logged) ", dropped);
+	dropped = 0;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	va_end(ap);
+	log_out(level, buf);
+	errno = saved;
+}
+
+static void log_out(enum log_level level, const char *buf)
+{
 	if (log_cb) {
 		log_cb(level, buf, log_cb_data);
 	} else if (log_syslog) {
@@ -68,5 +111,4 @@ void log_msg(enum log_level level, const char *fmt, ...)
 			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
 			log_names[level], buf);
 	}
-	errno = saved;
 }

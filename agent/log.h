@@ -22,6 +22,15 @@ void log_set_callback(log_fn fn, void *data);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Messages a caller can cause at will (refused requests, failed calls, refused connections) go through
+ * a limit: a burst of LOG_LIMIT_BURST, then one every LOG_LIMIT_MS; what is dropped is counted and the
+ * next message that passes says how many went unlogged.
+ */
+#define LOG_LIMIT_BURST 20
+#define LOG_LIMIT_MS 1000
+void log_limited(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)

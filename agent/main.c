@@ -26,11 +26,10 @@ static void agent_dm_log(int prio, const char *msg)
 		log_warn("device-mapper: %s", msg);
 }
 
+/* The kernel's side, once the lock is held: device-mapper, configfs, the iSCSI fabric. */
 static int agent_kernel_open(struct agent *a)
 {
-	int rc = kernel_prepare(&a->cfg);
-	if (!rc)
-		rc = kernel_check_portals(&a->cfg);
+	int rc = kernel_check_portals(&a->cfg);
 	if (rc)
 		return rc;
 	/* also with --no-dm, which applies to new exports: older ones may sit on dm devices */
@@ -53,11 +52,14 @@ static int agent_kernel_open(struct agent *a)
 }
 
 /* Before the socket accepts calls, the kernel is made to match the records (after a reboot: rebuilt).
- * What cannot be fixed is logged; the agent still serves the rest. */
+ * What cannot be fixed is logged; the agent still serves the rest. Objects of attachd's form that this
+ * database did not make are never removed here: with a database made at this start (lost, or on a file
+ * system not mounted yet) they are every live export. */
 static void agent_reconcile(struct agent *a)
 {
 	struct recon_report r;
-	int rc = reconcile(a, false, &r);
+	struct recon_opts o = { 0 };
+	int rc = reconcile(a, &o, &r);
 	for (size_t i = 0; i < r.n; i++)
 		log_info("reconcile: %s", r.lines[i]);
 	if (rc)
@@ -65,6 +67,16 @@ static void agent_reconcile(struct agent *a)
 			  r.differences);
 	else if (r.differences)
 		log_info("reconcile at start: %u difference(s) fixed", r.differences);
+	const char *found;
+	if (r.unowned && store_created(a->store, &found))
+		log_error("the database in %s was created at this start (it had %s), but the kernel holds %u "
+			  "object(s) with attachd's names: they are left alone. If the database was lost or sits on a "
+			  "file system that is not mounted yet, stop attachd and bring it back; if those objects are "
+			  "really stale, see them with `attachctl reconcile --dry-run --purge-unowned` and remove "
+			  "them with `attachctl reconcile --purge-unowned`", a->cfg.db_dir, found, r.unowned);
+	else if (r.unowned)
+		log_warn("%u object(s) with attachd's names were not made by this database: left alone (attachctl "
+			 "reconcile --purge-unowned removes them)", r.unowned);
 	recon_report_free(&r);
 }
 
@@ -94,13 +106,19 @@ int main(int argc, char **argv)
 		log_use_syslog("attachd");
 	}
 
-	/* one agent per kernel, checked before anything is created (the database directory included) */
+	/* modules and the configfs mount first (harmless to an agent already running), then one agent per
+	 * kernel, checked before anything is created (the database directory included) */
+	rc = kernel_prepare(&a.cfg);
+	if (rc) {
+		log_error("start failed: %s", strerror(-rc));
+		return 1;
+	}
 	if (hostlock_take(&a.cfg))
 		return 1;
-	rc = store_open(&a.store, a.cfg.db_dir);
+	char why[512];
+	rc = store_open_why(&a.store, a.cfg.db_dir, why, sizeof(why));
 	if (rc) {
-		log_error("database %s: %s", a.cfg.db_dir,
-			  rc == -EWOULDBLOCK ? "another attachd is using it" : strerror(-rc));
+		log_error("database %s: %s", a.cfg.db_dir, rc == -EWOULDBLOCK ? "another attachd is using it" : why);
 		return 1;
 	}
 	struct srv *srv = NULL;

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "portal.h"
 #include "proto.h"
@@ -30,15 +31,21 @@ void options_usage(FILE *out)
 		"  --foreground         stay in the foreground and log to stderr (default: daemon, syslog)\n"
 		"  --allow-uid UID      also serve this uid (root always; repeatable)\n"
 		"  --allow-gid GID      also serve this gid (repeatable; the first one owns the socket)\n"
-		"  --max-clients N      concurrent connections (default %d)\n"
+		"  --max-clients N      concurrent connections (default %d; the last %d are kept for root)\n"
+		"  --max-clients-per-uid N  connections of one non-root uid (default %d)\n"
 		"  --max-volumes N      registered volumes (default %d)\n"
 		"  --max-exports N      volumes exported at once (default %d)\n"
-		"  --request-timeout MS a half-sent request is dropped after MS milliseconds (default %d)\n"
+		"  --request-timeout MS a half-sent request, or a connection without hello, is dropped after MS\n"
+		"                       milliseconds (default %d)\n"
+		"  --idle-timeout MS    a connection with no request for MS milliseconds is closed (default %d)\n"
+		"  --device-prefix P    volumes may be registered by paths that start with P (repeatable)\n"
+		"  --device-vg VG       ... or be LVs of volume group VG (repeatable); with neither, only root\n"
+		"                       registers devices\n"
 		"  --log-level L        error, warn, info (default) or debug\n"
 		"  --version, --help\n",
 		REC_PORTALS_MAX, AGENT_DEFAULT_CONFIGFS, AGENT_DEFAULT_IQN_PREFIX, AGENT_DEFAULT_MAX_CLIENTS,
-		AGENT_DEFAULT_MAX_VOLUMES, AGENT_DEFAULT_MAX_EXPORTS,
-		AGENT_DEFAULT_REQUEST_TIMEOUT_MS);
+		AGENT_ROOT_SLOTS, AGENT_DEFAULT_MAX_CLIENTS_PER_UID, AGENT_DEFAULT_MAX_VOLUMES, AGENT_DEFAULT_MAX_EXPORTS,
+		AGENT_DEFAULT_REQUEST_TIMEOUT_MS, AGENT_DEFAULT_IDLE_TIMEOUT_MS);
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -59,6 +66,50 @@ static int options_number(const char *s, unsigned long max, unsigned long *out)
 	if (errno || end == s || *end || s[0] == '-' || s[0] == '+' || v > max)
 		return -EINVAL;
 	*out = v;
+	return 0;
+}
+
+/* Target name prefixes that other tools use by default: their targets could take ours for theirs and
+ * back. attachd owns only <prefix>:<uuid> names that its database made, but refuses these anyway. */
+static const char *const options_foreign_prefixes[] = {
+	"iqn.2010-10.org.openstack",       /* Cinder's LIO and tgt drivers (target_prefix) */
+	"iqn.2003-01.org.linux-iscsi",     /* targetcli / rtslib-fb generated names */
+	"iqn.2003-01.com.redhat.iscsi-gw", /* ceph-iscsi */
+	"iqn.2016-12.org.gluster-block",   /* gluster-block */
+	"iqn.2005-10.org.freenas.ctl",     /* FreeNAS / TrueNAS */
+	"iqn.2016-06.io.spdk",             /* SPDK's iSCSI target */
+	"iqn.1993-08.org.debian",          /* open-iscsi's initiator names (Debian) */
+	"iqn.1994-05.com.redhat",          /* open-iscsi's initiator names (Red Hat) */
+	"iqn.2004-10.com.ubuntu",          /* open-iscsi's initiator names (Ubuntu) */
+};
+
+static int options_check_prefix(const char *prefix, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof(options_foreign_prefixes) / sizeof(options_foreign_prefixes[0]); i++) {
+		const char *f = options_foreign_prefixes[i];
+		size_t n = strlen(f);
+		if (!strncasecmp(prefix, f, n) && (prefix[n] == '\0' || prefix[n] == '.'))
+			return options_fail(err, errlen, "--iqn-prefix %s: %s is the default of another tool; attachd "
+					    "needs a prefix of its own", prefix, f);
+	}
+	return 0;
+}
+
+/* A device prefix: an absolute path, no "." or ".." components. */
+static int options_device_prefix(const char *p, char *err, size_t errlen)
+{
+	if (p[0] != '/' || strstr(p, "/./") || strstr(p, "/../") || strstr(p, "//") ||
+	    (strlen(p) >= 2 && !strcmp(p + strlen(p) - 2, "/.")) || (strlen(p) >= 3 && !strcmp(p + strlen(p) - 3, "/..")))
+		return options_fail(err, errlen, "--device-prefix %s: an absolute path without \".\", \"..\" or \"//\"", p);
+	return 0;
+}
+
+/* LVM's volume group names: [A-Za-z0-9+_.-], not starting with '-', not "." or "..". */
+static int options_device_vg(const char *vg, char *err, size_t errlen)
+{
+	if (!vg[0] || vg[0] == '-' || !strcmp(vg, ".") || !strcmp(vg, "..") || strlen(vg) > 127 ||
+	    strspn(vg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+_.-") != strlen(vg))
+		return options_fail(err, errlen, "--device-vg %s: not an LVM volume group name", vg);
 	return 0;
 }
 
@@ -94,13 +145,16 @@ static int options_check(struct agent_config *cfg, char *err, size_t errlen)
 	    proto_iscsi_name_check(sample, why, sizeof(why)))
 		return options_fail(err, errlen, "--iqn-prefix %s: targets would not be valid iqn. names (%s)",
 				    cfg->iqn_prefix, strchr(cfg->iqn_prefix, ':') ? "no ':' in the prefix" : why);
-	return 0;
+	if (cfg->max_clients_per_uid > cfg->max_clients)
+		cfg->max_clients_per_uid = cfg->max_clients;
+	return options_check_prefix(cfg->iqn_prefix, err, errlen);
 }
 
 int options_parse(int argc, char **argv, struct agent_config *cfg, char *err, size_t errlen)
 {
 	enum { O_SOCKET = 256, O_DB, O_CONFIGFS, O_PORTAL, O_PREFIX, O_NO_DM, O_NO_KMOD, O_FG, O_UID, O_GID,
-	       O_MAXCL, O_MAXVOL, O_MAXEXP, O_TIMEOUT, O_LOG, O_VERSION, O_HELP };
+	       O_MAXCL, O_MAXVOL, O_MAXEXP, O_TIMEOUT, O_LOG, O_VERSION, O_HELP, O_MAXUID, O_IDLE, O_DEVPFX,
+	       O_DEVVG };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, O_SOCKET },
 		{ "db", required_argument, NULL, O_DB },
@@ -117,6 +171,10 @@ int options_parse(int argc, char **argv, struct agent_config *cfg, char *err, si
 		{ "max-exports", required_argument, NULL, O_MAXEXP },
 		{ "request-timeout", required_argument, NULL, O_TIMEOUT },
 		{ "log-level", required_argument, NULL, O_LOG },
+		{ "max-clients-per-uid", required_argument, NULL, O_MAXUID },
+		{ "idle-timeout", required_argument, NULL, O_IDLE },
+		{ "device-prefix", required_argument, NULL, O_DEVPFX },
+		{ "device-vg", required_argument, NULL, O_DEVVG },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -128,6 +186,8 @@ int options_parse(int argc, char **argv, struct agent_config *cfg, char *err, si
 	cfg->max_volumes = AGENT_DEFAULT_MAX_VOLUMES;
 	cfg->max_exports = AGENT_DEFAULT_MAX_EXPORTS;
 	cfg->request_timeout_ms = AGENT_DEFAULT_REQUEST_TIMEOUT_MS;
+	cfg->idle_timeout_ms = AGENT_DEFAULT_IDLE_TIMEOUT_MS;
+	cfg->max_clients_per_uid = AGENT_DEFAULT_MAX_CLIENTS_PER_UID;
 	cfg->log_level = LOG_LVL_INFO;
 
 	optind = 0; /* reset getopt: the parser may run more than once in one process (tests) */
@@ -197,6 +257,28 @@ int options_parse(int argc, char **argv, struct agent_config *cfg, char *err, si
 			if (options_number(optarg, 3600000, &n) || n == 0)
 				return options_fail(err, errlen, "--request-timeout %s: milliseconds, 1 to 3600000", optarg);
 			cfg->request_timeout_ms = (unsigned)n;
+			break;
+		case O_MAXUID:
+			if (options_number(optarg, 65536, &n) || n == 0)
+				return options_fail(err, errlen, "--max-clients-per-uid %s: a number from 1 to 65536", optarg);
+			cfg->max_clients_per_uid = (unsigned)n;
+			break;
+		case O_IDLE:
+			if (options_number(optarg, 86400000, &n) || n == 0)
+				return options_fail(err, errlen, "--idle-timeout %s: milliseconds, 1 to 86400000", optarg);
+			cfg->idle_timeout_ms = (unsigned)n;
+			break;
+		case O_DEVPFX:
+		case O_DEVVG:
+			if (o == O_DEVPFX ? options_device_prefix(optarg, err, errlen) : options_device_vg(optarg, err, errlen))
+				return -EINVAL;
+			if ((o == O_DEVPFX ? cfg->n_device_prefix : cfg->n_device_vg) == AGENT_DEVICE_POLICY_MAX)
+				return options_fail(err, errlen, "at most %d --device-prefix and --device-vg each",
+						    AGENT_DEVICE_POLICY_MAX);
+			if (o == O_DEVPFX)
+				cfg->device_prefix[cfg->n_device_prefix++] = optarg;
+			else
+				cfg->device_vg[cfg->n_device_vg++] = optarg;
 			break;
 		case O_LOG:
 			if (log_level_parse(optarg, &cfg->log_level))

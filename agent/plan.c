@@ -57,6 +57,14 @@ int plan_add(struct plan *p, enum plan_op op, const struct rec_acl *acl, const c
 	return 0;
 }
 
+int plan_add_resize(struct plan *p, uint64_t old_size)
+{
+	int rc = plan_add(p, PLAN_DM_RESIZE, NULL, NULL);
+	if (!rc)
+		p->steps[p->n - 1].old_size = old_size;
+	return rc;
+}
+
 int plan_note(struct plan *p, const char *fmt, ...)
 {
 	struct plan_step *s = plan_push(p);
@@ -68,6 +76,14 @@ int plan_note(struct plan *p, const char *fmt, ...)
 	vsnprintf(s->note, sizeof(s->note), fmt, ap);
 	va_end(ap);
 	return 0;
+}
+
+bool plan_has(const struct plan *p, enum plan_op op)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->steps[i].op == op)
+			return true;
+	return false;
 }
 
 size_t plan_kernel_steps(const struct plan *p)
@@ -131,7 +147,8 @@ void plan_describe(const struct plan *p, size_t i, char *buf, size_t size)
 		snprintf(buf, size, "unmap LUN %u for %s on %s", s->acl.mapped_lun, ini, x->target_iqn);
 		return;
 	case PLAN_DM_CREATE:
-		snprintf(buf, size, "create dm device %s over %s", x->dm_name, x->backing);
+		snprintf(buf, size, "create dm device %s over %s (%u:%u)", x->dm_name, x->backing, x->backing_major,
+			 x->backing_minor);
 		return;
 	case PLAN_DM_REMOVE:
 		snprintf(buf, size, "remove dm device %s", x->dm_name);
@@ -215,7 +232,7 @@ static int plan_dm_create(const struct rec_export *x)
 {
 	char uuid[DMDEV_NAME_MAX + 1];
 	snprintf(uuid, sizeof(uuid), DMDEV_UUID_PREFIX "%s", x->volume_id);
-	int rc = dmdev_create_linear(x->dm_name, uuid, x->backing, x->size / 512);
+	int rc = dmdev_create_linear(x->dm_name, uuid, x->backing_major, x->backing_minor, x->size / 512);
 	if (rc == -EEXIST || rc == -EBUSY) {
 		bool exists, ours;
 		if (dmdev_query(x->dm_name, &exists, &ours) == 0 && exists)
@@ -275,10 +292,11 @@ static int plan_exec(const struct plan *p, enum plan_op op, const struct plan_st
 	case PLAN_DM_FENCE:
 		return dmdev_fence(x->dm_name);
 	case PLAN_DM_UNFENCE:
-		return dmdev_reload_linear(x->dm_name, x->backing, x->size / 512);
+		return dmdev_reload_linear(x->dm_name, x->backing_major, x->backing_minor, x->size / 512);
 	case PLAN_DM_RESIZE:
 		/* undone: back to the size before (the inverse step carries it) */
-		return dmdev_reload_linear(x->dm_name, x->backing, (undo ? s->old_size : x->size) / 512);
+		return dmdev_reload_linear(x->dm_name, x->backing_major, x->backing_minor,
+					   (undo ? s->old_size : x->size) / 512);
 	case PLAN_ACL_PURGE:
 		return lio_acl_purge(c, x->target_iqn, acl.initiator);
 	case PLAN_TARGET_PURGE:

@@ -70,7 +70,11 @@ void plan_init(struct plan *p);
 void plan_free(struct plan *p);
 /* Append a kernel step (@acl for ACL and mapped-LUN steps, @portal for portal steps). 0 or -ENOMEM. */
 int plan_add(struct plan *p, enum plan_op op, const struct rec_acl *acl, const char *portal);
+/* PLAN_DM_RESIZE to the export's size (p->x.size), undone back to @old_size bytes. */
+int plan_add_resize(struct plan *p, uint64_t old_size);
 int plan_note(struct plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Does @p have a step @op? */
+bool plan_has(const struct plan *p, enum plan_op op);
 /* Number of kernel steps (notes excluded). */
 size_t plan_kernel_steps(const struct plan *p);
 

@@ -2,6 +2,7 @@
 /* reconcile.c: records versus kernel, export by export, then orphans (see reconcile.h). */
 #include "reconcile.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <uuid/uuid.h>
+
+#include "device.h"
 #include "dmdev.h"
 #include "lio_state.h"
 #include "log.h"
@@ -18,6 +22,7 @@
 
 struct recon_export {
 	struct rec_export x;
+	struct rec_volume v; /* its volume's record (v.id[0] == 0: none, which records never leave) */
 	struct rec_acl *acls;
 	size_t n_acls;
 };
@@ -25,9 +30,14 @@ struct recon_export {
 struct recon {
 	struct agent *a;
 	bool dry_run;
+	bool purge_unowned;
 	struct recon_report *r;
 	struct recon_export *ex;
 	size_t n_ex;
+	struct rec_export *owned; /* the owned table: names this database made */
+	size_t n_owned;
+	char (*vols)[ATTACH_UUID_LEN + 1]; /* registered volume ids */
+	size_t n_vols;
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -58,6 +68,8 @@ void recon_report_free(struct recon_report *r)
 
 static void recon_free(struct recon *rc)
 {
+	free(rc->owned);
+	free(rc->vols);
 	for (size_t i = 0; i < rc->n_ex; i++) {
 		if (rc->ex[i].acls)
 			explicit_bzero(rc->ex[i].acls, rc->ex[i].n_acls * sizeof(*rc->ex[i].acls));
@@ -91,6 +103,46 @@ static int recon_export_visit(const char *key, void *rec, void *arg)
 	memset(&rc->ex[rc->n_ex], 0, sizeof(rc->ex[0]));
 	rc->ex[rc->n_ex++].x = *(struct rec_export *)rec;
 	return 0;
+}
+
+static int recon_owned_visit(const char *key, void *rec, void *arg)
+{
+	struct recon *rc = arg;
+	(void)key;
+	struct rec_export *n = realloc(rc->owned, (rc->n_owned + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	rc->owned = n;
+	rc->owned[rc->n_owned++] = *(struct rec_export *)rec;
+	return 0;
+}
+
+struct recon_vol_scan {
+	struct recon *rc;
+	MDB_txn *txn;
+};
+
+/* Every registered volume's id; a volume of attachd 0.1 gets the identity of its disk (device_adopt). */
+static int recon_volume_visit(const char *key, void *rec, void *arg)
+{
+	struct recon_vol_scan *vs = arg;
+	struct recon *rc = vs->rc;
+	struct rec_volume *v = rec;
+	void *n = realloc(rc->vols, (rc->n_vols + 1) * sizeof(*rc->vols));
+	if (!n)
+		return -ENOMEM;
+	rc->vols = n;
+	snprintf(rc->vols[rc->n_vols++], sizeof(rc->vols[0]), "%s", key);
+	if (v->ident[0])
+		return 0;
+	int got = device_adopt(v);
+	if (got == 1) {
+		recon_line(rc->r, "volume %s: its disk's identity %s %s from %s (registered by an attachd without "
+			   "identities; same device number)", v->id, v->ident, rc->dry_run ? "would be taken" : "taken",
+			   v->path);
+		return rc->dry_run ? 0 : store_put(rc->a->store, vs->txn, STORE_VOLUMES, v->id, v);
+	}
+	return 0; /* not now: device_verify says why, at its export */
 }
 
 /* The configured portals are the exports' portals: after a change of --portal, existing exports move
@@ -139,8 +191,19 @@ static int recon_records(struct recon *rc)
 	}
 	struct rec_export xb;
 	struct rec_acl ab;
+	struct rec_volume vb;
+	struct recon_vol_scan vs = { rc, txn };
+	if (!err)
+		err = store_scan(s, txn, STORE_VOLUMES, "", &vb, recon_volume_visit, &vs);
+	if (!err)
+		err = store_scan(s, txn, STORE_OWNED, "", &xb, recon_owned_visit, rc);
 	if (!err)
 		err = store_scan(s, txn, STORE_EXPORTS, "", &xb, recon_export_visit, rc);
+	for (size_t i = 0; !err && i < rc->n_ex; i++) {
+		int g = store_get(s, txn, STORE_VOLUMES, rc->ex[i].x.volume_id, &rc->ex[i].v);
+		if (g && g != -ENOENT)
+			err = g;
+	}
 	for (size_t i = 0; !err && i < rc->n_ex; i++)
 		err = recon_portals(rc, txn, &rc->ex[i].x);
 	for (size_t i = 0; !err && i < rc->n_ex; i++) {
@@ -158,24 +221,74 @@ static int recon_records(struct recon *rc)
 
 /* ---- one export: what is missing or different */
 
-/* Does the dm table still map the whole backing device? */
-static bool recon_dm_linear_ok(const struct rec_export *x, const char *params)
+/* The export is down: @why, logged as an error (a dry run only reports it). Returns 1: skip its LIO side. */
+__attribute__((format(printf, 3, 4)))
+static int recon_down(struct recon *rc, struct plan *p, const char *fmt, ...)
 {
-	struct stat st;
-	char want[32];
-	if (stat(x->backing, &st) < 0)
-		return false;
-	snprintf(want, sizeof(want), "%u:%u ", major(st.st_rdev), minor(st.st_rdev));
-	return !strncmp(params, want, strlen(want));
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->x.down, sizeof(p->x.down), fmt, ap);
+	va_end(ap);
+	recon_line(rc->r, "volume %s: export %s down: %s", p->x.volume_id, rc->dry_run ? "would stay" : "stays",
+		   p->x.down);
+	if (!rc->dry_run)
+		log_error("volume %s: export down: %s", p->x.volume_id, p->x.down);
+	rc->r->down++;
+	return 1;
 }
 
-/* 0, or -EEXIST when someone else's object is in the way (the export is skipped). */
-static int recon_dm(struct recon *rc, struct plan *p)
+/* The export's disk found again through its volume's path, for a dm device to map: 0, or down. */
+static int recon_find_disk(struct recon *rc, const struct recon_export *e, struct plan *p, const char *then)
+{
+	struct device d;
+	char why[sizeof(p->x.down) - 40];
+	if (!e->v.id[0])
+		return recon_down(rc, p, "its volume has no record");
+	int err = device_verify(&e->v, &d, why, sizeof(why));
+	if (err)
+		return recon_down(rc, p, "%s: %s", why, then);
+	if (d.major != p->x.backing_major || d.minor != p->x.backing_minor || strcmp(d.path, p->x.backing))
+		recon_line(rc->r, "volume %s: its disk %s is now %s (%u:%u)", p->x.volume_id, e->v.ident, d.path, d.major,
+			   d.minor);
+	snprintf(p->x.backing, sizeof(p->x.backing), "%s", d.path);
+	p->x.backing_major = d.major;
+	p->x.backing_minor = d.minor;
+	return 0;
+}
+
+/* A live linear table: does it map the volume's disk (whatever its path leads to now)? */
+static int recon_dm_live(struct recon *rc, const struct recon_export *e, struct plan *p, const char *params,
+			 uint64_t sectors)
+{
+	unsigned maj, min;
+	char why[sizeof(p->x.down) - 40];
+	if (sscanf(params, "%u:%u", &maj, &min) != 2)
+		return -EIO;
+	int err = e->v.id[0] ? device_is_volumes(&e->v, maj, min, why, sizeof(why)) : 0;
+	if (err == -EMEDIUMTYPE) {
+		recon_down(rc, p, "its dm device %s %s: fenced", p->x.dm_name, why);
+		err = plan_add(p, PLAN_DM_FENCE, NULL, NULL);
+		return err ? err : 1;
+	}
+	if (err)
+		return err;
+	p->x.backing_major = maj;
+	p->x.backing_minor = min;
+	/* the size initiators see is the recorded one (a crash inside volume-extend must not keep it) */
+	if (p->x.size && sectors != p->x.size / 512) {
+		recon_line(rc->r, "volume %s: dm device %s maps %llu bytes, the records say %llu", p->x.volume_id,
+			   p->x.dm_name, (unsigned long long)sectors * 512, (unsigned long long)p->x.size);
+		return plan_add_resize(p, sectors * 512);
+	}
+	return 0;
+}
+
+/* The export's dm device: 0 to go on with its LIO side, 1 when the export stays down, -EEXIST when
+ * someone else's object is in the way (the export is skipped). */
+static int recon_dm(struct recon *rc, const struct recon_export *e, struct plan *p)
 {
 	const struct rec_export *x = &p->x;
 	bool exists, ours;
-	if (!x->dm_name[0])
-		return 0;
 	int err = dmdev_query(x->dm_name, &exists, &ours);
 	if (err)
 		return err;
@@ -185,6 +298,9 @@ static int recon_dm(struct recon *rc, struct plan *p)
 		return -EEXIST;
 	}
 	if (!exists) {
+		err = recon_find_disk(rc, e, p, "not rebuilt");
+		if (err)
+			return err;
 		recon_line(rc->r, "volume %s: dm device %s is missing", x->volume_id, x->dm_name);
 		return plan_add(p, PLAN_DM_CREATE, NULL, NULL);
 	}
@@ -193,20 +309,41 @@ static int recon_dm(struct recon *rc, struct plan *p)
 	err = dmdev_table(x->dm_name, type, sizeof(type), params, sizeof(params), &sectors);
 	if (err)
 		return err;
-	if (strcmp(type, "linear") || !recon_dm_linear_ok(x, params)) {
-		recon_line(rc->r, "volume %s: dm device %s has a %s table, not linear over %s", x->volume_id, x->dm_name,
-			   type, x->backing);
-		return plan_add(p, PLAN_DM_UNFENCE, NULL, NULL);
+	if (!strcmp(type, "linear"))
+		return recon_dm_live(rc, e, p, params, sectors);
+	/* fenced (an interrupted terminate --force, or a disk found wrong): linear again only on the right disk */
+	err = recon_find_disk(rc, e, p, "left fenced");
+	if (err)
+		return err;
+	recon_line(rc->r, "volume %s: dm device %s has a %s table, not linear over %s", x->volume_id, x->dm_name, type,
+		   x->backing);
+	return plan_add(p, PLAN_DM_UNFENCE, NULL, NULL);
+}
+
+/* Without device-mapper the storage object opens the volume's path: it must still lead to its disk. */
+static int recon_nodm(struct recon *rc, const struct recon_export *e, struct plan *p)
+{
+	struct device d;
+	char why[sizeof(p->x.down) - 40];
+	if (!e->v.id[0])
+		return recon_down(rc, p, "its volume has no record");
+	int err = device_verify(&e->v, &d, why, sizeof(why));
+	if (!err) {
+		snprintf(p->x.device, sizeof(p->x.device), "%s", d.path); /* a moved path rebuilds the object */
+		snprintf(p->x.backing, sizeof(p->x.backing), "%s", d.path);
+		p->x.backing_major = d.major;
+		p->x.backing_minor = d.minor;
+		return 0;
 	}
-	/* the size initiators see is the recorded one (a crash inside volume-extend must not keep it) */
-	if (x->size && sectors != x->size / 512) {
-		recon_line(rc->r, "volume %s: dm device %s maps %llu bytes, the records say %llu", x->volume_id,
-			   x->dm_name, (unsigned long long)sectors * 512, (unsigned long long)x->size);
-		err = plan_add(p, PLAN_DM_RESIZE, NULL, NULL);
-		if (!err)
-			p->steps[p->n - 1].old_size = sectors * 512;
-	}
-	return err;
+	struct lio_backstore b = { .hba = p->x.hba, .name = p->x.backstore, .dev = p->x.device, .serial = p->x.volume_id };
+	struct lio_so_state so;
+	err = lio_backstore_state(&rc->a->cfs, &b, &so);
+	if (err)
+		return err;
+	recon_down(rc, p, "%s%s", why, so.exists ? ": its target and storage object removed" : ": not rebuilt");
+	if (so.exists && !(err = plan_add(p, PLAN_TARGET_PURGE, NULL, NULL)))
+		err = plan_add(p, PLAN_BACKSTORE_REMOVE, NULL, NULL);
+	return err ? err : 1;
 }
 
 struct recon_names {
@@ -252,7 +389,12 @@ static int recon_export(struct recon *rc, const struct recon_export *e, struct p
 	struct lio_target_state ts;
 	bool rebuild = false;
 
-	int err = recon_dm(rc, p);
+	p->x.down[0] = '\0'; /* up, unless the disk says otherwise now */
+	int err = x->dm_name[0] ? recon_dm(rc, e, p) : recon_nodm(rc, e, p);
+	if (err == 1)
+		return 0; /* down: nothing of its LIO side is made (a fence step may be planned) */
+	if (e->x.down[0] && !err)
+		recon_line(r, "volume %s: its disk is back: the export comes up", x->volume_id);
 	if (!err)
 		err = lio_backstore_state(c, &b, &so);
 	if (!err)
@@ -355,6 +497,29 @@ static void recon_apply(struct recon *rc, struct plan *p, const char *what)
 	}
 }
 
+/* The export's record follows what reconcile found: down or up, and where its disk is now. */
+static void recon_save(struct recon *rc, const struct recon_export *e, const struct plan *p)
+{
+	const struct rec_export *a = &e->x, *b = &p->x;
+	if (rc->dry_run || (!strcmp(a->down, b->down) && !strcmp(a->backing, b->backing) &&
+			    !strcmp(a->device, b->device) && a->backing_major == b->backing_major &&
+			    a->backing_minor == b->backing_minor))
+		return;
+	MDB_txn *txn;
+	struct store *s = rc->a->store;
+	int err = store_begin(s, true, &txn);
+	if (!err)
+		err = store_put(s, txn, STORE_EXPORTS, b->volume_id, b);
+	if (!err)
+		err = store_commit(txn);
+	else
+		store_abort(txn);
+	if (err) {
+		recon_line(rc->r, "volume %s: its export record could not be updated: %s", b->volume_id, strerror(-err));
+		rc->r->failures++;
+	}
+}
+
 /* ---- orphans: our names, no record */
 
 struct recon_orphans {
@@ -375,18 +540,60 @@ static bool recon_known(const struct recon *rc, int kind, const char *name)
 	return false;
 }
 
+/* A lower-case UUID, as attachd names volumes: @s exactly. */
+static bool recon_uuid_lower(const char *s)
+{
+	uuid_t u;
+	if (strlen(s) != ATTACH_UUID_LEN || uuid_parse(s, u))
+		return false;
+	for (; *s; s++)
+		if (isupper((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* The volume id in a name of attachd's form for @kind, or NULL when the name is not of that form. */
+static const char *recon_form(const struct recon *rc, int kind, const char *name)
+{
+	const char *prefix = kind == 0 ? rc->a->cfg.iqn_prefix : kind == 2 ? DMDEV_NAME_PREFIX : "";
+	size_t pl = strlen(prefix);
+	if (kind == 0 ? strncasecmp(name, prefix, pl) || name[pl] != ':' : strncmp(name, prefix, pl))
+		return NULL;
+	const char *id = name + pl + (kind == 0);
+	return recon_uuid_lower(id) ? id : NULL;
+}
+
+/* Made by this database: named by its owned table, or of a volume registered in it. */
+static bool recon_owned(const struct recon *rc, int kind, const char *name, const char *id)
+{
+	for (size_t i = 0; i < rc->n_owned; i++) {
+		const struct rec_export *x = &rc->owned[i];
+		const char *have = kind == 0 ? x->target_iqn : kind == 1 ? x->backstore : x->dm_name;
+		if (!strcmp(have, name))
+			return true;
+	}
+	for (size_t i = 0; i < rc->n_vols; i++)
+		if (!strcmp(rc->vols[i], id))
+			return true;
+	return false;
+}
+
 static int recon_orphan_visit(const char *name, void *arg)
 {
+	static const char *const what[] = { "target", "storage object", "dm device" };
 	struct recon_orphans *o = arg;
-	const struct agent_config *cfg = &o->rc->a->cfg;
-	size_t pl = strlen(cfg->iqn_prefix);
-	/* ours: targets named <prefix>:..., everything in our HBA, dm devices listed by uuid prefix */
-	if (o->kind == 0 && (strncasecmp(name, cfg->iqn_prefix, pl) || name[pl] != ':'))
+	/* attachd's form only: <prefix>:<uuid>, <uuid> in our HBA, attachd-<uuid> with our dm uuid prefix */
+	const char *id = recon_form(o->rc, o->kind, name);
+	if (!id || recon_known(o->rc, o->kind, name))
 		return 0;
-	if (o->kind == 1 && strlen(name) > ATTACH_UUID_LEN)
-		return 0; /* our storage objects are named by volume id */
-	if (recon_known(o->rc, o->kind, name))
-		return 0;
+	if (!recon_owned(o->rc, o->kind, name, id)) {
+		o->rc->r->unowned++;
+		if (!o->rc->purge_unowned) {
+			recon_line(o->rc->r, "%s %s has attachd's name but this database did not make it: left alone "
+				   "(reconcile --purge-unowned removes it)", what[o->kind], name);
+			return 0;
+		}
+	}
 	if (o->n == o->cap) {
 		size_t cap = o->cap ? o->cap * 2 : 8;
 		void *n = realloc(o->names, cap * sizeof(*o->names));
@@ -424,7 +631,8 @@ static int recon_orphans(struct recon *rc)
 				snprintf(p.x.backstore, sizeof(p.x.backstore), "%s", o.names[i]);
 			else
 				snprintf(p.x.dm_name, sizeof(p.x.dm_name), "%s", o.names[i]);
-			recon_line(rc->r, "%s %s is ours but has no record", what[kind], o.names[i]);
+			recon_line(rc->r, "%s %s is %s but has no record", what[kind], o.names[i],
+				   rc->purge_unowned ? "of attachd's form" : "ours");
 			err = plan_add(&p, ops[kind], NULL, NULL);
 			if (!err)
 				recon_apply(rc, &p, o.names[i]);
@@ -435,9 +643,38 @@ static int recon_orphans(struct recon *rc)
 	return err;
 }
 
-int reconcile(struct agent *a, bool dry_run, struct recon_report *r)
+/* Owned names of exports that have no record and of which the kernel has nothing left: forgotten. */
+static void recon_forget(struct recon *rc)
 {
-	struct recon rc = { .a = a, .dry_run = dry_run, .r = r };
+	struct store *s = rc->a->store;
+	for (size_t i = 0; !rc->dry_run && i < rc->n_owned; i++) {
+		const struct rec_export *x = &rc->owned[i];
+		char path[CFS_PATH_MAX];
+		bool exists = false, ours;
+		size_t j;
+		for (j = 0; j < rc->n_ex && strcmp(rc->ex[j].x.volume_id, x->volume_id); j++) {
+		}
+		if (j < rc->n_ex)
+			continue;
+		snprintf(path, sizeof(path), "target/iscsi/%s", x->target_iqn);
+		if (x->target_iqn[0] && cfs_exists(&rc->a->cfs, path) != 0)
+			continue;
+		snprintf(path, sizeof(path), "target/core/%s/%s", x->hba, x->backstore);
+		if (x->backstore[0] && cfs_exists(&rc->a->cfs, path) != 0)
+			continue;
+		if (x->dm_name[0] && (dmdev_query(x->dm_name, &exists, &ours) || exists))
+			continue;
+		MDB_txn *txn;
+		if (store_begin(s, true, &txn))
+			return;
+		if (store_del(s, txn, STORE_OWNED, x->volume_id) || store_commit(txn))
+			return;
+	}
+}
+
+int reconcile(struct agent *a, const struct recon_opts *o, struct recon_report *r)
+{
+	struct recon rc = { .a = a, .dry_run = o->dry_run, .purge_unowned = o->purge_unowned, .r = r };
 	memset(r, 0, sizeof(*r));
 	int err = recon_records(&rc);
 	if (err) {
@@ -450,6 +687,7 @@ int reconcile(struct agent *a, bool dry_run, struct recon_report *r)
 		plan_init(&p);
 		p.call = "reconcile";
 		p.x = rc.ex[i].x;
+		unsigned down = r->down;
 		err = recon_export(&rc, &rc.ex[i], &p);
 		if (err && err != -EEXIST) {
 			recon_line(r, "volume %s: cannot read its kernel state: %s", p.x.volume_id, strerror(-err));
@@ -457,7 +695,12 @@ int reconcile(struct agent *a, bool dry_run, struct recon_report *r)
 		} else if (err) {
 			r->failures++;
 		} else {
+			if (r->down != down) {
+				r->differences++;
+				r->failures++;
+			}
 			recon_apply(&rc, &p, p.x.target_iqn);
+			recon_save(&rc, &rc.ex[i], &p);
 		}
 		plan_free(&p);
 	}
@@ -466,7 +709,8 @@ int reconcile(struct agent *a, bool dry_run, struct recon_report *r)
 		recon_line(r, "looking for unrecorded objects failed: %s", strerror(-err));
 		r->failures++;
 	}
-	if (!rc.n_ex && !dry_run) {
+	recon_forget(&rc);
+	if (!rc.n_ex && !o->dry_run) {
 		struct plan p;
 		plan_init(&p);
 		snprintf(p.x.hba, sizeof(p.x.hba), "%s", AGENT_HBA);

@@ -42,6 +42,10 @@ static const struct rec_field rec_volume_fields[] = {
 	F_U32(struct rec_volume, 8, dev_minor),
 	F_U8(struct rec_volume, 9, state),
 	F_U8(struct rec_volume, 10, multiattach),
+	F_STR(struct rec_volume, 11, path),
+	F_STR(struct rec_volume, 12, ident),
+	F_U64(struct rec_volume, 13, gen),
+	F_STR(struct rec_volume, 14, last_detached),
 };
 
 static const struct rec_field rec_attachment_fields[] = {
@@ -70,6 +74,9 @@ static const struct rec_field rec_export_fields[] = {
 	F_U64(struct rec_export, 10, created),
 	F_STR(struct rec_export, 11, backing),
 	F_U64(struct rec_export, 12, size),
+	F_U32(struct rec_export, 13, backing_major),
+	F_U32(struct rec_export, 14, backing_minor),
+	F_STR(struct rec_export, 15, down),
 };
 
 static const struct rec_field rec_acl_fields[] = {
@@ -82,6 +89,8 @@ static const struct rec_field rec_acl_fields[] = {
 	F_STR(struct rec_acl, 8, host),
 	F_STR(struct rec_acl, 9, ip),
 	F_U64(struct rec_acl, 10, created),
+	F_U64(struct rec_acl, 11, released_gen),
+	F_U8(struct rec_acl, 12, released),
 };
 
 struct rec_type {

@@ -20,15 +20,24 @@
 #define REC_CHAP_MAX 64
 #define REC_MAX_SIZE 8192 /* largest encoded record */
 
+#define REC_IDENT_MAX 255
+
 struct rec_volume {
 	char id[ATTACH_UUID_LEN + 1];
 	char name[ATTACH_NAME_MAX + 1];
-	char device[ATTACH_PATH_MAX + 1]; /* canonical path of the block device */
+	char device[ATTACH_PATH_MAX + 1]; /* the kernel's path of the device at creation (/dev/sdb, /dev/dm-3) */
 	uint64_t size;                    /* bytes, at creation or the last volume-extend */
 	uint64_t created;
 	uint32_t dev_major, dev_minor;    /* the device's number at creation */
 	uint8_t state;                    /* enum attach_volume_state */
 	uint8_t multiattach;
+	/* The path as the caller gave it (/dev/disk/by-id/wwn-..., /dev/vg0/vol1): it is resolved again at
+	 * every export, reconcile and extend, and what it leads to must have the identity below. Records of
+	 * an attachd before 0.2 have neither: "" (see device.h, device_verify). */
+	char path[ATTACH_PATH_MAX + 1];
+	char ident[REC_IDENT_MAX + 1];    /* blkdev_identity() of the disk at creation */
+	uint64_t gen;                     /* bumped by every mutating call on the volume but terminate */
+	char last_detached[ATTACH_UUID_LEN + 1]; /* the attachment detach dropped last (retries say so) */
 };
 
 struct rec_attachment {
@@ -53,10 +62,14 @@ struct rec_export {
 	char dm_name[128];                 /* "" when exported without device-mapper */
 	char backing[ATTACH_PATH_MAX + 1]; /* the volume's device, under the dm device */
 	uint64_t size;                     /* bytes the dm device maps (0: all of the backing device) */
+	uint32_t backing_major, backing_minor; /* the number @backing had when last checked (identity) */
 	uint32_t lun;
 	uint32_t n_portals;
 	char portals[REC_PORTALS_MAX][ATTACH_PORTAL_MAX + 1];
 	uint64_t created;
+	/* Why the export is down ("" when up): reconcile found its device missing or not the registered
+	 * disk, so it left the export unbuilt (or fenced it) and keeps its records to rebuild it later. */
+	char down[384];
 };
 
 struct rec_acl {
@@ -69,6 +82,10 @@ struct rec_acl {
 	char host[ATTACH_HOST_MAX + 1];     /* connector details, for volume-show */
 	char ip[ATTACH_IP_MAX + 1];
 	uint64_t created;
+	/* The volume's gen when this initiator's last terminate-connection released a reference: a
+	 * terminate with the volume unchanged since then is a retry and releases nothing. */
+	uint64_t released_gen;
+	uint8_t released; /* released_gen is set */
 };
 
 enum rec_type_id { REC_VOLUME, REC_ATTACHMENT, REC_EXPORT, REC_ACL, REC_TYPE_COUNT };

@@ -3,6 +3,7 @@
 #include "srv.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ struct srv_conn {
 	size_t out_len, out_off;
 	bool close_after_flush;
 	uint64_t deadline_ms; /* 0: no partial request pending */
+	uint64_t since_ms;    /* accepted, or last served: the idle clock */
 	struct srv_conn *prev, *next;
 };
 
@@ -73,6 +75,36 @@ static int srv_check_path(const char *path)
 	return unlink(path) < 0 ? -errno : 0;
 }
 
+/* The socket's directory: nobody but root may write it (a name swapped there between bind and rename
+ * could lead the agent's chown anywhere, and others could take the socket's place). */
+static int srv_check_dir(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path) + 2];
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	struct stat st;
+	if (stat(dir, &st) < 0) {
+		int err = errno;
+		log_error("socket directory %s: %s", dir, strerror(err));
+		return -err;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		log_error("socket directory %s belongs to uid %u: it must be root's", dir, (unsigned)st.st_uid);
+		return -EPERM;
+	}
+	if ((st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != 0)) {
+		log_error("socket directory %s can be written by others (mode %04o): give a directory only root "
+			  "writes, such as /run", dir, st.st_mode & 07777);
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int srv_listen(struct srv *s)
 {
 	const struct agent_config *cfg = &s->a->cfg;
@@ -86,7 +118,9 @@ static int srv_listen(struct srv *s)
 		return -ENAMETOOLONG;
 	}
 	strcpy(sa.sun_path, tmp);
-	int rc = srv_check_path(cfg->socket_path);
+	int rc = srv_check_dir(cfg->socket_path);
+	if (!rc)
+		rc = srv_check_path(cfg->socket_path);
 	if (!rc)
 		rc = srv_check_path(tmp); /* a leftover of an earlier agent with our pid: a socket, or refuse */
 	if (rc)
@@ -94,7 +128,7 @@ static int srv_listen(struct srv *s)
 	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->lfd < 0)
 		return -errno;
-	/* the socket file is never open to others, not even for an instant */
+	/* the socket file is never open to others, not even for an instant: bind makes it 0660 */
 	mode_t old = umask(0117);
 	rc = bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa));
 	int err = errno;
@@ -104,7 +138,8 @@ static int srv_listen(struct srv *s)
 		return -err;
 	}
 	gid_t group = cfg->n_allow_gid ? cfg->allow_gid[0] : 0;
-	if ((chown(tmp, 0, group) < 0 && geteuid() == 0) || chmod(tmp, 0660) < 0 || listen(s->lfd, 64) < 0 ||
+	/* by name, but never through a link: what is at that name now is ours or nothing of consequence */
+	if ((fchownat(AT_FDCWD, tmp, 0, group, AT_SYMLINK_NOFOLLOW) < 0 && geteuid() == 0) || listen(s->lfd, 64) < 0 ||
 	    rename(tmp, cfg->socket_path) < 0) {
 		err = errno;
 		unlink(tmp);
@@ -263,6 +298,34 @@ static bool srv_peer_allowed(const struct agent_config *cfg, int fd, const struc
 	return ok;
 }
 
+/* Is there room for one more connection of @peer? Root may use every slot; others leave the last
+ * AGENT_ROOT_SLOTS to root and hold at most --max-clients-per-uid each, so no caller can lock root out. */
+static bool srv_room(const struct srv *s, const struct ucred *peer, char *why, size_t whylen)
+{
+	const struct agent_config *cfg = &s->a->cfg;
+	if (s->n_conns >= cfg->max_clients) {
+		snprintf(why, whylen, "too many clients (limit %u)", cfg->max_clients);
+		return false;
+	}
+	if (peer->uid == 0)
+		return true;
+	unsigned reserved = cfg->max_clients / 2 < AGENT_ROOT_SLOTS ? cfg->max_clients / 2 : AGENT_ROOT_SLOTS;
+	if (s->n_conns >= cfg->max_clients - reserved) {
+		snprintf(why, whylen, "too many clients (limit %u, of which %u are kept for root)", cfg->max_clients,
+			 reserved);
+		return false;
+	}
+	unsigned mine = 0;
+	for (const struct srv_conn *c = s->conns; c; c = c->next)
+		mine += c->peer.uid == peer->uid;
+	if (mine >= cfg->max_clients_per_uid) {
+		snprintf(why, whylen, "uid %u has %u connections open (limit per uid %u)", peer->uid, mine,
+			 cfg->max_clients_per_uid);
+		return false;
+	}
+	return true;
+}
+
 static void srv_accept(struct srv *s)
 {
 	for (;;) {
@@ -280,15 +343,17 @@ static void srv_accept(struct srv *s)
 			continue;
 		}
 		if (!srv_peer_allowed(&s->a->cfg, fd, &peer)) {
-			log_warn("refused pid %d uid %u gid %u: not root and not allowed", peer.pid, peer.uid, peer.gid);
+			log_limited(LOG_LVL_WARN, "refused pid %d uid %u gid %u: not root and not allowed", peer.pid,
+				    peer.uid, peer.gid);
 			srv_refuse(fd, -EPERM, "uid %u is not allowed to use attachd (root, --allow-uid, --allow-gid)",
 				   peer.uid);
 			close(fd);
 			continue;
 		}
-		if (s->n_conns >= s->a->cfg.max_clients) {
-			log_warn("refused pid %d: %u clients connected (limit)", peer.pid, s->n_conns);
-			srv_refuse(fd, -EUSERS, "too many clients (limit %u); try again later", s->a->cfg.max_clients);
+		char why[160];
+		if (!srv_room(s, &peer, why, sizeof(why))) {
+			log_limited(LOG_LVL_WARN, "refused pid %d uid %u: %s", peer.pid, peer.uid, why);
+			srv_refuse(fd, -EUSERS, "%s; try again later", why);
 			close(fd);
 			continue;
 		}
@@ -300,6 +365,8 @@ static void srv_accept(struct srv *s)
 		}
 		c->fd = fd;
 		c->peer = peer;
+		c->dc.uid = peer.uid;
+		c->since_ms = srv_now_ms();
 		c->next = s->conns;
 		if (s->conns)
 			s->conns->prev = c;
@@ -340,6 +407,7 @@ static void srv_serve(struct srv *s, struct srv_conn *c)
 		memmove(c->in, c->in + len, c->in_len - len);
 		c->in_len -= len;
 		served = true;
+		c->since_ms = srv_now_ms();
 	}
 	/* the clock starts with a request's first byte; more bytes of the same request do not restart it */
 	if (!c->in_len)
@@ -361,6 +429,7 @@ static int srv_flush(struct srv_conn *c)
 			return -errno;
 		}
 		c->out_off += (size_t)n;
+		c->since_ms = srv_now_ms(); /* the client reads: not idle */
 	}
 	c->out_len = c->out_off = 0;
 	return c->close_after_flush ? -ECONNRESET : 0;
@@ -420,25 +489,53 @@ static void srv_conn_event(struct srv *s, struct srv_conn *c, uint32_t events)
 	srv_watch(s, EPOLL_CTL_MOD, c->fd, c->out_len ? EPOLLOUT : EPOLLIN, c);
 }
 
-/* Close connections whose half-sent request is overdue. Returns the next deadline's wait in ms or -1.
+/* When @c is due to be closed, and why: a half-sent request (from its first byte), no HELLO (from accept),
+ * or idle (no request, or a reply it does not read, for --idle-timeout). */
+static uint64_t srv_deadline(const struct srv *s, const struct srv_conn *c, const char **why)
+{
+	const struct agent_config *cfg = &s->a->cfg;
+	if (c->in_len && c->deadline_ms && !c->out_len) {
+		*why = "request incomplete";
+		return c->deadline_ms;
+	}
+	if (!c->dc.hello_done && !c->out_len) {
+		*why = "no hello";
+		return c->since_ms + cfg->request_timeout_ms;
+	}
+	*why = "idle";
+	return c->since_ms + cfg->idle_timeout_ms;
+}
+
+/* Close connections that are overdue. Returns the next deadline's wait in ms or -1.
  * (clang's analyzer reports a use after free here, assuming the head's prev may be set: srv_accept links
  * at the head, so the head's prev is NULL and srv_conn_free moves s->conns on: tests/quality.) */
 static int srv_expire(struct srv *s)
 {
+	const struct agent_config *cfg = &s->a->cfg;
 	uint64_t now = srv_now_ms(), next = 0;
 	for (struct srv_conn *c = s->conns, *n; c; c = n) {
 		n = c->next;
-		if (!c->deadline_ms || c->out_len)
-			continue;
-		if (c->deadline_ms <= now) {
-			log_warn("client pid %d: request incomplete after %u ms; closing", c->peer.pid,
-				 s->a->cfg.request_timeout_ms);
-			srv_refuse(c->fd, -ETIMEDOUT, "request incomplete after %u ms", s->a->cfg.request_timeout_ms);
+		const char *why;
+		uint64_t due = srv_deadline(s, c, &why);
+		if (due <= now) {
+			if (!strcmp(why, "request incomplete")) {
+				log_limited(LOG_LVL_WARN, "client pid %d: request incomplete after %u ms; closing", c->peer.pid,
+					    cfg->request_timeout_ms);
+				srv_refuse(c->fd, -ETIMEDOUT, "request incomplete after %u ms", cfg->request_timeout_ms);
+			} else if (!strcmp(why, "no hello")) {
+				log_limited(LOG_LVL_WARN, "client pid %d: no hello within %u ms of connecting; closing",
+					    c->peer.pid, cfg->request_timeout_ms);
+				srv_refuse(c->fd, -ETIMEDOUT, "no hello within %u ms of connecting", cfg->request_timeout_ms);
+			} else {
+				log_debug("client pid %d: idle for %u ms; closing", c->peer.pid, cfg->idle_timeout_ms);
+				srv_refuse(c->fd, -ETIMEDOUT, "idle for %u ms: connection closed (connect again)",
+					   cfg->idle_timeout_ms);
+			}
 			srv_conn_free(s, c);
 			continue;
 		}
-		if (!next || c->deadline_ms < next)
-			next = c->deadline_ms;
+		if (!next || due < next)
+			next = due;
 	}
 	return next ? (int)(next - now) : -1;
 }

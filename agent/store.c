@@ -3,6 +3,7 @@
 #include "store_internal.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,13 +11,15 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "log.h"
 
 #define STORE_MAP_SIZE (64ul << 20)
+#define STORE_ROOM_MIN (256ul << 10) /* less free space than this under the database: "full" */
 
-static const char *const store_db_names[STORE_DB_COUNT] = {
+const char *const store_db_names[STORE_DB_COUNT] = {
 	[STORE_META] = "meta",
 	[STORE_VOLUMES] = "volumes",
 	[STORE_ATTACHMENTS] = "attachments",
@@ -24,14 +27,29 @@ static const char *const store_db_names[STORE_DB_COUNT] = {
 	[STORE_ACLS] = "acls",
 	[STORE_DEVICES] = "devices",
 	[STORE_INTENTS] = "intents",
+	[STORE_OWNED] = "owned",
 };
 
-static const enum rec_type_id store_db_types[STORE_DB_COUNT] = {
-	[STORE_VOLUMES] = REC_VOLUME,
-	[STORE_ATTACHMENTS] = REC_ATTACHMENT,
-	[STORE_EXPORTS] = REC_EXPORT,
-	[STORE_ACLS] = REC_ACL,
-};
+int store_db_type(enum store_db db)
+{
+	switch (db) {
+	case STORE_VOLUMES:
+		return REC_VOLUME;
+	case STORE_ATTACHMENTS:
+		return REC_ATTACHMENT;
+	case STORE_EXPORTS:
+	case STORE_OWNED:
+		return REC_EXPORT;
+	case STORE_ACLS:
+		return REC_ACL;
+	case STORE_META:
+	case STORE_DEVICES:
+	case STORE_INTENTS:
+	case STORE_DB_COUNT:
+		break;
+	}
+	return -1;
+}
 
 /* The one place LMDB's result codes become errno values. */
 int store_err(int rc, const char *what)
@@ -48,11 +66,18 @@ int store_err(int rc, const char *what)
 		return -ENOSPC;
 	case ENOMEM:
 		return -ENOMEM;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+	case MDB_INCOMPATIBLE:
+		log_error("store: %s: %s: the database is corrupt", what, mdb_strerror(rc));
+		return -EUCLEAN;
 	default:
-		/* LMDB's own codes (corruption, version mismatch...) and the disk's errors (EIO at commit) are the
-		 * agent's trouble, not the caller's: "internal" on the wire, the details in the log */
 		log_error("store: %s: %s", what, mdb_strerror(rc));
-		return -ENOTRECOVERABLE;
+		/* LMDB passes the system's errors on as positive errno values: a full disk is ENOSPC, a
+		 * failing one EIO, a read-only file system EROFS; its own other codes are its trouble */
+		return rc > 0 ? -rc : -ENOTRECOVERABLE;
 	}
 }
 
@@ -67,21 +92,62 @@ int store_full(MDB_txn *txn, int rc)
 	return rc;
 }
 
-static int store_prepare_dir(const char *dir)
+/* Only attachd's files may be in the database directory. */
+static bool store_own_file(const char *name)
 {
-	struct stat st;
+	return !strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, "data.mdb") || !strcmp(name, "lock.mdb") ||
+	       !strcmp(name, "attachd.lock");
+}
+
+/* @dir, made if missing: a directory of ours holding only our files, mode 0700 (fixed through its
+ * descriptor once it is known to be ours). Notes in @s whether data.mdb was there. */
+static int store_prepare_dir(struct store *s, const char *dir, char *why, size_t whylen)
+{
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	if (stat(dir, &st) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	if ((st.st_mode & 07777) != 0700) {
-		log_warn("store: %s had mode %04o; setting 0700", dir, st.st_mode & 07777);
-		if (chmod(dir, 0700) < 0)
-			return -errno;
+		return snprintf(why, whylen, "cannot create %s: %s", dir, strerror(errno)), -errno;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+		snprintf(why, whylen, "%s: %s", dir, strerror(err));
+		return err == ENOTDIR ? -ENOTDIR : -err;
 	}
-	return 0;
+	struct stat st;
+	int rc = fstat(fd, &st) < 0 ? -errno : 0;
+	if (!rc && st.st_uid != geteuid()) {
+		snprintf(why, whylen, "%s belongs to uid %u, not to attachd's (%u)", dir, (unsigned)st.st_uid,
+			 (unsigned)geteuid());
+		rc = -EPERM;
+	}
+	DIR *d = rc ? NULL : fdopendir(dup(fd));
+	if (!rc && !d)
+		rc = -errno;
+	for (struct dirent *e; d && !rc && (e = readdir(d));) {
+		if (!store_own_file(e->d_name)) {
+			snprintf(why, whylen, "%s holds %s, which is not attachd's: --db must name a directory of "
+				 "attachd's own (empty, or with its data.mdb, lock.mdb and attachd.lock)", dir, e->d_name);
+			rc = -ENOTEMPTY;
+		}
+	}
+	if (d)
+		closedir(d);
+	struct stat data;
+	if (!rc) {
+		if (fstatat(fd, "data.mdb", &data, AT_SYMLINK_NOFOLLOW) < 0)
+			s->found = "no data.mdb";
+		else if (!S_ISREG(data.st_mode))
+			snprintf(why, whylen, "%s/data.mdb is not a regular file", dir), rc = -EUCLEAN;
+		else if (data.st_size == 0)
+			s->found = "an empty data.mdb (0 bytes)";
+		else
+			s->found = "data.mdb";
+	}
+	if (!rc && (st.st_mode & 07777) != 0700) {
+		log_warn("store: %s had mode %04o; setting 0700", dir, st.st_mode & 07777);
+		if (fchmod(fd, 0700) < 0)
+			rc = -errno;
+	}
+	close(fd);
+	return rc;
 }
 
 static int store_lock(struct store *s, const char *dir)
@@ -97,6 +163,31 @@ static int store_lock(struct store *s, const char *dir)
 	return 0;
 }
 
+static int store_meta_put(struct store *s, MDB_txn *txn, const char *key, uint32_t value)
+{
+	MDB_val k = { strlen(key), (void *)key }, v = { sizeof(value), &value };
+	return store_err(mdb_put(txn, s->dbi[STORE_META], &k, &v, 0), key);
+}
+
+static int store_owned_visit(const char *key, void *rec, void *arg)
+{
+	struct store *s = ((void **)arg)[0];
+	return store_put(s, ((void **)arg)[1], STORE_OWNED, key, rec);
+}
+
+/* Databases of attachd 0.1 have no owned table: their exports made what the kernel has of them. */
+static int store_owned_migrate(struct store *s, MDB_txn *txn)
+{
+	MDB_val k = { 5, (void *)"owned" }, v;
+	int rc = mdb_get(txn, s->dbi[STORE_META], &k, &v);
+	if (rc != MDB_NOTFOUND)
+		return store_err(rc, "read owned marker");
+	struct rec_export x;
+	void *arg[2] = { s, txn };
+	rc = store_scan(s, txn, STORE_EXPORTS, "", &x, store_owned_visit, arg);
+	return rc ? rc : store_meta_put(s, txn, "owned", 1);
+}
+
 /* New database: write our schema. Existing: refuse one newer than ours. */
 static int store_schema(struct store *s)
 {
@@ -107,22 +198,14 @@ static int store_schema(struct store *s)
 	MDB_val k = { 6, (void *)"schema" }, v;
 	rc = mdb_get(txn, s->dbi[STORE_META], &k, &v);
 	if (rc == MDB_NOTFOUND) {
-		uint32_t schema = STORE_SCHEMA;
-		v.mv_size = sizeof(schema);
-		v.mv_data = &schema;
-		rc = store_err(mdb_put(txn, s->dbi[STORE_META], &k, &v, 0), "write schema");
-		if (rc) {
-			store_abort(txn);
-			return rc;
-		}
-		return store_commit(txn);
-	}
-	rc = store_err(rc, "read schema");
-	if (!rc) {
+		s->created = true;
+		rc = store_meta_put(s, txn, "schema", STORE_SCHEMA);
+	} else {
+		rc = store_err(rc, "read schema");
 		uint32_t schema = 0;
-		if (v.mv_size != sizeof(schema))
-			rc = -EPROTO;
-		else {
+		if (!rc && v.mv_size != sizeof(schema))
+			rc = -EUCLEAN;
+		if (!rc) {
 			memcpy(&schema, v.mv_data, sizeof(schema));
 			if (schema > STORE_SCHEMA) {
 				log_error("store: database schema %u is newer than this attachd's (%u)", schema,
@@ -131,13 +214,32 @@ static int store_schema(struct store *s)
 			}
 		}
 	}
-	store_abort(txn);
-	return rc;
+	if (!rc)
+		rc = store_owned_migrate(s, txn);
+	if (rc) {
+		store_abort(txn);
+		return rc;
+	}
+	return store_commit(txn);
+}
+
+bool store_created(const struct store *s, const char **found)
+{
+	if (found)
+		*found = s->found ? s->found : "data.mdb";
+	return s->created;
 }
 
 int store_open(struct store **out, const char *dir)
 {
 	return store_open_sized(out, dir, STORE_MAP_SIZE);
+}
+
+static int store_open_at(struct store **out, const char *dir, size_t map_size, char *why, size_t whylen);
+
+int store_open_why(struct store **out, const char *dir, char *why, size_t whylen)
+{
+	return store_open_at(out, dir, STORE_MAP_SIZE, why, whylen);
 }
 
 bool store_take_map_full(struct store *s)
@@ -160,13 +262,31 @@ int store_grow(struct store *s)
 
 int store_open_sized(struct store **out, const char *dir, size_t map_size)
 {
+	char why[512];
+	int rc = store_open_at(out, dir, map_size, why, sizeof(why));
+	if (rc && why[0])
+		log_error("store: %s", why);
+	return rc;
+}
+
+static int store_open_at(struct store **out, const char *dir, size_t map_size, char *why, size_t whylen)
+{
+	why[0] = '\0';
 	struct store *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->lockfd = -1;
-	int rc = store_prepare_dir(dir);
+	s->dir = strdup(dir);
+	if (!s->dir) {
+		free(s);
+		return -ENOMEM;
+	}
+	int rc = store_prepare_dir(s, dir, why, whylen);
 	if (!rc)
 		rc = store_lock(s, dir);
+	/* read all of it once, where a corrupt page can only kill a child (the lock keeps writers out) */
+	if (!rc && strcmp(s->found, "data.mdb") == 0)
+		rc = store_verify(dir, why, whylen);
 	if (!rc)
 		rc = store_err(mdb_env_create(&s->env), "create environment");
 	if (!rc)
@@ -200,6 +320,8 @@ int store_open_sized(struct store **out, const char *dir, size_t map_size)
 	if (!rc)
 		rc = store_schema(s);
 	if (rc) {
+		if (!why[0])
+			snprintf(why, whylen, "%s: %s", dir, strerror(-rc));
 		store_close(s);
 		return rc;
 	}
@@ -216,6 +338,7 @@ void store_close(struct store *s)
 	if (s->lockfd >= 0)
 		close(s->lockfd);
 	store_journal_clear(s);
+	free(s->dir);
 	free(s);
 }
 
@@ -225,16 +348,23 @@ int store_begin(struct store *s, bool write, MDB_txn **txn)
 	return store_err(mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, txn), "begin transaction");
 }
 
+/* LMDB reports a short write as EIO: on a file system with no room left, that is ENOSPC. */
+static int store_full_disk(const struct store *s, int rc)
+{
+	struct statvfs vfs;
+	if (rc != EIO || !s || !s->dir || statvfs(s->dir, &vfs) < 0)
+		return rc;
+	return (uint64_t)vfs.f_bavail * vfs.f_frsize < STORE_ROOM_MIN ? ENOSPC : rc;
+}
+
 int store_commit(MDB_txn *txn)
 {
 	MDB_env *env = mdb_txn_env(txn);
+	struct store *s = mdb_env_get_userctx(env);
 	int rc = mdb_txn_commit(txn);
-	if (rc == MDB_MAP_FULL) {
-		struct store *s = mdb_env_get_userctx(env);
-		if (s)
-			s->map_full = true;
-	}
-	return store_err(rc, "commit");
+	if (rc == MDB_MAP_FULL && s)
+		s->map_full = true;
+	return store_err(store_full_disk(s, rc), "commit");
 }
 
 void store_abort(MDB_txn *txn)
@@ -255,7 +385,7 @@ int store_get(struct store *s, MDB_txn *txn, enum store_db db, const char *key, 
 	int rc = store_err(mdb_get(txn, s->dbi[db], &k, &v), "get");
 	if (rc)
 		return rc;
-	rc = rec_decode(store_db_types[db], v.mv_data, v.mv_size, rec);
+	rc = rec_decode((enum rec_type_id)store_db_type(db), v.mv_data, v.mv_size, rec);
 	if (rc) {
 		log_error("store: %s/%s: unreadable record", store_db_names[db], key);
 		return -EUCLEAN;
@@ -267,7 +397,7 @@ int store_put(struct store *s, MDB_txn *txn, enum store_db db, const char *key, 
 {
 	char buf[REC_MAX_SIZE];
 	size_t len;
-	int rc = rec_encode(store_db_types[db], rec, buf, sizeof(buf), &len);
+	int rc = rec_encode((enum rec_type_id)store_db_type(db), rec, buf, sizeof(buf), &len);
 	if (!rc)
 		rc = store_journal_note(s, txn, db, key);
 	if (rc)
@@ -327,7 +457,7 @@ int store_scan(struct store *s, MDB_txn *txn, enum store_db db, const char *pref
 		}
 		memcpy(key, k.mv_data, k.mv_size);
 		key[k.mv_size] = '\0';
-		rc = rec_decode(store_db_types[db], v.mv_data, v.mv_size, rec);
+		rc = rec_decode((enum rec_type_id)store_db_type(db), v.mv_data, v.mv_size, rec);
 		if (rc) {
 			log_error("store: %s/%s: unreadable record", store_db_names[db], key);
 			rc = -EUCLEAN;

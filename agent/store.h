@@ -11,13 +11,21 @@
  *   devices      rdev:<maj>:<min> -> <volume-id> (one volume per device)
  *   intents      "pending" -> the call in flight: its name, volume, and the before-images of every
  *                record it changed (store_intent.c)
+ *   owned        <volume-id> -> struct rec_export: the names of kernel objects this database made for
+ *                the volume (target, storage object, dm device), written before they are made and
+ *                deleted once they are gone. Not journaled: a rolled-back call still made them.
+ *                Reconciliation removes only objects this table (or a registered volume) names as ours.
  * Keys put the volume first so one cursor range finds a volume's attachments and ACLs.
  *
  * Every mutating call is one write transaction, committed (durably: no MDB_NOSYNC) before the reply.
  * One attachd per database: store_open() takes an exclusive lock on attachd.lock.
- * Errors: 0 or a negative errno; LMDB's codes are converted in store_err() only (MDB_NOTFOUND -> -ENOENT,
- * MDB_KEYEXIST -> -EEXIST, MDB_MAP_FULL -> -ENOSPC, other MDB_* -> -ENOTRECOVERABLE, logged with
- * mdb_strerror()); a record that does not decode is -EUCLEAN.
+ * Every record is read once when the database is opened, in a child process (store_verify.c): a file
+ * that is truncated or corrupt is refused with a message, never a signal in the agent.
+ * Errors: 0 or a negative errno; LMDB's codes are converted in store_err() only: MDB_NOTFOUND -> -ENOENT,
+ * MDB_KEYEXIST -> -EEXIST, MDB_MAP_FULL -> -ENOSPC (and store_take_map_full()), the system's errors as
+ * they are (-ENOSPC for a full disk, -EIO, -EROFS, -EDQUOT...), corruption (MDB_CORRUPTED,
+ * MDB_PAGE_NOTFOUND, MDB_INVALID...) -> -EUCLEAN, other MDB_* -> -ENOTRECOVERABLE; each is logged with
+ * mdb_strerror(). A record that does not decode is -EUCLEAN.
  */
 #ifndef STORE_H
 #define STORE_H
@@ -32,13 +40,18 @@
 #define STORE_SCHEMA 1
 
 enum store_db { STORE_META, STORE_VOLUMES, STORE_ATTACHMENTS, STORE_EXPORTS, STORE_ACLS, STORE_DEVICES,
-		STORE_INTENTS, STORE_DB_COUNT };
+		STORE_INTENTS, STORE_OWNED, STORE_DB_COUNT };
 
 struct store;
 
-/* Open (creating if needed) the database in @dir. On -EPROTONOSUPPORT the schema is newer than ours;
- * on -EWOULDBLOCK another attachd holds the database. */
+/* Open (creating if needed) the database in @dir. @dir must be attachd's own: a directory of root's that
+ * holds nothing but data.mdb, lock.mdb and attachd.lock (-ENOTEMPTY, -EPERM otherwise; its mode is set
+ * to 0700). On -EPROTONOSUPPORT the schema is newer than ours; on -EWOULDBLOCK another attachd holds the
+ * database; on -EUCLEAN the file is corrupt. @why (may be NULL) receives the reason of a failure. */
 int store_open(struct store **out, const char *dir);
+int store_open_why(struct store **out, const char *dir, char *why, size_t whylen);
+/* Was the database created by this open (no data.mdb, or an empty one)? @found says what was there. */
+bool store_created(const struct store *s, const char **found);
 /* The same with an initial map size of @map_size bytes (tests use a small one). */
 int store_open_sized(struct store **out, const char *dir, size_t map_size);
 /* The map is full (-ENOSPC from a put or commit): was it, since the last call? Clears the flag. */
@@ -78,6 +91,8 @@ int store_count(struct store *s, MDB_txn *txn, enum store_db db, size_t *n);
  */
 void store_journal_start(struct store *s);
 void store_journal_stop(struct store *s);
+/* Has a record been changed since store_journal_start()? */
+bool store_journal_changed(const struct store *s);
 /* Write the intent for @call on @volume with the journal collected so far. */
 int store_intent_put(struct store *s, MDB_txn *txn, const char *call, const char *volume);
 /* Is an intent pending? Its call and volume go to @call/@volume (may be NULL). 0, -ENOENT if none. */

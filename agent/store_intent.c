@@ -40,6 +40,11 @@ void store_journal_start(struct store *s)
 	s->journaling = true;
 }
 
+bool store_journal_changed(const struct store *s)
+{
+	return s->n_images > 0;
+}
+
 void store_journal_stop(struct store *s)
 {
 	s->journaling = false;
@@ -48,7 +53,7 @@ void store_journal_stop(struct store *s)
 
 int store_journal_note(struct store *s, MDB_txn *txn, enum store_db db, const char *key)
 {
-	if (!s->journaling || db == STORE_INTENTS || db == STORE_META)
+	if (!s->journaling || db == STORE_INTENTS || db == STORE_META || db == STORE_OWNED)
 		return 0;
 	for (size_t i = 0; i < s->n_images; i++)
 		if (s->images[i].db == db && !strcmp(s->images[i].key, key))

@@ -14,6 +14,9 @@ struct store_image {
 
 struct store {
 	MDB_env *env;
+	bool created;         /* this open wrote the schema */
+	const char *found;    /* what store_open found: "no data.mdb", "an empty data.mdb (0 bytes)", ... */
+	char *dir;
 	MDB_dbi dbi[STORE_DB_COUNT];
 	int lockfd;
 	bool journaling;
@@ -22,6 +25,14 @@ struct store {
 	struct store_image *images; /* the journal: before-images, in the order keys were first changed */
 	size_t n_images, cap_images;
 };
+
+extern const char *const store_db_names[STORE_DB_COUNT];
+/* The record type of @db, or -1 for the databases that hold no records (meta, devices, intents). */
+int store_db_type(enum store_db db);
+
+/* Read every entry of the database in @dir in a child process (store_verify.c): 0, -EUCLEAN with the
+ * reason in @why, or -errno. A database that does not exist yet (no data.mdb, or 0 bytes) is fine. */
+int store_verify(const char *dir, char *why, size_t whylen);
 
 /* Errors of LMDB as errno values (store.c). */
 int store_err(int rc, const char *what);

@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <libdevmapper.h>
@@ -69,29 +67,26 @@ static int dmdev_run(struct dm_task *t, bool cookie)
 	return err > 0 ? -err : -EIO;
 }
 
-/* "<maj>:<min> 0" for @backing, and the sectors to map: @want, or all of it when 0. Every 0 return has
- * filled both (clang's analyzer doubts it for the callers: tests/quality/clang-analyzer.supp). */
-static int dmdev_backing(const char *backing, char *dev, size_t size, uint64_t want, uint64_t *sectors)
+/* "<maj>:<min> 0" for the backing device, and the sectors to map: @want, or all of it when 0. Every 0
+ * return has filled both (clang's analyzer doubts it for the callers: tests/quality/clang-analyzer.supp). */
+static int dmdev_backing(unsigned maj, unsigned min, char *dev, size_t size, uint64_t want, uint64_t *sectors)
 {
-	struct stat st;
 	uint64_t bytes = 0;
-	if (stat(backing, &st) < 0)
-		return errno ? -errno : -EIO; /* never 0: the caller would use what it did not fill */
-	int rc = blkdev_size(backing, &bytes);
+	int rc = blkdev_size_dev(maj, min, &bytes);
 	if (rc)
 		return rc;
 	if (bytes < 512 || want > bytes / 512)
 		return -EINVAL;
 	*sectors = want ? want : bytes / 512;
-	snprintf(dev, size, "%u:%u 0", major(st.st_rdev), minor(st.st_rdev));
+	snprintf(dev, size, "%u:%u 0", maj, min);
 	return 0;
 }
 
-int dmdev_create_linear(const char *name, const char *uuid, const char *backing, uint64_t want)
+int dmdev_create_linear(const char *name, const char *uuid, unsigned maj, unsigned min, uint64_t want)
 {
 	char params[64];
 	uint64_t sectors;
-	int rc = dmdev_backing(backing, params, sizeof(params), want, &sectors);
+	int rc = dmdev_backing(maj, min, params, sizeof(params), want, &sectors);
 	if (rc)
 		return rc;
 	struct dm_task *t = dm_task_create(DM_DEVICE_CREATE);
@@ -154,11 +149,11 @@ int dmdev_fence(const char *name)
 	return rc ? rc : dmdev_swap(name, sectors, "error", "");
 }
 
-int dmdev_reload_linear(const char *name, const char *backing, uint64_t want)
+int dmdev_reload_linear(const char *name, unsigned maj, unsigned min, uint64_t want)
 {
 	char params[64];
 	uint64_t sectors;
-	int rc = dmdev_backing(backing, params, sizeof(params), want, &sectors);
+	int rc = dmdev_backing(maj, min, params, sizeof(params), want, &sectors);
 	return rc ? rc : dmdev_swap(name, sectors, "linear", params);
 }
 

@@ -23,15 +23,16 @@ void dmdev_init(void (*log)(int prio, const char *msg));
 /* The node path of device @name ("/dev/mapper/<name>"). */
 int dmdev_node(const char *name, char *buf, size_t size);
 
-/* A linear device @name/@uuid of @sectors over block device @backing (0: all of it). -EINVAL if
- * @backing is smaller than that. */
-int dmdev_create_linear(const char *name, const char *uuid, const char *backing, uint64_t sectors);
+/* A linear device @name/@uuid of @sectors over block device @maj:@min (0: all of it). -EINVAL if the
+ * device is smaller than that. The device goes by number, not by path: the caller checked that this
+ * number is the disk it means (a path can lead elsewhere by the time it is opened). */
+int dmdev_create_linear(const char *name, const char *uuid, unsigned maj, unsigned min, uint64_t sectors);
 /* Remove @name (retrying while something briefly holds it). A device that is gone: 0. */
 int dmdev_remove(const char *name);
 /* Swap @name's table for an "error" target of the same size: I/O through it fails from now on. */
 int dmdev_fence(const char *name);
-/* Reload @name as linear over @sectors of @backing (0: all of it): after a fence, or a new size. */
-int dmdev_reload_linear(const char *name, const char *backing, uint64_t sectors);
+/* Reload @name as linear over @sectors of @maj:@min (0: all of it): after a fence, or a new size. */
+int dmdev_reload_linear(const char *name, unsigned maj, unsigned min, uint64_t sectors);
 /* Does @name exist, and is it ours (uuid with our prefix)? */
 int dmdev_query(const char *name, bool *exists, bool *ours);
 /* @name's live table: the first target's type ("linear", "error"), its parameters, and the table's

@@ -70,6 +70,9 @@ int attach_volume_delete(struct attach_client *c, const char *volume_id);
  * (attach_set_dry_run) nothing changes. The differences and steps are in attach_last_plan(); a summary
  * in attach_last_message(). -EIO if some difference could not be fixed. */
 int attach_reconcile(struct attach_client *c);
+/* The same, and also remove objects of attachd's form that this agent's database did not make (a
+ * database that was lost, another agent's): only when sure they are stale; dry-run first. */
+int attach_reconcile_purge_unowned(struct attach_client *c);
 /* Take the device's new size (after it grew): the export's device-mapper table is reloaded while
  * initiators stay connected; they see the size after a rescan. @size receives it in bytes. */
 int attach_volume_extend(struct attach_client *c, const char *volume_id, uint64_t *size);
@@ -110,6 +113,9 @@ struct attach_volume_info {
 	uint32_t lun;
 	size_t n_acls;
 	struct attach_acl_info *acls;
+	char *identity;    /* the registered disk's identity ("wwid:...", "dm-uuid:..."); "" for an old record */
+	char *device_node; /* the kernel's path of the device when it was registered */
+	char *down;        /* why the export is down (its disk missing or another); NULL when up */
 };
 
 /* Every volume (attachments, export and ACLs are filled by attach_volume_show only). */
@@ -166,9 +172,14 @@ int attach_attach(struct attach_client *c, const char *volume_id, const struct a
 /* --- the detach side */
 int attach_begin_detaching(struct attach_client *c, const char *volume_id);
 int attach_roll_detaching(struct attach_client *c, const char *volume_id);
-/* Remove @initiator's access (NULL allowed with @force, which removes every initiator and the export). */
+/* Release one connection of @initiator (NULL allowed with @force, which removes every initiator and the
+ * export); its access goes with its last connection. Calling it again with nothing changed in between is
+ * a retry and releases nothing more. */
 int attach_terminate_connection(struct attach_client *c, const char *volume_id, const char *initiator,
 				bool force);
+/* Release exactly the connection attachment @attachment_id holds through @initiator (again: nothing). */
+int attach_terminate_attachment(struct attach_client *c, const char *volume_id, const char *initiator,
+				const char *attachment_id);
 /* Drop an attachment (NULL: the volume's only one). */
 int attach_detach(struct attach_client *c, const char *volume_id, const char *attachment_id);
 

@@ -83,6 +83,11 @@ enum attach_attr {
 	ATTACH_A_PLAN = 36,           /* nested: ATTACH_A_STEP, repeated, in order */
 	ATTACH_A_STEP = 37,           /* string: one planned step */
 	ATTACH_A_CONNECTED = 38,      /* flag: the attachment holds a connection (volume-show) */
+	ATTACH_A_IDENTITY = 39,       /* string: the registered disk's identity, "wwid:...", "dm-uuid:..." */
+	ATTACH_A_DEVICE_NODE = 40,    /* string: the kernel's path of the device when it was registered */
+	ATTACH_A_DOWN = 41,           /* string (export nest): why the export is down; absent when it is up */
+	ATTACH_A_PURGE_UNOWNED = 42,  /* flag (RECONCILE request): also remove objects with attachd's names
+				       * that this agent's database never made */
 	__ATTACH_A_MAX,
 };
 #define ATTACH_A_MAX (__ATTACH_A_MAX - 1)
@@ -107,6 +112,10 @@ enum attach_status {
 				    * done were undone (the message says if that rollback was incomplete) */
 	ATTACH_E_INTERNAL = 15,    /* anything else; the agent's log has details */
 	ATTACH_E_TIMEOUT = 16,     /* the request did not arrive in time */
+	ATTACH_E_WRONG_DEVICE = 17, /* the volume's device is missing, or is not the disk that was registered:
+				     * its export stays down (the message says what was found) */
+	ATTACH_E_ALREADY = 18,     /* the call already took effect (a retry whose reply was lost): the message
+				    * says what is there */
 	__ATTACH_E_MAX,
 };
 

@@ -7,6 +7,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,8 +211,26 @@ static int client_decode(struct attach_client *c, uint16_t type, uint32_t seq)
 	return 0;
 }
 
+/* Before a request: has the agent closed this connection in the meantime (idle too long)? Its goodbye
+ * (a REFUSED message, or the end of the stream) is waiting: then connect again, once, so a long-lived
+ * client does not see the agent's idle timeout. Nothing was sent yet, so nothing can run twice. */
+static void client_revive(struct attach_client *c)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	if (c->fd < 0 || !c->path[0] || poll(&p, 1, 0) != 1)
+		return;
+	char path[sizeof(c->path)];
+	memcpy(path, c->path, sizeof(path));
+	bool dry = c->dry_run;
+	c->dry_run = false;
+	attach_connect(c, path);
+	c->dry_run = dry;
+}
+
 int client_transact(struct attach_client *c, struct nl_msg *req)
 {
+	if (nlmsg_hdr(req)->nlmsg_type != ATTACH_MSG_HELLO)
+		client_revive(c);
 	struct nlmsghdr *h = nlmsg_hdr(req);
 	if (c->fd < 0) {
 		nlmsg_free(req);
@@ -294,6 +313,8 @@ int attach_connect(struct attach_client *c, const char *socket_path)
 	if (rc) {
 		close(c->fd);
 		c->fd = -1;
+	} else {
+		memcpy(c->path, sa.sun_path, sizeof(c->path));
 	}
 	return rc;
 }

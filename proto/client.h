@@ -8,6 +8,7 @@
 
 struct attach_client {
 	int fd;
+	char path[108]; /* the agent's socket: to connect again after the agent closed an idle connection */
 	uint32_t seq;
 	bool dry_run;
 	bool out_of_step; /* the last transaction lost the framing or the agent closed */

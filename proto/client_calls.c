@@ -65,6 +65,16 @@ int attach_reconcile(struct attach_client *c)
 	return m ? client_transact(c, m) : -ENOMEM;
 }
 
+int attach_reconcile_purge_unowned(struct attach_client *c)
+{
+	struct nl_msg *m = client_request(c, ATTACH_MSG_RECONCILE, NULL);
+	if (!m)
+		return -ENOMEM;
+	if (proto_put_flag(m, ATTACH_A_PURGE_UNOWNED))
+		return client_put_failed(c, m);
+	return client_transact(c, m);
+}
+
 int attach_volume_extend(struct attach_client *c, const char *volume_id, uint64_t *size)
 {
 	int rc = client_simple(c, ATTACH_MSG_VOLUME_EXTEND, volume_id);
@@ -179,6 +189,19 @@ int attach_terminate_connection(struct attach_client *c, const char *volume_id, 
 	if (!m)
 		return -ENOMEM;
 	if (client_put_opt(m, ATTACH_A_INITIATOR, initiator) || (force && proto_put_flag(m, ATTACH_A_FORCE)))
+		return client_put_failed(c, m);
+	return client_transact(c, m);
+}
+
+int attach_terminate_attachment(struct attach_client *c, const char *volume_id, const char *initiator,
+				const char *attachment_id)
+{
+	if (!volume_id || !initiator || !attachment_id)
+		return client_fail(c, -EINVAL, "a volume id, an initiator and an attachment id are required");
+	struct nl_msg *m = client_request(c, ATTACH_MSG_TERMINATE_CONNECTION, volume_id);
+	if (!m)
+		return -ENOMEM;
+	if (proto_put_str(m, ATTACH_A_INITIATOR, initiator) || proto_put_str(m, ATTACH_A_ATTACHMENT_ID, attachment_id))
 		return client_put_failed(c, m);
 	return client_transact(c, m);
 }

@@ -41,7 +41,9 @@ static int client_volume_fields(struct attach_volume_info *v, struct nlattr **tb
 	v->multiattach = tb[ATTACH_A_MULTIATTACH] != NULL;
 	v->size = client_u64(tb, ATTACH_A_SIZE);
 	v->created = client_u64(tb, ATTACH_A_CREATED);
-	return v->name && v->device ? 0 : -ENOMEM;
+	v->identity = client_dup(tb, ATTACH_A_IDENTITY);
+	v->device_node = client_dup(tb, ATTACH_A_DEVICE_NODE);
+	return v->name && v->device && v->identity && v->device_node ? 0 : -ENOMEM;
 }
 
 static int client_attachment(struct attach_attachment_info *a, struct nlattr *nest)
@@ -85,6 +87,8 @@ static int client_export(struct attach_volume_info *v, struct nlattr *nest)
 	v->target_iqn = client_dup(tb, ATTACH_A_TARGET_IQN);
 	v->n_portals = client_copy_portals(tb[ATTACH_A_PORTALS], v->portals);
 	v->lun = tb[ATTACH_A_LUN] ? nla_get_u32(tb[ATTACH_A_LUN]) : 0;
+	if (tb[ATTACH_A_DOWN] && !(v->down = client_dup(tb, ATTACH_A_DOWN)))
+		return -ENOMEM;
 	return v->target_iqn ? 0 : -ENOMEM;
 }
 
@@ -92,6 +96,9 @@ static void client_volume_clear(struct attach_volume_info *v)
 {
 	free(v->name);
 	free(v->device);
+	free(v->identity);
+	free(v->device_node);
+	free(v->down);
 	free(v->target_iqn);
 	for (size_t i = 0; i < v->n_attachments; i++) {
 		struct attach_attachment_info *a = &v->attachments[i];

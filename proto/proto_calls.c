@@ -36,6 +36,7 @@ static const struct nla_policy pol_volume[N] = {
 static const struct nla_policy pol_volume_list[N]; /* no attributes */
 static const struct nla_policy pol_reconcile[N] = {
 	[ATTACH_A_DRY_RUN] = POL_FLAG,
+	[ATTACH_A_PURGE_UNOWNED] = POL_FLAG,
 };
 static const struct nla_policy pol_volume_show[N] = {
 	[ATTACH_A_VOLUME_ID] = POL_UUID,
@@ -61,6 +62,7 @@ static const struct nla_policy pol_attach[N] = {
 static const struct nla_policy pol_terminate_connection[N] = {
 	[ATTACH_A_VOLUME_ID] = POL_UUID,
 	[ATTACH_A_INITIATOR] = POL_STR(ATTACH_IQN_MAX),
+	[ATTACH_A_ATTACHMENT_ID] = POL_UUID,
 	[ATTACH_A_FORCE] = POL_FLAG,
 	[ATTACH_A_DRY_RUN] = POL_FLAG,
 };
@@ -109,6 +111,10 @@ const struct nla_policy proto_reply_policy[N] = {
 	[ATTACH_A_PLAN] = POL_NEST,
 	[ATTACH_A_STEP] = POL_STR(ATTACH_MESSAGE_MAX),
 	[ATTACH_A_CONNECTED] = POL_FLAG,
+	[ATTACH_A_IDENTITY] = POL_STR(ATTACH_NAME_MAX),
+	[ATTACH_A_DEVICE_NODE] = POL_STR(ATTACH_PATH_MAX),
+	[ATTACH_A_DOWN] = POL_STR(ATTACH_MESSAGE_MAX),
+	[ATTACH_A_PURGE_UNOWNED] = POL_FLAG,
 };
 
 #define B(a) PROTO_BIT(ATTACH_A_##a)
@@ -180,6 +186,10 @@ static const char *const attr_names[N] = {
 	[ATTACH_A_PLAN] = "plan",
 	[ATTACH_A_STEP] = "step",
 	[ATTACH_A_CONNECTED] = "connected",
+	[ATTACH_A_IDENTITY] = "identity",
+	[ATTACH_A_DEVICE_NODE] = "device_node",
+	[ATTACH_A_DOWN] = "down",
+	[ATTACH_A_PURGE_UNOWNED] = "purge_unowned",
 };
 
 const char *proto_attr_name(int attr)

@@ -52,6 +52,11 @@ uint32_t proto_status_from_errno(int err)
 		return ATTACH_E_KERNEL;
 	case ETIMEDOUT:
 		return ATTACH_E_TIMEOUT;
+	case EMEDIUMTYPE:
+	case ENOMEDIUM:
+		return ATTACH_E_WRONG_DEVICE;
+	case EALREADY:
+		return ATTACH_E_ALREADY;
 	default:
 		return ATTACH_E_INTERNAL;
 	}
@@ -94,6 +99,10 @@ int proto_errno_from_status(uint32_t status)
 		return EREMOTEIO;
 	case ATTACH_E_TIMEOUT:
 		return ETIMEDOUT;
+	case ATTACH_E_WRONG_DEVICE:
+		return EMEDIUMTYPE;
+	case ATTACH_E_ALREADY:
+		return EALREADY;
 	case __ATTACH_E_MAX:
 		break;
 	}
@@ -120,6 +129,8 @@ const char *proto_status_name(uint32_t status)
 		[ATTACH_E_KERNEL] = "kernel",
 		[ATTACH_E_INTERNAL] = "internal",
 		[ATTACH_E_TIMEOUT] = "timeout",
+		[ATTACH_E_WRONG_DEVICE] = "wrong-device",
+		[ATTACH_E_ALREADY] = "already",
 	};
 	return status < __ATTACH_E_MAX ? names[status] : "unknown";
 }

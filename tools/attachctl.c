@@ -69,7 +69,7 @@ static int actl_call(struct attach_client *c, const struct actl_args *a, struct 
 	case ACTL_CMD_VOLUME_EXTEND:
 		return attach_volume_extend(c, a->volume_id, &r->size);
 	case ACTL_CMD_RECONCILE:
-		return attach_reconcile(c);
+		return a->purge_unowned ? attach_reconcile_purge_unowned(c) : attach_reconcile(c);
 	case ACTL_CMD_VOLUME_LIST:
 		return attach_volume_list(c, &r->vols, &r->n_vols);
 	case ACTL_CMD_VOLUME_SHOW:
@@ -96,6 +96,8 @@ static int actl_call(struct attach_client *c, const struct actl_args *a, struct 
 	case ACTL_CMD_ROLL_DETACHING:
 		return attach_roll_detaching(c, a->volume_id);
 	case ACTL_CMD_TERMINATE_CONNECTION:
+		if (a->attachment_id)
+			return attach_terminate_attachment(c, a->volume_id, a->initiator, a->attachment_id);
 		return attach_terminate_connection(c, a->volume_id, a->initiator, a->force);
 	case ACTL_CMD_DETACH:
 		return attach_detach(c, a->volume_id, a->attachment_id);
@@ -186,6 +188,14 @@ static int actl_main(const struct actl_args *a)
 			rc = EXIT_AGENT;
 		}
 	} else {
+		/* a reconcile that could not fix everything says what it found and did, then fails */
+		const char *const *steps;
+		size_t n = attach_last_plan(c, &steps);
+		if (a->cmd == ACTL_CMD_RECONCILE && n && !a->json) {
+			for (size_t i = 0; i < n; i++)
+				printf("%s\n", steps[i]);
+			fflush(stdout);
+		}
 		rc = actl_fail(a, c, rc);
 	}
 	actl_result_free(&r);

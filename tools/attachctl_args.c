@@ -29,6 +29,7 @@ enum actl_opt {
 	OPT_FORCE,
 	OPT_SECRETS,
 	OPT_DRY_RUN, /* reconcile's own; a global option for the other subcommands */
+	OPT_PURGE_UNOWNED,
 	OPT__COUNT,
 };
 #define O(x) (1u << OPT_##x)
@@ -52,6 +53,7 @@ static const struct actl_option {
 	[OPT_FORCE] = { "force", false },
 	[OPT_SECRETS] = { "secrets", false },
 	[OPT_DRY_RUN] = { "dry-run", false },
+	[OPT_PURGE_UNOWNED] = { "purge-unowned", false },
 };
 
 static const struct actl_command actl_table[] = {
@@ -64,8 +66,10 @@ static const struct actl_command actl_table[] = {
 	{ "volume-delete", ACTL_CMD_VOLUME_DELETE, true, true, 0, 0, "VOL", "forget an available volume" },
 	{ "volume-extend", ACTL_CMD_VOLUME_EXTEND, true, true, 0, 0, "VOL",
 	  "take the device's new size, also while exported; prints the size in bytes" },
-	{ "reconcile", ACTL_CMD_RECONCILE, false, true, O(DRY_RUN), 0, "[--dry-run]",
-	  "make the kernel match the records (as at every start); prints the differences and steps" },
+	{ "reconcile", ACTL_CMD_RECONCILE, false, true, O(DRY_RUN) | O(PURGE_UNOWNED), 0,
+	  "[--dry-run] [--purge-unowned]",
+	  "make the kernel match the records (as at every start); prints the differences and steps; "
+	  "--purge-unowned also removes objects of attachd's names this database did not make" },
 	{ "reserve", ACTL_CMD_RESERVE, true, true, 0, 0, "VOL", "start attaching; prints the attachment id" },
 	{ "unreserve", ACTL_CMD_UNRESERVE, true, true, 0, 0, "VOL", "undo reserve" },
 	{ "initialize-connection", ACTL_CMD_INITIALIZE_CONNECTION, true, true,
@@ -79,8 +83,10 @@ static const struct actl_command actl_table[] = {
 	{ "begin-detaching", ACTL_CMD_BEGIN_DETACHING, true, true, 0, 0, "VOL", "start detaching" },
 	{ "roll-detaching", ACTL_CMD_ROLL_DETACHING, true, true, 0, 0, "VOL", "undo begin-detaching" },
 	/* the initiator is required unless --force: checked after the loop */
-	{ "terminate-connection", ACTL_CMD_TERMINATE_CONNECTION, true, true, O(INITIATOR) | O(FORCE), 0,
-	  "VOL --initiator IQN [--force]", "remove an initiator's access (--force: every initiator)" },
+	{ "terminate-connection", ACTL_CMD_TERMINATE_CONNECTION, true, true, O(INITIATOR) | O(FORCE) | O(ATTACHMENT),
+	  0, "VOL --initiator IQN [--attachment ID] [--force]",
+	  "release a connection of an initiator (--attachment: that attachment's); its access goes with the last "
+	  "(--force: every initiator)" },
 	{ "detach", ACTL_CMD_DETACH, true, true, O(ATTACHMENT), 0, "VOL [--attachment ID]",
 	  "drop an attachment" },
 };
@@ -176,6 +182,7 @@ static int actl_set(struct actl_args *a, enum actl_opt o, const char *value, cha
 	case OPT_FORCE: a->force = true; break;
 	case OPT_SECRETS: a->secrets = true; break;
 	case OPT_DRY_RUN: a->dry_run = true; break;
+	case OPT_PURGE_UNOWNED: a->purge_unowned = true; break;
 	case OPT__COUNT: break;
 	}
 	return 0;
@@ -249,6 +256,8 @@ static int actl_parse_command(int argc, char *const argv[], int i, const struct 
 				  actl_options[__builtin_ctz(missing)].name);
 	if (row->cmd == ACTL_CMD_TERMINATE_CONNECTION && !a->initiator && !a->force)
 		return actl_usage(err, errlen, "%s: --initiator is required (or --force)", row->name);
+	if (row->cmd == ACTL_CMD_TERMINATE_CONNECTION && a->attachment_id && (a->force || !a->initiator))
+		return actl_usage(err, errlen, "%s: --attachment goes with --initiator, not --force", row->name);
 	return 0;
 }
 

@@ -57,6 +57,7 @@ struct actl_args {
 	const char *attachment_id;
 	bool force;
 	bool secrets;
+	bool purge_unowned; /* reconcile */
 };
 
 /* One subcommand: its grammar (bits of the options it takes and needs) and its --help line. */

@@ -142,6 +142,8 @@ static void actl_json_volume(struct json *j, const struct attach_volume_info *v)
 	json_string(j, "volume_id", v->id);
 	actl_json_opt(j, "name", v->name);
 	json_string(j, "device", v->device);
+	actl_json_opt(j, "device_node", v->device_node);
+	actl_json_opt(j, "identity", v->identity);
 	json_string(j, "state", attach_state_name(v->state));
 	json_bool(j, "multiattach", v->multiattach);
 	json_uint(j, "size", v->size);
@@ -235,6 +237,7 @@ static void actl_json_show(struct json *j, const struct attach_volume_info *v)
 			json_string(j, NULL, v->portals[i]);
 		json_array_end(j);
 		json_uint(j, "lun", v->lun);
+		actl_json_opt(j, "down", v->down);
 		json_object_end(j);
 	} else {
 		json_null(j, "export");
@@ -258,8 +261,10 @@ static void actl_json_show(struct json *j, const struct attach_volume_info *v)
 static void actl_text_show(FILE *out, const struct attach_volume_info *v)
 {
 	char t[32];
-	fprintf(out, "volume_id: %s\nname: %s\ndevice: %s\nstate: %s\nmultiattach: %s\nsize: %llu\ncreated: %s\n",
-		v->id, actl_text(v->name), actl_text(v->device), attach_state_name(v->state),
+	fprintf(out, "volume_id: %s\nname: %s\ndevice: %s\ndevice_node: %s\nidentity: %s\nstate: %s\nmultiattach: %s\n"
+		"size: %llu\ncreated: %s\n",
+		v->id, actl_text(v->name), actl_text(v->device), actl_text(v->device_node), actl_text(v->identity),
+		attach_state_name(v->state),
 		v->multiattach ? "yes" : "no", (unsigned long long)v->size, actl_time(v->created, t, sizeof(t)));
 	for (size_t i = 0; i < v->n_attachments; i++) {
 		const struct attach_attachment_info *a = &v->attachments[i];
@@ -276,6 +281,8 @@ static void actl_text_show(FILE *out, const struct attach_volume_info *v)
 		for (size_t i = 0; i < v->n_portals; i++)
 			fprintf(out, "%s%s", i ? "," : "", v->portals[i]);
 		fprintf(out, "%s\n  lun: %u\n", v->n_portals ? "" : "-", v->lun);
+		if (v->down)
+			fprintf(out, "  down: %s\n", v->down);
 	} else {
 		fputs("export: -\n", out);
 	}

@@ -30,7 +30,8 @@ struct str_field {
 #define SA(T, f) { offsetof(T, f), sizeof(((T *)0)->f[0]), sizeof(((T *)0)->f) / sizeof(((T *)0)->f[0]) }
 
 static const struct str_field volume_strs[] = {
-	S(struct rec_volume, id), S(struct rec_volume, name), S(struct rec_volume, device), { 0, 0, 0 },
+	S(struct rec_volume, id), S(struct rec_volume, name), S(struct rec_volume, device), S(struct rec_volume, path),
+	S(struct rec_volume, ident), S(struct rec_volume, last_detached), { 0, 0, 0 },
 };
 static const struct str_field attachment_strs[] = {
 	S(struct rec_attachment, id), S(struct rec_attachment, volume_id), S(struct rec_attachment, instance),
@@ -40,7 +41,7 @@ static const struct str_field attachment_strs[] = {
 static const struct str_field export_strs[] = {
 	S(struct rec_export, volume_id), S(struct rec_export, target_iqn), S(struct rec_export, hba),
 	S(struct rec_export, backstore), S(struct rec_export, device), S(struct rec_export, dm_name),
-	S(struct rec_export, backing), SA(struct rec_export, portals), { 0, 0, 0 },
+	S(struct rec_export, backing), SA(struct rec_export, portals), S(struct rec_export, down), { 0, 0, 0 },
 };
 static const struct str_field acl_strs[] = {
 	S(struct rec_acl, volume_id), S(struct rec_acl, initiator), S(struct rec_acl, username),

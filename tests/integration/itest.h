@@ -46,6 +46,7 @@ struct world {
 	char dir[64];
 	char sock[128], db[128], cfs[128], dm[128], log[128];
 	pid_t agent;
+	int exit_status;      /* when world_start() saw the agent end before serving: its exit status, 128+signal */
 	const char *sim_fail; /* ATTACHD_SIM_FAIL for the next start (fault injection), or NULL */
 	bool umask0;          /* start the agent with umask 0: its file modes must not depend on the caller's */
 };
@@ -198,6 +199,7 @@ static inline int world_start(struct world *w, ...)
 			return 0;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			w->agent = 0;
+			w->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 			return -1;
 		}
 		usleep(20000);

@@ -32,6 +32,8 @@ static struct {
 	struct attach_conninfo ci_attaching, ci_inuse; /* INI_A's credentials on those volumes */
 	char disk0[256], used[256], free_dev[256], alias[256], reg[256], linkreg[256], linkused[256], missing[256];
 	char longlink[256];
+	char att[V_COUNT][ATTACH_UUID_LEN + 1]; /* each volume's reserved attachment */
+	char noident[256], busydev[256], openlink[256];
 	char long600[1024]; /* a block device at a 600-byte canonical path */
 	char dm_inuse[256]; /* the dm device V_INUSE is exported through */
 } C;
@@ -45,7 +47,8 @@ static const char *tok(const char *name, size_t len)
 		T("UNRES", vol[V_UNRES]), T("TERM", vol[V_TERM]), T("AVAIL_UP", avail_up), T("INUSE_ATT", inuse_att),
 		T("DISK", disk0), T("USED", used), T("FREE", free_dev), T("ALIAS", alias), T("REG", reg),
 		T("LINKREG", linkreg), T("LINKUSED", linkused), T("MISSING", missing), T("LONGLINK", longlink),
-		T("DIR", w.dir), T("DMINUSE", dm_inuse),
+		T("DIR", w.dir), T("DMINUSE", dm_inuse), T("TWICE_ATT", att[V_TWICE]), T("ATTACHING_ATT", att[V_ATTACHING]),
+		T("NOIDENT", noident), T("BUSYDEV", busydev), T("OPENLINK", openlink),
 #undef T
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
@@ -106,6 +109,7 @@ struct bad_case {
 	const char *msg;          /* substring of the reply's message, expanded */
 	bool closes;              /* the agent closes after the reply */
 	bool no_reuse;            /* bytes left in the agent's buffer: do not reuse the connection */
+	const char *absent;       /* what the message must not say (expanded): where a path leads */
 	void (*setup)(void);
 	void (*custom)(const struct bad_case *c);
 	const char *arg;          /* for custom cases */
@@ -198,6 +202,12 @@ static void run_generic(const struct bad_case *c)
 	raw_recv(fd, &r);
 	uint16_t rtype = c->rtype ? c->rtype : c->type;
 	expect_reply(&r, rtype, c->rtype == ATTACH_MSG_REFUSED ? 0 : seq, c->status, c->msg);
+	if (c->absent) {
+		char no[1024];
+		expand(c->absent, no, sizeof(no));
+		if (strstr(r.msg, no))
+			fail_msg("the message \"%s\" tells \"%s\"", r.msg, no);
+	}
 	rmsg_free(&r);
 	if (c->closes)
 		assert_true(raw_closed(fd));
@@ -638,9 +648,9 @@ static const struct bad_case cases[] = {
 	{ "device that is a regular file", M(VOLUME_CREATE), { STR(DEVICE, "$REG") }, .status = E(NOT_BLOCK),
 	  .msg = "$REG is not a block device" },
 	{ "device that does not exist", M(VOLUME_CREATE), { STR(DEVICE, "$MISSING") }, .status = E(NOT_FOUND),
-	  .msg = "device $MISSING: No such file or directory" },
-	{ "device that is a symlink to a regular file", M(VOLUME_CREATE), { STR(DEVICE, "$LINKREG") },
-	  .status = E(NOT_BLOCK), .msg = "$LINKREG -> $REG is not a block device" },
+	  .msg = "device $MISSING: no such device" },
+	{ "device that is a symlink to a regular file (where it leads is not told)", M(VOLUME_CREATE),
+	  { STR(DEVICE, "$LINKREG") }, .status = E(NOT_BLOCK), .msg = "$LINKREG is not a block device", .absent = "$REG" },
 	{ "device that is a directory", M(VOLUME_CREATE), { STR(DEVICE, "$DIR") }, .status = E(NOT_BLOCK),
 	  .msg = "is not a block device" },
 	{ "device that is a character device", M(VOLUME_CREATE), { STR(DEVICE, "/dev/null") }, .status = E(NOT_BLOCK),
@@ -652,13 +662,21 @@ static const struct bad_case cases[] = {
 	{ "symlink to a device already used", M(VOLUME_CREATE), { STR(DEVICE, "$LINKUSED") }, .status = E(BUSY),
 	  .msg = "is already volume $INUSE" },
 	{ "another node of a device already used", M(VOLUME_CREATE), { STR(DEVICE, "$ALIAS") }, .status = E(BUSY),
-	  .msg = "is already volume $AVAIL through $DISK" },
+	  .msg = "device $ALIAS is already volume $AVAIL" },
 	{ "the dm device of another volume's export", M(VOLUME_CREATE), { STR(DEVICE, "$DMINUSE") },
 	  .status = E(BUSY), .msg = "is attachd's own export device of volume $INUSE" },
 	{ "device whose real path exceeds 1023 bytes", M(VOLUME_CREATE), { STR(DEVICE, "$LONGLINK") },
-	  .status = E(TOO_BIG), .msg = "at most 1023 ($DIR/0000" },
-	{ "the too-long path's message keeps its reason", M(VOLUME_CREATE), { STR(DEVICE, "$LONGLINK") },
-	  .status = E(TOO_BIG), .msg = "device path too long" },
+	  .status = E(TOO_BIG), .msg = "device $LONGLINK: the path, or a link on it, is too long" },
+	{ "device without a stable identity (a RAM disk)", M(VOLUME_CREATE), { STR(DEVICE, "$NOIDENT") },
+	  .status = E(INVALID), .msg = "device $NOIDENT has no stable identity" },
+	{ "device in use (mounted, swap, held)", M(VOLUME_CREATE), { STR(DEVICE, "$BUSYDEV") }, .status = E(BUSY),
+	  .msg = "device $BUSYDEV is in use" },
+	{ "device path through a directory others can write", M(VOLUME_CREATE), { STR(DEVICE, "$OPENLINK") },
+	  .status = E(PERM), .msg = "passes through a directory that others can write" },
+	{ "device path with a .. component", M(VOLUME_CREATE), { STR(DEVICE, "$DIR/open/../free") },
+	  .status = E(INVALID), .msg = "without empty, \".\" or \"..\" components" },
+	{ "device path with an empty component", M(VOLUME_CREATE), { STR(DEVICE, "$DIR//free") },
+	  .status = E(INVALID), .msg = "without empty" },
 	{ "device path of 600 bytes (the protocol allows 1023)", .custom = custom_long_device },
 	/* states (the full matrix of refused states is generated in main) */
 	{ "volume-delete while still exported", M(VOLUME_DELETE), { VOL("$EXPAVAIL") }, .status = E(BUSY),
@@ -672,12 +690,30 @@ static const struct bad_case cases[] = {
 	{ "terminate-connection of an initiator that never connected", M(TERMINATE_CONNECTION),
 	  { VOL("$INUSE"), STR(INITIATOR, INI_B) }, .status = E(NOT_FOUND),
 	  .msg = "initiator " INI_B " has no access to volume $INUSE" },
-	{ "detach twice", M(DETACH), { VOL("$TWICE") }, .setup = setup_detach, .status = E(STATE),
-	  .msg = "volume $TWICE is available; detach expects detaching" },
+	{ "detach twice: the retry says so", M(DETACH), { VOL("$TWICE") }, .setup = setup_detach, .status = E(ALREADY),
+	  .msg = "volume $TWICE is available: attachment $TWICE_ATT was detached already (a retry?)" },
+	{ "detach twice, naming the attachment: a retry, nothing changes", M(DETACH),
+	  { VOL("$TWICE"), STR(ATTACHMENT_ID, "$TWICE_ATT") }, .status = ATTACH_OK, .msg = "already detached (retry)" },
+	{ "reserve while attaching: names the reservation", M(RESERVE), { VOL("$ATTACHING") }, .status = E(ALREADY),
+	  .msg = "volume $ATTACHING is already reserved: attachment $ATTACHING_ATT" },
+	{ "attach again while in-use: a retry, nothing changes", M(ATTACH), { VOL("$INUSE"), ATTACH_ARGS },
+	  .status = ATTACH_OK, .msg = "attachment $INUSE_ATT is already attached to instance " INSTANCE " (retry)" },
+	{ "attach of the attached attachment with other details", M(ATTACH), { VOL("$INUSE"),
+	  STR(INSTANCE, INSTANCE), STR(HOST, "compute-b"), STR(MOUNTPOINT, "/dev/vdb"), STR(ATTACHMENT_ID, "$INUSE_ATT") },
+	  .status = E(ALREADY), .msg = "attachment $INUSE_ATT of volume $INUSE is already attached, to instance" },
+	{ "terminate-connection --attachment of another initiator's attachment", M(TERMINATE_CONNECTION),
+	  { VOL("$INUSE"), STR(INITIATOR, INI_B), STR(ATTACHMENT_ID, "$INUSE_ATT") }, .status = E(INVALID),
+	  .msg = "attachment $INUSE_ATT of volume $INUSE is not connected through " INI_B " but through " INI_A },
+	{ "terminate-connection --attachment of an unknown attachment", M(TERMINATE_CONNECTION),
+	  { VOL("$INUSE"), STR(INITIATOR, INI_A), STR(ATTACHMENT_ID, "11111111-2222-4333-8444-555555555555") },
+	  .status = E(NOT_FOUND), .msg = "volume $INUSE has no attachment 11111111-2222-4333-8444-555555555555" },
+	{ "purge_unowned on anything but reconcile", M(VOLUME_LIST), { FLAG(PURGE_UNOWNED) }, .status = E(PROTO),
+	  .msg = "purge_unowned is not accepted by volume-list" },
 	{ "unreserve twice", M(UNRESERVE), { VOL("$UNRES") }, .setup = setup_unreserve, .status = E(STATE),
 	  .msg = "volume $UNRES is available; unreserve expects attaching" },
-	{ "terminate-connection twice", M(TERMINATE_CONNECTION), { VOL("$TERM"), STR(INITIATOR, INI_B) },
-	  .setup = setup_terminate, .status = E(NOT_FOUND), .msg = "initiator " INI_B " has no access to volume $TERM" },
+	{ "terminate-connection twice: the retry releases nothing", M(TERMINATE_CONNECTION),
+	  { VOL("$TERM"), STR(INITIATOR, INI_B) }, .setup = setup_terminate, .status = ATTACH_OK,
+	  .msg = "the access of initiator " INI_B " was already removed (retry)" },
 	/* connections and limits */
 	{ "more clients than --max-clients", .custom = custom_max_clients },
 	{ "--max-volumes reached", .custom = custom_max_volumes },
@@ -692,10 +728,11 @@ static const struct {
 	struct aspec extra[4];
 } gated[] = {
 	{ M(VOLUME_DELETE), "volume-delete", 1, { { 0 } } },
-	{ M(RESERVE), "reserve", 1 | 4, { { 0 } } }, /* in-use without multiattach: a row of its own above */
+	/* in-use without multiattach, attaching (a retry?): rows of their own above */
+	{ M(RESERVE), "reserve", 1 | 2 | 4, { { 0 } } },
 	{ M(UNRESERVE), "unreserve", 2, { { 0 } } },
 	{ M(INITIALIZE_CONNECTION), "initialize-connection", 2 | 4, { STR(INITIATOR, INI_B) } },
-	{ M(ATTACH), "attach", 2, { ATTACH_ARGS } },
+	{ M(ATTACH), "attach", 2 | 4, { ATTACH_ARGS } }, /* in-use: a retry, a row above */
 	{ M(BEGIN_DETACHING), "begin-detaching", 4, { { 0 } } },
 	{ M(ROLL_DETACHING), "roll-detaching", 8, { { 0 } } },
 	{ M(DETACH), "detach", 8, { { 0 } } },
@@ -757,6 +794,8 @@ static void prepare(struct attach_client *cl, enum vol v, const char *dev, const
 		if (rc)
 			fail_msg("preparing %s (%c): %s", C.vol[v], *s, attach_last_message(cl));
 	}
+	if (strchr(steps, 'r'))
+		strcpy(C.att[v], att);
 	if (v == V_INUSE)
 		strcpy(C.inuse_att, att);
 }
@@ -796,6 +835,13 @@ static int group_setup(void **state)
 	assert_int_equal(mkdir(C.long600, 0755), 0);
 	snprintf(C.long600 + len, sizeof(C.long600) - (size_t)len, "/%090d", 2);
 	assert_int_equal(mknod(C.long600, S_IFBLK | 0600, makedev(7, 122)), 0);
+
+	/* a disk without identity, one in use, and a link in a directory anyone can write */
+	world_dev(&C.w, "noident", 123, C.noident, sizeof(C.noident));
+	world_dev(&C.w, "busy", 124, C.busydev, sizeof(C.busydev));
+	assert_int_equal(it_run("echo - > %s/ident-7:123 && touch %s/busy-7:124 && mkdir -m 0777 %s/open && "
+				"ln -s %s %s/open/disk", C.w.dm, C.w.dm, C.w.dir, C.free_dev, C.w.dir), 0);
+	snprintf(C.openlink, sizeof(C.openlink), "%s/open/disk", C.w.dir);
 
 	main_start(NULL, NULL);
 	struct attach_client *cl = world_client(&C.w);

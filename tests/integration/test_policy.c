@@ -6,7 +6,9 @@
  * ATTACH_E_PERM at accept, before sending a byte, and a request it sends anyway is never executed;
  * --allow-uid lets a uid in; --allow-gid matches the primary gid and supplementary groups
  * (SO_PEERGROUPS), beyond the agent's 64-entry buffer too; the socket's group follows the first
- * --allow-gid, whose file mode still keeps others out.
+ * --allow-gid, whose file mode still keeps others out. What an allowed uid may do: register devices only
+ * under a device policy; hold at most --max-clients-per-uid connections and never the slots kept for
+ * root; a connection that sends no hello, or goes idle, is closed (libattach connects again by itself).
  */
 #include <grp.h>
 #include <sys/types.h>
@@ -23,8 +25,12 @@ static char DEV[256];
 enum probe_mode {
 	PROBE_SILENT,   /* connect, send nothing, read what the agent says */
 	PROBE_REQUEST,  /* connect, send HELLO and a volume-create at once, read the first message */
-	PROBE_LIBATTACH /* attach_connect and attach_volume_list */
+	PROBE_LIBATTACH, /* attach_connect and attach_volume_list */
+	PROBE_CREATE,   /* attach_connect and attach_volume_create of probe_device */
+	PROBE_HOLD,     /* open probe_hold connections with HELLO, report, hold them until told */
 };
+static const char *probe_device;
+static int probe_hold, probe_ready[2], probe_go[2];
 
 /* What the child saw. */
 struct probe {
@@ -36,10 +42,59 @@ struct probe {
 	int closed;      /* the agent closed the connection after that message */
 	int lib_rc;      /* PROBE_LIBATTACH: the first failing call's result, or 0 */
 	uint32_t lib_status;
+	int held;        /* PROBE_HOLD: connections the agent served */
 };
+
+/* Open connections until the agent refuses one (or probe_hold are open): how many it took, and what it
+ * said to the next; then tell the parent and hold them until it says go. */
+static void child_hold(struct probe *p)
+{
+	int fds[64], n = 0;
+	for (; n < probe_hold && n < 64; n++) {
+		fds[n] = raw_connect(W.sock);
+		if (fds[n] < 0)
+			break;
+		struct mb m;
+		struct rmsg r;
+		mb_start(&m, ATTACH_MSG_HELLO, NLM_F_REQUEST, 1);
+		mb_u32(&m, ATTACH_A_VERSION, ATTACH_PROTO_VERSION);
+		(void)send(fds[n], m.b, mb_end(&m, 0), MSG_NOSIGNAL);
+		p->got = raw_recv(fds[n], &r);
+		p->type = r.type;
+		p->status = r.status;
+		snprintf(p->msg, sizeof(p->msg), "%s", r.msg);
+		free(r.raw);
+		if (p->type != ATTACH_MSG_HELLO || p->status != ATTACH_OK) {
+			close(fds[n]);
+			break;
+		}
+	}
+	p->held = n;
+	char b = 1;
+	if (write(probe_ready[1], &b, 1) != 1 || read(probe_go[0], &b, 1) != 1)
+		p->held = -1;
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+}
 
 static void child_probe(enum probe_mode mode, struct probe *p)
 {
+	if (mode == PROBE_HOLD) {
+		child_hold(p);
+		return;
+	}
+	if (mode == PROBE_CREATE) {
+		struct attach_client *c = attach_client_new();
+		struct attach_volume_create_args va = { .device = probe_device };
+		char id[ATTACH_UUID_LEN + 1];
+		p->lib_rc = attach_connect(c, W.sock);
+		if (!p->lib_rc)
+			p->lib_rc = attach_volume_create(c, &va, id);
+		p->lib_status = attach_last_status(c);
+		snprintf(p->msg, sizeof(p->msg), "%s", attach_last_message(c));
+		attach_client_free(c);
+		return;
+	}
 	if (mode == PROBE_LIBATTACH) {
 		struct attach_client *c = attach_client_new();
 		struct attach_volume_info *v;
@@ -221,6 +276,163 @@ static void test_later_gid_and_many_groups(void **state)
 	assert_allowed(&p);
 }
 
+/* An allowed uid registers devices only where a device policy says; its messages name only its path. */
+static void test_device_policy(void **state)
+{
+	(void)state;
+	char ok_dir[256], ok_dev[256], prefix[300];
+	restart("--allow-uid", "65534", NULL, NULL);
+	probe_device = DEV;
+	struct probe p = probe_as(NOBODY, 0, NULL, 0, PROBE_CREATE);
+	assert_int_equal(p.lib_rc, -EPERM);
+	assert_non_null(strstr(p.msg, "no device policy (--device-prefix, --device-vg): only root registers devices"));
+	world_path(&W, ok_dir, sizeof(ok_dir), "ok");
+	assert_int_equal(mkdir(ok_dir, 0755), 0);
+	world_path(&W, ok_dev, sizeof(ok_dev), "ok/disk1");
+	assert_int_equal(mknod(ok_dev, S_IFBLK | 0600, makedev(7, 61)), 0); /* the caller cannot open it */
+	snprintf(prefix, sizeof(prefix), "%s/", ok_dir);
+	assert_int_equal(world_stop(&W), 0);
+	assert_int_equal(world_start(&W, "--allow-uid", "65534", "--device-prefix", prefix, NULL), 0);
+	p = probe_as(NOBODY, 0, NULL, 0, PROBE_CREATE);
+	assert_int_equal(p.lib_rc, -EPERM);
+	assert_non_null(strstr(p.msg, "is outside this attachd's device policy"));
+	probe_device = ok_dev;
+	p = probe_as(NOBODY, 0, NULL, 0, PROBE_CREATE);
+	assert_allowed(&p);
+	/* root is held to the policy too */
+	struct attach_client *c = world_client(&W);
+	struct attach_volume_create_args va = { .device = DEV };
+	char id[ATTACH_UUID_LEN + 1];
+	assert_int_equal(attach_volume_create(c, &va, id), -EPERM);
+	world_client_free(c);
+}
+
+/* Start a child as @uid that holds connections; returns its pid. */
+static pid_t hold_as(uid_t uid, int n, int out_fd)
+{
+	probe_hold = n;
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct probe p = { 0 };
+		/* gid 0 reaches the socket (0660 root:root); the uid is what the agent counts */
+		if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(uid, uid, uid) < 0)
+			_exit(3);
+		child_probe(PROBE_HOLD, &p);
+		_exit(write(out_fd, &p, sizeof(p)) == sizeof(p) ? 0 : 4);
+	}
+	char b;
+	assert_int_equal(read(probe_ready[0], &b, 1), 1);
+	return pid;
+}
+
+static struct probe hold_done(pid_t pid, int in_fd)
+{
+	struct probe p;
+	char b = 1;
+	assert_int_equal(write(probe_go[1], &b, 1), 1);
+	assert_int_equal(read(in_fd, &p, sizeof(p)), sizeof(p));
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return p;
+}
+
+/* No allowed uid can fill the agent: a cap per uid, and slots only root may take. */
+static void test_connection_caps(void **state)
+{
+	(void)state;
+	int res[2];
+	assert_int_equal(pipe(probe_ready) | pipe(probe_go) | pipe(res), 0);
+	assert_int_equal(world_stop(&W), 0);
+	assert_int_equal(world_start(&W, "--allow-uid", "65534", "--max-clients", "8", "--max-clients-per-uid", "3",
+				     NULL), 0);
+	pid_t pid = hold_as(NOBODY, 10, res[1]);
+	struct probe p = hold_done(pid, res[0]);
+	assert_int_equal(p.held, 3);
+	assert_int_equal(p.type, ATTACH_MSG_REFUSED);
+	assert_int_equal(p.status, ATTACH_E_LIMIT);
+	assert_non_null(strstr(p.msg, "uid 65534 has 3 connections open (limit per uid 3)"));
+
+	assert_int_equal(world_stop(&W), 0);
+	assert_int_equal(world_start(&W, "--allow-uid", "65534", "--max-clients", "8", NULL), 0);
+	pid = hold_as(NOBODY, 10, res[1]); /* holds what it got while root comes */
+	int fds[8], n;
+	for (n = 0; n < 5; n++) {
+		fds[n] = raw_connect(W.sock);
+		assert_true(fds[n] >= 0);
+		struct mb m;
+		struct rmsg r;
+		mb_start(&m, ATTACH_MSG_HELLO, NLM_F_REQUEST, 1);
+		mb_u32(&m, ATTACH_A_VERSION, ATTACH_PROTO_VERSION);
+		raw_send(fds[n], m.b, mb_end(&m, 0));
+		assert_int_equal(raw_recv(fds[n], &r), 1);
+		bool served = r.type == ATTACH_MSG_HELLO && r.status == ATTACH_OK;
+		if (n < 4 && !served)
+			fail_msg("root's connection %d refused: %s", n + 1, r.msg);
+		if (n == 4 && (served || !strstr(r.msg, "too many clients (limit 8)")))
+			fail_msg("root's connection 5 (9 in all): \"%s\"", r.msg);
+		rmsg_free(&r);
+	}
+	for (int i = 0; i < n; i++)
+		raw_close(fds[i]);
+	p = hold_done(pid, res[0]);
+	assert_int_equal(p.held, 4);
+	assert_non_null(strstr(p.msg, "too many clients (limit 8, of which 4 are kept for root)"));
+	close(probe_ready[0]), close(probe_ready[1]), close(probe_go[0]), close(probe_go[1]), close(res[0]),
+		close(res[1]);
+}
+
+/* A connection that says nothing is closed after --request-timeout, one that goes idle after
+ * --idle-timeout; a libattach client that was idle connects again by itself. */
+static void test_idle_connections(void **state)
+{
+	(void)state;
+	assert_int_equal(world_stop(&W), 0);
+	assert_int_equal(world_start(&W, "--idle-timeout", "400", "--request-timeout", "300", NULL), 0);
+	struct rmsg r;
+	uint64_t t0 = it_now_ms();
+	int fd = raw_connect(W.sock);
+	assert_true(fd >= 0);
+	assert_int_equal(raw_recv(fd, &r), 1);
+	assert_int_equal(r.type, ATTACH_MSG_REFUSED);
+	assert_int_equal(r.status, ATTACH_E_TIMEOUT);
+	assert_non_null(strstr(r.msg, "no hello within 300 ms of connecting"));
+	assert_true(it_now_ms() - t0 >= 300);
+	assert_true(raw_closed(fd));
+	rmsg_free(&r);
+	raw_close(fd);
+
+	fd = raw_connect(W.sock);
+	raw_hello(fd, 1);
+	t0 = it_now_ms();
+	assert_int_equal(raw_recv(fd, &r), 1);
+	assert_int_equal(r.type, ATTACH_MSG_REFUSED);
+	assert_non_null(strstr(r.msg, "idle for 400 ms: connection closed"));
+	assert_true(it_now_ms() - t0 >= 350);
+	assert_true(raw_closed(fd));
+	rmsg_free(&r);
+	raw_close(fd);
+
+	/* busy is not idle; and libattach comes back after an idle close */
+	struct attach_client *c = world_client(&W);
+	struct attach_volume_info *v;
+	size_t nv;
+	for (int i = 0; i < 6; i++) {
+		usleep(200 * 1000);
+		assert_int_equal(attach_volume_list(c, &v, &nv), 0);
+		attach_volume_list_free(v, nv);
+	}
+	usleep(700 * 1000);
+	if (attach_volume_list(c, &v, &nv))
+		fail_msg("after an idle close: %s", attach_last_message(c));
+	attach_volume_list_free(v, nv);
+	world_client_free(c);
+	assert_int_equal(world_stop(&W), 0);
+	assert_int_equal(world_start(&W, NULL), 0);
+}
+
 static void test_clean_exit(void **state)
 {
 	(void)state;
@@ -253,6 +465,9 @@ int main(void)
 		cmocka_unit_test(test_allow_uid),
 		cmocka_unit_test(test_allow_gid),
 		cmocka_unit_test(test_later_gid_and_many_groups),
+		cmocka_unit_test(test_device_policy),
+		cmocka_unit_test(test_connection_caps),
+		cmocka_unit_test(test_idle_connections),
 		cmocka_unit_test(test_clean_exit),
 	};
 	if (geteuid() != 0) {

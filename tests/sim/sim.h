@@ -94,16 +94,18 @@ void sim_stats_reset(void);
 int sim_dump(const char *root, const char *const *subtrees, FILE *out);
 
 /*
- * Device-mapper and block devices (sim_dm.c): dmdev_* and blkdev_size are wrapped too. Devices live in
+ * Device-mapper and block devices (sim_dm.c): dmdev_* and blkdev_* are wrapped too. Devices live in
  * @dir (made if missing; also taken from ATTACHD_SIM_DM_DIR at first use): node <dir>/<name>, table
  * <dir>/<name>.table. Without a directory the wrapped calls fail with -ENODEV, as on a machine without
  * device-mapper. A block device's size defaults to 1 GiB; sim_dm_set_size() changes it (a dm node's size
- * is its table's length). sim_dm_state() gives a device's table line ("linear <backing> <sectors>" or
- * "error - <sectors>"), -ENXIO when it does not exist.
+ * is its table's length). sim_dm_state() gives a device's table line ("linear <maj>:<min> <sectors>" or
+ * "error - <sectors>"), -ENXIO when it does not exist. Identities, dm names and held devices: the files
+ * sim_dm.c's header lists; sim_dm_set_ident() writes a device's identity ("-": none).
  */
 #include <stdint.h>
 int sim_dm_setup(const char *dir);
 int sim_dm_set_size(const char *dev, uint64_t bytes);
 int sim_dm_state(const char *name, char *buf, size_t size);
+int sim_dm_set_ident(const char *dev, const char *ident);
 
 #endif

@@ -168,13 +168,24 @@ static void test_state_matrix(void **state)
 			char *before = h_snapshot(h);
 			uint32_t st = call_in_matrix(h, calls[c].type, vol);
 			char *after = h_snapshot(h);
-			if (st != ATTACH_E_STATE)
-				fail_msg("%s in state %s: status %u (%s), expected state error",
-					 proto_call_find(calls[c].type)->name, proto_state_name(states[s]), st, h->message);
+			/* a reserve that finds the volume reserved may be its own retry: it says so; the same attach
+			 * again (do_attach's instance) is one, and changes nothing */
+			bool again = calls[c].type == ATTACH_MSG_RESERVE && states[s] == ATTACH_STATE_ATTACHING;
+			bool retry = calls[c].type == ATTACH_MSG_ATTACH && states[s] == ATTACH_STATE_IN_USE;
+			uint32_t want = again ? ATTACH_E_ALREADY : retry ? ATTACH_OK : ATTACH_E_STATE;
+			if (st != want)
+				fail_msg("%s in state %s: status %u (%s), expected %s", proto_call_find(calls[c].type)->name,
+					 proto_state_name(states[s]), st, h->message, proto_status_name(want));
 			/* the message names the volume, its state and what the call expects */
 			assert_non_null(strstr(h->message, vol));
-			assert_non_null(strstr(h->message, proto_state_name(states[s])));
-			assert_non_null(strstr(h->message, "expects"));
+			if (again) {
+				assert_non_null(strstr(h->message, "already reserved: attachment"));
+			} else if (retry) {
+				assert_non_null(strstr(h->message, "(retry): nothing changed"));
+			} else {
+				assert_non_null(strstr(h->message, proto_state_name(states[s])));
+				assert_non_null(strstr(h->message, "expects"));
+			}
 			assert_string_equal(before, after);
 			free(before);
 			free(after);
@@ -213,8 +224,9 @@ static void test_permitted_transitions(void **state)
 	assert_int_equal(volume_state(h, vol), ATTACH_STATE_AVAILABLE);
 	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_B, 0), ATTACH_OK);
 	assert_false(tree_has(h, "%s", target_of(vol)));
-	/* detach twice: the second finds the volume available */
-	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), 0), ATTACH_E_STATE);
+	/* detach twice: the second finds the volume available, its attachment detached already: a retry */
+	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), 0), ATTACH_E_ALREADY);
+	assert_non_null(strstr(h->message, "was detached already (a retry?)"));
 }
 
 static void test_retry_same_credentials_no_kernel_work(void **state)
@@ -327,14 +339,66 @@ static void test_same_initiator_refcount(void **state)
 		acls++;
 	}
 	assert_int_equal(acls, 1);
+	char att[2][64];
+	int n = 0;
+	nlmsg_for_each_attr(pos, nlmsg_hdr(h->reply), 0, rem) {
+		struct nlattr *tb[ATTACH_A_MAX + 1];
+		if (nla_type(pos) != ATTACH_A_ATTACHMENT || n == 2)
+			continue;
+		assert_int_equal(nla_parse_nested(tb, ATTACH_A_MAX, pos, (struct nla_policy *)proto_reply_policy), 0);
+		snprintf(att[n++], sizeof(att[0]), "%s", nla_get_string(tb[ATTACH_A_ATTACHMENT_ID]));
+	}
+	assert_int_equal(n, 2);
 	assert_int_equal(h_call(h, ATTACH_MSG_BEGIN_DETACHING, V(vol), 0), ATTACH_OK);
 	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A, 0), ATTACH_OK);
 	assert_non_null(strstr(h->message, "keeps access"));
 	assert_true(tree_has(h, "%s/tpgt_1/acls/" INI_A, target_of(vol)));
+	/* the same terminate again (its reply was lost): the other instance's reference stays */
+	char *before = h_snapshot(h);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A, 0), ATTACH_OK);
+	assert_non_null(strstr(h->message, "(retry)"));
+	char *after = h_snapshot(h);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	assert_true(tree_has(h, "%s/tpgt_1/acls/" INI_A, target_of(vol)));
+	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), ATTACH_A_ATTACHMENT_ID, att[0], 0), ATTACH_OK);
+	assert_int_equal(volume_state(h, vol), ATTACH_STATE_IN_USE);
+	/* the second instance's detach: its terminate removes the access; again, nothing more */
+	assert_int_equal(h_call(h, ATTACH_MSG_BEGIN_DETACHING, V(vol), 0), ATTACH_OK);
 	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A, 0), ATTACH_OK);
 	assert_false(tree_has(h, "%s", target_of(vol)));
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A, 0), ATTACH_OK);
+	assert_non_null(strstr(h->message, "already removed (retry)"));
+	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), ATTACH_A_ATTACHMENT_ID, att[1], 0), ATTACH_OK);
+	/* no attachment ever connected through it: not a retry, an initiator without access */
 	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A, 0),
 			 ATTACH_E_NOT_FOUND);
+}
+
+/* terminate-connection --attachment: exactly that attachment's reference, a retry releases nothing. */
+static void test_terminate_by_attachment(void **state)
+{
+	struct harness *h = *state;
+	char vol[64], att[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 1));
+	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
+	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
+	snprintf(att, sizeof(att), "%s", h_str(h, ATTACH_A_ATTACHMENT_ID));
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
+	assert_int_equal(do_attach(h, vol), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_BEGIN_DETACHING, V(vol), 0), ATTACH_OK);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A,
+					ATTACH_A_ATTACHMENT_ID, att, 0), ATTACH_OK);
+		assert_non_null(strstr(h->message, i ? "already terminated (retry)" : "keeps access"));
+		assert_true(tree_has(h, "%s/tpgt_1/acls/" INI_A, target_of(vol)));
+	}
+	/* another initiator's attachment, or one that does not exist */
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_B,
+				ATTACH_A_ATTACHMENT_ID, att, 0), ATTACH_E_INVALID);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A,
+				ATTACH_A_ATTACHMENT_ID, "00000000-0000-4000-8000-000000000000", 0), ATTACH_E_NOT_FOUND);
 }
 
 static void test_unreserve_releases_connection(void **state)
@@ -473,8 +537,11 @@ static void test_volume_create_checks(void **state)
 	assert_string_equal(h_str(h, ATTACH_A_VOLUME_ID), "0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a1b");
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[0], 0), ATTACH_E_BUSY);
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, link2, 0), ATTACH_E_BUSY);
+	/* the disk is known by its identity, whatever the path; the message names only what was sent */
+	assert_non_null(strstr(h->message, link2));
+	assert_null(strstr(h->message, h->dev[0]));
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, alias, 0), ATTACH_E_BUSY);
-	assert_non_null(strstr(h->message, "7:200"));
+	assert_non_null(strstr(h->message, "is already volume 0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a1b"));
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[1], ATTACH_A_VOLUME_ID,
 				"0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a1b", 0), ATTACH_E_EXISTS);
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[1], ATTACH_A_VOLUME_ID,
@@ -521,11 +588,40 @@ static void test_attach_and_detach_ids(void **state)
 	assert_int_equal(h_call(h, ATTACH_MSG_ATTACH, V(vol), ATTACH_A_INSTANCE, INSTANCE, ATTACH_A_HOST, "h",
 				ATTACH_A_MOUNTPOINT, "/dev/vdb", ATTACH_A_MODE, "1", ATTACH_A_ATTACHMENT_ID, att, 0),
 			 ATTACH_OK);
+	/* the same attach again: a retry that changes nothing; other details for it: already attached */
+	char *before = h_snapshot(h);
+	assert_int_equal(h_call(h, ATTACH_MSG_ATTACH, V(vol), ATTACH_A_INSTANCE, INSTANCE, ATTACH_A_HOST, "h",
+				ATTACH_A_MOUNTPOINT, "/dev/vdb", ATTACH_A_MODE, "1", ATTACH_A_ATTACHMENT_ID, att, 0),
+			 ATTACH_OK);
+	assert_non_null(strstr(h->message, "(retry): nothing changed"));
+	assert_string_equal(h_str(h, ATTACH_A_ATTACHMENT_ID), att);
+	assert_int_equal(h_call(h, ATTACH_MSG_ATTACH, V(vol), ATTACH_A_INSTANCE, INSTANCE, ATTACH_A_HOST, "other",
+				ATTACH_A_MOUNTPOINT, "/dev/vdb", ATTACH_A_ATTACHMENT_ID, att, 0), ATTACH_E_ALREADY);
+	assert_non_null(strstr(h->message, "is already attached, to instance"));
+	assert_string_equal(h_str(h, ATTACH_A_ATTACHMENT_ID), att);
+	char *after = h_snapshot(h);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
 	assert_int_equal(h_call(h, ATTACH_MSG_BEGIN_DETACHING, V(vol), 0), ATTACH_OK);
 	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), ATTACH_A_ATTACHMENT_ID,
 				"00000000-0000-4000-8000-000000000000", 0), ATTACH_E_NOT_FOUND);
 	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), ATTACH_A_ATTACHMENT_ID, att, 0), ATTACH_OK);
-	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), ATTACH_A_ATTACHMENT_ID, att, 0), ATTACH_E_STATE);
+	/* detach twice: the retry says so and changes nothing */
+	before = h_snapshot(h);
+	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), ATTACH_A_ATTACHMENT_ID, att, 0), ATTACH_OK);
+	assert_non_null(strstr(h->message, "already detached (retry)"));
+	after = h_snapshot(h);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), ATTACH_A_ATTACHMENT_ID,
+				"00000000-0000-4000-8000-000000000000", 0), ATTACH_E_STATE);
+	/* reserve twice: the second names the reservation, which is there once */
+	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
+	snprintf(att, sizeof(att), "%s", h_str(h, ATTACH_A_ATTACHMENT_ID));
+	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_E_ALREADY);
+	assert_string_equal(h_str(h, ATTACH_A_ATTACHMENT_ID), att);
 }
 
 static void test_restart_keeps_records(void **state)
@@ -624,13 +720,126 @@ static void test_dm_device_under_export(void **state)
 	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
 	assert_int_equal(sim_dm_state(dm, table, sizeof(table)), 0);
 	char want[PATH_MAX + 16];
-	snprintf(want, sizeof(want), "linear %s %llu", h->dev[0], (1ull << 30) / 512);
+	struct stat st;
+	assert_int_equal(stat(h->dev[0], &st), 0);
+	/* the table maps the disk by number, the one whose identity was checked */
+	snprintf(want, sizeof(want), "linear %u:%u %llu", major(st.st_rdev), minor(st.st_rdev), (1ull << 30) / 512);
 	assert_string_equal(table, want);
 	snprintf(so, sizeof(so), "target/core/" AGENT_HBA "/%s/udev_path", vol);
 	assert_true(cfs_read(&h->a.cfs, so, udev, sizeof(udev)) > 0);
 	assert_non_null(strstr(udev, dm));
 	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A, 0), ATTACH_OK);
 	assert_int_equal(sim_dm_state(dm, table, sizeof(table)), -ENXIO);
+}
+
+/* The path a volume was registered by leads to another disk (a reboot enumerated them in another order, a
+ * removed LV's minor went to a new one): nothing of it is exported, extended or mapped. */
+static void test_wrong_disk_never_exported(void **state)
+{
+	struct harness *h = *state;
+	char vol[64], other[64];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	snprintf(other, sizeof(other), "%s", h_volume(h, 1, 0));
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_SHOW, V(vol), 0), ATTACH_OK);
+	char ident[300];
+	snprintf(ident, sizeof(ident), "%s", h_str(h, ATTACH_A_IDENTITY));
+	assert_true(ident[0] != '\0');
+	/* volume 0's path now leads to volume 1's disk */
+	struct stat st;
+	assert_int_equal(stat(h->dev[1], &st), 0);
+	assert_int_equal(unlink(h->dev[0]), 0);
+	assert_int_equal(mknod(h->dev[0], S_IFBLK | 0600, st.st_rdev), 0);
+	h_to_state(h, vol, ATTACH_STATE_ATTACHING, NULL);
+	char *before = h_snapshot(h);
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_E_WRONG_DEVICE);
+	assert_non_null(strstr(h->message, "not the registered disk"));
+	assert_non_null(strstr(h->message, ident));
+	assert_non_null(strstr(h->message, "not exported"));
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_EXTEND, V(vol), 0), ATTACH_E_WRONG_DEVICE);
+	char *after = h_snapshot(h);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	/* the disk missing altogether */
+	assert_int_equal(unlink(h->dev[0]), 0);
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_E_NOT_FOUND);
+	assert_non_null(strstr(h->message, "is missing"));
+	/* back where it was: exported */
+	assert_int_equal(mknod(h->dev[0], S_IFBLK | 0600, makedev(7, 200)), 0);
+	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
+	assert_true(tree_has(h, "%s/tpgt_1/acls/" INI_A, target_of(vol)));
+	(void)other;
+}
+
+/* volume-create refuses what it could not tell apart later, what is in use, and what the policy keeps out;
+ * its messages name only the path sent. */
+static void test_device_policy(void **state)
+{
+	struct harness *h = *state;
+	char dir[PATH_MAX + 32], link[PATH_MAX + 64], dev[PATH_MAX + 64];
+	/* no identity (a RAM disk) */
+	assert_int_equal(sim_dm_set_ident(h->dev[2], "-"), 0);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[2], 0), ATTACH_E_INVALID);
+	assert_non_null(strstr(h->message, "no stable identity"));
+	/* in use */
+	char busy[PATH_MAX + 64];
+	struct stat st;
+	assert_int_equal(stat(h->dev[3], &st), 0);
+	snprintf(busy, sizeof(busy), "%s/dm/busy-%u:%u", h->dir, major(st.st_rdev), minor(st.st_rdev));
+	FILE *f = fopen(busy, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[3], 0), ATTACH_E_BUSY);
+	assert_non_null(strstr(h->message, "in use"));
+	unlink(busy);
+	/* a path through a directory others can write: a link there could lead anywhere */
+	snprintf(dir, sizeof(dir), "%s/open", h->dir);
+	assert_int_equal(mkdir(dir, 0777), 0);
+	assert_int_equal(chmod(dir, 0777), 0);
+	snprintf(link, sizeof(link), "%s/disk", dir);
+	assert_int_equal(symlink(h->dev[3], link), 0);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, link, 0), ATTACH_E_PERM);
+	assert_non_null(strstr(h->message, "others can write"));
+	assert_null(strstr(h->message, h->dev[3])); /* where it leads is not told */
+	/* someone else's entry in a sticky directory */
+	assert_int_equal(chmod(dir, 01777), 0);
+	assert_int_equal(lchown(link, 65534, 65534), 0);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, link, 0), ATTACH_E_PERM);
+	assert_int_equal(lchown(link, 0, 0), 0);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, link, ATTACH_A_DRY_RUN, "", 0), ATTACH_OK);
+	/* ".." and relative paths say something else than they seem */
+	snprintf(dev, sizeof(dev), "%s/open/../%s", h->dir, strrchr(h->dev[3], '/') + 1);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, dev, 0), ATTACH_E_INVALID);
+	/* a non-root caller and no policy: root alone registers */
+	h->dc.uid = 1000;
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[3], 0), ATTACH_E_PERM);
+	assert_non_null(strstr(h->message, "only root registers devices"));
+	/* a policy: prefixes, for everyone */
+	h->a.cfg.device_prefix[h->a.cfg.n_device_prefix++] = "/nonexistent/";
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[3], 0), ATTACH_E_PERM);
+	assert_non_null(strstr(h->message, "outside this attachd's device policy"));
+	h->dc.uid = 0;
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[3], 0), ATTACH_E_PERM);
+	h->a.cfg.device_prefix[h->a.cfg.n_device_prefix++] = h->dir;
+	h->dc.uid = 1000;
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[3], ATTACH_A_DRY_RUN, "", 0),
+			 ATTACH_OK);
+	/* volume groups: an LV of vg-a (dm name vg--a-lv1, uuid LVM-...) is in, one of vg-b is not */
+	h->a.cfg.n_device_prefix = 0;
+	h->a.cfg.device_vg[h->a.cfg.n_device_vg++] = "vg-a";
+	assert_int_equal(stat(h->dev[3], &st), 0);
+	snprintf(busy, sizeof(busy), "%s/dm/dm-%u:%u", h->dir, major(st.st_rdev), minor(st.st_rdev));
+	f = fopen(busy, "w");
+	assert_non_null(f);
+	fputs("LVM-0123456789abcdef\nvg--b-lv1\n", f);
+	fclose(f);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[3], 0), ATTACH_E_PERM);
+	f = fopen(busy, "w");
+	fputs("LVM-0123456789abcdef\nvg--a-lv1\n", f);
+	fclose(f);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[3], 0), ATTACH_OK);
+	h->dc.uid = 0;
+	h->a.cfg.n_device_vg = 0;
 }
 
 /* --force fences the device before anything else: a stuck initiator's I/O fails at once. */
@@ -800,6 +1009,9 @@ int main(void)
 		T(test_minimal_kernel_work),
 		T(test_multiattach_two_initiators),
 		T(test_same_initiator_refcount),
+		T(test_terminate_by_attachment),
+		T(test_wrong_disk_never_exported),
+		T(test_device_policy),
 		T(test_unreserve_releases_connection),
 		T(test_reserved_attachment_bound_to_other_initiator),
 		T(test_kernel_failure_rolls_back),

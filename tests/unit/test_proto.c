@@ -101,6 +101,7 @@ static void put_valid(struct nl_msg *m, int attr)
 	case ATTACH_A_MULTIPATH:
 	case ATTACH_A_FORCE:
 	case ATTACH_A_SHOW_SECRETS:
+	case ATTACH_A_PURGE_UNOWNED:
 	case ATTACH_A_DRY_RUN: rc = proto_put_flag(m, attr); break;
 	default: rc = proto_put_u32(m, attr, 0); break; /* not a request attribute: any payload */
 	}
@@ -164,10 +165,10 @@ static const struct expect_call {
 	{ ATTACH_MSG_ROLL_DETACHING, "roll-detaching", { ATTACH_A_VOLUME_ID }, { ATTACH_A_DRY_RUN } },
 	/* the initiator-or-force rule is the agent's; the wire layer only requires the volume */
 	{ ATTACH_MSG_TERMINATE_CONNECTION, "terminate-connection", { ATTACH_A_VOLUME_ID },
-	  { ATTACH_A_INITIATOR, ATTACH_A_FORCE, ATTACH_A_DRY_RUN } },
+	  { ATTACH_A_INITIATOR, ATTACH_A_ATTACHMENT_ID, ATTACH_A_FORCE, ATTACH_A_DRY_RUN } },
 	{ ATTACH_MSG_DETACH, "detach", { ATTACH_A_VOLUME_ID }, { ATTACH_A_ATTACHMENT_ID, ATTACH_A_DRY_RUN } },
 	{ ATTACH_MSG_VOLUME_EXTEND, "volume-extend", { ATTACH_A_VOLUME_ID }, { ATTACH_A_DRY_RUN } },
-	{ ATTACH_MSG_RECONCILE, "reconcile", { 0 }, { ATTACH_A_DRY_RUN } },
+	{ ATTACH_MSG_RECONCILE, "reconcile", { 0 }, { ATTACH_A_DRY_RUN, ATTACH_A_PURGE_UNOWNED } },
 };
 #define N_CALLS (sizeof(expect_calls) / sizeof(expect_calls[0]))
 
@@ -178,6 +179,7 @@ static const char *const expect_names[ATTACH_A_MAX + 1] = {
 	[ATTACH_A_INSTANCE] = "instance", [ATTACH_A_MOUNTPOINT] = "mountpoint", [ATTACH_A_MODE] = "mode",
 	[ATTACH_A_ATTACHMENT_ID] = "attachment_id", [ATTACH_A_FORCE] = "force",
 	[ATTACH_A_SHOW_SECRETS] = "show_secrets", [ATTACH_A_DRY_RUN] = "dry_run", [ATTACH_A_STATUS] = "status",
+	[ATTACH_A_PURGE_UNOWNED] = "purge_unowned",
 };
 
 static const struct expect_call *find_call(uint16_t type)
@@ -321,11 +323,11 @@ static void test_attribute_number_out_of_range(void **state)
 {
 	(void)state;
 	static const struct { int type; const char *want; } cases[] = {
-		{ ATTACH_A_MAX + 1, "attribute 39 is not accepted" },
+		{ ATTACH_A_MAX + 1, "attribute 43 is not accepted" },
 		{ 0x3fff, "attribute 16383 is not accepted" },
 		{ 0, "attribute 0 is not accepted" },
 	};
-	assert_int_equal(ATTACH_A_MAX, 38); /* the messages above spell it out */
+	assert_int_equal(ATTACH_A_MAX, 42); /* the messages above spell it out */
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct nl_msg *m = req_new(ATTACH_MSG_RESERVE);
 		struct parsed p;
@@ -782,6 +784,8 @@ static const struct { uint32_t status; int err; const char *name; } expect_statu
 	{ ATTACH_E_KERNEL, EIO, "kernel" },
 	{ ATTACH_E_INTERNAL, EREMOTEIO, "internal" },
 	{ ATTACH_E_TIMEOUT, ETIMEDOUT, "timeout" },
+	{ ATTACH_E_WRONG_DEVICE, EMEDIUMTYPE, "wrong-device" },
+	{ ATTACH_E_ALREADY, EALREADY, "already" },
 };
 #define N_STATUS (sizeof(expect_status) / sizeof(expect_status[0]))
 

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* device.c: a volume's disk: registration under the policy, and its identity checked again (device.h). */
+#include "device.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "blkdev.h"
+#include "dmdev.h"
+
+#define DEVICE_LINKS_MAX 40
+
+__attribute__((format(printf, 4, 5)))
+static int device_fail(int err, char *msg, size_t msglen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, msglen, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* May a directory with @st be trusted on the way to a device? 0 trusted, 1 trusted if the entry taken
+ * from it is root's (sticky and writable by others), -EPERM not at all. */
+static int device_dir_trust(const struct stat *st)
+{
+	if (st->st_uid != 0)
+		return -EPERM;
+	bool others = (st->st_mode & S_IWOTH) || ((st->st_mode & S_IWGRP) && st->st_gid != 0);
+	if (!others)
+		return 0;
+	return (st->st_mode & S_ISVTX) ? 1 : -EPERM;
+}
+
+/*
+ * Resolve @path (absolute) one component at a time, as the kernel would, into @out (canonical), checking
+ * every directory passed through and every entry taken from a sticky one. 0, -ENOENT, -ELOOP,
+ * -ENAMETOOLONG, -EPERM (an untrusted directory), or another -errno.
+ */
+static int device_resolve(const char *path, char *out, size_t outlen)
+{
+	char todo[2 * PATH_MAX], cur[PATH_MAX] = "";
+	struct stat st;
+	int links = 0, trust;
+	if (path[0] != '/' || strlen(path) >= PATH_MAX)
+		return -EINVAL;
+	snprintf(todo, sizeof(todo), "%s", path + 1);
+	if (lstat("/", &st) < 0)
+		return -errno;
+	if ((trust = device_dir_trust(&st)) < 0)
+		return trust;
+	while (todo[0]) {
+		char comp[NAME_MAX + 1];
+		size_t n = strcspn(todo, "/");
+		if (n > NAME_MAX)
+			return -ENAMETOOLONG;
+		memcpy(comp, todo, n);
+		comp[n] = '\0';
+		memmove(todo, todo + n + (todo[n] == '/'), strlen(todo + n + (todo[n] == '/')) + 1);
+		if (!n || !strcmp(comp, "."))
+			continue;
+		if (!strcmp(comp, "..")) {
+			char *slash = strrchr(cur, '/');
+			if (slash)
+				*slash = '\0';
+			continue; /* its parent was trusted on the way down */
+		}
+		char next[PATH_MAX];
+		if ((size_t)snprintf(next, sizeof(next), "%s/%s", cur, comp) >= sizeof(next))
+			return -ENAMETOOLONG;
+		if (lstat(next, &st) < 0)
+			return -errno;
+		if (trust == 1 && st.st_uid != 0)
+			return -EPERM; /* someone else's entry in a sticky directory */
+		if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			if (++links > DEVICE_LINKS_MAX)
+				return -ELOOP;
+			ssize_t len = readlink(next, target, sizeof(target) - 1);
+			if (len < 0)
+				return -errno;
+			target[len] = '\0';
+			char rest[2 * PATH_MAX];
+			if ((size_t)snprintf(rest, sizeof(rest), "%s%s%s", target, todo[0] ? "/" : "", todo) >= sizeof(rest))
+				return -ENAMETOOLONG;
+			if (target[0] == '/') {
+				cur[0] = '\0';
+				memmove(rest, rest + 1, strlen(rest));
+				if (lstat("/", &st) < 0)
+					return -errno;
+				if ((trust = device_dir_trust(&st)) < 0)
+					return trust;
+			}
+			snprintf(todo, sizeof(todo), "%s", rest);
+			continue;
+		}
+		memcpy(cur, next, strlen(next) + 1);
+		if (S_ISDIR(st.st_mode)) {
+			if ((trust = device_dir_trust(&st)) < 0)
+				return trust;
+		} else if (todo[0]) {
+			return -ENOTDIR;
+		}
+	}
+	if ((size_t)snprintf(out, outlen, "%s", cur[0] ? cur : "/") >= outlen)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* The block device at @path, resolved: number, identity, size. */
+static int device_find(const char *path, struct device *d)
+{
+	struct stat st;
+	memset(d, 0, sizeof(*d));
+	int rc = device_resolve(path, d->path, sizeof(d->path));
+	if (rc)
+		return rc;
+	if (stat(d->path, &st) < 0)
+		return -errno;
+	if (!S_ISBLK(st.st_mode))
+		return -ENOTBLK;
+	d->major = major(st.st_rdev);
+	d->minor = minor(st.st_rdev);
+	rc = blkdev_identity(d->major, d->minor, d->ident, sizeof(d->ident));
+	if (rc == -ENODEV)
+		return -ENOENT; /* a node with no device behind it */
+	if (rc && rc != -ENODATA)
+		return rc;
+	if (rc == -ENODATA)
+		d->ident[0] = '\0';
+	if (blkdev_size_dev(d->major, d->minor, &d->size))
+		d->size = 0;
+	return 0;
+}
+
+int device_lvm_vg(const char *dm_name, char *vg, size_t size)
+{
+	size_t o = 0;
+	for (const char *p = dm_name; *p; p++) {
+		if (*p == '-' && p[1] == '-') {
+			p++;
+		} else if (*p == '-') {
+			if (!o || !p[1])
+				return -EINVAL;
+			vg[o] = '\0';
+			return 0;
+		}
+		if (o + 1 >= size)
+			return -ENAMETOOLONG;
+		vg[o++] = *p;
+	}
+	return -EINVAL;
+}
+
+/* Does the policy take @given (resolved to @d)? */
+static bool device_policy_allows(const struct agent_config *cfg, const char *given, const struct device *d)
+{
+	for (size_t i = 0; i < cfg->n_device_prefix; i++)
+		if (!strncmp(given, cfg->device_prefix[i], strlen(cfg->device_prefix[i])))
+			return true;
+	char uuid[160], name[160], vg[160];
+	if (!cfg->n_device_vg || blkdev_dm(d->major, d->minor, uuid, sizeof(uuid), name, sizeof(name)) ||
+	    strncmp(uuid, "LVM-", 4) || device_lvm_vg(name, vg, sizeof(vg)))
+		return false;
+	for (size_t i = 0; i < cfg->n_device_vg; i++)
+		if (!strcmp(vg, cfg->device_vg[i]))
+			return true;
+	return false;
+}
+
+/* An absolute path without empty, "." or ".." components: what the caller means is what it says. */
+static bool device_path_plain(const char *p)
+{
+	if (p[0] != '/')
+		return false;
+	for (const char *c = p + 1;; c += strcspn(c, "/") + 1) {
+		size_t n = strcspn(c, "/");
+		if (!n || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		if (!c[n])
+			return true;
+	}
+}
+
+int device_register(const struct agent_config *cfg, const char *given, bool root, struct device *d, char *msg,
+		    size_t msglen)
+{
+	bool policy = cfg->n_device_prefix || cfg->n_device_vg;
+	if (!device_path_plain(given))
+		return device_fail(-EINVAL, msg, msglen, "device %s: give an absolute path without empty, \".\" or "
+				   "\"..\" components", given);
+	if (!policy && !root)
+		return device_fail(-EPERM, msg, msglen, "device %s: this attachd has no device policy (--device-prefix, "
+				   "--device-vg): only root registers devices", given);
+	int rc = device_find(given, d);
+	switch (rc) {
+	case 0:
+		break;
+	case -ENOENT:
+	case -ENOTDIR:
+		return device_fail(-ENOENT, msg, msglen, "device %s: no such device", given);
+	case -ENOTBLK:
+		return device_fail(rc, msg, msglen, "%s is not a block device", given);
+	case -EPERM:
+		return device_fail(rc, msg, msglen, "device %s: the path passes through a directory that others can "
+				   "write (a link there could lead anywhere): give a path through root's directories only",
+				   given);
+	case -ENAMETOOLONG:
+		return device_fail(rc, msg, msglen, "device %s: the path, or a link on it, is too long", given);
+	default:
+		return device_fail(rc, msg, msglen, "device %s: %s", given, strerror(-rc));
+	}
+	if (strlen(d->path) > ATTACH_PATH_MAX)
+		return device_fail(-ENAMETOOLONG, msg, msglen, "device %s: the kernel's path of it is too long", given);
+	if (policy && !device_policy_allows(cfg, given, d))
+		return device_fail(-EPERM, msg, msglen, "device %s is outside this attachd's device policy "
+				   "(--device-prefix, --device-vg)", given);
+	char uuid[160];
+	if (blkdev_dm(d->major, d->minor, uuid, sizeof(uuid), NULL, 0) == 0 &&
+	    !strncmp(uuid, DMDEV_UUID_PREFIX, strlen(DMDEV_UUID_PREFIX)))
+		return device_fail(-EBUSY, msg, msglen, "device %s is attachd's own export device of volume %s", given,
+				   uuid + strlen(DMDEV_UUID_PREFIX));
+	if (!d->ident[0])
+		return device_fail(-EINVAL, msg, msglen, "device %s has no stable identity (no WWID, serial, dm uuid "
+				   "or name, md uuid, loop file): after a reboot another disk could take its name; give "
+				   "a device-mapper device (an LV) or a disk with a serial", given);
+	return 0;
+}
+
+int device_unused(const struct device *d, const char *given, char *msg, size_t msglen)
+{
+	int rc = blkdev_claimable(d->path);
+	if (rc == -EBUSY)
+		return device_fail(rc, msg, msglen, "device %s is in use (mounted, swap, or held by device-mapper, md "
+				   "or a target)", given);
+	if (rc)
+		return device_fail(rc, msg, msglen, "device %s cannot be opened: %s", given, strerror(-rc));
+	return 0;
+}
+
+/* The path a volume goes by: the one given, or (attachd 0.1) the kernel's path it recorded. */
+static const char *device_path_of(const struct rec_volume *v)
+{
+	return v->path[0] ? v->path : v->device;
+}
+
+int device_verify(const struct rec_volume *v, struct device *d, char *msg, size_t msglen)
+{
+	const char *path = device_path_of(v);
+	int rc = device_find(path, d);
+	if (rc == -ENOENT || rc == -ENOTDIR)
+		return device_fail(-ENOENT, msg, msglen, "its device %s is missing", path);
+	if (rc == -ENOTBLK)
+		return device_fail(rc, msg, msglen, "its device %s is no longer a block device", path);
+	if (rc)
+		return device_fail(rc, msg, msglen, "its device %s cannot be checked: %s", path, strerror(-rc));
+	if (!v->ident[0]) {
+		if (d->major == v->dev_major && d->minor == v->dev_minor)
+			return 0;
+		return device_fail(-EMEDIUMTYPE, msg, msglen, "its device %s is %u:%u, registered as %u:%u by an "
+				   "attachd without disk identities: it may be another disk", path, d->major, d->minor,
+				   v->dev_major, v->dev_minor);
+	}
+	if (strcmp(d->ident, v->ident))
+		return device_fail(-EMEDIUMTYPE, msg, msglen, "its device %s%s%s (%u:%u) is %s%s, not the registered "
+				   "disk %s", path, strcmp(path, d->path) ? " -> " : "", strcmp(path, d->path) ? d->path : "",
+				   d->major, d->minor, d->ident[0] ? "" : "a disk without identity", d->ident, v->ident);
+	return 0;
+}
+
+int device_is_volumes(const struct rec_volume *v, unsigned maj, unsigned min, char *msg, size_t msglen)
+{
+	char ident[REC_IDENT_MAX + 1];
+	if (!v->ident[0]) {
+		if (maj == v->dev_major && min == v->dev_minor)
+			return 0;
+		return device_fail(-EMEDIUMTYPE, msg, msglen, "maps %u:%u, registered as %u:%u", maj, min,
+				   v->dev_major, v->dev_minor);
+	}
+	int rc = blkdev_identity(maj, min, ident, sizeof(ident));
+	if (rc == -ENODATA)
+		ident[0] = '\0';
+	else if (rc)
+		return device_fail(rc == -ENODEV ? -EMEDIUMTYPE : rc, msg, msglen, "maps %u:%u: %s", maj, min,
+				   rc == -ENODEV ? "no such device any more" : strerror(-rc));
+	if (strcmp(ident, v->ident))
+		return device_fail(-EMEDIUMTYPE, msg, msglen, "maps %u:%u, which is %s%s, not the registered disk %s",
+				   maj, min, ident[0] ? "" : "a disk without identity", ident, v->ident);
+	return 0;
+}
+
+int device_adopt(struct rec_volume *v)
+{
+	if (v->ident[0])
+		return 0;
+	struct device d;
+	char msg[256];
+	int rc = device_verify(v, &d, msg, sizeof(msg));
+	if (rc)
+		return rc;
+	if (!d.ident[0])
+		return -ENODATA;
+	memcpy(v->ident, d.ident, sizeof(v->ident));
+	if (!v->path[0])
+		memcpy(v->path, v->device, sizeof(v->path));
+	return 1;
+}

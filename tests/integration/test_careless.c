@@ -1,0 +1,656 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_careless.c: what an operator's mistake, a reboot or a damaged disk does to a real attachd-sim, and
+ * what it must never do: export another disk under a volume's target and credentials, tear down live
+ * exports because it was given an empty database or shares the kernel with another agent, remove other
+ * tools' targets, die of a signal on a corrupt database, follow a planted link with root's chown, take a
+ * directory that is not its own, report a full disk as an internal error, or let a flood of bad requests
+ * flood its log. One world per test (simulated configfs tree, dm directory, device nodes, database).
+ */
+#include <sys/mount.h>
+
+#include "itest.h"
+
+#define INI_A "iqn.2004-10.org.example:host-a"
+#define INI_B "iqn.2004-10.org.example:host-b"
+#define INSTANCE "6f1c9d7e-1111-4222-8333-944455556666"
+#define PREFIX "iqn.2026-11.org.attachd"
+
+static struct world W;
+
+static int setup(void **state)
+{
+	(void)state;
+	world_new(&W);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char small[256];
+	it_close_all(state);
+	world_stop(&W);
+	world_path(&W, small, sizeof(small), "small");
+	umount2(small, MNT_DETACH); /* test_disk_full's, if it failed half-way */
+	world_free(&W);
+	return 0;
+}
+
+/* The agent's log so far (malloc'd). */
+static char *agent_log(const struct world *w)
+{
+	char *out = it_capture("cat %s", w->log);
+	assert_non_null(out);
+	return out;
+}
+
+static void assert_log_has(const struct world *w, const char *what)
+{
+	char *log = agent_log(w);
+	if (!strstr(log, what))
+		fail_msg("the agent's log does not say \"%s\":\n%s", what, log);
+	free(log);
+}
+
+/* reserve, initialize-connection for @ini, attach: @vol ends in-use; its credentials in @ci. */
+static void export_to(struct attach_client *c, const char *vol, const char *ini, struct attach_conninfo *ci)
+{
+	struct attach_connector conn = { .initiator = ini };
+	struct attach_attach_args aa = { .instance = INSTANCE, .host = "compute-a", .mountpoint = "/dev/vdb" };
+	if (attach_reserve(c, vol, NULL) || attach_initialize_connection(c, vol, &conn, ci) ||
+	    attach_attach(c, vol, &aa, NULL))
+		fail_msg("exporting %s: %s", vol, attach_last_message(c));
+}
+
+static void volume_on(struct attach_client *c, const char *dev, char id[ATTACH_UUID_LEN + 1])
+{
+	struct attach_volume_create_args va = { .device = dev };
+	if (attach_volume_create(c, &va, id))
+		fail_msg("volume-create %s: %s", dev, attach_last_message(c));
+}
+
+static bool tree_has(const struct world *w, const char *rel)
+{
+	char p[1024];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/%s", w->cfs, rel);
+	return lstat(p, &st) == 0;
+}
+
+static bool target_live(const struct world *w, const char *vol)
+{
+	char rel[256];
+	snprintf(rel, sizeof(rel), "target/iscsi/" PREFIX ":%s/tpgt_1/enable", vol);
+	return tree_has(w, rel);
+}
+
+/* attachctl's output (malloc'd, stdout and stderr) and exit status. */
+static char *ctl(const struct world *w, int *status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static char *ctl(const struct world *w, int *status, const char *fmt, ...)
+{
+	char args[1024], cmd[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "%s/attachctl -s %s %s 2>&1; echo \"exit=$?\"", it_build(), w->sock, args);
+	char *out = it_capture("%s", cmd);
+	assert_non_null(out);
+	char *e = strstr(out, "exit=");
+	assert_non_null(e);
+	*status = atoi(e + 5);
+	return out;
+}
+
+/* An agent run that must end by itself (a refusal at start): its output and exit status, never a hang. */
+static char *agent_refused(const char *args, int *status)
+{
+	char *out = it_capture("timeout 20 %s --foreground --no-kmod --log-level debug --portal 127.0.0.1:3260 %s 2>&1; "
+			       "echo \"exit=$?\"", world_agent_bin(), args);
+	assert_non_null(out);
+	char *e = strstr(out, "exit=");
+	assert_non_null(e);
+	*status = atoi(e + 5);
+	return out;
+}
+
+/* ---- 1. the disk behind a volume's path changes */
+
+/* A reboot brings the disks back in another order: each volume's path leads to the other's disk. The
+ * exports stay down (nothing built, nothing of the other disk reachable), say why, refuse new access, and
+ * come back as they were, with the same credentials, once the disks are where they belong. */
+static void test_disks_swapped_after_reboot(void **state)
+{
+	(void)state;
+	char d0[256], d1[256], v0[ATTACH_UUID_LEN + 1], v1[ATTACH_UUID_LEN + 1];
+	struct attach_conninfo c0, c1;
+	world_dev(&W, "disk0", 100, d0, sizeof(d0));
+	world_dev(&W, "disk1", 101, d1, sizeof(d1));
+	assert_int_equal(world_start(&W, NULL), 0);
+	struct attach_client *c = world_client(&W);
+	volume_on(c, d0, v0);
+	volume_on(c, d1, v1);
+	export_to(c, v0, INI_A, &c0);
+	export_to(c, v1, INI_B, &c1);
+	world_client_free(c);
+	assert_int_equal(world_stop(&W), 0);
+
+	/* the reboot: nothing of the kernel's side left; the kernel names the disks the other way round */
+	assert_int_equal(it_run("rm -rf %s/* && %s/tests/sim-setup %s && rm -f %s/attachd-*", W.cfs, it_build(), W.cfs,
+				W.dm), 0);
+	assert_int_equal(unlink(d0) | unlink(d1), 0);
+	assert_int_equal(mknod(d0, S_IFBLK | 0600, makedev(7, 101)), 0);
+	assert_int_equal(mknod(d1, S_IFBLK | 0600, makedev(7, 100)), 0);
+	assert_int_equal(world_start(&W, NULL), 0);
+	assert_false(target_live(&W, v0));
+	assert_false(target_live(&W, v1));
+	char *dm = it_capture("ls %s", W.dm);
+	assert_null(strstr(dm, "attachd-"));
+	free(dm);
+	assert_log_has(&W, "export down: ");
+	assert_log_has(&W, "not the registered disk serial:sim-7-100");
+
+	int st;
+	char *out = ctl(&W, &st, "volume-show %s", v0);
+	assert_non_null(strstr(out, "  down: "));
+	free(out);
+	out = ctl(&W, &st, "reconcile --dry-run");
+	assert_int_not_equal(st, 0); /* what it cannot fix is an error, named */
+	assert_non_null(strstr(out, "export would stay down"));
+	free(out);
+	c = world_client(&W);
+	struct attach_connector other = { .initiator = "iqn.2004-10.org.example:host-c" };
+	struct attach_conninfo ci;
+	assert_int_equal(attach_initialize_connection(c, v0, &other, &ci), -EMEDIUMTYPE);
+	assert_int_equal(attach_last_status(c), ATTACH_E_WRONG_DEVICE);
+	assert_non_null(strstr(attach_last_message(c), "its export is down"));
+	world_client_free(c);
+
+	/* the disks put back: reconcile rebuilds both, with the credentials the initiators have */
+	assert_int_equal(unlink(d0) | unlink(d1), 0);
+	assert_int_equal(mknod(d0, S_IFBLK | 0600, makedev(7, 100)), 0);
+	assert_int_equal(mknod(d1, S_IFBLK | 0600, makedev(7, 101)), 0);
+	out = ctl(&W, &st, "reconcile");
+	assert_int_equal(st, 0);
+	free(out);
+	assert_true(target_live(&W, v0));
+	assert_true(target_live(&W, v1));
+	c = world_client(&W);
+	struct attach_volume_info *v;
+	assert_int_equal(attach_volume_show(c, v0, true, &v), 0);
+	assert_null(v->down);
+	assert_int_equal(v->n_acls, 1);
+	assert_string_equal(v->acls[0].password, c0.auth_password);
+	attach_volume_info_free(v);
+	world_client_free(c);
+	char rel[512];
+	snprintf(rel, sizeof(rel), "%s/attachd-%s.table", W.dm, v0);
+	out = it_capture("head -1 %s", rel);
+	assert_string_equal(out, "linear 7:100 2097152\n");
+	free(out);
+}
+
+/* A live export whose dm device maps a disk that is not (any more) the volume's: fenced at once, I/O
+ * fails instead of reaching another tenant's data; back when the disk is the right one again. */
+static void test_live_mapping_of_another_disk_fenced(void **state)
+{
+	(void)state;
+	char d0[256], v0[ATTACH_UUID_LEN + 1], table[512], idf[512];
+	struct attach_conninfo c0;
+	world_dev(&W, "disk0", 100, d0, sizeof(d0));
+	assert_int_equal(world_start(&W, NULL), 0);
+	struct attach_client *c = world_client(&W);
+	volume_on(c, d0, v0);
+	export_to(c, v0, INI_A, &c0);
+	world_client_free(c);
+	snprintf(table, sizeof(table), "%s/attachd-%s.table", W.dm, v0);
+	snprintf(idf, sizeof(idf), "%s/ident-7:100", W.dm);
+	assert_int_equal(it_run("echo serial:someone-else > %s", idf), 0);
+	int st;
+	char *out = ctl(&W, &st, "reconcile");
+	assert_int_not_equal(st, 0);
+	assert_non_null(strstr(out, "fenced"));
+	free(out);
+	out = it_capture("head -1 %s", table);
+	assert_int_equal(strncmp(out, "error ", 6), 0);
+	free(out);
+	assert_int_equal(unlink(idf), 0);
+	out = ctl(&W, &st, "reconcile");
+	assert_int_equal(st, 0);
+	assert_non_null(strstr(out, "its disk is back"));
+	free(out);
+	out = it_capture("head -1 %s", table);
+	assert_string_equal(out, "linear 7:100 2097152\n");
+	free(out);
+}
+
+/* ---- 2. one agent per kernel */
+
+static void test_second_agent_refused(void **state)
+{
+	(void)state;
+	char d0[256], v0[ATTACH_UUID_LEN + 1], link[256], args[1024], want[128];
+	struct attach_conninfo c0;
+	world_dev(&W, "disk0", 100, d0, sizeof(d0));
+	assert_int_equal(world_start(&W, NULL), 0);
+	struct attach_client *c = world_client(&W);
+	volume_on(c, d0, v0);
+	export_to(c, v0, INI_A, &c0);
+	world_client_free(c);
+	char *before = world_snapshot(&W);
+	/* through another path to the same tree, another socket, another (empty) database */
+	world_path(&W, link, sizeof(link), "cfs-link");
+	assert_int_equal(symlink(W.cfs, link), 0);
+	snprintf(args, sizeof(args), "--socket %s/b.sock --db %s/db-b --configfs-root %s", W.dir, W.dir, link);
+	int st;
+	char *out = agent_refused(args, &st);
+	snprintf(want, sizeof(want), "another attachd (pid %d) manages this kernel's targets", (int)W.agent);
+	if (st != 1 || !strstr(out, want))
+		fail_msg("wanted exit 1 and \"%s\"; got %d: %s", want, st, out);
+	free(out);
+	/* a bind mount of it, where mounting is allowed */
+	char bind[256];
+	world_path(&W, bind, sizeof(bind), "cfs-bind");
+	assert_int_equal(mkdir(bind, 0755), 0);
+	if (mount(W.cfs, bind, NULL, MS_BIND, NULL) == 0) {
+		snprintf(args, sizeof(args), "--socket %s/b.sock --db %s/db-b --configfs-root %s", W.dir, W.dir, bind);
+		out = agent_refused(args, &st);
+		umount(bind);
+		if (st != 1 || !strstr(out, want))
+			fail_msg("through a bind mount: wanted exit 1 and \"%s\"; got %d: %s", want, st, out);
+		free(out);
+	}
+	char path[256];
+	world_path(&W, path, sizeof(path), "db-b");
+	assert_int_equal(access(path, F_OK), -1); /* refused before anything was made */
+	char *after = world_snapshot(&W);
+	world_assert_same(&W, before, after);
+	free(before);
+	free(after);
+}
+
+/* ---- 3. a database made at this start removes nothing */
+
+static void test_empty_database_removes_nothing(void **state)
+{
+	(void)state;
+	char d0[256], d1[256], v0[ATTACH_UUID_LEN + 1], v1[ATTACH_UUID_LEN + 1];
+	struct attach_conninfo ci;
+	world_dev(&W, "disk0", 100, d0, sizeof(d0));
+	world_dev(&W, "disk1", 101, d1, sizeof(d1));
+	assert_int_equal(world_start(&W, NULL), 0);
+	struct attach_client *c = world_client(&W);
+	volume_on(c, d0, v0);
+	volume_on(c, d1, v1);
+	export_to(c, v0, INI_A, &ci);
+	export_to(c, v1, INI_B, &ci);
+	world_client_free(c);
+	assert_int_equal(world_stop(&W), 0);
+	char *kernel = it_capture("%s/tests/sim-setup --dump %s; ls %s", it_build(), W.cfs, W.dm);
+
+	/* --db on a file system that is not mounted yet: an empty directory */
+	struct world e = W;
+	world_path(&W, e.db, sizeof(e.db), "db-empty");
+	assert_int_equal(mkdir(e.db, 0700), 0);
+	assert_int_equal(world_start(&e, NULL), 0);
+	char *now = it_capture("%s/tests/sim-setup --dump %s; ls %s", it_build(), W.cfs, W.dm);
+	assert_string_equal(kernel, now);
+	free(now);
+	assert_log_has(&e, "was created at this start (it had no data.mdb), but the kernel holds 6 object(s)");
+	int st;
+	char *out = ctl(&e, &st, "reconcile --dry-run");
+	assert_int_equal(st, 0);
+	assert_non_null(strstr(out, "this database did not make it: left alone"));
+	assert_non_null(strstr(out, "--purge-unowned removes them"));
+	free(out);
+	/* a restart on it: still not this database's */
+	assert_int_equal(world_stop(&e), 0);
+	assert_int_equal(world_start(&e, NULL), 0);
+	now = it_capture("%s/tests/sim-setup --dump %s; ls %s", it_build(), W.cfs, W.dm);
+	assert_string_equal(kernel, now);
+	free(now);
+	assert_int_equal(world_stop(&e), 0);
+
+	/* an empty data.mdb (a file system that lost it) */
+	struct world z = W;
+	world_path(&W, z.db, sizeof(z.db), "db-zero");
+	assert_int_equal(it_run("mkdir -m 0700 %s && : > %s/data.mdb", z.db, z.db), 0);
+	assert_int_equal(world_start(&z, NULL), 0);
+	assert_log_has(&z, "(it had an empty data.mdb (0 bytes))");
+	now = it_capture("%s/tests/sim-setup --dump %s; ls %s", it_build(), W.cfs, W.dm);
+	assert_string_equal(kernel, now);
+	free(now);
+	/* what the operator says is stale goes, on request only */
+	out = ctl(&z, &st, "reconcile --dry-run --purge-unowned");
+	assert_int_equal(st, 0);
+	assert_non_null(strstr(out, "would remove unrecorded target " PREFIX ":"));
+	free(out);
+	now = it_capture("%s/tests/sim-setup --dump %s; ls %s", it_build(), W.cfs, W.dm);
+	assert_string_equal(kernel, now);
+	free(now);
+	out = ctl(&z, &st, "reconcile --purge-unowned");
+	assert_int_equal(st, 0);
+	free(out);
+	assert_false(target_live(&W, v0));
+	assert_false(target_live(&W, v1));
+	assert_int_equal(world_stop(&z), 0);
+
+	/* the real database back: everything rebuilt as recorded */
+	assert_int_equal(world_start(&W, NULL), 0);
+	assert_true(target_live(&W, v0));
+	assert_true(target_live(&W, v1));
+	free(kernel);
+}
+
+/* ---- 6. other tools' targets under the same prefix */
+
+static void test_foreign_names_untouched(void **state)
+{
+	(void)state;
+	static const char *const theirs[] = {
+		"target/iscsi/" PREFIX ":volume-0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a1b", /* Cinder's form */
+		"target/iscsi/" PREFIX ":0B4E2B1A-9C1D-4E5F-8A7B-6C5D4E3F2A1B",        /* not lower case */
+		"target/iscsi/" PREFIX ":0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a1b.x",      /* more after the uuid */
+		"target/iscsi/" PREFIX "x:0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a1b",       /* a longer prefix */
+		"target/iscsi/" PREFIX ":0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a1b",        /* our form, not made by us */
+		"target/core/iblock_1000/data",                                        /* not a volume id */
+	};
+	for (size_t i = 0; i < sizeof(theirs) / sizeof(theirs[0]); i++) {
+		char p[512];
+		snprintf(p, sizeof(p), "%s/%s", W.cfs, theirs[i]);
+		assert_int_equal(it_run("mkdir -p %s", p), 0);
+	}
+	char *before = it_capture("%s/tests/sim-setup --dump %s", it_build(), W.cfs);
+	assert_int_equal(world_start(&W, NULL), 0);
+	int st;
+	char *out = ctl(&W, &st, "reconcile");
+	assert_int_equal(st, 0);
+	assert_non_null(strstr(out, "1 object(s) with attachd's names that this database did not make"));
+	free(out);
+	char *after = it_capture("%s/tests/sim-setup --dump %s", it_build(), W.cfs);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	/* prefixes other tools use by default are refused */
+	static const char *const foreign[] = { "iqn.2010-10.org.openstack", "IQN.2003-01.ORG.LINUX-ISCSI.host1",
+					      "iqn.2003-01.com.redhat.iscsi-gw" };
+	for (size_t i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++) {
+		char args[512];
+		snprintf(args, sizeof(args), "--socket %s/f.sock --db %s/db-f --configfs-root %s --iqn-prefix %s", W.dir,
+			 W.dir, W.cfs, foreign[i]);
+		out = agent_refused(args, &st);
+		if (st != 2 || !strstr(out, "is the default of another tool"))
+			fail_msg("--iqn-prefix %s: wanted exit 2 and a refusal, got %d: %s", foreign[i], st, out);
+		free(out);
+	}
+}
+
+/* ---- 7. a corrupt database: a clear error, never a signal */
+
+struct corruption {
+	const char *what;
+	long off;   /* bytes; negative: from the end */
+	int kind;   /* 0 truncate to off, 1 flip the byte at off, 2 zero the page at off, 3 garbage page */
+};
+
+static const struct corruption corruptions[] = {
+	{ "cut to one page", 4096, 0 },          { "cut to two pages", 8192, 0 },
+	{ "cut to three pages", 12288, 0 },      { "cut by one page", -4096, 0 },
+	{ "cut by one byte", -1, 0 },            { "cut to half", -2, 0 },
+	{ "meta page 0: magic", 16 + 16, 1 },    { "meta page 0: last page", 16 + 120, 1 },
+	{ "meta page 1: last page", 4096 + 16 + 120, 1 }, { "meta page 1: txn id", 4096 + 16 + 128, 1 },
+	{ "both meta pages zeroed", 0, 4 },      { "page 0 zeroed", 0, 2 },
+	{ "page 1 zeroed", 4096, 2 },            { "page 2 zeroed", 8192, 2 },
+	{ "page 3 zeroed", 12288, 2 },           { "page 4 zeroed", 16384, 2 },
+	{ "page 2: garbage", 8192, 3 },          { "page 3: garbage", 12288, 3 },
+	{ "page 4: garbage", 16384, 3 },         { "page 5: garbage", 20480, 3 },
+	{ "page 2: a header byte", 8192 + 10, 1 }, { "page 3: a header byte", 12288 + 12, 1 },
+	{ "page 4: a pointer byte", 16384 + 16, 1 }, { "page 5: a pointer byte", 20480 + 17, 1 },
+	{ "last page: garbage", -4096, 3 },      { "last page: a header byte", -4096 + 10, 1 },
+};
+
+static int corrupt(const char *file, const struct corruption *k, long size)
+{
+	long off = k->off < 0 ? (k->off == -2 ? size / 2 : size + k->off) : k->off;
+	if (k->kind == 0)
+		return truncate(file, off);
+	int fd = open(file, O_RDWR);
+	if (fd < 0)
+		return -1;
+	unsigned char page[4096];
+	int rc = 0;
+	if (k->kind == 1) {
+		unsigned char b;
+		rc = pread(fd, &b, 1, off) == 1 ? 0 : -1;
+		b ^= 0xa5;
+		if (!rc)
+			rc = pwrite(fd, &b, 1, off) == 1 ? 0 : -1;
+	} else {
+		for (size_t i = 0; i < sizeof(page); i++)
+			page[i] = k->kind == 3 ? (unsigned char)(i * 131 + 7) : 0;
+		rc = pwrite(fd, page, sizeof(page), off) == sizeof(page) ? 0 : -1;
+		if (!rc && k->kind == 4)
+			rc = pwrite(fd, page, sizeof(page), 4096) == sizeof(page) ? 0 : -1;
+	}
+	close(fd);
+	return rc;
+}
+
+static void test_corrupt_database(void **state)
+{
+	(void)state;
+	char devs[6][256], vols[6][ATTACH_UUID_LEN + 1];
+	struct attach_conninfo ci;
+	assert_int_equal(world_start(&W, NULL), 0);
+	struct attach_client *c = world_client(&W);
+	for (int i = 0; i < 6; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "disk%d", i);
+		world_dev(&W, name, 100 + (unsigned)i, devs[i], sizeof(devs[i]));
+		volume_on(c, devs[i], vols[i]);
+		if (i % 2)
+			export_to(c, vols[i], INI_A, &ci);
+	}
+	world_client_free(c);
+	assert_int_equal(world_stop(&W), 0);
+	struct stat st;
+	char data[300];
+	snprintf(data, sizeof(data), "%s/data.mdb", W.db);
+	assert_int_equal(stat(data, &st), 0);
+	int refused = 0, served = 0;
+	for (size_t k = 0; k < sizeof(corruptions) / sizeof(corruptions[0]); k++) {
+		struct world x = W;
+		char name[32];
+		snprintf(name, sizeof(name), "db-%zu", k);
+		world_path(&W, x.db, sizeof(x.db), name);
+		snprintf(name, sizeof(name), "agent-%zu.log", k);
+		world_path(&W, x.log, sizeof(x.log), name);
+		assert_int_equal(it_run("cp -a %s %s && rm -f %s/lock.mdb", W.db, x.db, x.db), 0);
+		snprintf(data, sizeof(data), "%s/data.mdb", x.db);
+		if (corrupt(data, &corruptions[k], (long)st.st_size))
+			fail_msg("%s: cannot corrupt %s", corruptions[k].what, data);
+		/* the start itself: refused (exit 1) with a message about the database, or up */
+		int rc;
+		if (world_start(&x, NULL) != 0) {
+			char *log = agent_log(&x);
+			if (x.exit_status != 1 || !strstr(log, "database "))
+				fail_msg("%s: the agent ended with status %d (128+: a signal):\n%s", corruptions[k].what,
+					 x.exit_status, log);
+			free(log);
+			refused++;
+			continue;
+		}
+		/* up: every read must answer (an error is fine), the agent must live */
+		for (int i = 0; i < 6; i++) {
+			char *out = ctl(&x, &rc, "volume-show %s", vols[i]);
+			free(out);
+		}
+		char *out = ctl(&x, &rc, "volume-list");
+		free(out);
+		out = ctl(&x, &rc, "reconcile --dry-run");
+		free(out);
+		if (!world_alive(&x))
+			fail_msg("%s: the agent died serving reads", corruptions[k].what);
+		rc = world_stop(&x);
+		if (rc >= 128)
+			fail_msg("%s: the agent was killed by signal %d", corruptions[k].what, rc - 128);
+		served++;
+	}
+	print_message("# %d corruptions refused at start with a message, %d served without a signal\n", refused, served);
+	assert_true(refused > 0);
+}
+
+/* ---- 8, 9. directories that are not the agent's own */
+
+static void test_socket_directory_open_to_others(void **state)
+{
+	(void)state;
+	static const char *const modes[] = { "0777", "1777", "0775" };
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		char dir[256], args[1024];
+		snprintf(dir, sizeof(dir), "%s/run%zu", W.dir, i);
+		assert_int_equal(it_run("mkdir %s && chmod %s %s && chgrp 4242 %s", dir, modes[i], dir, dir), 0);
+		snprintf(args, sizeof(args), "--socket %s/attachd.sock --db %s/db%zu --configfs-root %s", dir, W.dir, i,
+			 W.cfs);
+		int st;
+		char *out = agent_refused(args, &st);
+		if (st != 1 || !strstr(out, "can be written by others"))
+			fail_msg("socket directory of mode %s: wanted exit 1 and a refusal, got %d: %s", modes[i], st, out);
+		free(out);
+		char sock[300];
+		snprintf(sock, sizeof(sock), "%s/attachd.sock", dir);
+		assert_int_equal(access(sock, F_OK), -1);
+	}
+}
+
+static void test_database_directory_not_ours(void **state)
+{
+	(void)state;
+	char dir[256], args[1024], link[256];
+	struct stat st;
+	int status;
+	/* a directory with someone else's files: refused, its mode untouched */
+	snprintf(dir, sizeof(dir), "%s/etc", W.dir);
+	assert_int_equal(it_run("mkdir -m 0755 %s && echo x > %s/notes.txt", dir, dir), 0);
+	snprintf(args, sizeof(args), "--socket %s/s.sock --db %s --configfs-root %s", W.dir, dir, W.cfs);
+	char *out = agent_refused(args, &status);
+	if (status != 1 || !strstr(out, "holds notes.txt, which is not attachd's"))
+		fail_msg("wanted exit 1 and a refusal, got %d: %s", status, out);
+	free(out);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	/* the same through a symlink */
+	snprintf(link, sizeof(link), "%s/db-link", W.dir);
+	assert_int_equal(symlink(dir, link), 0);
+	snprintf(args, sizeof(args), "--socket %s/s.sock --db %s --configfs-root %s", W.dir, link, W.cfs);
+	out = agent_refused(args, &status);
+	assert_int_equal(status, 1);
+	free(out);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	/* a directory of root's with nothing in it, or only attachd's files: taken, made 0700 */
+	snprintf(dir, sizeof(dir), "%s/mine", W.dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(chmod(dir, 0755), 0);
+	struct world m = W;
+	world_path(&W, m.db, sizeof(m.db), "mine");
+	assert_int_equal(world_start(&m, NULL), 0);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(world_stop(&m), 0);
+}
+
+/* A full disk under the database is "no space", not an internal error; what was stored stays. */
+static void test_disk_full(void **state)
+{
+	(void)state;
+	char small[256];
+	world_path(&W, small, sizeof(small), "small");
+	assert_int_equal(mkdir(small, 0755), 0);
+	if (mount("tmpfs", small, "tmpfs", 0, "size=96k") < 0) {
+		skip(); /* no mount here: the rig's kernel has the same check */
+		return;
+	}
+	struct world f = W;
+	world_path(&W, f.db, sizeof(f.db), "small/db");
+	assert_int_equal(world_start(&f, NULL), 0);
+	struct attach_client *c = world_client(&f);
+	char first[ATTACH_UUID_LEN + 1] = "";
+	int rc = 0, n = 0;
+	for (; n < 2000; n++) {
+		char name[32], dev[256], id[ATTACH_UUID_LEN + 1];
+		snprintf(name, sizeof(name), "d%d", n);
+		world_dev(&f, name, 1000 + (unsigned)n, dev, sizeof(dev));
+		struct attach_volume_create_args va = { .device = dev, .name = "a rather long name for a volume, "
+									"to fill the pages of the store faster" };
+		rc = attach_volume_create(c, &va, id);
+		if (rc)
+			break;
+		if (!first[0])
+			strcpy(first, id);
+	}
+	if (rc != -ENOSPC || attach_last_status(c) != ATTACH_E_NO_SPACE ||
+	    !strstr(attach_last_message(c), "No space left on device"))
+		fail_msg("after %d volumes: rc %d status %u \"%s\"", n, rc, attach_last_status(c), attach_last_message(c));
+	struct attach_volume_info *v;
+	assert_int_equal(attach_volume_show(c, first, false, &v), 0);
+	attach_volume_info_free(v);
+	world_client_free(c);
+	assert_true(world_alive(&f));
+	assert_int_equal(world_stop(&f), 0);
+	umount2(small, MNT_DETACH);
+}
+
+/* A flood of bad requests is logged in a burst, then counted, not written line by line. */
+static void test_log_flood(void **state)
+{
+	(void)state;
+	assert_int_equal(world_start(&W, NULL), 0);
+	int fd = raw_connect(W.sock);
+	assert_true(fd >= 0);
+	raw_hello(fd, 1);
+	for (int i = 0; i < 500; i++) {
+		struct mb m;
+		struct rmsg r;
+		mb_start(&m, ATTACH_MSG_VOLUME_SHOW, NLM_F_REQUEST, 2 + (uint32_t)i);
+		mb_str(&m, ATTACH_A_VOLUME_ID, "not a uuid at all, but thirty-six ch");
+		raw_send(fd, m.b, mb_end(&m, 0));
+		assert_int_equal(raw_recv(fd, &r), 1);
+		assert_int_equal(r.status, ATTACH_E_INVALID);
+		rmsg_free(&r);
+	}
+	usleep(1100 * 1000);
+	struct mb m;
+	struct rmsg r;
+	mb_start(&m, ATTACH_MSG_VOLUME_SHOW, NLM_F_REQUEST, 9999);
+	mb_str(&m, ATTACH_A_VOLUME_ID, "not a uuid at all, but thirty-six ch");
+	raw_send(fd, m.b, mb_end(&m, 0));
+	assert_int_equal(raw_recv(fd, &r), 1);
+	rmsg_free(&r);
+	raw_close(fd);
+	char *n = it_capture("grep -c 'request volume-show refused' %s", W.log);
+	assert_non_null(n);
+	int lines = atoi(n);
+	free(n);
+	if (lines > 30 || lines < 2)
+		fail_msg("%d lines for 501 refused requests", lines);
+	assert_log_has(&W, "similar message(s) not logged) request volume-show refused");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_disks_swapped_after_reboot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_mapping_of_another_disk_fenced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_agent_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_database_removes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_names_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_directory_open_to_others, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_database_directory_not_ours, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_flood, setup, teardown),
+	};
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
