@@ -18,10 +18,16 @@ Q := @
 say = @printf '  %-7s %s\n' $(1) $(2);
 endif
 
+# agent/ by part: server/ (socket, dispatch), calls/ (handlers, plans), store/ (LMDB, records),
+# kernel/ (modules, lock, disks, reconciliation); main, options and logging at its top
+AGENT_DIRS := agent agent/server agent/calls agent/store agent/kernel
+AGENT_INC := $(addprefix -I,$(AGENT_DIRS))
+
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
 BASE_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
-	-fPIC -I. -Iproto -Iagent -Iconfigfs -Idm -Itests/sim -Itests/unit/helpers -MMD -MP -DATTACHD_VERSION='"$(VERSION)"'
+	-fPIC -I. -Iproto $(AGENT_INC) -Iconfigfs -Idm -Itests/sim -Itests/unit/helpers -MMD -MP \
+	-DATTACHD_VERSION='"$(VERSION)"'
 
 CLIENT_PKGS := libnl-3.0
 AGENT_PKGS := libnl-3.0 libnl-route-3.0 devmapper libkmod uuid lmdb
@@ -39,7 +45,7 @@ ALL_LDFLAGS = -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
 
 # --- sources, by module
 PROTO_SRCS := $(sort $(wildcard proto/*.c))
-AGENT_SRCS := $(sort $(filter-out agent/main.c,$(wildcard agent/*.c))) \
+AGENT_SRCS := $(sort $(filter-out agent/main.c,$(foreach d,$(AGENT_DIRS),$(wildcard $(d)/*.c)))) \
 	$(sort $(wildcard configfs/*.c)) $(sort $(wildcard dm/*.c))
 SIM_SRCS := $(sort $(wildcard tests/sim/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))

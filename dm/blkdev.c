@@ -126,7 +126,7 @@ int blkdev_identity(unsigned maj, unsigned min, char *ident, size_t size)
 	if (rc)
 		return rc == -ENOENT ? -ENODEV : rc;
 	if (blkdev_attr(maj, min, "partition", buf, sizeof(buf)) == 0) {
-		unsigned wmaj, wmin;
+		unsigned wmaj = 0, wmin = 0;
 		char whole[BLKDEV_IDENT_MAX + 1];
 		rc = blkdev_whole(maj, min, &wmaj, &wmin);
 		if (!rc)

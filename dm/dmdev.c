@@ -67,8 +67,7 @@ static int dmdev_run(struct dm_task *t, bool cookie)
 	return err > 0 ? -err : -EIO;
 }
 
-/* "<maj>:<min> 0" for the backing device, and the sectors to map: @want, or all of it when 0. Every 0
- * return has filled both (clang's analyzer doubts it for the callers: tests/quality/clang-analyzer.supp). */
+/* "<maj>:<min> 0" for the backing device, and the sectors to map: @want, or all of it when 0. */
 static int dmdev_backing(unsigned maj, unsigned min, char *dev, size_t size, uint64_t want, uint64_t *sectors)
 {
 	uint64_t bytes = 0;

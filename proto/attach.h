@@ -128,7 +128,8 @@ void attach_volume_info_free(struct attach_volume_info *v);
 
 /* --- the attach side */
 /* available -> attaching (in-use -> attaching for multiattach); @attachment_id receives the new
- * attachment's id (may be NULL). */
+ * attachment's id (may be NULL). -EALREADY: the volume is reserved already (a reserve whose reply was
+ * lost?): @attachment_id receives that reservation's id. */
 int attach_reserve(struct attach_client *c, const char *volume_id, char attachment_id[ATTACH_UUID_LEN + 1]);
 int attach_unreserve(struct attach_client *c, const char *volume_id);
 
@@ -165,7 +166,9 @@ struct attach_attach_args {
 	int mode;                  /* enum attach_mode */
 	const char *attachment_id; /* optional: which reserved attachment; the volume's only one if NULL */
 };
-/* attaching -> in-use; @attachment_id receives the attachment's id (may be NULL). */
+/* attaching -> in-use; @attachment_id receives the attachment's id (may be NULL). The same attach again
+ * succeeds and changes nothing; -EALREADY: the attachment is attached with other details (its id in
+ * @attachment_id). */
 int attach_attach(struct attach_client *c, const char *volume_id, const struct attach_attach_args *a,
 		  char attachment_id[ATTACH_UUID_LEN + 1]);
 

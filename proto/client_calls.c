@@ -86,7 +86,8 @@ int attach_volume_extend(struct attach_client *c, const char *volume_id, uint64_
 int attach_reserve(struct attach_client *c, const char *volume_id, char attachment_id[ATTACH_UUID_LEN + 1])
 {
 	int rc = client_simple(c, ATTACH_MSG_RESERVE, volume_id);
-	if (rc == 0 && attachment_id)
+	/* -EALREADY names the reservation that exists: a caller that lost the first reply finds it here */
+	if ((rc == 0 || rc == -EALREADY) && attachment_id)
 		client_copy_str(c->tb, ATTACH_A_ATTACHMENT_ID, attachment_id, ATTACH_UUID_LEN + 1);
 	return rc;
 }
@@ -176,7 +177,7 @@ int attach_attach(struct attach_client *c, const char *volume_id, const struct a
 	    client_put_opt(m, ATTACH_A_ATTACHMENT_ID, a->attachment_id))
 		return client_put_failed(c, m);
 	int rc = client_transact(c, m);
-	if (rc == 0 && attachment_id)
+	if ((rc == 0 || rc == -EALREADY) && attachment_id)
 		client_copy_str(c->tb, ATTACH_A_ATTACHMENT_ID, attachment_id, ATTACH_UUID_LEN + 1);
 	return rc;
 }

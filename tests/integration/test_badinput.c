@@ -299,7 +299,7 @@ static void custom_half_message(const struct bad_case *c)
 }
 
 /* A byte every 100 ms: the deadline runs from the request's first byte, it is not re-armed by each byte
- * (agent/srv.c srv_serve), so a trickle cannot hold a connection forever. */
+ * (agent/server/srv.c srv_serve), so a trickle cannot hold a connection forever. */
 static void custom_slow_drip(const struct bad_case *c)
 {
 	(void)c;
@@ -720,7 +720,7 @@ static const struct bad_case cases[] = {
 	{ "a client that closes mid-reply (large volume-list)", .custom = custom_mid_reply },
 };
 
-/* Every call with a state gate, in every state its dispatch row (agent/dispatch.c) refuses. */
+/* Every call with a state gate, in every state its dispatch row (agent/server/dispatch.c) refuses. */
 static const struct {
 	uint16_t type;
 	const char *name;

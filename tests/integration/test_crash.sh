@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # test_crash.sh: the crash walk. For every mutating call that touches the kernel, in the situations
 # where it does the most, the agent (build/attachd-sim) is killed with SIGKILL at every fault point of
-# the call (agent/fault.h: "intent", before each kernel step "step-N", "applied"), then restarted. The
+# the call (agent/calls/fault.h: "intent", before each kernel step "step-N", "applied"), then restarted. The
 # invariants after the restart (whose reconciliation runs before the socket opens):
 #   1. the simulated kernel (configfs tree and dm devices) and the records are exactly as before the
 #      call: the interrupted call was rolled back completely, no orphan, nothing lost or corrupted;

@@ -404,6 +404,26 @@ static void test_idle_connections(void **state)
 	rmsg_free(&r);
 	raw_close(fd);
 
+	/* requests that are not hello do not keep the hello clock from running */
+	t0 = it_now_ms();
+	fd = raw_connect(W.sock);
+	assert_true(fd >= 0);
+	for (;;) {
+		struct mb m;
+		mb_start(&m, ATTACH_MSG_VOLUME_LIST, NLM_F_REQUEST, 2);
+		(void)send(fd, m.b, mb_end(&m, 0), MSG_NOSIGNAL); /* fails once the agent has closed: read why */
+		assert_int_equal(raw_recv(fd, &r), 1);
+		if (r.type == ATTACH_MSG_REFUSED)
+			break;
+		assert_int_equal(r.status, ATTACH_E_PROTO); /* "send hello ... before" */
+		rmsg_free(&r);
+		assert_true(it_now_ms() - t0 < 2000);
+		usleep(100 * 1000);
+	}
+	assert_non_null(strstr(r.msg, "no hello within 300 ms of connecting"));
+	rmsg_free(&r);
+	raw_close(fd);
+
 	fd = raw_connect(W.sock);
 	raw_hello(fd, 1);
 	t0 = it_now_ms();

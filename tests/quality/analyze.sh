@@ -5,8 +5,8 @@
 # Triaged false positives go in cppcheck.supp and clang-analyzer.supp, each with the reason.
 # usage: tests/quality/analyze.sh   (from the repository root; CLANG, CPPCHECK, PKG_CONFIG may be set)
 set -u
-srcs=$(ls agent/*.c configfs/*.c dm/*.c proto/*.c tools/*.c)
-inc="-I. -Iproto -Iagent -Iconfigfs -Idm"
+srcs=$(ls agent/*.c agent/*/*.c configfs/*.c dm/*.c proto/*.c tools/*.c)
+inc="-I. -Iproto -Iagent -Iagent/server -Iagent/calls -Iagent/store -Iagent/kernel -Iconfigfs -Idm"
 defs="-D_GNU_SOURCE -DATTACHD_VERSION=\"0\""
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

@@ -13,7 +13,7 @@
 QDIR := tests/quality
 
 ASAN_B := build-asan
-# -O2 as the normal build: at -O1 gcc cannot see the length check before agent/call_volume.c:102 and
+# -O2 as the normal build: at -O1 gcc cannot see the length check before agent/calls/call_volume.c:102 and
 # -Wformat-truncation (an error with -Werror) stops the build.
 ASAN_CFLAGS := -O2 -g -fno-omit-frame-pointer -fsanitize=address,undefined
 ASAN_LDFLAGS := -fsanitize=address,undefined

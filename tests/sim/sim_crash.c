@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * sim_crash.c: crash injection for build/attachd-sim (see agent/fault.h). ATTACHD_CRASH_AT="call:point"
+ * sim_crash.c: crash injection for build/attachd-sim (see agent/calls/fault.h). ATTACHD_CRASH_AT="call:point"
  * (e.g. "initialize-connection:step-3") makes the agent die by SIGKILL at that point: no cleanup, no
  * reply, the database and the (simulated) kernel left exactly as they were. ATTACHD_DELAY_AT=
  * "call:point:ms" makes it sleep there instead (a slow kernel), to send it signals mid-call.

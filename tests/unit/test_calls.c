@@ -394,6 +394,35 @@ static void test_terminate_by_attachment(void **state)
 		assert_non_null(strstr(h->message, i ? "already terminated (retry)" : "keeps access"));
 		assert_true(tree_has(h, "%s/tpgt_1/acls/" INI_A, target_of(vol)));
 	}
+	/* a release by attachment clears the retry mark of a plain terminate before it */
+	char vol2[64], ids[3][64];
+	snprintf(vol2, sizeof(vol2), "%s", h_volume(h, 1, 1));
+	h_to_state(h, vol2, ATTACH_STATE_IN_USE, INI_A);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol2), 0), ATTACH_OK);
+		assert_int_equal(init_conn(h, vol2, INI_A), ATTACH_OK);
+		assert_int_equal(do_attach(h, vol2), ATTACH_OK);
+	}
+	assert_int_equal(h_call(h, ATTACH_MSG_BEGIN_DETACHING, V(vol2), 0), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol2), ATTACH_A_INITIATOR, INI_A, 0), ATTACH_OK);
+	assert_non_null(strstr(h->message, "2 connection(s) left"));
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_SHOW, V(vol2), 0), ATTACH_OK);
+	struct nlattr *pos;
+	int rem, n = 0;
+	nlmsg_for_each_attr(pos, nlmsg_hdr(h->reply), 0, rem) {
+		struct nlattr *tb[ATTACH_A_MAX + 1];
+		if (nla_type(pos) != ATTACH_A_ATTACHMENT)
+			continue;
+		assert_int_equal(nla_parse_nested(tb, ATTACH_A_MAX, pos, (struct nla_policy *)proto_reply_policy), 0);
+		if (tb[ATTACH_A_CONNECTED] && n < 3)
+			snprintf(ids[n++], sizeof(ids[0]), "%s", nla_get_string(tb[ATTACH_A_ATTACHMENT_ID]));
+	}
+	assert_int_equal(n, 2);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol2), ATTACH_A_INITIATOR, INI_A,
+				ATTACH_A_ATTACHMENT_ID, ids[0], 0), ATTACH_OK);
+	assert_non_null(strstr(h->message, "1 connection(s) left"));
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol2), ATTACH_A_INITIATOR, INI_A, 0), ATTACH_OK);
+	assert_false(tree_has(h, "%s/tpgt_1/acls/" INI_A, target_of(vol2)));
 	/* another initiator's attachment, or one that does not exist */
 	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_B,
 				ATTACH_A_ATTACHMENT_ID, att, 0), ATTACH_E_INVALID);
@@ -622,6 +651,8 @@ static void test_attach_and_detach_ids(void **state)
 	snprintf(att, sizeof(att), "%s", h_str(h, ATTACH_A_ATTACHMENT_ID));
 	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_E_ALREADY);
 	assert_string_equal(h_str(h, ATTACH_A_ATTACHMENT_ID), att);
+	/* a new reservation forgets the last detach: a detach now is no retry of it */
+	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), 0), ATTACH_E_STATE);
 }
 
 static void test_restart_keeps_records(void **state)

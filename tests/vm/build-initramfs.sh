@@ -198,7 +198,7 @@ build_overlay() {
 		fi
 	done
 	echo "$agent" >"$R/etc/attachd-vm-agent"
-	# attachd with crash injection (agent/fault.h) for the crash scenarios; they fail without it
+	# attachd with crash injection (agent/calls/fault.h) for the crash scenarios; they fail without it
 	if [ -x "$BIN/attachd-faults" ]; then
 		copy_bin "$BIN/attachd-faults" /usr/sbin/attachd-faults
 	else

@@ -554,7 +554,7 @@ io_stop() {
 	IO_PID=
 }
 
-# ---- crash injection (build/attachd-faults, agent/fault.h) -------------------------------------
+# ---- crash injection (build/attachd-faults, agent/calls/fault.h) -------------------------------------
 # crash_test POINT "VOL..." ATTACHCTL-ARGS...: with the plain attachd running and everything prepared
 # for the call, snapshot the kernel (kernel_state) and the records of VOL..., restart as attachd-faults
 # with ATTACHD_CRASH_AT=<call>:POINT, make the call (the agent kills itself with SIGKILL at POINT),

@@ -1,4 +1,4 @@
-# 12 crash during initialize-connection, on the real kernel: attachd-faults (agent/fault.h) kills
+# 12 crash during initialize-connection, on the real kernel: attachd-faults (agent/calls/fault.h) kills
 # itself with SIGKILL at a fault point of the call; the plain attachd started again must roll the call
 # back before its socket appears (lib.sh crash_test: kernel and records as before the call, reconcile
 # --dry-run finds nothing, the retried call succeeds). Points: the first export of a volume in the

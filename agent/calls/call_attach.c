@@ -49,6 +49,7 @@ int call_reserve(struct call_ctx *ctx)
 	if (v->state == ATTACH_STATE_IN_USE && !v->multiattach)
 		return ctx_fail(ctx, -EBADFD, "volume %s is in-use and not multiattach; reserve expects available", v->id);
 	struct rec_attachment att = { .state = ATTACH_ATT_RESERVED, .mode = ATTACH_MODE_RW };
+	v->last_detached[0] = '\0'; /* a new attach cycle: a detach now is no retry of the last one */
 	call_new_uuid(att.id);
 	snprintf(att.volume_id, sizeof(att.volume_id), "%s", v->id);
 	att.created = call_now();
@@ -195,6 +196,7 @@ int call_attach(struct call_ctx *ctx)
 
 int call_begin_detaching(struct call_ctx *ctx)
 {
+	ctx->vol.last_detached[0] = '\0'; /* a new detach cycle */
 	int rc = ctx_set_state(ctx, ATTACH_STATE_DETACHING);
 	if (!rc)
 		ctx_say(ctx, "volume %s detaching", ctx->vol.id);

@@ -8,7 +8,8 @@
  *   attachments  <volume-id>/<attachment-id>     -> struct rec_attachment
  *   exports      <volume-id>                     -> struct rec_export
  *   acls         <volume-id>/<initiator, lower>  -> struct rec_acl (CHAP credentials)
- *   devices      rdev:<maj>:<min> -> <volume-id> (one volume per device)
+ *   devices      ident:<disk identity> -> <volume-id> (one volume per disk; device.h);
+ *                rdev:<maj>:<min> -> <volume-id> for volumes registered by attachd 0.1
  *   intents      "pending" -> the call in flight: its name, volume, and the before-images of every
  *                record it changed (store_intent.c)
  *   owned        <volume-id> -> struct rec_export: the names of kernel objects this database made for
@@ -101,6 +102,8 @@ int store_intent_get(struct store *s, MDB_txn *txn, char *call, size_t csize, ch
 int store_intent_rollback(struct store *s, MDB_txn *txn);
 int store_intent_clear(struct store *s, MDB_txn *txn);
 
+/* The devices index's key of a disk identity. -ENAMETOOLONG if it does not fit. */
+int store_key_ident(char *key, size_t size, const char *ident);
 /* Key helpers: "<a>/<b>" with @b lower-cased when @lower. -ENAMETOOLONG if it does not fit. */
 int store_key2(char *key, size_t size, const char *a, const char *b, bool lower);
 

@@ -130,6 +130,8 @@ static int device_find(const char *path, struct device *d)
 	rc = blkdev_identity(d->major, d->minor, d->ident, sizeof(d->ident));
 	if (rc == -ENODEV)
 		return -ENOENT; /* a node with no device behind it */
+	if (rc == -ENAMETOOLONG)
+		return -EOVERFLOW; /* not the path's fault */
 	if (rc && rc != -ENODATA)
 		return rc;
 	if (rc == -ENODATA)
@@ -213,6 +215,9 @@ int device_register(const struct agent_config *cfg, const char *given, bool root
 				   given);
 	case -ENAMETOOLONG:
 		return device_fail(rc, msg, msglen, "device %s: the path, or a link on it, is too long", given);
+	case -EOVERFLOW:
+		return device_fail(-EINVAL, msg, msglen, "device %s: its disk's identity is longer than %d bytes",
+				   given, REC_IDENT_MAX);
 	default:
 		return device_fail(rc, msg, msglen, "device %s: %s", given, strerror(-rc));
 	}

@@ -144,7 +144,7 @@ int call_initialize_connection(struct call_ctx *ctx)
 	const char *ini = nla_get_string(ctx->tb[ATTACH_A_INITIATOR]);
 	char key[ATTACH_UUID_LEN + ATTACH_IQN_MAX + 2];
 	ACL_LOCAL acl;
-	bool count;
+	bool count = false;
 
 	int rc = call_acl_key(key, sizeof(key), ctx->vol.id, ini);
 	if (!rc)
@@ -298,6 +298,7 @@ static int call_terminate_attachment(struct call_ctx *ctx, const char *ini, stru
 		return 0;
 	}
 	att.connected = 0;
+	acl->released = 0; /* exact: the next terminate without an attachment is not a retry of this one */
 	rc = call_put_attachment(ctx, &att);
 	if (!rc)
 		rc = call_acl_release(ctx, acl);

@@ -227,7 +227,8 @@ static enum plan_op plan_inverse(enum plan_op op)
 	return PLAN_NOTE;
 }
 
-/* Our device may already be there (an interrupted call): then it is fine as it is. */
+/* Our device may already be there (an interrupted call): it is taken, its table loaded again with the
+ * disk this plan checked (whatever an earlier run left it mapping). */
 static int plan_dm_create(const struct rec_export *x)
 {
 	char uuid[DMDEV_NAME_MAX + 1];
@@ -236,7 +237,8 @@ static int plan_dm_create(const struct rec_export *x)
 	if (rc == -EEXIST || rc == -EBUSY) {
 		bool exists, ours;
 		if (dmdev_query(x->dm_name, &exists, &ours) == 0 && exists)
-			return ours ? 0 : -EEXIST;
+			return ours ? dmdev_reload_linear(x->dm_name, x->backing_major, x->backing_minor, x->size / 512) :
+				      -EEXIST;
 	}
 	return rc;
 }

@@ -117,32 +117,42 @@ static int recon_owned_visit(const char *key, void *rec, void *arg)
 	return 0;
 }
 
-struct recon_vol_scan {
-	struct recon *rc;
-	MDB_txn *txn;
-};
-
-/* Every registered volume's id; a volume of attachd 0.1 gets the identity of its disk (device_adopt). */
+/* Every registered volume's id. */
 static int recon_volume_visit(const char *key, void *rec, void *arg)
 {
-	struct recon_vol_scan *vs = arg;
-	struct recon *rc = vs->rc;
-	struct rec_volume *v = rec;
+	struct recon *rc = arg;
+	(void)rec;
 	void *n = realloc(rc->vols, (rc->n_vols + 1) * sizeof(*rc->vols));
 	if (!n)
 		return -ENOMEM;
 	rc->vols = n;
 	snprintf(rc->vols[rc->n_vols++], sizeof(rc->vols[0]), "%s", key);
-	if (v->ident[0])
+	return 0;
+}
+
+/* A volume of attachd 0.1 gets the identity of its disk (device_adopt) and its entry in the devices
+ * index by identity; one whose device number changed waits: device_verify says why, at its export. */
+static int recon_adopt(struct recon *rc, MDB_txn *txn, const char *id)
+{
+	struct store *s = rc->a->store;
+	struct rec_volume v;
+	char key[REC_IDENT_MAX + 16], owner[ATTACH_UUID_LEN + 1];
+	int err = store_get(s, txn, STORE_VOLUMES, id, &v);
+	if (err || v.ident[0] || device_adopt(&v) != 1)
+		return err;
+	err = store_key_ident(key, sizeof(key), v.ident);
+	if (!err && store_get_str(s, txn, STORE_DEVICES, key, owner, sizeof(owner)) == 0 && strcmp(owner, id)) {
+		recon_line(rc->r, "volume %s: its disk %s is already volume %s's: both records name it", id, v.ident,
+			   owner);
+		rc->r->failures++;
 		return 0;
-	int got = device_adopt(v);
-	if (got == 1) {
-		recon_line(rc->r, "volume %s: its disk's identity %s %s from %s (registered by an attachd without "
-			   "identities; same device number)", v->id, v->ident, rc->dry_run ? "would be taken" : "taken",
-			   v->path);
-		return rc->dry_run ? 0 : store_put(rc->a->store, vs->txn, STORE_VOLUMES, v->id, v);
 	}
-	return 0; /* not now: device_verify says why, at its export */
+	recon_line(rc->r, "volume %s: its disk's identity %s %s from %s (registered by an attachd without "
+		   "identities; same device number)", id, v.ident, rc->dry_run ? "would be taken" : "taken", v.path);
+	if (rc->dry_run || err)
+		return err;
+	err = store_put(s, txn, STORE_VOLUMES, id, &v);
+	return err ? err : store_put_str(s, txn, STORE_DEVICES, key, id);
 }
 
 /* The configured portals are the exports' portals: after a change of --portal, existing exports move
@@ -192,9 +202,10 @@ static int recon_records(struct recon *rc)
 	struct rec_export xb;
 	struct rec_acl ab;
 	struct rec_volume vb;
-	struct recon_vol_scan vs = { rc, txn };
 	if (!err)
-		err = store_scan(s, txn, STORE_VOLUMES, "", &vb, recon_volume_visit, &vs);
+		err = store_scan(s, txn, STORE_VOLUMES, "", &vb, recon_volume_visit, rc);
+	for (size_t i = 0; !err && i < rc->n_vols; i++)
+		err = recon_adopt(rc, txn, rc->vols[i]);
 	if (!err)
 		err = store_scan(s, txn, STORE_OWNED, "", &xb, recon_owned_visit, rc);
 	if (!err)
@@ -687,7 +698,6 @@ int reconcile(struct agent *a, const struct recon_opts *o, struct recon_report *
 		plan_init(&p);
 		p.call = "reconcile";
 		p.x = rc.ex[i].x;
-		unsigned down = r->down;
 		err = recon_export(&rc, &rc.ex[i], &p);
 		if (err && err != -EEXIST) {
 			recon_line(r, "volume %s: cannot read its kernel state: %s", p.x.volume_id, strerror(-err));
@@ -695,7 +705,7 @@ int reconcile(struct agent *a, const struct recon_opts *o, struct recon_report *
 		} else if (err) {
 			r->failures++;
 		} else {
-			if (r->down != down) {
+			if (p.x.down[0]) { /* left down: a difference reconcile cannot fix */
 				r->differences++;
 				r->failures++;
 			}

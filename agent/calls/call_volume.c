@@ -25,19 +25,12 @@ static void call_rdev_key(char *key, size_t size, unsigned maj, unsigned min)
 	snprintf(key, size, "rdev:%u:%u", maj, min);
 }
 
-/* The devices index: one volume per disk, by identity (records of attachd 0.1: by device number). */
-static int call_ident_key(char *key, size_t size, const char *ident)
-{
-	int n = snprintf(key, size, "ident:%s", ident);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
 /* Is the disk @d already some volume's? */
 static int call_device_taken(struct call_ctx *ctx, const char *given, const struct device *d)
 {
 	struct store *s = ctx->a->store;
 	char other[ATTACH_UUID_LEN + 1], key[REC_IDENT_MAX + 16];
-	int rc = call_ident_key(key, sizeof(key), d->ident);
+	int rc = store_key_ident(key, sizeof(key), d->ident);
 	if (!rc)
 		rc = store_get_str(s, ctx->txn, STORE_DEVICES, key, other, sizeof(other));
 	if (rc == 0)
@@ -107,7 +100,7 @@ int call_volume_create(struct call_ctx *ctx)
 	v->dev_major = d.major;
 	v->dev_minor = d.minor;
 
-	rc = call_ident_key(key, sizeof(key), v->ident);
+	rc = store_key_ident(key, sizeof(key), v->ident);
 	if (!rc)
 		rc = store_put(s, ctx->txn, STORE_VOLUMES, v->id, v);
 	if (!rc)
@@ -146,7 +139,7 @@ int call_volume_delete(struct call_ctx *ctx)
 	char key[REC_IDENT_MAX + 16], owner[ATTACH_UUID_LEN + 1];
 	rc = store_del(s, ctx->txn, STORE_VOLUMES, v->id);
 	for (int k = 0; !rc && k < 2; k++) {
-		if (k == 0 && (!v->ident[0] || call_ident_key(key, sizeof(key), v->ident)))
+		if (k == 0 && (!v->ident[0] || store_key_ident(key, sizeof(key), v->ident)))
 			continue;
 		if (k == 1)
 			call_rdev_key(key, sizeof(key), v->dev_major, v->dev_minor);

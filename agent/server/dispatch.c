@@ -184,6 +184,16 @@ static int dispatch_put_plan(struct call_ctx *ctx)
 	return proto_nest_end(ctx->body, nest);
 }
 
+/* The database failed under a call: a full disk is the caller's to know (no space); anything else (an I/O
+ * error, a read-only or corrupt file system) is the agent's trouble, "internal" on the wire, while the
+ * message and the log keep what it was. Nothing of the call was kept. */
+static int dispatch_store_fail(struct call_ctx *ctx, int rc, const char *what)
+{
+	if (rc == -ENOSPC || rc == -ENOMEM)
+		return ctx_fail(ctx, rc, "%s: %s", what, strerror(-rc));
+	return ctx_fail(ctx, -ENOTRECOVERABLE, "%s: %s (the agent's database; see its log)", what, strerror(-rc));
+}
+
 /* After a teardown the kernel holds nothing of the export any more: its names are no longer ours. */
 static int dispatch_disown(struct call_ctx *ctx, MDB_txn *txn)
 {
@@ -211,7 +221,7 @@ static int dispatch_finish(struct call_ctx *ctx)
 	if (!plan_kernel_steps(&ctx->plan)) {
 		int rc = store_commit(ctx->txn);
 		ctx->txn = NULL;
-		return rc ? ctx_fail(ctx, rc, "the records could not be saved: %s", strerror(-rc)) : 0;
+		return rc ? dispatch_store_fail(ctx, rc, "the records could not be saved") : 0;
 	}
 	/* intent before action: the new records and the before-images go to disk before the kernel is
 	 * touched, so a crash anywhere below leaves enough to roll back (reconcile.c) */
@@ -227,7 +237,7 @@ static int dispatch_finish(struct call_ctx *ctx)
 		rc = store_commit(ctx->txn);
 	ctx->txn = NULL;
 	if (rc)
-		return ctx_fail(ctx, rc, "the records could not be saved: %s", strerror(-rc));
+		return dispatch_store_fail(ctx, rc, "the records could not be saved");
 	ctx->intent_committed = true;
 	fault_point(ctx->call->name, "intent");
 
@@ -258,8 +268,8 @@ static int dispatch_finish(struct call_ctx *ctx)
 		/* done in the kernel, unconfirmed on disk: the pending intent rolls it all back later, so the
 		 * caller must not take it as done */
 		log_error("%s %s: applied but the intent could not be cleared: %s", ctx->call->name, vol, strerror(-rc));
-		return ctx_fail(ctx, rc, "applied, but the agent could not record it (%s): it will be rolled back at "
-				"the next start or reconcile; retry then", strerror(-rc));
+		return ctx_fail(ctx, rc == -ENOSPC ? rc : -ENOTRECOVERABLE, "applied, but the agent could not record it "
+				"(%s): it will be rolled back at the next start or reconcile; retry then", strerror(-rc));
 	}
 	return 0;
 }
@@ -268,7 +278,7 @@ static int dispatch_call(struct call_ctx *ctx, const struct dispatch_row *row)
 {
 	int rc = store_begin(ctx->a->store, row->mutating, &ctx->txn);
 	if (rc)
-		return ctx_fail(ctx, rc, "cannot open the store: %s", strerror(-rc));
+		return dispatch_store_fail(ctx, rc, "cannot open the store");
 	if (row->mutating) {
 		/* an intent still pending (its rollback could not be saved) must be settled first: another
 		 * call would overwrite it, or be undone by it */

@@ -66,6 +66,9 @@ int store_err(int rc, const char *what)
 		return -ENOSPC;
 	case ENOMEM:
 		return -ENOMEM;
+	case EDQUOT:
+		log_error("store: %s: %s", what, strerror(rc));
+		return -ENOSPC; /* no room for the database, as far as its callers are concerned */
 	case MDB_CORRUPTED:
 	case MDB_PAGE_NOTFOUND:
 	case MDB_INVALID:
@@ -285,7 +288,7 @@ static int store_open_at(struct store **out, const char *dir, size_t map_size, c
 	if (!rc)
 		rc = store_lock(s, dir);
 	/* read all of it once, where a corrupt page can only kill a child (the lock keeps writers out) */
-	if (!rc && strcmp(s->found, "data.mdb") == 0)
+	if (!rc && s->found && strcmp(s->found, "data.mdb") == 0)
 		rc = store_verify(dir, why, whylen);
 	if (!rc)
 		rc = store_err(mdb_env_create(&s->env), "create environment");
@@ -381,11 +384,14 @@ static MDB_val store_key(const char *key)
 
 int store_get(struct store *s, MDB_txn *txn, enum store_db db, const char *key, void *rec)
 {
-	MDB_val k = store_key(key), v;
+	MDB_val k = store_key(key), v = { 0, NULL };
+	int type = store_db_type(db);
+	if (type < 0)
+		return -EINVAL; /* not a database of records: store_get_str */
 	int rc = store_err(mdb_get(txn, s->dbi[db], &k, &v), "get");
 	if (rc)
 		return rc;
-	rc = rec_decode((enum rec_type_id)store_db_type(db), v.mv_data, v.mv_size, rec);
+	rc = rec_decode((enum rec_type_id)type, v.mv_data, v.mv_size, rec);
 	if (rc) {
 		log_error("store: %s/%s: unreadable record", store_db_names[db], key);
 		return -EUCLEAN;
@@ -480,6 +486,12 @@ int store_count(struct store *s, MDB_txn *txn, enum store_db db, size_t *n)
 	int rc = store_err(mdb_stat(txn, s->dbi[db], &st), "stat");
 	*n = rc ? 0 : st.ms_entries;
 	return rc;
+}
+
+int store_key_ident(char *key, size_t size, const char *ident)
+{
+	int n = snprintf(key, size, "ident:%s", ident);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
 int store_key2(char *key, size_t size, const char *a, const char *b, bool lower)

@@ -33,6 +33,7 @@ struct srv_conn {
 	bool close_after_flush;
 	uint64_t deadline_ms; /* 0: no partial request pending */
 	uint64_t since_ms;    /* accepted, or last served: the idle clock */
+	uint64_t accepted_ms; /* the hello clock */
 	struct srv_conn *prev, *next;
 };
 
@@ -366,7 +367,7 @@ static void srv_accept(struct srv *s)
 		c->fd = fd;
 		c->peer = peer;
 		c->dc.uid = peer.uid;
-		c->since_ms = srv_now_ms();
+		c->since_ms = c->accepted_ms = srv_now_ms();
 		c->next = s->conns;
 		if (s->conns)
 			s->conns->prev = c;
@@ -500,7 +501,7 @@ static uint64_t srv_deadline(const struct srv *s, const struct srv_conn *c, cons
 	}
 	if (!c->dc.hello_done && !c->out_len) {
 		*why = "no hello";
-		return c->since_ms + cfg->request_timeout_ms;
+		return c->accepted_ms + cfg->request_timeout_ms;
 	}
 	*why = "idle";
 	return c->since_ms + cfg->idle_timeout_ms;
@@ -528,8 +529,10 @@ static int srv_expire(struct srv *s)
 				srv_refuse(c->fd, -ETIMEDOUT, "no hello within %u ms of connecting", cfg->request_timeout_ms);
 			} else {
 				log_debug("client pid %d: idle for %u ms; closing", c->peer.pid, cfg->idle_timeout_ms);
-				srv_refuse(c->fd, -ETIMEDOUT, "idle for %u ms: connection closed (connect again)",
-					   cfg->idle_timeout_ms);
+				/* a reply it stopped reading is cut short: nothing more may follow it on the stream */
+				if (!c->out_len)
+					srv_refuse(c->fd, -ETIMEDOUT, "idle for %u ms: connection closed (connect again)",
+						   cfg->idle_timeout_ms);
 			}
 			srv_conn_free(s, c);
 			continue;
