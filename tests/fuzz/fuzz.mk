@@ -57,7 +57,7 @@ $(FUZZ_B)/fuzz_reply: $(FUZZ_B)/tests/fuzz/fuzz_reply.o $(FUZZ_B)/libattach.a
 	$(call say,LD,$@)
 	$(Q)$(FUZZ_LD) -o $@ $^ $(CLIENT_LIBS)
 
-$(FUZZ_B)/fuzz_record: $(FUZZ_B)/tests/fuzz/fuzz_record.o $(FUZZ_B)/agent/record.o
+$(FUZZ_B)/fuzz_record: $(FUZZ_B)/tests/fuzz/fuzz_record.o $(FUZZ_B)/agent/store/record.o
 	$(call say,LD,$@)
 	$(Q)$(FUZZ_LD) -o $@ $^ $(CLIENT_LIBS)
 
