@@ -247,8 +247,9 @@ static int call_terminate_force(struct call_ctx *ctx)
 		rc = call_acl_count(ctx, &n);
 	if (rc)
 		return rc;
-	/* fence first: from here on a stuck initiator's I/O fails, whatever the teardown meets */
-	if (ctx->plan.x.dm_name[0] && (rc = plan_add(&ctx->plan, PLAN_DM_FENCE, NULL, NULL)))
+	/* fence first: from here on a stuck initiator's I/O fails, whatever the teardown meets. An export
+	 * that is down is not built, or fenced already (reconcile): it is torn down as it is */
+	if (ctx->plan.x.dm_name[0] && !ctx->plan.x.down[0] && (rc = plan_add(&ctx->plan, PLAN_DM_FENCE, NULL, NULL)))
 		return rc;
 	struct call_force f = { ctx };
 	snprintf(prefix, sizeof(prefix), "%s/", ctx->vol.id);

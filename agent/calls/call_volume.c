@@ -25,7 +25,23 @@ static void call_rdev_key(char *key, size_t size, unsigned maj, unsigned min)
 	snprintf(key, size, "rdev:%u:%u", maj, min);
 }
 
-/* Is the disk @d already some volume's? */
+struct call_part_scan {
+	const char *whole; /* a whole disk's identity */
+	char owner[ATTACH_UUID_LEN + 1];
+};
+
+/* "ident:part<N>:<whole>": a partition of that whole disk. */
+static int call_part_visit(const char *key, const char *val, void *arg)
+{
+	struct call_part_scan *p = arg;
+	const char *colon = strchr(key + strlen("ident:part"), ':');
+	if (!colon || strcmp(colon + 1, p->whole))
+		return 0;
+	snprintf(p->owner, sizeof(p->owner), "%s", val);
+	return 1;
+}
+
+/* Is the disk @d already some volume's, or its whole disk, or one of its partitions? */
 static int call_device_taken(struct call_ctx *ctx, const char *given, const struct device *d)
 {
 	struct store *s = ctx->a->store;
@@ -37,6 +53,17 @@ static int call_device_taken(struct call_ctx *ctx, const char *given, const stru
 		return ctx_fail(ctx, -EBUSY, "device %s is already volume %s", given, other);
 	if (rc != -ENOENT)
 		return rc;
+	/* a partition and its whole disk hold the same data: one volume for both */
+	const char *whole = !strncmp(d->ident, "part", 4) ? strchr(d->ident, ':') : NULL;
+	if (whole && !store_key_ident(key, sizeof(key), whole + 1) &&
+	    store_get_str(s, ctx->txn, STORE_DEVICES, key, other, sizeof(other)) == 0)
+		return ctx_fail(ctx, -EBUSY, "device %s is a partition of a disk that is volume %s", given, other);
+	struct call_part_scan ps = { .whole = d->ident };
+	rc = store_scan_str(s, ctx->txn, STORE_DEVICES, "ident:part", call_part_visit, &ps);
+	if (rc < 0)
+		return rc;
+	if (rc == 1)
+		return ctx_fail(ctx, -EBUSY, "device %s holds a partition that is volume %s", given, ps.owner);
 	/* a volume of attachd 0.1 (no identity) on the same number counts if it still leads there */
 	call_rdev_key(key, sizeof(key), d->major, d->minor);
 	rc = store_get_str(s, ctx->txn, STORE_DEVICES, key, other, sizeof(other));

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blkdev.h"
 #include "dmdev.h"
 #include "fault.h"
 #include "lio.h"
@@ -227,6 +228,26 @@ static enum plan_op plan_inverse(enum plan_op op)
 	return PLAN_NOTE;
 }
 
+/* Is x.backing_major:minor still the volume's disk? Checked right before a linear table is loaded: the
+ * plan was made from records, and a number can lead to another disk since (a fence's undo, a reload). */
+static int plan_disk_check(const struct plan *p)
+{
+	char ident[REC_IDENT_MAX + 1];
+	if (!p->ident[0])
+		return 0;
+	int rc = blkdev_identity(p->x.backing_major, p->x.backing_minor, ident, sizeof(ident));
+	if (rc == -ENODATA)
+		ident[0] = '\0';
+	else if (rc)
+		return rc == -ENODEV ? -EMEDIUMTYPE : rc;
+	if (strcmp(ident, p->ident)) {
+		log_error("%u:%u is %s, not the disk %s of volume %s: no linear table on it", p->x.backing_major,
+			  p->x.backing_minor, ident[0] ? ident : "a disk without identity", p->ident, p->x.volume_id);
+		return -EMEDIUMTYPE;
+	}
+	return 0;
+}
+
 /* Our device may already be there (an interrupted call): it is taken, its table loaded again with the
  * disk this plan checked (whatever an earlier run left it mapping). */
 static int plan_dm_create(const struct rec_export *x)
@@ -256,6 +277,7 @@ static int plan_exec(const struct plan *p, enum plan_op op, const struct plan_st
 		.lun = x->lun,
 	};
 	struct cfs *c = env->cfs;
+	int rc;
 	switch (op) {
 	case PLAN_NOTE:
 		return 0;
@@ -288,14 +310,19 @@ static int plan_exec(const struct plan *p, enum plan_op op, const struct plan_st
 	case PLAN_MAPPED_LUN_REMOVE:
 		return lio_mapped_lun_remove(c, x->target_iqn, &acl);
 	case PLAN_DM_CREATE:
-		return plan_dm_create(x);
+		return (rc = plan_disk_check(p)) ? rc : plan_dm_create(x);
 	case PLAN_DM_REMOVE:
 		return dmdev_remove(x->dm_name);
 	case PLAN_DM_FENCE:
-		return dmdev_fence(x->dm_name);
+		/* a device that is not there serves nobody: fenced already */
+		return (rc = dmdev_fence(x->dm_name)) == -ENXIO ? 0 : rc;
 	case PLAN_DM_UNFENCE:
+		if ((rc = plan_disk_check(p)))
+			return rc;
 		return dmdev_reload_linear(x->dm_name, x->backing_major, x->backing_minor, x->size / 512);
 	case PLAN_DM_RESIZE:
+		if ((rc = plan_disk_check(p)))
+			return rc;
 		/* undone: back to the size before (the inverse step carries it) */
 		return dmdev_reload_linear(x->dm_name, x->backing_major, x->backing_minor,
 					   (undo ? s->old_size : x->size) / 512);

@@ -56,6 +56,10 @@ struct plan_step {
 struct plan {
 	const char *call;    /* the call's name (fault points, logs) */
 	struct rec_export x; /* the export every kernel step works on */
+	/* The volume's disk identity: a step that loads a linear table (create, unfence, resize, and their
+	 * undos) checks that x.backing_major:minor is still this disk, at the moment it loads it. "": no
+	 * check (a record of attachd 0.1 that has none). */
+	char ident[REC_IDENT_MAX + 1];
 	struct plan_step *steps;
 	size_t n, cap;
 	size_t applied; /* steps done by plan_apply and not undone */

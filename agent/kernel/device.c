@@ -69,7 +69,12 @@ static int device_resolve(const char *path, char *out, size_t outlen)
 			char *slash = strrchr(cur, '/');
 			if (slash)
 				*slash = '\0';
-			continue; /* its parent was trusted on the way down */
+			/* back in the parent: what is taken from it next is judged by the parent's rules */
+			if (lstat(cur[0] ? cur : "/", &st) < 0)
+				return -errno;
+			if ((trust = device_dir_trust(&st)) < 0)
+				return trust;
+			continue;
 		}
 		char next[PATH_MAX];
 		if ((size_t)snprintf(next, sizeof(next), "%s/%s", cur, comp) >= sizeof(next))
@@ -160,12 +165,19 @@ int device_lvm_vg(const char *dm_name, char *vg, size_t size)
 	return -EINVAL;
 }
 
-/* Does the policy take @given (resolved to @d)? */
-static bool device_policy_allows(const struct agent_config *cfg, const char *given, const struct device *d)
+static bool device_prefix_allows(const struct agent_config *cfg, const char *given)
 {
 	for (size_t i = 0; i < cfg->n_device_prefix; i++)
 		if (!strncmp(given, cfg->device_prefix[i], strlen(cfg->device_prefix[i])))
 			return true;
+	return false;
+}
+
+/* Does the policy take @given (resolved to @d)? */
+static bool device_policy_allows(const struct agent_config *cfg, const char *given, const struct device *d)
+{
+	if (device_prefix_allows(cfg, given))
+		return true;
 	char uuid[160], name[160], vg[160];
 	if (!cfg->n_device_vg || blkdev_dm(d->major, d->minor, uuid, sizeof(uuid), name, sizeof(name)) ||
 	    strncmp(uuid, "LVM-", 4) || device_lvm_vg(name, vg, sizeof(vg)))
@@ -200,7 +212,17 @@ int device_register(const struct agent_config *cfg, const char *given, bool root
 	if (!policy && !root)
 		return device_fail(-EPERM, msg, msglen, "device %s: this attachd has no device policy (--device-prefix, "
 				   "--device-vg): only root registers devices", given);
+	/* a path outside the prefixes is refused before it is looked at: what lies there (a file, nothing)
+	 * is not the caller's to learn; with volume groups, any path is looked at but every failure reads
+	 * the same */
+	bool by_prefix = device_prefix_allows(cfg, given);
+	if (policy && !by_prefix && !cfg->n_device_vg)
+		return device_fail(-EPERM, msg, msglen, "device %s is outside this attachd's device policy "
+				   "(--device-prefix, --device-vg)", given);
 	int rc = device_find(given, d);
+	if (rc && policy && !by_prefix)
+		return device_fail(-EPERM, msg, msglen, "device %s is outside this attachd's device policy "
+				   "(--device-prefix, --device-vg)", given);
 	switch (rc) {
 	case 0:
 		break;

@@ -12,13 +12,16 @@
  *
  * Registration (volume-create) checks, for every caller:
  *   - the path: absolute, no "." or ".." or empty components; resolved here one component at a time,
- *     every directory on the way (symlinks' included) owned by root and writable by nobody else (in a
- *     sticky directory, such as /tmp, the entry taken must be root's): a symlink planted by someone else
- *     cannot lead the agent anywhere;
+ *     every directory on the way (symlinks' included) owned by root and writable by nobody else but
+ *     root's group (in a sticky directory, such as /tmp, the entry taken must be root's): a symlink
+ *     planted by someone else cannot lead the agent anywhere;
  *   - the device: a block device with an identity, not attachd's own export device, and not in use (an
  *     exclusive open succeeds: nothing mounted, no swap, no dm/md holder);
  *   - the policy: with --device-prefix / --device-vg, the given path starts with one of the prefixes or
  *     the device is an LV of one of the volume groups; without either, only root registers devices.
+ *     A path outside the prefixes is refused before it is looked at (or, with volume groups, its
+ *     failures all read as "outside the policy");
+ *   - one volume per disk: a partition and its whole disk are one.
  * Its messages name only the path the caller sent, never where it led.
  */
 #ifndef DEVICE_H

@@ -574,8 +574,10 @@ static const char *recon_form(const struct recon *rc, int kind, const char *name
 	return recon_uuid_lower(id) ? id : NULL;
 }
 
-/* Made by this database: named by its owned table, or of a volume registered in it. */
-static bool recon_owned(const struct recon *rc, int kind, const char *name, const char *id)
+/* Made by this database: named by its owned table. (Not "of a volume registered in it": volume ids can
+ * be the caller's, and a database restored from an older backup registers volumes whose live exports
+ * it never made.) */
+static bool recon_owned(const struct recon *rc, int kind, const char *name)
 {
 	for (size_t i = 0; i < rc->n_owned; i++) {
 		const struct rec_export *x = &rc->owned[i];
@@ -583,9 +585,6 @@ static bool recon_owned(const struct recon *rc, int kind, const char *name, cons
 		if (!strcmp(have, name))
 			return true;
 	}
-	for (size_t i = 0; i < rc->n_vols; i++)
-		if (!strcmp(rc->vols[i], id))
-			return true;
 	return false;
 }
 
@@ -594,10 +593,9 @@ static int recon_orphan_visit(const char *name, void *arg)
 	static const char *const what[] = { "target", "storage object", "dm device" };
 	struct recon_orphans *o = arg;
 	/* attachd's form only: <prefix>:<uuid>, <uuid> in our HBA, attachd-<uuid> with our dm uuid prefix */
-	const char *id = recon_form(o->rc, o->kind, name);
-	if (!id || recon_known(o->rc, o->kind, name))
+	if (!recon_form(o->rc, o->kind, name) || recon_known(o->rc, o->kind, name))
 		return 0;
-	if (!recon_owned(o->rc, o->kind, name, id)) {
+	if (!recon_owned(o->rc, o->kind, name)) {
 		o->rc->r->unowned++;
 		if (!o->rc->purge_unowned) {
 			recon_line(o->rc->r, "%s %s has attachd's name but this database did not make it: left alone "
@@ -698,6 +696,7 @@ int reconcile(struct agent *a, const struct recon_opts *o, struct recon_report *
 		plan_init(&p);
 		p.call = "reconcile";
 		p.x = rc.ex[i].x;
+		memcpy(p.ident, rc.ex[i].v.ident, sizeof(p.ident));
 		err = recon_export(&rc, &rc.ex[i], &p);
 		if (err && err != -EEXIST) {
 			recon_line(r, "volume %s: cannot read its kernel state: %s", p.x.volume_id, strerror(-err));

@@ -10,8 +10,8 @@
  * is fenced) and its record says why, until a later reconcile finds the disk again.
  * Last, orphans: objects of attachd's exact form (<iqn-prefix>:<lower-case uuid> targets, <uuid> storage
  * objects in attachd's HBA, attachd-<uuid> dm devices with attachd's dm uuid) that have no export record
- * are removed when this database made them (its owned table, or a registered volume's id). One it did
- * not make (a lost database, another agent's) is reported and left alone unless @purge_unowned.
+ * are removed when this database made them (its owned table). One it did not make (a lost database, one
+ * restored from an older backup, another agent's) is reported and left alone unless @purge_unowned.
  * Objects of any other form are never touched. A dry run reports the same and changes nothing.
  */
 #ifndef RECONCILE_H

@@ -301,6 +301,9 @@ static int dispatch_call(struct call_ctx *ctx, const struct dispatch_row *row)
 		ctx->vol.gen++;
 		rc = store_put(ctx->a->store, ctx->txn, STORE_VOLUMES, ctx->vol.id, &ctx->vol);
 	}
+	/* every linear table the plan loads is checked against the volume's disk at that moment */
+	if (!rc && row->states)
+		memcpy(ctx->plan.ident, ctx->vol.ident, sizeof(ctx->plan.ident));
 	if (!rc && row->mutating)
 		rc = dispatch_finish(ctx);
 	if (row->mutating)

@@ -480,6 +480,39 @@ int store_scan(struct store *s, MDB_txn *txn, enum store_db db, const char *pref
 	return rc;
 }
 
+int store_scan_str(struct store *s, MDB_txn *txn, enum store_db db, const char *prefix,
+		   int (*fn)(const char *key, const char *val, void *arg), void *arg)
+{
+	MDB_cursor *cur;
+	int rc = store_err(mdb_cursor_open(txn, s->dbi[db], &cur), "cursor");
+	if (rc)
+		return rc;
+	size_t plen = strlen(prefix);
+	MDB_val k = store_key(prefix), v;
+	int mrc = mdb_cursor_get(cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+	char key[1024], val[ATTACH_UUID_LEN + 1];
+	while (mrc == MDB_SUCCESS) {
+		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen))
+			break;
+		if (k.mv_size >= sizeof(key) || v.mv_size >= sizeof(val)) {
+			rc = -EUCLEAN;
+			break;
+		}
+		memcpy(key, k.mv_data, k.mv_size);
+		key[k.mv_size] = '\0';
+		memcpy(val, v.mv_data, v.mv_size);
+		val[v.mv_size] = '\0';
+		rc = fn(key, val, arg);
+		if (rc)
+			break;
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	if (!rc && mrc != MDB_SUCCESS && mrc != MDB_NOTFOUND)
+		rc = store_err(mrc, "cursor walk");
+	mdb_cursor_close(cur);
+	return rc;
+}
+
 int store_count(struct store *s, MDB_txn *txn, enum store_db db, size_t *n)
 {
 	MDB_stat st;

@@ -15,7 +15,7 @@
  *   owned        <volume-id> -> struct rec_export: the names of kernel objects this database made for
  *                the volume (target, storage object, dm device), written before they are made and
  *                deleted once they are gone. Not journaled: a rolled-back call still made them.
- *                Reconciliation removes only objects this table (or a registered volume) names as ours.
+ *                Reconciliation removes only objects this table names as ours.
  * Keys put the volume first so one cursor range finds a volume's attachments and ACLs.
  *
  * Every mutating call is one write transaction, committed (durably: no MDB_NOSYNC) before the reply.
@@ -78,6 +78,10 @@ int store_put_str(struct store *s, MDB_txn *txn, enum store_db db, const char *k
  * into @rec (a buffer of the record's type). A non-zero return from @fn stops the walk and is returned. */
 int store_scan(struct store *s, MDB_txn *txn, enum store_db db, const char *prefix, void *rec,
 	       int (*fn)(const char *key, void *rec, void *arg), void *arg);
+
+/* The same for the raw string values (devices index): @fn gets each key and its value. */
+int store_scan_str(struct store *s, MDB_txn *txn, enum store_db db, const char *prefix,
+		   int (*fn)(const char *key, const char *val, void *arg), void *arg);
 
 /* Number of entries in @db. */
 int store_count(struct store *s, MDB_txn *txn, enum store_db db, size_t *n);

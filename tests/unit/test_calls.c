@@ -838,6 +838,17 @@ static void test_device_policy(void **state)
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, link, 0), ATTACH_E_PERM);
 	assert_int_equal(lchown(link, 0, 0), 0);
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, link, ATTACH_A_DRY_RUN, "", 0), ATTACH_OK);
+	/* a ".." in a link is judged by the parent's rules again: someone else's entry of a sticky one */
+	char rd[PATH_MAX + 64], evil[PATH_MAX + 64], l[PATH_MAX + 64];
+	snprintf(rd, sizeof(rd), "%s/rd", dir);
+	snprintf(evil, sizeof(evil), "%s/evil", dir);
+	snprintf(l, sizeof(l), "%s/rd/l", dir);
+	assert_int_equal(mkdir(rd, 0755), 0);
+	assert_int_equal(symlink(h->dev[3], evil), 0);
+	assert_int_equal(lchown(evil, 65534, 65534), 0);
+	assert_int_equal(symlink("../evil", l), 0);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, l, 0), ATTACH_E_PERM);
+	assert_non_null(strstr(h->message, "others can write"));
 	/* ".." and relative paths say something else than they seem */
 	snprintf(dev, sizeof(dev), "%s/open/../%s", h->dir, strrchr(h->dev[3], '/') + 1);
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, dev, 0), ATTACH_E_INVALID);
@@ -848,6 +859,12 @@ static void test_device_policy(void **state)
 	/* a policy: prefixes, for everyone */
 	h->a.cfg.device_prefix[h->a.cfg.n_device_prefix++] = "/nonexistent/";
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[3], 0), ATTACH_E_PERM);
+	assert_non_null(strstr(h->message, "outside this attachd's device policy"));
+	/* outside the prefixes nothing is looked at: a file and nothing read the same */
+	char nothing[PATH_MAX + 32];
+	snprintf(nothing, sizeof(nothing), "%s/no-such-file", h->dir);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, nothing, 0), ATTACH_E_PERM);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, "/etc/passwd", 0), ATTACH_E_PERM);
 	assert_non_null(strstr(h->message, "outside this attachd's device policy"));
 	h->dc.uid = 0;
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[3], 0), ATTACH_E_PERM);
@@ -871,6 +888,39 @@ static void test_device_policy(void **state)
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[3], 0), ATTACH_OK);
 	h->dc.uid = 0;
 	h->a.cfg.n_device_vg = 0;
+}
+
+/* A partition and its whole disk hold the same data: one volume for both, whichever comes first. */
+static void test_partition_and_disk(void **state)
+{
+	struct harness *h = *state;
+	/* dev[1] is partition 1 of dev[0]'s disk; dev[2] is a disk whose partition 2 is dev[3] */
+	assert_int_equal(sim_dm_set_ident(h->dev[1], "part1:serial:sim-7-200"), 0);
+	assert_int_equal(sim_dm_set_ident(h->dev[3], "part2:serial:sim-7-202"), 0);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[0], 0), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[1], 0), ATTACH_E_BUSY);
+	assert_non_null(strstr(h->message, "is a partition of a disk that is volume"));
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[3], 0), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[2], 0), ATTACH_E_BUSY);
+	assert_non_null(strstr(h->message, "holds a partition that is volume"));
+}
+
+/* A linear table goes on a device only if it is the volume's disk at that moment: a failed --force
+ * whose undo would unfence onto another disk leaves the device fenced. */
+static void test_unfence_checks_the_disk(void **state)
+{
+	struct harness *h = *state;
+	char vol[64], dm[128], table[512];
+	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	snprintf(dm, sizeof(dm), "attachd-%s", vol);
+	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
+	assert_int_equal(sim_dm_set_ident(h->dev[0], "serial:someone-else"), 0); /* the number is another disk now */
+	sim_fail("rmdir", "/acls/", EBUSY, 1);
+	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_FORCE, "", 0), ATTACH_E_KERNEL);
+	assert_non_null(strstr(h->message, "rollback incomplete"));
+	sim_fail_clear();
+	assert_int_equal(sim_dm_state(dm, table, sizeof(table)), 0);
+	assert_int_equal(strncmp(table, "error ", 6), 0);
 }
 
 /* --force fences the device before anything else: a stuck initiator's I/O fails at once. */
@@ -1043,6 +1093,8 @@ int main(void)
 		T(test_terminate_by_attachment),
 		T(test_wrong_disk_never_exported),
 		T(test_device_policy),
+		T(test_partition_and_disk),
+		T(test_unfence_checks_the_disk),
 		T(test_unreserve_releases_connection),
 		T(test_reserved_attachment_bound_to_other_initiator),
 		T(test_kernel_failure_rolls_back),
