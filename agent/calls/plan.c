@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blkdev.h"
+#include "device.h"
 #include "dmdev.h"
 #include "fault.h"
 #include "lio.h"
@@ -232,20 +232,13 @@ static enum plan_op plan_inverse(enum plan_op op)
  * plan was made from records, and a number can lead to another disk since (a fence's undo, a reload). */
 static int plan_disk_check(const struct plan *p)
 {
-	char ident[REC_IDENT_MAX + 1];
+	char why[256];
 	if (!p->ident[0])
 		return 0;
-	int rc = blkdev_identity(p->x.backing_major, p->x.backing_minor, ident, sizeof(ident));
-	if (rc == -ENODATA)
-		ident[0] = '\0';
-	else if (rc)
-		return rc == -ENODEV ? -EMEDIUMTYPE : rc;
-	if (strcmp(ident, p->ident)) {
-		log_error("%u:%u is %s, not the disk %s of volume %s: no linear table on it", p->x.backing_major,
-			  p->x.backing_minor, ident[0] ? ident : "a disk without identity", p->ident, p->x.volume_id);
-		return -EMEDIUMTYPE;
-	}
-	return 0;
+	int rc = device_is_disk(p->ident, p->x.backing_major, p->x.backing_minor, why, sizeof(why));
+	if (rc)
+		log_error("volume %s: its dm device %s: no linear table on it", p->x.volume_id, why);
+	return rc;
 }
 
 /* Our device may already be there (an interrupted call): it is taken, its table loaded again with the

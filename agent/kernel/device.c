@@ -301,25 +301,29 @@ int device_verify(const struct rec_volume *v, struct device *d, char *msg, size_
 	return 0;
 }
 
-int device_is_volumes(const struct rec_volume *v, unsigned maj, unsigned min, char *msg, size_t msglen)
+int device_is_disk(const char *want, unsigned maj, unsigned min, char *msg, size_t msglen)
 {
 	char ident[REC_IDENT_MAX + 1];
-	if (!v->ident[0]) {
-		if (maj == v->dev_major && min == v->dev_minor)
-			return 0;
-		return device_fail(-EMEDIUMTYPE, msg, msglen, "maps %u:%u, registered as %u:%u", maj, min,
-				   v->dev_major, v->dev_minor);
-	}
 	int rc = blkdev_identity(maj, min, ident, sizeof(ident));
 	if (rc == -ENODATA)
 		ident[0] = '\0';
 	else if (rc)
 		return device_fail(rc == -ENODEV ? -EMEDIUMTYPE : rc, msg, msglen, "maps %u:%u: %s", maj, min,
 				   rc == -ENODEV ? "no such device any more" : strerror(-rc));
-	if (strcmp(ident, v->ident))
+	if (strcmp(ident, want))
 		return device_fail(-EMEDIUMTYPE, msg, msglen, "maps %u:%u, which is %s%s, not the registered disk %s",
-				   maj, min, ident[0] ? "" : "a disk without identity", ident, v->ident);
+				   maj, min, ident[0] ? "" : "a disk without identity", ident, want);
 	return 0;
+}
+
+int device_is_volumes(const struct rec_volume *v, unsigned maj, unsigned min, char *msg, size_t msglen)
+{
+	if (v->ident[0])
+		return device_is_disk(v->ident, maj, min, msg, msglen);
+	if (maj == v->dev_major && min == v->dev_minor)
+		return 0;
+	return device_fail(-EMEDIUMTYPE, msg, msglen, "maps %u:%u, registered as %u:%u", maj, min, v->dev_major,
+			   v->dev_minor);
 }
 
 int device_adopt(struct rec_volume *v)

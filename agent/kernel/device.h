@@ -54,6 +54,9 @@ int device_unused(const struct device *d, const char *given, char *msg, size_t m
  * identity, when the device number changed since it was registered). @msg says what was found. */
 int device_verify(const struct rec_volume *v, struct device *d, char *msg, size_t msglen);
 
+/* Is device @maj:@min the disk whose identity is @want? 0, -EMEDIUMTYPE (another disk, or none there any
+ * more), or -errno; @msg says what it is. */
+int device_is_disk(const char *want, unsigned maj, unsigned min, char *msg, size_t msglen);
 /* Is device @maj:@min (what a live dm table maps) the volume's disk? 0, -EMEDIUMTYPE, or -errno. */
 int device_is_volumes(const struct rec_volume *v, unsigned maj, unsigned min, char *msg, size_t msglen);
 

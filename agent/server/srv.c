@@ -492,18 +492,20 @@ static void srv_conn_event(struct srv *s, struct srv_conn *c, uint32_t events)
 
 /* When @c is due to be closed, and why: a half-sent request (from its first byte), no HELLO (from accept),
  * or idle (no request, or a reply it does not read, for --idle-timeout). */
-static uint64_t srv_deadline(const struct srv *s, const struct srv_conn *c, const char **why)
+enum srv_due { SRV_DUE_REQUEST, SRV_DUE_HELLO, SRV_DUE_IDLE };
+
+static uint64_t srv_deadline(const struct srv *s, const struct srv_conn *c, enum srv_due *why)
 {
 	const struct agent_config *cfg = &s->a->cfg;
 	if (c->in_len && c->deadline_ms && !c->out_len) {
-		*why = "request incomplete";
+		*why = SRV_DUE_REQUEST;
 		return c->deadline_ms;
 	}
 	if (!c->dc.hello_done && !c->out_len) {
-		*why = "no hello";
+		*why = SRV_DUE_HELLO;
 		return c->accepted_ms + cfg->request_timeout_ms;
 	}
-	*why = "idle";
+	*why = SRV_DUE_IDLE;
 	return c->since_ms + cfg->idle_timeout_ms;
 }
 
@@ -516,23 +518,27 @@ static int srv_expire(struct srv *s)
 	uint64_t now = srv_now_ms(), next = 0;
 	for (struct srv_conn *c = s->conns, *n; c; c = n) {
 		n = c->next;
-		const char *why;
+		enum srv_due why;
 		uint64_t due = srv_deadline(s, c, &why);
 		if (due <= now) {
-			if (!strcmp(why, "request incomplete")) {
+			switch (why) {
+			case SRV_DUE_REQUEST:
 				log_limited(LOG_LVL_WARN, "client pid %d: request incomplete after %u ms; closing", c->peer.pid,
 					    cfg->request_timeout_ms);
 				srv_refuse(c->fd, -ETIMEDOUT, "request incomplete after %u ms", cfg->request_timeout_ms);
-			} else if (!strcmp(why, "no hello")) {
+				break;
+			case SRV_DUE_HELLO:
 				log_limited(LOG_LVL_WARN, "client pid %d: no hello within %u ms of connecting; closing",
 					    c->peer.pid, cfg->request_timeout_ms);
 				srv_refuse(c->fd, -ETIMEDOUT, "no hello within %u ms of connecting", cfg->request_timeout_ms);
-			} else {
+				break;
+			case SRV_DUE_IDLE:
 				log_debug("client pid %d: idle for %u ms; closing", c->peer.pid, cfg->idle_timeout_ms);
 				/* a reply it stopped reading is cut short: nothing more may follow it on the stream */
 				if (!c->out_len)
 					srv_refuse(c->fd, -ETIMEDOUT, "idle for %u ms: connection closed (connect again)",
 						   cfg->idle_timeout_ms);
+				break;
 			}
 			srv_conn_free(s, c);
 			continue;

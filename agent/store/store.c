@@ -443,8 +443,10 @@ int store_put_str(struct store *s, MDB_txn *txn, enum store_db db, const char *k
 	return store_err(store_full(txn, mdb_put(txn, s->dbi[db], &k, &v, 0)), "put");
 }
 
-int store_scan(struct store *s, MDB_txn *txn, enum store_db db, const char *prefix, void *rec,
-	       int (*fn)(const char *key, void *rec, void *arg), void *arg)
+/* The cursor walk behind store_scan() and store_scan_str(): @visit gets each key with @prefix, in key
+ * order, NUL-terminated, and its raw value. */
+static int store_walk(struct store *s, MDB_txn *txn, enum store_db db, const char *prefix,
+		      int (*visit)(const char *key, const MDB_val *v, void *ctx), void *ctx)
 {
 	MDB_cursor *cur;
 	int rc = store_err(mdb_cursor_open(txn, s->dbi[db], &cur), "cursor");
@@ -463,13 +465,7 @@ int store_scan(struct store *s, MDB_txn *txn, enum store_db db, const char *pref
 		}
 		memcpy(key, k.mv_data, k.mv_size);
 		key[k.mv_size] = '\0';
-		rc = rec_decode((enum rec_type_id)store_db_type(db), v.mv_data, v.mv_size, rec);
-		if (rc) {
-			log_error("store: %s/%s: unreadable record", store_db_names[db], key);
-			rc = -EUCLEAN;
-			break;
-		}
-		rc = fn(key, rec, arg);
+		rc = visit(key, &v, ctx);
 		if (rc)
 			break;
 		mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
@@ -480,37 +476,52 @@ int store_scan(struct store *s, MDB_txn *txn, enum store_db db, const char *pref
 	return rc;
 }
 
+struct store_scan_ctx {
+	enum rec_type_id type;
+	const char *name; /* the database's, for the log */
+	void *rec;
+	int (*fn)(const char *key, void *rec, void *arg);
+	int (*fn_str)(const char *key, const char *val, void *arg);
+	void *arg;
+};
+
+static int store_scan_rec(const char *key, const MDB_val *v, void *ctx)
+{
+	struct store_scan_ctx *c = ctx;
+	if (rec_decode(c->type, v->mv_data, v->mv_size, c->rec)) {
+		log_error("store: %s/%s: unreadable record", c->name, key);
+		return -EUCLEAN;
+	}
+	return c->fn(key, c->rec, c->arg);
+}
+
+int store_scan(struct store *s, MDB_txn *txn, enum store_db db, const char *prefix, void *rec,
+	       int (*fn)(const char *key, void *rec, void *arg), void *arg)
+{
+	int type = store_db_type(db);
+	if (type < 0)
+		return -EINVAL; /* not a database of records: store_scan_str */
+	struct store_scan_ctx c = { .type = (enum rec_type_id)type, .name = store_db_names[db], .rec = rec, .fn = fn,
+				    .arg = arg };
+	return store_walk(s, txn, db, prefix, store_scan_rec, &c);
+}
+
+static int store_scan_val(const char *key, const MDB_val *v, void *ctx)
+{
+	struct store_scan_ctx *c = ctx;
+	char val[ATTACH_UUID_LEN + 1];
+	if (v->mv_size >= sizeof(val))
+		return -EUCLEAN;
+	memcpy(val, v->mv_data, v->mv_size);
+	val[v->mv_size] = '\0';
+	return c->fn_str(key, val, c->arg);
+}
+
 int store_scan_str(struct store *s, MDB_txn *txn, enum store_db db, const char *prefix,
 		   int (*fn)(const char *key, const char *val, void *arg), void *arg)
 {
-	MDB_cursor *cur;
-	int rc = store_err(mdb_cursor_open(txn, s->dbi[db], &cur), "cursor");
-	if (rc)
-		return rc;
-	size_t plen = strlen(prefix);
-	MDB_val k = store_key(prefix), v;
-	int mrc = mdb_cursor_get(cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
-	char key[1024], val[ATTACH_UUID_LEN + 1];
-	while (mrc == MDB_SUCCESS) {
-		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen))
-			break;
-		if (k.mv_size >= sizeof(key) || v.mv_size >= sizeof(val)) {
-			rc = -EUCLEAN;
-			break;
-		}
-		memcpy(key, k.mv_data, k.mv_size);
-		key[k.mv_size] = '\0';
-		memcpy(val, v.mv_data, v.mv_size);
-		val[v.mv_size] = '\0';
-		rc = fn(key, val, arg);
-		if (rc)
-			break;
-		mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	}
-	if (!rc && mrc != MDB_SUCCESS && mrc != MDB_NOTFOUND)
-		rc = store_err(mrc, "cursor walk");
-	mdb_cursor_close(cur);
-	return rc;
+	struct store_scan_ctx c = { .name = store_db_names[db], .fn_str = fn, .arg = arg };
+	return store_walk(s, txn, db, prefix, store_scan_val, &c);
 }
 
 int store_count(struct store *s, MDB_txn *txn, enum store_db db, size_t *n)

@@ -69,6 +69,31 @@ static void volume_on(struct attach_client *c, const char *dev, char id[ATTACH_U
 		fail_msg("volume-create %s: %s", dev, attach_last_message(c));
 }
 
+/* Two volumes on disks @d0 (7:100) and @d1 (7:101), exported to INI_A and INI_B; the agent stopped after,
+ * its exports left live. */
+static void two_exports(char d0[256], char d1[256], char *v0, char *v1, struct attach_conninfo *c0,
+			struct attach_conninfo *c1)
+{
+	world_dev(&W, "disk0", 100, d0, 256);
+	world_dev(&W, "disk1", 101, d1, 256);
+	assert_int_equal(world_start(&W, NULL), 0);
+	struct attach_client *c = world_client(&W);
+	volume_on(c, d0, v0);
+	volume_on(c, d1, v1);
+	export_to(c, v0, INI_A, c0);
+	export_to(c, v1, INI_B, c1);
+	world_client_free(c);
+	assert_int_equal(world_stop(&W), 0);
+}
+
+/* What the kernel holds, as text: the simulated configfs tree and the dm directory (malloc'd). */
+static char *kernel_now(void)
+{
+	char *out = it_capture("%s/tests/sim-setup --dump %s; ls %s", it_build(), W.cfs, W.dm);
+	assert_non_null(out);
+	return out;
+}
+
 static bool tree_has(const struct world *w, const char *rel)
 {
 	char p[1024];
@@ -124,16 +149,7 @@ static void test_disks_swapped_after_reboot(void **state)
 	(void)state;
 	char d0[256], d1[256], v0[ATTACH_UUID_LEN + 1], v1[ATTACH_UUID_LEN + 1];
 	struct attach_conninfo c0, c1;
-	world_dev(&W, "disk0", 100, d0, sizeof(d0));
-	world_dev(&W, "disk1", 101, d1, sizeof(d1));
-	assert_int_equal(world_start(&W, NULL), 0);
-	struct attach_client *c = world_client(&W);
-	volume_on(c, d0, v0);
-	volume_on(c, d1, v1);
-	export_to(c, v0, INI_A, &c0);
-	export_to(c, v1, INI_B, &c1);
-	world_client_free(c);
-	assert_int_equal(world_stop(&W), 0);
+	two_exports(d0, d1, v0, v1, &c0, &c1);
 
 	/* the reboot: nothing of the kernel's side left; the kernel names the disks the other way round */
 	assert_int_equal(it_run("rm -rf %s/* && %s/tests/sim-setup %s && rm -f %s/attachd-*", W.cfs, it_build(), W.cfs,
@@ -158,7 +174,7 @@ static void test_disks_swapped_after_reboot(void **state)
 	assert_int_not_equal(st, 0); /* what it cannot fix is an error, named */
 	assert_non_null(strstr(out, "export would stay down"));
 	free(out);
-	c = world_client(&W);
+	struct attach_client *c = world_client(&W);
 	struct attach_connector other = { .initiator = "iqn.2004-10.org.example:host-c" };
 	struct attach_conninfo ci;
 	assert_int_equal(attach_initialize_connection(c, v0, &other, &ci), -EMEDIUMTYPE);
@@ -295,24 +311,15 @@ static void test_empty_database_removes_nothing(void **state)
 	(void)state;
 	char d0[256], d1[256], v0[ATTACH_UUID_LEN + 1], v1[ATTACH_UUID_LEN + 1];
 	struct attach_conninfo ci;
-	world_dev(&W, "disk0", 100, d0, sizeof(d0));
-	world_dev(&W, "disk1", 101, d1, sizeof(d1));
-	assert_int_equal(world_start(&W, NULL), 0);
-	struct attach_client *c = world_client(&W);
-	volume_on(c, d0, v0);
-	volume_on(c, d1, v1);
-	export_to(c, v0, INI_A, &ci);
-	export_to(c, v1, INI_B, &ci);
-	world_client_free(c);
-	assert_int_equal(world_stop(&W), 0);
-	char *kernel = it_capture("%s/tests/sim-setup --dump %s; ls %s", it_build(), W.cfs, W.dm);
+	two_exports(d0, d1, v0, v1, &ci, &ci);
+	char *kernel = kernel_now();
 
 	/* --db on a file system that is not mounted yet: an empty directory */
 	struct world e = W;
 	world_path(&W, e.db, sizeof(e.db), "db-empty");
 	assert_int_equal(mkdir(e.db, 0700), 0);
 	assert_int_equal(world_start(&e, NULL), 0);
-	char *now = it_capture("%s/tests/sim-setup --dump %s; ls %s", it_build(), W.cfs, W.dm);
+	char *now = kernel_now();
 	assert_string_equal(kernel, now);
 	free(now);
 	assert_log_has(&e, "was created at this start (it had no data.mdb), but the kernel holds 6 object(s)");
@@ -325,7 +332,7 @@ static void test_empty_database_removes_nothing(void **state)
 	/* a restart on it: still not this database's */
 	assert_int_equal(world_stop(&e), 0);
 	assert_int_equal(world_start(&e, NULL), 0);
-	now = it_capture("%s/tests/sim-setup --dump %s; ls %s", it_build(), W.cfs, W.dm);
+	now = kernel_now();
 	assert_string_equal(kernel, now);
 	free(now);
 	assert_int_equal(world_stop(&e), 0);
@@ -336,7 +343,7 @@ static void test_empty_database_removes_nothing(void **state)
 	assert_int_equal(it_run("mkdir -m 0700 %s && : > %s/data.mdb", z.db, z.db), 0);
 	assert_int_equal(world_start(&z, NULL), 0);
 	assert_log_has(&z, "(it had an empty data.mdb (0 bytes))");
-	now = it_capture("%s/tests/sim-setup --dump %s; ls %s", it_build(), W.cfs, W.dm);
+	now = kernel_now();
 	assert_string_equal(kernel, now);
 	free(now);
 	/* what the operator says is stale goes, on request only */
@@ -344,7 +351,7 @@ static void test_empty_database_removes_nothing(void **state)
 	assert_int_equal(st, 0);
 	assert_non_null(strstr(out, "would remove unrecorded target " PREFIX ":"));
 	free(out);
-	now = it_capture("%s/tests/sim-setup --dump %s; ls %s", it_build(), W.cfs, W.dm);
+	now = kernel_now();
 	assert_string_equal(kernel, now);
 	free(now);
 	out = ctl(&z, &st, "reconcile --purge-unowned");
