@@ -63,6 +63,7 @@ static int call_export_new(struct call_ctx *ctx, const struct rec_acl *acl)
 	rc = export_prepare(ctx->a, v, x, why, sizeof(why));
 	if (rc)
 		return ctx_fail(ctx, rc, "volume %s: %s; not exported", v->id, why);
+	x->created = call_now();
 	if (x->size && x->size < v->size)
 		return ctx_fail(ctx, -EINVAL, "volume %s: its device shrank from %llu to %llu bytes since it was "
 				"registered: attachd does not export a smaller disk", v->id, (unsigned long long)v->size,
@@ -129,7 +130,7 @@ static int call_conninfo(struct call_ctx *ctx, const struct rec_acl *acl)
 	if (ctx->dry_run)
 		return 0;
 	const char *ip = ctx->tb[ATTACH_A_IP] ? nla_get_string(ctx->tb[ATTACH_A_IP]) : NULL;
-	int rc = export_put_conninfo(ctx->body, &ctx->plan.x, acl, ip);
+	int rc = reply_conninfo(ctx->body, &ctx->plan.x, acl, ip);
 	if (rc == -EDESTADDRREQ)
 		return ctx_fail(ctx, -EINVAL, "a wildcard portal listens everywhere: initialize-connection needs the "
 				"connector's ip to advertise the address that reaches it");

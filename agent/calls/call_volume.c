@@ -6,19 +6,14 @@
  */
 #include "calls.h"
 
-#include "device.h"
-
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <linux/fs.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <unistd.h>
+
+#include "device.h"
+#include "reply.h"
 
 static void call_rdev_key(char *key, size_t size, unsigned maj, unsigned min)
 {
@@ -79,54 +74,64 @@ static int call_device_taken(struct call_ctx *ctx, const char *given, const stru
 	return 0;
 }
 
-int call_volume_create(struct call_ctx *ctx)
+/* Room for one more volume under --max-volumes, and its id: the caller's (if free) or a new one. */
+static int call_volume_id(struct call_ctx *ctx, char id[ATTACH_UUID_LEN + 1])
 {
-	struct nlattr **tb = ctx->tb;
 	struct store *s = ctx->a->store;
-	const char *given = nla_get_string(tb[ATTACH_A_DEVICE]);
-	struct device d;
-	char key[REC_IDENT_MAX + 16];
-
-	int rc = device_register(&ctx->a->cfg, given, ctx->uid == 0, &d, ctx->msg, sizeof(ctx->msg));
-	if (rc)
-		return rc;
+	struct rec_volume old;
 	size_t count;
-	rc = store_count(s, ctx->txn, STORE_VOLUMES, &count);
+	int rc = store_count(s, ctx->txn, STORE_VOLUMES, &count);
 	if (rc)
 		return rc;
 	if (count >= ctx->a->cfg.max_volumes)
 		return ctx_fail(ctx, -EDQUOT, "%zu volumes registered: the limit (--max-volumes) is %u", count,
 				ctx->a->cfg.max_volumes);
-	struct rec_volume *v = &ctx->vol;
-	memset(v, 0, sizeof(*v));
-	if (tb[ATTACH_A_VOLUME_ID])
-		snprintf(v->id, sizeof(v->id), "%s", nla_get_string(tb[ATTACH_A_VOLUME_ID]));
+	if (ctx->tb[ATTACH_A_VOLUME_ID])
+		snprintf(id, ATTACH_UUID_LEN + 1, "%s", nla_get_string(ctx->tb[ATTACH_A_VOLUME_ID]));
 	else
-		call_new_uuid(v->id);
-	struct rec_volume old;
-	rc = store_get(s, ctx->txn, STORE_VOLUMES, v->id, &old);
+		call_new_uuid(id);
+	rc = store_get(s, ctx->txn, STORE_VOLUMES, id, &old);
 	if (rc == 0)
-		return ctx_fail(ctx, -EEXIST, "volume %s already exists", v->id);
-	if (rc != -ENOENT)
-		return rc;
-	rc = call_device_taken(ctx, given, &d);
+		return ctx_fail(ctx, -EEXIST, "volume %s already exists", id);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/* The new volume's record: registered by @given, on the disk @d, available. */
+static void call_volume_fill(struct call_ctx *ctx, const char *given, const struct device *d)
+{
+	struct rec_volume *v = &ctx->vol;
+	snprintf(v->path, sizeof(v->path), "%s", given);
+	memcpy(v->device, d->path, sizeof(v->device));
+	memcpy(v->ident, d->ident, sizeof(v->ident));
+	if (ctx->tb[ATTACH_A_NAME])
+		snprintf(v->name, sizeof(v->name), "%s", nla_get_string(ctx->tb[ATTACH_A_NAME]));
+	v->multiattach = ctx->tb[ATTACH_A_MULTIATTACH] != NULL;
+	v->state = ATTACH_STATE_AVAILABLE;
+	v->size = d->size;
+	v->created = call_now();
+	v->dev_major = d->major;
+	v->dev_minor = d->minor;
+}
+
+int call_volume_create(struct call_ctx *ctx)
+{
+	struct store *s = ctx->a->store;
+	const char *given = nla_get_string(ctx->tb[ATTACH_A_DEVICE]);
+	struct rec_volume *v = &ctx->vol;
+	struct device d;
+	char key[REC_IDENT_MAX + 16];
+
+	memset(v, 0, sizeof(*v));
+	int rc = device_register(&ctx->a->cfg, given, ctx->uid == 0, &d, ctx->msg, sizeof(ctx->msg));
+	if (!rc)
+		rc = call_volume_id(ctx, v->id);
+	if (!rc)
+		rc = call_device_taken(ctx, given, &d);
 	if (!rc)
 		rc = device_unused(&d, given, ctx->msg, sizeof(ctx->msg));
 	if (rc)
 		return rc;
-
-	snprintf(v->path, sizeof(v->path), "%s", given);
-	memcpy(v->device, d.path, sizeof(v->device));
-	memcpy(v->ident, d.ident, sizeof(v->ident));
-	if (tb[ATTACH_A_NAME])
-		snprintf(v->name, sizeof(v->name), "%s", nla_get_string(tb[ATTACH_A_NAME]));
-	v->multiattach = tb[ATTACH_A_MULTIATTACH] != NULL;
-	v->state = ATTACH_STATE_AVAILABLE;
-	v->size = d.size;
-	v->created = call_now();
-	v->dev_major = d.major;
-	v->dev_minor = d.minor;
-
+	call_volume_fill(ctx, given, &d);
 	rc = store_key_ident(key, sizeof(key), v->ident);
 	if (!rc)
 		rc = store_put(s, ctx->txn, STORE_VOLUMES, v->id, v);
@@ -230,38 +235,10 @@ int call_volume_extend(struct call_ctx *ctx)
 	return 0;
 }
 
-/* A volume's own fields, shared by volume-list (inside a nest) and volume-show (top level). */
-static int call_put_volume(struct nl_msg *m, const struct rec_volume *v)
-{
-	int rc = proto_put_str(m, ATTACH_A_VOLUME_ID, v->id);
-	if (!rc && v->name[0])
-		rc = proto_put_str(m, ATTACH_A_NAME, v->name);
-	if (!rc)
-		rc = proto_put_str(m, ATTACH_A_DEVICE, v->path[0] ? v->path : v->device);
-	if (!rc)
-		rc = proto_put_str(m, ATTACH_A_DEVICE_NODE, v->device);
-	if (!rc && v->ident[0])
-		rc = proto_put_str(m, ATTACH_A_IDENTITY, v->ident);
-	if (!rc)
-		rc = proto_put_u8(m, ATTACH_A_STATE, v->state);
-	if (!rc && v->multiattach)
-		rc = proto_put_flag(m, ATTACH_A_MULTIATTACH);
-	if (!rc)
-		rc = proto_put_u64(m, ATTACH_A_SIZE, v->size);
-	if (!rc)
-		rc = proto_put_u64(m, ATTACH_A_CREATED, v->created);
-	return rc;
-}
-
 static int call_list_visit(const char *key, void *rec, void *arg)
 {
-	struct nl_msg *m = arg;
 	(void)key;
-	int nest = proto_nest_start(m, ATTACH_A_VOLUME);
-	if (nest < 0)
-		return nest;
-	int rc = call_put_volume(m, rec);
-	return rc ? rc : proto_nest_end(m, nest);
+	return reply_volume(arg, rec, true);
 }
 
 int call_volume_list(struct call_ctx *ctx)
@@ -275,81 +252,15 @@ int call_volume_list(struct call_ctx *ctx)
 
 static int call_show_attachment(const char *key, void *rec, void *arg)
 {
-	struct nl_msg *m = arg;
-	const struct rec_attachment *a = rec;
 	(void)key;
-	int nest = proto_nest_start(m, ATTACH_A_ATTACHMENT);
-	if (nest < 0)
-		return nest;
-	int rc = proto_put_str(m, ATTACH_A_ATTACHMENT_ID, a->id);
-	if (!rc)
-		rc = proto_put_u8(m, ATTACH_A_STATE, a->state);
-	if (!rc && a->instance[0])
-		rc = proto_put_str(m, ATTACH_A_INSTANCE, a->instance);
-	if (!rc && a->host[0])
-		rc = proto_put_str(m, ATTACH_A_HOST, a->host);
-	if (!rc && a->mountpoint[0])
-		rc = proto_put_str(m, ATTACH_A_MOUNTPOINT, a->mountpoint);
-	if (!rc)
-		rc = proto_put_u8(m, ATTACH_A_MODE, a->mode);
-	if (!rc && a->initiator[0])
-		rc = proto_put_str(m, ATTACH_A_INITIATOR, a->initiator);
-	if (!rc && a->connected)
-		rc = proto_put_flag(m, ATTACH_A_CONNECTED);
-	if (!rc)
-		rc = proto_put_u64(m, ATTACH_A_CREATED, a->created);
-	return rc ? rc : proto_nest_end(m, nest);
+	return reply_attachment(arg, rec);
 }
-
-struct call_show_acls {
-	struct nl_msg *m;
-	bool secrets;
-};
 
 static int call_show_acl(const char *key, void *rec, void *arg)
 {
-	struct call_show_acls *s = arg;
-	const struct rec_acl *a = rec;
+	struct call_ctx *ctx = arg;
 	(void)key;
-	int nest = proto_nest_start(s->m, ATTACH_A_ACL);
-	if (nest < 0)
-		return nest;
-	int rc = proto_put_str(s->m, ATTACH_A_INITIATOR, a->initiator);
-	if (!rc)
-		rc = proto_put_u32(s->m, ATTACH_A_REFS, a->refs);
-	if (!rc)
-		rc = proto_put_str(s->m, ATTACH_A_AUTH_USERNAME, a->username);
-	if (!rc && s->secrets)
-		rc = proto_put_str(s->m, ATTACH_A_AUTH_PASSWORD, a->password);
-	if (!rc && a->host[0])
-		rc = proto_put_str(s->m, ATTACH_A_HOST, a->host);
-	if (!rc && a->ip[0])
-		rc = proto_put_str(s->m, ATTACH_A_IP, a->ip);
-	return rc ? rc : proto_nest_end(s->m, nest);
-}
-
-static int call_show_export(struct call_ctx *ctx)
-{
-	struct rec_export x;
-	int rc = call_export(ctx, &x);
-	if (rc == -ENOENT)
-		return 0;
-	int nest = rc ? rc : proto_nest_start(ctx->body, ATTACH_A_EXPORT);
-	if (nest < 0)
-		return nest;
-	rc = proto_put_str(ctx->body, ATTACH_A_TARGET_IQN, x.target_iqn);
-	int pn = rc ? rc : proto_nest_start(ctx->body, ATTACH_A_PORTALS);
-	if (pn < 0)
-		return pn;
-	for (uint32_t i = 0; !rc && i < x.n_portals; i++)
-		rc = proto_put_str(ctx->body, ATTACH_A_PORTAL, x.portals[i]);
-	if (!rc)
-		rc = proto_nest_end(ctx->body, pn);
-	if (!rc)
-		rc = proto_put_u32(ctx->body, ATTACH_A_LUN, x.lun);
-	if (!rc && x.down[0])
-		rc = proto_put_str(ctx->body, ATTACH_A_DOWN, x.down);
-	return rc ? rc : proto_nest_end(ctx->body, nest);
+	return reply_acl(ctx->body, rec, ctx->tb[ATTACH_A_SHOW_SECRETS] != NULL);
 }
 
 int call_volume_show(struct call_ctx *ctx)
@@ -358,14 +269,16 @@ int call_volume_show(struct call_ctx *ctx)
 	snprintf(prefix, sizeof(prefix), "%s/", ctx->vol.id);
 	struct rec_attachment abuf;
 	struct rec_acl aclbuf;
-	struct call_show_acls acls = { ctx->body, ctx->tb[ATTACH_A_SHOW_SECRETS] != NULL };
-	int rc = call_put_volume(ctx->body, &ctx->vol);
+	struct rec_export x;
+	int rc = reply_volume(ctx->body, &ctx->vol, false);
 	if (!rc)
 		rc = store_scan(ctx->a->store, ctx->txn, STORE_ATTACHMENTS, prefix, &abuf, call_show_attachment, ctx->body);
+	if (!rc && !(rc = call_export(ctx, &x)))
+		rc = reply_export(ctx->body, &x);
+	if (rc == -ENOENT)
+		rc = 0; /* not exported */
 	if (!rc)
-		rc = call_show_export(ctx);
-	if (!rc)
-		rc = store_scan(ctx->a->store, ctx->txn, STORE_ACLS, prefix, &aclbuf, call_show_acl, &acls);
+		rc = store_scan(ctx->a->store, ctx->txn, STORE_ACLS, prefix, &aclbuf, call_show_acl, ctx);
 	explicit_bzero(&aclbuf, sizeof(aclbuf));
 	return rc;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * calls.h: the call handlers (one file per family: call_volume.c, call_attach.c, call_connect.c) and the
- * helpers they share (call_util.c). A handler runs inside dispatch(): the transaction is open, the volume
- * (if the call names one) is loaded into ctx->vol and its state already checked. It stages record changes
+ * helpers they share (call_util.c); an export's plans are export_plan.h's, reply bodies reply.h's.
+ * A handler runs inside dispatch(): the transaction is open, the volume (if the call names one) is loaded
+ * into ctx->vol and its state already checked. It stages record changes
  * in the transaction, plans kernel steps in ctx->plan, puts result attributes in ctx->body and sets
  * ctx->msg; it has no side effects of its own.
  */
@@ -10,6 +11,8 @@
 #define CALLS_H
 
 #include "dispatch.h"
+#include "export_plan.h"
+#include "reply.h"
 
 int call_volume_create(struct call_ctx *ctx);
 int call_volume_delete(struct call_ctx *ctx);
@@ -45,20 +48,5 @@ int call_acl_release(struct call_ctx *ctx, struct rec_acl *acl);
 /* A fresh random UUID, lower case. */
 void call_new_uuid(char out[ATTACH_UUID_LEN + 1]);
 uint64_t call_now(void);
-
-/* --- export.c: the kernel side of an export, as plan steps, and its connection info */
-/* Fill @x for exporting @v (not stored), on its disk found again and checked (device_verify: -ENOENT,
- * -ENOTBLK, -EMEDIUMTYPE...). The reason of a failure goes to @why. */
-int export_prepare(struct agent *a, const struct rec_volume *v, struct rec_export *x, char *why, size_t whylen);
-/* New export with its first initiator: backstore, target, LUN, ACL, mapped LUN, portals, enable. */
-int export_plan_create(struct plan *p, const struct rec_acl *first);
-int export_plan_acl_add(struct plan *p, const struct rec_acl *acl);
-int export_plan_acl_remove(struct plan *p, const struct rec_acl *acl);
-/* Export teardown after its last ACL: disable, portals, LUN, target, backstore. */
-int export_plan_teardown(struct plan *p);
-/* os-brick connection info attributes for @acl on @x; a wildcard portal is advertised as the local
- * address that reaches @peer_ip (the connector's ip). */
-int export_put_conninfo(struct nl_msg *body, const struct rec_export *x, const struct rec_acl *acl,
-			const char *peer_ip);
 
 #endif

@@ -99,133 +99,83 @@ void plan_describe(const struct plan *p, size_t i, char *buf, size_t size)
 {
 	const struct plan_step *s = &p->steps[i];
 	const struct rec_export *x = &p->x;
-	const char *ini = s->acl.initiator;
+	const char *ini = s->acl.initiator, *t = x->target_iqn;
+	unsigned long long bytes = x->size;
 	switch (s->op) {
-	case PLAN_NOTE:
-		snprintf(buf, size, "record: %s", s->note);
-		return;
+	case PLAN_NOTE: snprintf(buf, size, "record: %s", s->note); return;
 	case PLAN_BACKSTORE_CREATE:
 		snprintf(buf, size, "create storage object core/%s/%s on %s", x->hba, x->backstore, x->device);
 		return;
-	case PLAN_BACKSTORE_REMOVE:
-		snprintf(buf, size, "remove storage object core/%s/%s", x->hba, x->backstore);
-		return;
+	case PLAN_BACKSTORE_REMOVE: snprintf(buf, size, "remove storage object core/%s/%s", x->hba, x->backstore); return;
 	case PLAN_TARGET_CREATE:
-		snprintf(buf, size, "create target %s tpgt_1 (CHAP required, no discovery without ACL)",
-			 x->target_iqn);
+		snprintf(buf, size, "create target %s tpgt_1 (CHAP required, no discovery without ACL)", t);
 		return;
-	case PLAN_TARGET_REMOVE:
-		snprintf(buf, size, "remove target %s", x->target_iqn);
-		return;
-	case PLAN_LUN_CREATE:
-		snprintf(buf, size, "create LUN %u of %s on core/%s/%s", x->lun, x->target_iqn, x->hba, x->backstore);
-		return;
-	case PLAN_LUN_REMOVE:
-		snprintf(buf, size, "remove LUN %u of %s", x->lun, x->target_iqn);
-		return;
-	case PLAN_PORTAL_ADD:
-		snprintf(buf, size, "add portal %s to %s", s->portal, x->target_iqn);
-		return;
-	case PLAN_PORTAL_REMOVE:
-		snprintf(buf, size, "remove portal %s from %s", s->portal, x->target_iqn);
-		return;
-	case PLAN_TPG_ENABLE:
-		snprintf(buf, size, "enable %s tpgt_1", x->target_iqn);
-		return;
-	case PLAN_TPG_DISABLE:
-		snprintf(buf, size, "disable %s tpgt_1", x->target_iqn);
-		return;
-	case PLAN_ACL_CREATE:
-		snprintf(buf, size, "create ACL %s on %s with its CHAP credentials", ini, x->target_iqn);
-		return;
-	case PLAN_ACL_REMOVE:
-		snprintf(buf, size, "remove ACL %s from %s (drops its sessions)", ini, x->target_iqn);
-		return;
+	case PLAN_TARGET_REMOVE: snprintf(buf, size, "remove target %s", t); return;
+	case PLAN_LUN_CREATE: snprintf(buf, size, "create LUN %u of %s on core/%s/%s", x->lun, t, x->hba, x->backstore); return;
+	case PLAN_LUN_REMOVE: snprintf(buf, size, "remove LUN %u of %s", x->lun, t); return;
+	case PLAN_PORTAL_ADD: snprintf(buf, size, "add portal %s to %s", s->portal, t); return;
+	case PLAN_PORTAL_REMOVE: snprintf(buf, size, "remove portal %s from %s", s->portal, t); return;
+	case PLAN_TPG_ENABLE: snprintf(buf, size, "enable %s tpgt_1", t); return;
+	case PLAN_TPG_DISABLE: snprintf(buf, size, "disable %s tpgt_1", t); return;
+	case PLAN_ACL_CREATE: snprintf(buf, size, "create ACL %s on %s with its CHAP credentials", ini, t); return;
+	case PLAN_ACL_REMOVE: snprintf(buf, size, "remove ACL %s from %s (drops its sessions)", ini, t); return;
 	case PLAN_MAPPED_LUN_CREATE:
-		snprintf(buf, size, "map LUN %u as %u for %s on %s", x->lun, s->acl.mapped_lun, ini, x->target_iqn);
+		snprintf(buf, size, "map LUN %u as %u for %s on %s", x->lun, s->acl.mapped_lun, ini, t);
 		return;
-	case PLAN_MAPPED_LUN_REMOVE:
-		snprintf(buf, size, "unmap LUN %u for %s on %s", s->acl.mapped_lun, ini, x->target_iqn);
-		return;
+	case PLAN_MAPPED_LUN_REMOVE: snprintf(buf, size, "unmap LUN %u for %s on %s", s->acl.mapped_lun, ini, t); return;
 	case PLAN_DM_CREATE:
 		snprintf(buf, size, "create dm device %s over %s (%u:%u)", x->dm_name, x->backing, x->backing_major,
 			 x->backing_minor);
 		return;
-	case PLAN_DM_REMOVE:
-		snprintf(buf, size, "remove dm device %s", x->dm_name);
-		return;
+	case PLAN_DM_REMOVE: snprintf(buf, size, "remove dm device %s", x->dm_name); return;
 	case PLAN_DM_FENCE:
 		snprintf(buf, size, "fence dm device %s (error table: I/O fails from now on)", x->dm_name);
 		return;
-	case PLAN_DM_UNFENCE:
-		snprintf(buf, size, "unfence dm device %s (linear over %s)", x->dm_name, x->backing);
-		return;
+	case PLAN_DM_UNFENCE: snprintf(buf, size, "unfence dm device %s (linear over %s)", x->dm_name, x->backing); return;
 	case PLAN_DM_RESIZE:
-		snprintf(buf, size, "reload dm device %s at %llu bytes of %s", x->dm_name, (unsigned long long)x->size,
-			 x->backing);
+		snprintf(buf, size, "reload dm device %s at %llu bytes of %s", x->dm_name, bytes, x->backing);
 		return;
 	case PLAN_ACL_PURGE:
-		snprintf(buf, size, "remove unrecorded ACL %s from %s (drops its sessions)", ini, x->target_iqn);
+		snprintf(buf, size, "remove unrecorded ACL %s from %s (drops its sessions)", ini, t);
 		return;
-	case PLAN_TARGET_PURGE:
-		snprintf(buf, size, "remove unrecorded target %s and everything in it", x->target_iqn);
-		return;
-	case PLAN_HBA_REMOVE:
-		snprintf(buf, size, "remove empty HBA core/%s", x->hba);
-		return;
+	case PLAN_TARGET_PURGE: snprintf(buf, size, "remove unrecorded target %s and everything in it", t); return;
+	case PLAN_HBA_REMOVE: snprintf(buf, size, "remove empty HBA core/%s", x->hba); return;
 	}
 	snprintf(buf, size, "unknown step %d", s->op);
 }
 
-static enum plan_op plan_inverse(enum plan_op op)
+/* Each step's inverse: create <-> remove, enable <-> disable. A resize's is a resize back (plan_exec). What
+ * nobody recorded cannot be rebuilt: the purges have none (a note). */
+static const enum plan_op plan_inverses[] = {
+	[PLAN_NOTE] = PLAN_NOTE,
+	[PLAN_BACKSTORE_CREATE] = PLAN_BACKSTORE_REMOVE,
+	[PLAN_BACKSTORE_REMOVE] = PLAN_BACKSTORE_CREATE,
+	[PLAN_TARGET_CREATE] = PLAN_TARGET_REMOVE,
+	[PLAN_TARGET_REMOVE] = PLAN_TARGET_CREATE,
+	[PLAN_LUN_CREATE] = PLAN_LUN_REMOVE,
+	[PLAN_LUN_REMOVE] = PLAN_LUN_CREATE,
+	[PLAN_PORTAL_ADD] = PLAN_PORTAL_REMOVE,
+	[PLAN_PORTAL_REMOVE] = PLAN_PORTAL_ADD,
+	[PLAN_TPG_ENABLE] = PLAN_TPG_DISABLE,
+	[PLAN_TPG_DISABLE] = PLAN_TPG_ENABLE,
+	[PLAN_ACL_CREATE] = PLAN_ACL_REMOVE,
+	[PLAN_ACL_REMOVE] = PLAN_ACL_CREATE,
+	[PLAN_MAPPED_LUN_CREATE] = PLAN_MAPPED_LUN_REMOVE,
+	[PLAN_MAPPED_LUN_REMOVE] = PLAN_MAPPED_LUN_CREATE,
+	[PLAN_DM_CREATE] = PLAN_DM_REMOVE,
+	[PLAN_DM_REMOVE] = PLAN_DM_CREATE,
+	[PLAN_DM_FENCE] = PLAN_DM_UNFENCE,
+	[PLAN_DM_UNFENCE] = PLAN_DM_FENCE,
+	[PLAN_DM_RESIZE] = PLAN_DM_RESIZE,
+	[PLAN_ACL_PURGE] = PLAN_NOTE,
+	[PLAN_TARGET_PURGE] = PLAN_NOTE,
+	[PLAN_HBA_REMOVE] = PLAN_NOTE,
+};
+_Static_assert(sizeof(plan_inverses) / sizeof(plan_inverses[0]) == PLAN_HBA_REMOVE + 1, "an inverse per step");
+
+enum plan_op plan_inverse(enum plan_op op)
 {
-	switch (op) {
-	case PLAN_NOTE:
-		return PLAN_NOTE;
-	case PLAN_BACKSTORE_CREATE:
-		return PLAN_BACKSTORE_REMOVE;
-	case PLAN_BACKSTORE_REMOVE:
-		return PLAN_BACKSTORE_CREATE;
-	case PLAN_TARGET_CREATE:
-		return PLAN_TARGET_REMOVE;
-	case PLAN_TARGET_REMOVE:
-		return PLAN_TARGET_CREATE;
-	case PLAN_LUN_CREATE:
-		return PLAN_LUN_REMOVE;
-	case PLAN_LUN_REMOVE:
-		return PLAN_LUN_CREATE;
-	case PLAN_PORTAL_ADD:
-		return PLAN_PORTAL_REMOVE;
-	case PLAN_PORTAL_REMOVE:
-		return PLAN_PORTAL_ADD;
-	case PLAN_TPG_ENABLE:
-		return PLAN_TPG_DISABLE;
-	case PLAN_TPG_DISABLE:
-		return PLAN_TPG_ENABLE;
-	case PLAN_ACL_CREATE:
-		return PLAN_ACL_REMOVE;
-	case PLAN_ACL_REMOVE:
-		return PLAN_ACL_CREATE;
-	case PLAN_MAPPED_LUN_CREATE:
-		return PLAN_MAPPED_LUN_REMOVE;
-	case PLAN_MAPPED_LUN_REMOVE:
-		return PLAN_MAPPED_LUN_CREATE;
-	case PLAN_DM_CREATE:
-		return PLAN_DM_REMOVE;
-	case PLAN_DM_REMOVE:
-		return PLAN_DM_CREATE;
-	case PLAN_DM_FENCE:
-		return PLAN_DM_UNFENCE;
-	case PLAN_DM_UNFENCE:
-		return PLAN_DM_FENCE;
-	case PLAN_DM_RESIZE:
-		return PLAN_DM_RESIZE; /* to the old size: see plan_exec */
-	case PLAN_ACL_PURGE:
-	case PLAN_TARGET_PURGE:
-	case PLAN_HBA_REMOVE:
-		return PLAN_NOTE; /* what nobody recorded cannot be rebuilt */
-	}
-	return PLAN_NOTE;
+	return (size_t)op < sizeof(plan_inverses) / sizeof(plan_inverses[0]) ? plan_inverses[op] : PLAN_NOTE;
 }
 
 /* Is x.backing_major:minor still the volume's disk? Checked right before a linear table is loaded: the
@@ -257,74 +207,50 @@ static int plan_dm_create(const struct rec_export *x)
 	return rc;
 }
 
+/* A linear table again (an unfence, a resize, or the undo of one) at @bytes, on the checked disk. */
+static int plan_dm_reload(const struct plan *p, uint64_t bytes)
+{
+	const struct rec_export *x = &p->x;
+	int rc = plan_disk_check(p);
+	return rc ? rc : dmdev_reload_linear(x->dm_name, x->backing_major, x->backing_minor, bytes / 512);
+}
+
 static int plan_exec(const struct plan *p, enum plan_op op, const struct plan_step *s, const struct plan_env *env,
 		     bool undo)
 {
 	const struct rec_export *x = &p->x;
+	const char *t = x->target_iqn;
 	struct lio_backstore b = { .hba = x->hba, .name = x->backstore, .dev = x->device, .serial = x->volume_id };
-	struct lio_acl acl = {
-		.initiator = s->acl.initiator,
-		.userid = s->acl.username,
-		.password = s->acl.password,
-		.mapped_lun = s->acl.mapped_lun,
-		.lun = x->lun,
-	};
+	struct lio_acl acl = { .initiator = s->acl.initiator, .userid = s->acl.username, .password = s->acl.password,
+			       .mapped_lun = s->acl.mapped_lun, .lun = x->lun };
 	struct cfs *c = env->cfs;
 	int rc;
 	switch (op) {
-	case PLAN_NOTE:
-		return 0;
-	case PLAN_BACKSTORE_CREATE:
-		return lio_backstore_create(c, &b);
-	case PLAN_BACKSTORE_REMOVE:
-		return lio_backstore_remove(c, &b);
-	case PLAN_TARGET_CREATE:
-		return lio_target_create(c, x->target_iqn);
-	case PLAN_TARGET_REMOVE:
-		return lio_target_remove(c, x->target_iqn);
-	case PLAN_LUN_CREATE:
-		return lio_lun_create(c, x->target_iqn, x->lun, &b);
-	case PLAN_LUN_REMOVE:
-		return lio_lun_remove(c, x->target_iqn, x->lun, &b);
-	case PLAN_PORTAL_ADD:
-		return lio_portal_add(c, x->target_iqn, s->portal);
-	case PLAN_PORTAL_REMOVE:
-		return lio_portal_remove(c, x->target_iqn, s->portal);
-	case PLAN_TPG_ENABLE:
-		return lio_tpg_enable(c, x->target_iqn, true);
-	case PLAN_TPG_DISABLE:
-		return lio_tpg_enable(c, x->target_iqn, false);
-	case PLAN_ACL_CREATE:
-		return lio_acl_create(c, x->target_iqn, &acl);
-	case PLAN_ACL_REMOVE:
-		return lio_acl_remove(c, x->target_iqn, acl.initiator);
-	case PLAN_MAPPED_LUN_CREATE:
-		return lio_mapped_lun_create(c, x->target_iqn, &acl);
-	case PLAN_MAPPED_LUN_REMOVE:
-		return lio_mapped_lun_remove(c, x->target_iqn, &acl);
-	case PLAN_DM_CREATE:
-		return (rc = plan_disk_check(p)) ? rc : plan_dm_create(x);
-	case PLAN_DM_REMOVE:
-		return dmdev_remove(x->dm_name);
-	case PLAN_DM_FENCE:
-		/* a device that is not there serves nobody: fenced already */
-		return (rc = dmdev_fence(x->dm_name)) == -ENXIO ? 0 : rc;
-	case PLAN_DM_UNFENCE:
-		if ((rc = plan_disk_check(p)))
-			return rc;
-		return dmdev_reload_linear(x->dm_name, x->backing_major, x->backing_minor, x->size / 512);
-	case PLAN_DM_RESIZE:
-		if ((rc = plan_disk_check(p)))
-			return rc;
-		/* undone: back to the size before (the inverse step carries it) */
-		return dmdev_reload_linear(x->dm_name, x->backing_major, x->backing_minor,
-					   (undo ? s->old_size : x->size) / 512);
-	case PLAN_ACL_PURGE:
-		return lio_acl_purge(c, x->target_iqn, acl.initiator);
-	case PLAN_TARGET_PURGE:
-		return lio_target_purge(c, x->target_iqn);
-	case PLAN_HBA_REMOVE:
-		return lio_hba_remove(c, x->hba);
+	case PLAN_NOTE: return 0;
+	case PLAN_BACKSTORE_CREATE: return lio_backstore_create(c, &b);
+	case PLAN_BACKSTORE_REMOVE: return lio_backstore_remove(c, &b);
+	case PLAN_TARGET_CREATE: return lio_target_create(c, t);
+	case PLAN_TARGET_REMOVE: return lio_target_remove(c, t);
+	case PLAN_LUN_CREATE: return lio_lun_create(c, t, x->lun, &b);
+	case PLAN_LUN_REMOVE: return lio_lun_remove(c, t, x->lun, &b);
+	case PLAN_PORTAL_ADD: return lio_portal_add(c, t, s->portal);
+	case PLAN_PORTAL_REMOVE: return lio_portal_remove(c, t, s->portal);
+	case PLAN_TPG_ENABLE: return lio_tpg_enable(c, t, true);
+	case PLAN_TPG_DISABLE: return lio_tpg_enable(c, t, false);
+	case PLAN_ACL_CREATE: return lio_acl_create(c, t, &acl);
+	case PLAN_ACL_REMOVE: return lio_acl_remove(c, t, acl.initiator);
+	case PLAN_MAPPED_LUN_CREATE: return lio_mapped_lun_create(c, t, &acl);
+	case PLAN_MAPPED_LUN_REMOVE: return lio_mapped_lun_remove(c, t, &acl);
+	case PLAN_DM_CREATE: return (rc = plan_disk_check(p)) ? rc : plan_dm_create(x);
+	case PLAN_DM_REMOVE: return dmdev_remove(x->dm_name);
+	/* a device that is not there serves nobody: fenced already */
+	case PLAN_DM_FENCE: return (rc = dmdev_fence(x->dm_name)) == -ENXIO ? 0 : rc;
+	case PLAN_DM_UNFENCE: return plan_dm_reload(p, x->size);
+	/* undone: back to the size before (the inverse step carries it) */
+	case PLAN_DM_RESIZE: return plan_dm_reload(p, undo ? s->old_size : x->size);
+	case PLAN_ACL_PURGE: return lio_acl_purge(c, t, acl.initiator);
+	case PLAN_TARGET_PURGE: return lio_target_purge(c, t);
+	case PLAN_HBA_REMOVE: return lio_hba_remove(c, x->hba);
 	}
 	return -EINVAL;
 }

@@ -42,7 +42,7 @@ enum plan_op {
 	/* reconciliation: objects of ours the records do not know (no inverse: their contents are gone) */
 	PLAN_ACL_PURGE,    /* an ACL with whatever mapped LUNs it has */
 	PLAN_TARGET_PURGE, /* a target with everything under it */
-	PLAN_HBA_REMOVE,   /* attachd's HBA, when empty */
+	PLAN_HBA_REMOVE,   /* attachd's HBA, when empty; keep it last (plan.c's table of inverses) */
 };
 
 struct plan_step {
@@ -81,6 +81,9 @@ int plan_note(struct plan *p, const char *fmt, ...) __attribute__((format(printf
 bool plan_has(const struct plan *p, enum plan_op op);
 /* Number of kernel steps (notes excluded). */
 size_t plan_kernel_steps(const struct plan *p);
+
+/* The step that undoes @op (PLAN_NOTE for a step that has none). */
+enum plan_op plan_inverse(enum plan_op op);
 
 /* One line describing step @i (no secrets). */
 void plan_describe(const struct plan *p, size_t i, char *buf, size_t size);

@@ -18,6 +18,7 @@
 #include "dmdev.h"
 #include "lio_state.h"
 #include "log.h"
+#include "export_plan.h"
 #include "plan.h"
 
 struct recon_export {
@@ -357,32 +358,38 @@ static int recon_nodm(struct recon *rc, const struct recon_export *e, struct pla
 	return err ? err : 1;
 }
 
-struct recon_names {
+/* One export's walk: what the kernel has of it, read part by part as export_plan_build asks. */
+struct recon_walk {
+	struct recon *rc;
 	const struct recon_export *e;
 	struct plan *p;
-	struct recon_report *r;
+	bool rebuild; /* its storage object opens another device: every part is built again */
+	struct lio_backstore b;
+	struct lio_so_state so;
+	struct lio_target_state ts;
+	struct lio_acl_state as; /* of the ACL asked last */
 };
 
 static int recon_acl_name(const char *name, void *arg)
 {
-	struct recon_names *n = arg;
-	for (size_t i = 0; i < n->e->n_acls; i++)
-		if (!strcasecmp(n->e->acls[i].initiator, name))
+	struct recon_walk *w = arg;
+	for (size_t i = 0; i < w->e->n_acls; i++)
+		if (!strcasecmp(w->e->acls[i].initiator, name))
 			return 0;
 	struct rec_acl a = { 0 };
 	snprintf(a.initiator, sizeof(a.initiator), "%s", name);
-	recon_line(n->r, "volume %s: ACL %s has no record", n->e->x.volume_id, name);
-	return plan_add(n->p, PLAN_ACL_PURGE, &a, NULL);
+	recon_line(w->rc->r, "volume %s: ACL %s has no record", w->e->x.volume_id, name);
+	return plan_add(w->p, PLAN_ACL_PURGE, &a, NULL);
 }
 
 static int recon_portal_name(const char *name, void *arg)
 {
-	struct recon_names *n = arg;
-	for (uint32_t i = 0; i < n->e->x.n_portals; i++)
-		if (!strcmp(n->e->x.portals[i], name))
+	struct recon_walk *w = arg;
+	for (uint32_t i = 0; i < w->e->x.n_portals; i++)
+		if (!strcmp(w->e->x.portals[i], name))
 			return 0;
-	recon_line(n->r, "volume %s: portal %s has no record", n->e->x.volume_id, name);
-	return plan_add(n->p, PLAN_PORTAL_REMOVE, NULL, name);
+	recon_line(w->rc->r, "volume %s: portal %s has no record", w->e->x.volume_id, name);
+	return plan_add(w->p, PLAN_PORTAL_REMOVE, NULL, name);
 }
 
 static int recon_portal_find(const char *name, void *arg)
@@ -390,98 +397,112 @@ static int recon_portal_find(const char *name, void *arg)
 	return !strcmp(name, (const char *)arg);
 }
 
-static int recon_export(struct recon *rc, const struct recon_export *e, struct plan *p)
+/* The volume's disk (dm or not), then the storage object and the target as they are: 1 when the export
+ * stays down. A storage object on another device means the export is made again around a new one. */
+static int recon_walk_start(struct recon_walk *w)
 {
-	struct cfs *c = &rc->a->cfs;
-	const struct rec_export *x = &p->x;
-	struct recon_report *r = rc->r;
-	struct lio_backstore b = { .hba = x->hba, .name = x->backstore, .dev = x->device, .serial = x->volume_id };
-	struct lio_so_state so;
-	struct lio_target_state ts;
-	bool rebuild = false;
-
-	p->x.down[0] = '\0'; /* up, unless the disk says otherwise now */
-	int err = x->dm_name[0] ? recon_dm(rc, e, p) : recon_nodm(rc, e, p);
-	if (err == 1)
-		return 0; /* down: nothing of its LIO side is made (a fence step may be planned) */
-	if (e->x.down[0] && !err)
-		recon_line(r, "volume %s: its disk is back: the export comes up", x->volume_id);
-	if (!err)
-		err = lio_backstore_state(c, &b, &so);
-	if (!err)
-		err = lio_target_state(c, x->target_iqn, x->lun, &b, &ts);
+	const struct rec_export *x = &w->p->x;
+	struct cfs *c = &w->rc->a->cfs;
+	int err = x->dm_name[0] ? recon_dm(w->rc, w->e, w->p) : recon_nodm(w->rc, w->e, w->p);
 	if (err)
 		return err;
-	if (so.exists && so.enabled && !so.device_ok) {
-		/* a storage object's device is set once: the export is made again around a new one */
-		recon_line(r, "volume %s: storage object core/%s/%s opens another device: export rebuilt", x->volume_id,
-			   x->hba, x->backstore);
-		rebuild = true;
-		err = plan_add(p, PLAN_TARGET_PURGE, NULL, NULL);
-		if (!err)
-			err = plan_add(p, PLAN_BACKSTORE_REMOVE, NULL, NULL);
+	if (w->e->x.down[0])
+		recon_line(w->rc->r, "volume %s: its disk is back: the export comes up", x->volume_id);
+	w->b = (struct lio_backstore){ .hba = x->hba, .name = x->backstore, .dev = x->device, .serial = x->volume_id };
+	err = lio_backstore_state(c, &w->b, &w->so);
+	if (!err)
+		err = lio_target_state(c, x->target_iqn, x->lun, &w->b, &w->ts);
+	if (err || !w->so.exists || !w->so.enabled || w->so.device_ok)
+		return err;
+	recon_line(w->rc->r, "volume %s: storage object core/%s/%s opens another device: export rebuilt", x->volume_id,
+		   x->hba, x->backstore);
+	w->rebuild = true;
+	err = plan_add(w->p, PLAN_TARGET_PURGE, NULL, NULL);
+	return err ? err : plan_add(w->p, PLAN_BACKSTORE_REMOVE, NULL, NULL);
+}
+
+/* An initiator's ACL and its mapped LUN: 1 when the part must be built. */
+static int recon_walk_acl(struct recon_walk *w, enum export_part part, const struct rec_acl *ra)
+{
+	const struct rec_export *x = &w->p->x;
+	if (part == EXPORT_MAPPED_LUN) {
+		if (!w->as.mapped_ok && w->as.exists)
+			recon_line(w->rc->r, "volume %s: ACL %s does not map LUN %u", x->volume_id, ra->initiator, x->lun);
+		return !w->as.mapped_ok;
 	}
-	if (!err && (rebuild || !so.exists || !so.enabled || !so.serial_ok)) {
-		if (!rebuild)
-			recon_line(r, "volume %s: storage object core/%s/%s is %s", x->volume_id, x->hba, x->backstore,
-				   !so.exists ? "missing" : !so.enabled ? "not enabled" : "without its serial");
-		err = plan_add(p, PLAN_BACKSTORE_CREATE, NULL, NULL);
+	struct lio_acl la = { .initiator = ra->initiator, .userid = ra->username, .password = ra->password,
+			      .mapped_lun = ra->mapped_lun, .lun = x->lun };
+	memset(&w->as, 0, sizeof(w->as));
+	int err = lio_acl_state(&w->rc->a->cfs, x->target_iqn, &la, &w->as);
+	if (err || (w->as.exists && w->as.chap_ok))
+		return err;
+	recon_line(w->rc->r, "volume %s: ACL %s %s", x->volume_id, ra->initiator,
+		   w->as.exists ? "has other CHAP credentials" : "is missing");
+	return 1;
+}
+
+/* export_plan_build's checker: each part of the export against the kernel, in build order. */
+static int recon_part(void *arg, struct plan *p, enum export_part part, const struct rec_acl *acl,
+		      const char *portal)
+{
+	struct recon_walk *w = arg;
+	const struct rec_export *x = &p->x;
+	struct recon_report *r = w->rc->r;
+	struct cfs *c = &w->rc->a->cfs;
+	int has, err;
+	if (w->rebuild)
+		return part != EXPORT_OTHER_ACLS && part != EXPORT_OTHER_PORTALS;
+	switch (part) {
+	case EXPORT_DM:
+		return 0; /* recon_walk_start's, before anything else: the disk decides whether the export is up */
+	case EXPORT_BACKSTORE:
+		if (w->so.exists && w->so.enabled && w->so.serial_ok)
+			return 0;
+		recon_line(r, "volume %s: storage object core/%s/%s is %s", x->volume_id, x->hba, x->backstore,
+			   !w->so.exists ? "missing" : !w->so.enabled ? "not enabled" : "without its serial");
+		return 1;
+	case EXPORT_TARGET:
+		if (w->ts.exists && w->ts.tpg && w->ts.attribs_ok)
+			return 0;
+		recon_line(r, "volume %s: target %s %s", x->volume_id, x->target_iqn,
+			   !w->ts.exists ? "is missing" : !w->ts.tpg ? "has no tpgt_1" : "has the wrong TPG attributes");
+		return 1;
+	case EXPORT_LUN:
+		if (w->ts.lun_ok)
+			return 0;
+		recon_line(r, "volume %s: LUN %u %s", x->volume_id, x->lun,
+			   w->ts.lun ? "does not lead to the storage object" : "is missing");
+		return w->ts.lun ? ((err = plan_add(p, PLAN_LUN_REMOVE, NULL, NULL)) ? err : 1) : 1;
+	case EXPORT_ACL:
+	case EXPORT_MAPPED_LUN:
+		return recon_walk_acl(w, part, acl);
+	case EXPORT_OTHER_ACLS:
+		return lio_list_acls(c, x->target_iqn, recon_acl_name, w);
+	case EXPORT_PORTAL:
+		if ((has = lio_list_portals(c, x->target_iqn, recon_portal_find, (void *)portal)) != 0)
+			return has < 0 ? has : 0;
+		recon_line(r, "volume %s: portal %s is missing", x->volume_id, portal);
+		return 1;
+	case EXPORT_OTHER_PORTALS:
+		return lio_list_portals(c, x->target_iqn, recon_portal_name, w);
+	case EXPORT_ENABLE:
+		if (w->ts.enabled)
+			return 0;
+		recon_line(r, "volume %s: target %s is not enabled", x->volume_id, x->target_iqn);
+		return 1;
 	}
-	if (!err && (rebuild || !ts.exists || !ts.tpg || !ts.attribs_ok)) {
-		if (!rebuild)
-			recon_line(r, "volume %s: target %s %s", x->volume_id, x->target_iqn,
-				   !ts.exists ? "is missing" : !ts.tpg ? "has no tpgt_1" : "has the wrong TPG attributes");
-		err = plan_add(p, PLAN_TARGET_CREATE, NULL, NULL);
-	}
-	if (!err && (rebuild || !ts.lun_ok)) {
-		if (!rebuild)
-			recon_line(r, "volume %s: LUN %u %s", x->volume_id, x->lun,
-				   ts.lun ? "does not lead to the storage object" : "is missing");
-		if (ts.lun && !rebuild)
-			err = plan_add(p, PLAN_LUN_REMOVE, NULL, NULL);
-		if (!err)
-			err = plan_add(p, PLAN_LUN_CREATE, NULL, NULL);
-	}
-	for (size_t i = 0; !err && i < e->n_acls; i++) {
-		const struct rec_acl *ra = &e->acls[i];
-		struct lio_acl la = { .initiator = ra->initiator, .userid = ra->username, .password = ra->password,
-				      .mapped_lun = ra->mapped_lun, .lun = x->lun };
-		struct lio_acl_state as = { 0 };
-		if (!rebuild && (err = lio_acl_state(c, x->target_iqn, &la, &as)))
-			break;
-		if (!as.exists || !as.chap_ok) {
-			if (!rebuild)
-				recon_line(r, "volume %s: ACL %s %s", x->volume_id, ra->initiator,
-					   as.exists ? "has other CHAP credentials" : "is missing");
-			err = plan_add(p, PLAN_ACL_CREATE, ra, NULL);
-		}
-		if (!err && !as.mapped_ok) {
-			if (!rebuild && as.exists)
-				recon_line(r, "volume %s: ACL %s does not map LUN %u", x->volume_id, ra->initiator, x->lun);
-			err = plan_add(p, PLAN_MAPPED_LUN_CREATE, ra, NULL);
-		}
-	}
-	struct recon_names n = { e, p, r };
-	if (!err && !rebuild)
-		err = lio_list_acls(c, x->target_iqn, recon_acl_name, &n);
-	for (uint32_t i = 0; !err && i < x->n_portals; i++) {
-		int has = rebuild ? 0 : lio_list_portals(c, x->target_iqn, recon_portal_find, (void *)x->portals[i]);
-		if (has < 0)
-			err = has;
-		else if (!has) {
-			if (!rebuild)
-				recon_line(r, "volume %s: portal %s is missing", x->volume_id, x->portals[i]);
-			err = plan_add(p, PLAN_PORTAL_ADD, NULL, x->portals[i]);
-		}
-	}
-	if (!err && !rebuild)
-		err = lio_list_portals(c, x->target_iqn, recon_portal_name, &n);
-	if (!err && (rebuild || !ts.enabled)) {
-		if (!rebuild)
-			recon_line(r, "volume %s: target %s is not enabled", x->volume_id, x->target_iqn);
-		err = plan_add(p, PLAN_TPG_ENABLE, NULL, NULL);
-	}
-	return err;
+	return -EINVAL;
+}
+
+/* One export: its disk first, then every part in the order an export is built (export_plan.h). */
+static int recon_export(struct recon *rc, const struct recon_export *e, struct plan *p)
+{
+	struct recon_walk w = { .rc = rc, .e = e, .p = p };
+	p->x.down[0] = '\0'; /* up, unless the disk says otherwise now */
+	int err = recon_walk_start(&w);
+	if (err == 1)
+		return 0; /* down: nothing of its LIO side is made (a fence step may be planned) */
+	return err ? err : export_plan_build(p, e->acls, e->n_acls, recon_part, &w);
 }
 
 /* Run (or, dry run, list) @p's steps; count the outcome. */

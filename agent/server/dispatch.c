@@ -168,22 +168,6 @@ static int dispatch_gate(struct call_ctx *ctx, const struct dispatch_row *row)
 	return 0;
 }
 
-/* Reply body of a dry run: the plan's steps. */
-static int dispatch_put_plan(struct call_ctx *ctx)
-{
-	int nest = proto_nest_start(ctx->body, ATTACH_A_PLAN);
-	if (nest < 0)
-		return nest;
-	for (size_t i = 0; i < ctx->plan.n; i++) {
-		char line[256];
-		plan_describe(&ctx->plan, i, line, sizeof(line));
-		int rc = proto_put_str(ctx->body, ATTACH_A_STEP, line);
-		if (rc)
-			return rc;
-	}
-	return proto_nest_end(ctx->body, nest);
-}
-
 /* The database failed under a call: a full disk is the caller's to know (no space); anything else (an I/O
  * error, a read-only or corrupt file system) is the agent's trouble, "internal" on the wire, while the
  * message and the log keep what it was. Nothing of the call was kept. */
@@ -215,7 +199,7 @@ static int dispatch_finish(struct call_ctx *ctx)
 		ctx->txn = NULL;
 		ctx_say(ctx, "dry run: %zu step(s), %zu of them in the kernel; nothing changed", ctx->plan.n,
 			plan_kernel_steps(&ctx->plan));
-		return dispatch_put_plan(ctx);
+		return reply_plan(ctx->body, &ctx->plan);
 	}
 	struct store *s = ctx->a->store;
 	if (!plan_kernel_steps(&ctx->plan)) {
