@@ -73,7 +73,8 @@ LIBATTACH_A := $(B)/libattach.a
 AGENT_A := $(B)/libagent.a
 
 BINS := $(B)/attachd $(B)/attachctl $(LIBATTACH_SO) $(LIBATTACH_A)
-TEST_BINS := $(B)/attachd-sim $(B)/attachd-faults $(B)/tests/sim-setup $(UNIT_BINS) $(IT_BINS)
+TEST_BINS := $(B)/attachd-sim $(B)/attachd-faults $(B)/tests/sim-setup $(B)/tests/attachctl-shared $(UNIT_BINS) \
+	$(IT_BINS)
 
 all: $(BINS)
 
@@ -115,11 +116,19 @@ $(B)/tests/sim-setup: $(B)/tests/tools/sim-setup.o $(SIM_OBJS) $(AGENT_A)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $(SIM_LDFLAGS) -o $@ $^ $(AGENT_LIBS)
 
-# attachctl: libattach and libnl-3 only (process start dominates on small machines).
-ATTACHCTL_OBJS := $(call obj,$(sort $(wildcard tools/attachctl*.c)))
+# attachctl: libattach and libnl-3 only (process start dominates on small machines), plus the JSON writer
+# it shares with libattach as source (proto/json.c: no dependencies; libattach keeps its copy hidden).
+ATTACHCTL_OBJS := $(call obj,$(sort $(wildcard tools/attachctl*.c)) proto/json.c)
 $(B)/attachctl: $(ATTACHCTL_OBJS) $(LIBATTACH_A)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CLIENT_LIBS)
+
+# The proof that attachctl needs nothing but libattach's public API: it links against the shared
+# library, whose version script exports attach_* only. Built by check, never installed.
+$(B)/tests/attachctl-shared: $(ATTACHCTL_OBJS) $(LIBATTACH_SO)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(ATTACHCTL_OBJS) $(LIBATTACH_SO) $(CLIENT_LIBS)
 
 # Unit tests: every __wrap_<fn> defined in the test source becomes -Wl,--wrap=<fn>.
 LPAREN := (
@@ -129,6 +138,9 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(TEST_HELPER_OBJS) $(SIM_OBJS) $(AGENT_A) $(L
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $(SIM_LDFLAGS) $(call test_wraps,tests/unit/$*.c) -o $@ $^ \
 		$(AGENT_LIBS) $(TEST_LIBS)
+
+# attachctl's grammar is tested on its own (it is not in libagent.a)
+$(B)/tests/test_attachctl_args: $(B)/tools/attachctl_args.o
 
 # Integration tests: clients of a real attachd process, linked like any client (libattach, libnl-3).
 $(B)/tests/integration/%: $(B)/tests/integration/%.o $(LIBATTACH_A)

@@ -54,6 +54,29 @@ const char *attach_last_message(const struct attach_client *c);
 void attach_set_dry_run(struct attach_client *c, bool on);
 size_t attach_last_plan(const struct attach_client *c, const char *const **steps);
 
+/* --- the calls themselves: what the protocol's call table says of each (the agent checks every
+ * request against the same row), for tools that build requests or explain them */
+enum attach_priv {
+	ATTACH_PRIV_READ,    /* reads records: volume-list, volume-show */
+	ATTACH_PRIV_WRITE,   /* changes records or the kernel */
+	ATTACH_PRIV_SECRETS, /* returns CHAP passwords: initialize-connection, volume-show with secrets */
+};
+#define ATTACH_BIT(attr) (UINT64_C(1) << (attr))
+struct attach_call_info {
+	uint16_t type;      /* enum attach_msg */
+	const char *name;   /* "initialize-connection" */
+	uint64_t accepted;  /* ATTACH_BIT()s of the attributes a request may carry */
+	uint64_t required;  /* ... must carry */
+	uint64_t any_of;    /* ... at least one of (0: no such rule) */
+	uint64_t exclusive; /* ... at most one of (0: no such rule) */
+	bool mutating;      /* changes records or the kernel (a dry run returns its plan) */
+	enum attach_priv priv;
+};
+/* The call named @name ("volume-show"), or of message type @type (ATTACH_MSG_FIRST to ATTACH_MSG_LAST):
+ * 0, or -ENOENT when there is no such call. */
+int attach_call_by_name(const char *name, struct attach_call_info *out);
+int attach_call_by_type(uint16_t type, struct attach_call_info *out);
+
 /* --- registry */
 struct attach_volume_create_args {
 	const char *device;    /* required: absolute path of a block device */

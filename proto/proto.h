@@ -18,20 +18,32 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
+#include "attach.h"
 #include "attach_proto.h"
 
-#define PROTO_BIT(a) (UINT64_C(1) << (a))
-
-/* One row per call: what the wire accepts. The agent's dispatch table adds the handler and the states. */
+/*
+ * One row per call, the one place its facts are written: what the wire accepts, what the call does and
+ * who may make it. The agent's dispatch table adds only the handler and the volume states; attachctl adds
+ * only its spelling of the options (both look the row up by type). libattach publishes the same facts
+ * through attach_call_by_name() and attach_call_by_type().
+ */
 struct proto_call {
 	uint16_t type;                   /* enum attach_msg */
 	const char *name;                /* "volume-create": the CLI and log name */
 	const struct nla_policy *policy; /* ATTACH_A_MAX + 1 entries; a type other than NLA_UNSPEC = accepted */
-	uint64_t required;               /* PROTO_BIT()s of the attributes the request must carry */
+	uint64_t required;               /* ATTACH_BIT()s of the attributes the request must carry */
+	uint64_t any_of;                 /* at least one of these (0: no such rule) */
+	uint64_t exclusive;              /* at most one of these (0: no such rule) */
+	bool mutating;                   /* changes records or the kernel; a dry run returns its plan */
+	enum attach_priv priv;           /* the least a caller needs; see proto_request_priv() */
 };
 
 /* The row for @type, or NULL if @type is not a call. */
 const struct proto_call *proto_call_find(uint16_t type);
+/* The row for @name ("volume-show"), or NULL. */
+const struct proto_call *proto_call_by_name(const char *name);
+/* What a decoded request of @call needs: its row's privilege, raised to secrets by show_secrets. */
+enum attach_priv proto_request_priv(const struct proto_call *call, struct nlattr **tb);
 /* Policy for decoding replies (libattach): every attribute of the namespace, types checked. */
 extern const struct nla_policy proto_reply_policy[ATTACH_A_MAX + 1];
 

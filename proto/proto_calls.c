@@ -5,7 +5,9 @@
  */
 #include "proto.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 /* String policies carry the maximum payload length: characters plus the terminating NUL. */
 #define POL_STR(max) { .type = NLA_STRING, .maxlen = (max) + 1 }
@@ -16,7 +18,7 @@
 #define POL_U64 { .type = NLA_U64 }
 #define POL_NEST { .type = NLA_NESTED }
 
-#define N ATTACH_A_MAX + 1
+#define N (ATTACH_A_MAX + 1)
 
 static const struct nla_policy pol_hello[N] = {
 	[ATTACH_A_VERSION] = POL_U32,
@@ -117,34 +119,84 @@ const struct nla_policy proto_reply_policy[N] = {
 	[ATTACH_A_PURGE_UNOWNED] = POL_FLAG,
 };
 
-#define B(a) PROTO_BIT(ATTACH_A_##a)
+#define B(a) ATTACH_BIT(ATTACH_A_##a)
+#define READ .mutating = false, .priv = ATTACH_PRIV_READ
+#define WRITE .mutating = true, .priv = ATTACH_PRIV_WRITE
 
 static const struct proto_call proto_calls[] = {
-	{ ATTACH_MSG_HELLO, "hello", pol_hello, B(VERSION) },
-	{ ATTACH_MSG_VOLUME_CREATE, "volume-create", pol_volume_create, B(DEVICE) },
-	{ ATTACH_MSG_VOLUME_DELETE, "volume-delete", pol_volume, B(VOLUME_ID) },
-	{ ATTACH_MSG_VOLUME_LIST, "volume-list", pol_volume_list, 0 },
-	{ ATTACH_MSG_VOLUME_SHOW, "volume-show", pol_volume_show, B(VOLUME_ID) },
-	{ ATTACH_MSG_RESERVE, "reserve", pol_volume, B(VOLUME_ID) },
-	{ ATTACH_MSG_UNRESERVE, "unreserve", pol_volume, B(VOLUME_ID) },
-	{ ATTACH_MSG_INITIALIZE_CONNECTION, "initialize-connection", pol_initialize_connection,
-	  B(VOLUME_ID) | B(INITIATOR) },
-	{ ATTACH_MSG_ATTACH, "attach", pol_attach, B(VOLUME_ID) | B(INSTANCE) | B(HOST) | B(MOUNTPOINT) },
-	{ ATTACH_MSG_BEGIN_DETACHING, "begin-detaching", pol_volume, B(VOLUME_ID) },
-	{ ATTACH_MSG_ROLL_DETACHING, "roll-detaching", pol_volume, B(VOLUME_ID) },
-	/* initiator is required unless force is set: the agent checks that combination */
-	{ ATTACH_MSG_TERMINATE_CONNECTION, "terminate-connection", pol_terminate_connection, B(VOLUME_ID) },
-	{ ATTACH_MSG_DETACH, "detach", pol_detach, B(VOLUME_ID) },
-	{ ATTACH_MSG_VOLUME_EXTEND, "volume-extend", pol_volume, B(VOLUME_ID) },
-	{ ATTACH_MSG_RECONCILE, "reconcile", pol_reconcile, 0 },
+	{ .type = ATTACH_MSG_HELLO, .name = "hello", .policy = pol_hello, .required = B(VERSION), READ },
+	{ .type = ATTACH_MSG_VOLUME_CREATE, .name = "volume-create", .policy = pol_volume_create,
+	  .required = B(DEVICE), WRITE },
+	{ .type = ATTACH_MSG_VOLUME_DELETE, .name = "volume-delete", .policy = pol_volume, .required = B(VOLUME_ID),
+	  WRITE },
+	{ .type = ATTACH_MSG_VOLUME_LIST, .name = "volume-list", .policy = pol_volume_list, READ },
+	/* its CHAP passwords only with show_secrets, which raises it to ATTACH_PRIV_SECRETS */
+	{ .type = ATTACH_MSG_VOLUME_SHOW, .name = "volume-show", .policy = pol_volume_show, .required = B(VOLUME_ID),
+	  READ },
+	{ .type = ATTACH_MSG_RESERVE, .name = "reserve", .policy = pol_volume, .required = B(VOLUME_ID), WRITE },
+	{ .type = ATTACH_MSG_UNRESERVE, .name = "unreserve", .policy = pol_volume, .required = B(VOLUME_ID), WRITE },
+	{ .type = ATTACH_MSG_INITIALIZE_CONNECTION, .name = "initialize-connection",
+	  .policy = pol_initialize_connection, .required = B(VOLUME_ID) | B(INITIATOR), .mutating = true,
+	  .priv = ATTACH_PRIV_SECRETS },
+	{ .type = ATTACH_MSG_ATTACH, .name = "attach", .policy = pol_attach,
+	  .required = B(VOLUME_ID) | B(INSTANCE) | B(HOST) | B(MOUNTPOINT), WRITE },
+	{ .type = ATTACH_MSG_BEGIN_DETACHING, .name = "begin-detaching", .policy = pol_volume,
+	  .required = B(VOLUME_ID), WRITE },
+	{ .type = ATTACH_MSG_ROLL_DETACHING, .name = "roll-detaching", .policy = pol_volume, .required = B(VOLUME_ID),
+	  WRITE },
+	/* one initiator's connection (that attachment's, with attachment_id), or with force every initiator's */
+	{ .type = ATTACH_MSG_TERMINATE_CONNECTION, .name = "terminate-connection", .policy = pol_terminate_connection,
+	  .required = B(VOLUME_ID), .any_of = B(INITIATOR) | B(FORCE), .exclusive = B(ATTACHMENT_ID) | B(FORCE),
+	  WRITE },
+	{ .type = ATTACH_MSG_DETACH, .name = "detach", .policy = pol_detach, .required = B(VOLUME_ID), WRITE },
+	{ .type = ATTACH_MSG_VOLUME_EXTEND, .name = "volume-extend", .policy = pol_volume, .required = B(VOLUME_ID),
+	  WRITE },
+	{ .type = ATTACH_MSG_RECONCILE, .name = "reconcile", .policy = pol_reconcile, WRITE },
 };
+#define N_CALLS (sizeof(proto_calls) / sizeof(proto_calls[0]))
 
 const struct proto_call *proto_call_find(uint16_t type)
 {
-	for (size_t i = 0; i < sizeof(proto_calls) / sizeof(proto_calls[0]); i++)
+	for (size_t i = 0; i < N_CALLS; i++)
 		if (proto_calls[i].type == type)
 			return &proto_calls[i];
 	return NULL;
+}
+
+const struct proto_call *proto_call_by_name(const char *name)
+{
+	for (size_t i = 0; i < N_CALLS; i++)
+		if (!strcmp(proto_calls[i].name, name))
+			return &proto_calls[i];
+	return NULL;
+}
+
+enum attach_priv proto_request_priv(const struct proto_call *call, struct nlattr **tb)
+{
+	return tb[ATTACH_A_SHOW_SECRETS] ? ATTACH_PRIV_SECRETS : call->priv;
+}
+
+static int proto_call_info(const struct proto_call *c, struct attach_call_info *out)
+{
+	if (!c)
+		return -ENOENT;
+	*out = (struct attach_call_info){ .type = c->type, .name = c->name, .required = c->required,
+					  .any_of = c->any_of, .exclusive = c->exclusive, .mutating = c->mutating,
+					  .priv = c->priv };
+	for (int t = 1; t <= ATTACH_A_MAX; t++)
+		if (c->policy[t].type != NLA_UNSPEC)
+			out->accepted |= ATTACH_BIT(t);
+	return 0;
+}
+
+int attach_call_by_name(const char *name, struct attach_call_info *out)
+{
+	return proto_call_info(proto_call_by_name(name), out);
+}
+
+int attach_call_by_type(uint16_t type, struct attach_call_info *out)
+{
+	return proto_call_info(proto_call_find(type), out);
 }
 
 static const char *const attr_names[N] = {

@@ -2,8 +2,9 @@
 /*
  * proto_parse.c: the strict request decoder. Order: frame and header, the call, a walk over the
  * attributes (unknown, duplicate, flag bits, exact sizes, strings, padding, leftover bytes), libnl's
- * nlmsg_parse() with the call's policy, the required mask, then each value's shape. Every rejection
- * names the attribute (the caller adds the call's name where it logs).
+ * nlmsg_parse() with the call's policy, the row's rules on which attributes go together (required,
+ * any_of, exclusive), then each value's shape. Every rejection names the attribute (the caller adds the
+ * call's name where it logs).
  */
 #include "proto.h"
 
@@ -138,8 +139,8 @@ static int proto_check_value(const struct proto_call *call, const struct nlattr 
 	return 0;
 }
 
-int proto_parse_request(const struct nlmsghdr *nlh, size_t len, const struct proto_call **callp,
-			struct nlattr **tb, char *msg, size_t msglen)
+/* The header: length, size, flags. */
+static int proto_check_header(const struct nlmsghdr *nlh, size_t len, char *msg, size_t msglen)
 {
 	if (len < NLMSG_HDRLEN)
 		return proto_fail(-EBADMSG, msg, msglen, "message of %zu bytes is shorter than its %d-byte header",
@@ -153,14 +154,16 @@ int proto_parse_request(const struct nlmsghdr *nlh, size_t len, const struct pro
 	if (nlh->nlmsg_flags != NLM_F_REQUEST)
 		return proto_fail(-EPROTO, msg, msglen, "nlmsg_flags 0x%x: a request carries NLM_F_REQUEST only",
 				  nlh->nlmsg_flags);
-	const struct proto_call *call = proto_call_find(nlh->nlmsg_type);
-	if (!call)
-		return proto_fail(-EOPNOTSUPP, msg, msglen, "unknown message type 0x%x", nlh->nlmsg_type);
-	*callp = call;
+	return 0;
+}
 
+/* Walk the attributes before libnl does: unknown, duplicate, flag bits, sizes, padding, leftover bytes.
+ * *@seen receives the ATTACH_BIT()s of those present. */
+static int proto_walk(const struct nlmsghdr *nlh, const struct proto_call *call, uint64_t *seen, char *msg,
+		      size_t msglen)
+{
 	struct nlattr *nla = nlmsg_attrdata(nlh, 0);
 	int rem = nlmsg_attrlen(nlh, 0);
-	uint64_t seen = 0;
 	for (; nla_ok(nla, rem); nla = nla_next(nla, &rem)) {
 		int t = nla_type(nla);
 		if (nla->nla_type & ~NLA_TYPE_MASK)
@@ -169,10 +172,10 @@ int proto_parse_request(const struct nlmsghdr *nlh, size_t len, const struct pro
 		if (t <= 0 || t > ATTACH_A_MAX || call->policy[t].type == NLA_UNSPEC)
 			return proto_fail(-EPROTO, msg, msglen, "%s is not accepted by %s",
 					  proto_attr_name(t), call->name);
-		if (seen & PROTO_BIT(t))
+		if (*seen & ATTACH_BIT(t))
 			return proto_fail(-EPROTO, msg, msglen, "attribute %s given twice",
 					  proto_attr_name(t));
-		seen |= PROTO_BIT(t);
+		*seen |= ATTACH_BIT(t);
 		int rc = proto_check_size(call, nla, msg, msglen);
 		if (rc)
 			return rc;
@@ -184,21 +187,59 @@ int proto_parse_request(const struct nlmsghdr *nlh, size_t len, const struct pro
 				  nla_type(nla), nla->nla_len, rem);
 	if (rem > 0)
 		return proto_fail(-EPROTO, msg, msglen, "%d stray bytes after the last attribute", rem);
+	return 0;
+}
 
-	int rc = nlmsg_parse((struct nlmsghdr *)nlh, 0, tb, ATTACH_A_MAX, (struct nla_policy *)call->policy);
-	if (rc < 0)
-		return proto_fail(-EPROTO, msg, msglen, "%s", nl_geterror(rc));
+/* The lowest attribute of @mask. */
+static int proto_first(uint64_t mask)
+{
+	return __builtin_ctzll(mask);
+}
 
+/* The row's rules on which attributes go together: required, any_of, exclusive. */
+static int proto_check_masks(const struct proto_call *call, uint64_t seen, char *msg, size_t msglen)
+{
 	uint64_t missing = call->required & ~seen;
 	if (missing)
-		return proto_fail(-EINVAL, msg, msglen, "attribute %s is required",
-				  proto_attr_name(__builtin_ctzll(missing)));
-	for (int t = 1; t <= ATTACH_A_MAX; t++) {
-		if (!tb[t])
-			continue;
-		rc = proto_check_value(call, tb[t], msg, msglen);
-		if (rc)
-			return rc;
+		return proto_fail(-EINVAL, msg, msglen, "attribute %s is required", proto_attr_name(proto_first(missing)));
+	if (call->any_of && !(call->any_of & seen)) {
+		uint64_t rest = call->any_of & ~ATTACH_BIT(proto_first(call->any_of));
+		char others[160] = "";
+		for (size_t n = 0; rest; rest &= rest - 1)
+			n += (size_t)snprintf(others + n, n < sizeof(others) ? sizeof(others) - n : 0, "%s%s",
+					      n ? " or " : "", proto_attr_name(proto_first(rest)));
+		return proto_fail(-EINVAL, msg, msglen, "attribute %s is required unless %s is set",
+				  proto_attr_name(proto_first(call->any_of)), others);
+	}
+	uint64_t both = call->exclusive & seen;
+	if (both & (both - 1)) {
+		int a = proto_first(both);
+		return proto_fail(-EINVAL, msg, msglen, "attributes %s and %s do not go together", proto_attr_name(a),
+				  proto_attr_name(proto_first(both & ~ATTACH_BIT(a))));
 	}
 	return 0;
+}
+
+int proto_parse_request(const struct nlmsghdr *nlh, size_t len, const struct proto_call **callp,
+			struct nlattr **tb, char *msg, size_t msglen)
+{
+	uint64_t seen = 0;
+	int rc = proto_check_header(nlh, len, msg, msglen);
+	if (rc)
+		return rc;
+	const struct proto_call *call = proto_call_find(nlh->nlmsg_type);
+	if (!call)
+		return proto_fail(-EOPNOTSUPP, msg, msglen, "unknown message type 0x%x", nlh->nlmsg_type);
+	*callp = call;
+	rc = proto_walk(nlh, call, &seen, msg, msglen);
+	if (rc)
+		return rc;
+	rc = nlmsg_parse((struct nlmsghdr *)nlh, 0, tb, ATTACH_A_MAX, (struct nla_policy *)call->policy);
+	if (rc < 0)
+		return proto_fail(-EPROTO, msg, msglen, "%s", nl_geterror(rc));
+	rc = proto_check_masks(call, seen, msg, msglen);
+	for (int t = 1; !rc && t <= ATTACH_A_MAX; t++)
+		if (tb[t])
+			rc = proto_check_value(call, tb[t], msg, msglen);
+	return rc;
 }

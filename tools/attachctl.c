@@ -5,7 +5,7 @@
  * agent or the connection ("attachctl: <subcommand>: <agent message>"), 2 a usage error. Links only
  * libattach and libnl-3: on small hosts the process start is most of a call's cost.
  */
-#include "attachctl.h"
+#include "attachctl_print.h"
 #include "attachctl_args.h"
 
 #include <errno.h>
@@ -47,7 +47,7 @@ static void actl_help(FILE *out)
 	      "Subcommands:\n",
 	      out);
 	for (size_t i = 0; i < n; i++)
-		fprintf(out, "  %s%s%s\n      %s\n", t[i].name, *t[i].synopsis ? " " : "", t[i].synopsis, t[i].summary);
+		fprintf(out, "  %s%s%s\n      %s\n", actl_command_name(&t[i]), *t[i].synopsis ? " " : "", t[i].synopsis, t[i].summary);
 	fputs("  help\n      print this help\n\n"
 	      "VOL is a volume id. Exit status: 0 success, 1 error from the agent or the connection, 2 usage "
 	      "error.\n",
@@ -126,7 +126,7 @@ static int actl_print(FILE *out, const struct actl_args *a, const struct actl_re
 	case ACTL_CMD_VOLUME_EXTEND:
 		return actl_print_size(out, a->json, r->size);
 	case ACTL_CMD_RECONCILE:
-		break; /* printed from the plan, in actl_run */
+		break; /* its report is printed from the plan, in actl_main */
 	case ACTL_CMD_VOLUME_DELETE:
 	case ACTL_CMD_UNRESERVE:
 	case ACTL_CMD_BEGIN_DETACHING:

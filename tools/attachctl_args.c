@@ -7,6 +7,8 @@
  */
 #include "attachctl_args.h"
 
+#include "attach.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,61 +36,57 @@ enum actl_opt {
 };
 #define O(x) (1u << OPT_##x)
 
+/* attachctl's spelling of the request's attributes. Which subcommand takes which option, and which it needs,
+ * is the protocol's call table (attach_call_by_type()): an option is taken where its attribute is. */
 static const struct actl_option {
 	const char *name; /* without the leading "--" */
 	bool has_value;
+	int attr;         /* ATTACH_A_* it sets */
 } actl_options[OPT__COUNT] = {
-	[OPT_DEVICE] = { "device", true },
-	[OPT_NAME] = { "name", true },
-	[OPT_MULTIATTACH] = { "multiattach", false },
-	[OPT_ID] = { "id", true },
-	[OPT_INITIATOR] = { "initiator", true },
-	[OPT_HOST] = { "host", true },
-	[OPT_IP] = { "ip", true },
-	[OPT_MULTIPATH] = { "multipath", false },
-	[OPT_INSTANCE] = { "instance", true },
-	[OPT_MOUNTPOINT] = { "mountpoint", true },
-	[OPT_MODE] = { "mode", true },
-	[OPT_ATTACHMENT] = { "attachment", true },
-	[OPT_FORCE] = { "force", false },
-	[OPT_SECRETS] = { "secrets", false },
-	[OPT_DRY_RUN] = { "dry-run", false },
-	[OPT_PURGE_UNOWNED] = { "purge-unowned", false },
+	[OPT_DEVICE] = { "device", true, ATTACH_A_DEVICE },
+	[OPT_NAME] = { "name", true, ATTACH_A_NAME },
+	[OPT_MULTIATTACH] = { "multiattach", false, ATTACH_A_MULTIATTACH },
+	[OPT_ID] = { "id", true, ATTACH_A_VOLUME_ID }, /* where the volume id is not the VOL operand */
+	[OPT_INITIATOR] = { "initiator", true, ATTACH_A_INITIATOR },
+	[OPT_HOST] = { "host", true, ATTACH_A_HOST },
+	[OPT_IP] = { "ip", true, ATTACH_A_IP },
+	[OPT_MULTIPATH] = { "multipath", false, ATTACH_A_MULTIPATH },
+	[OPT_INSTANCE] = { "instance", true, ATTACH_A_INSTANCE },
+	[OPT_MOUNTPOINT] = { "mountpoint", true, ATTACH_A_MOUNTPOINT },
+	[OPT_MODE] = { "mode", true, ATTACH_A_MODE },
+	[OPT_ATTACHMENT] = { "attachment", true, ATTACH_A_ATTACHMENT_ID },
+	[OPT_FORCE] = { "force", false, ATTACH_A_FORCE },
+	[OPT_SECRETS] = { "secrets", false, ATTACH_A_SHOW_SECRETS },
+	[OPT_DRY_RUN] = { "dry-run", false, ATTACH_A_DRY_RUN }, /* also a global option */
+	[OPT_PURGE_UNOWNED] = { "purge-unowned", false, ATTACH_A_PURGE_UNOWNED },
 };
 
+#define CMD(c) .type = ATTACH_MSG_##c, .cmd = ACTL_CMD_##c
+
 static const struct actl_command actl_table[] = {
-	{ "volume-create", ACTL_CMD_VOLUME_CREATE, false, true, O(DEVICE) | O(NAME) | O(MULTIATTACH) | O(ID),
-	  O(DEVICE), "--device D [--name N] [--multiattach] [--id UUID]",
-	  "register a block device as a volume; prints its id" },
-	{ "volume-list", ACTL_CMD_VOLUME_LIST, false, false, 0, 0, "", "list every volume" },
-	{ "volume-show", ACTL_CMD_VOLUME_SHOW, true, false, O(SECRETS), 0, "VOL [--secrets]",
-	  "one volume with its attachments, export and initiators (CHAP passwords with --secrets)" },
-	{ "volume-delete", ACTL_CMD_VOLUME_DELETE, true, true, 0, 0, "VOL", "forget an available volume" },
-	{ "volume-extend", ACTL_CMD_VOLUME_EXTEND, true, true, 0, 0, "VOL",
-	  "take the device's new size, also while exported; prints the size in bytes" },
-	{ "reconcile", ACTL_CMD_RECONCILE, false, true, O(DRY_RUN) | O(PURGE_UNOWNED), 0,
-	  "[--dry-run] [--purge-unowned]",
-	  "make the kernel match the records (as at every start); prints the differences and steps; "
-	  "--purge-unowned also removes objects of attachd's names this database did not make" },
-	{ "reserve", ACTL_CMD_RESERVE, true, true, 0, 0, "VOL", "start attaching; prints the attachment id" },
-	{ "unreserve", ACTL_CMD_UNRESERVE, true, true, 0, 0, "VOL", "undo reserve" },
-	{ "initialize-connection", ACTL_CMD_INITIALIZE_CONNECTION, true, true,
-	  O(INITIATOR) | O(HOST) | O(IP) | O(MULTIPATH), O(INITIATOR),
-	  "VOL --initiator IQN [--host H] [--ip IP] [--multipath]",
-	  "export the volume to an initiator; prints the connection info" },
-	{ "attach", ACTL_CMD_ATTACH, true, true, O(INSTANCE) | O(HOST) | O(MOUNTPOINT) | O(MODE) | O(ATTACHMENT),
-	  O(INSTANCE) | O(HOST) | O(MOUNTPOINT),
-	  "VOL --instance UUID --host H --mountpoint M [--mode rw|ro] [--attachment ID]",
-	  "mark the reserved attachment attached; prints the attachment id" },
-	{ "begin-detaching", ACTL_CMD_BEGIN_DETACHING, true, true, 0, 0, "VOL", "start detaching" },
-	{ "roll-detaching", ACTL_CMD_ROLL_DETACHING, true, true, 0, 0, "VOL", "undo begin-detaching" },
-	/* the initiator is required unless --force: checked after the loop */
-	{ "terminate-connection", ACTL_CMD_TERMINATE_CONNECTION, true, true, O(INITIATOR) | O(FORCE) | O(ATTACHMENT),
-	  0, "VOL --initiator IQN [--attachment ID] [--force]",
-	  "release a connection of an initiator (--attachment: that attachment's); its access goes with the last "
-	  "(--force: every initiator)" },
-	{ "detach", ACTL_CMD_DETACH, true, true, O(ATTACHMENT), 0, "VOL [--attachment ID]",
-	  "drop an attachment" },
+	{ CMD(VOLUME_CREATE), .synopsis = "--device D [--name N] [--multiattach] [--id UUID]",
+	  .summary = "register a block device as a volume; prints its id" },
+	{ CMD(VOLUME_LIST), .synopsis = "", .summary = "list every volume" },
+	{ CMD(VOLUME_SHOW), .synopsis = "VOL [--secrets]",
+	  .summary = "one volume with its attachments, export and initiators (CHAP passwords with --secrets)" },
+	{ CMD(VOLUME_DELETE), .synopsis = "VOL", .summary = "forget an available volume" },
+	{ CMD(VOLUME_EXTEND), .synopsis = "VOL",
+	  .summary = "take the device's new size, also while exported; prints the size in bytes" },
+	{ CMD(RECONCILE), .synopsis = "[--dry-run] [--purge-unowned]",
+	  .summary = "make the kernel match the records (as at every start); prints the differences and steps; "
+		     "--purge-unowned also removes objects of attachd's names this database did not make" },
+	{ CMD(RESERVE), .synopsis = "VOL", .summary = "start attaching; prints the attachment id" },
+	{ CMD(UNRESERVE), .synopsis = "VOL", .summary = "undo reserve" },
+	{ CMD(INITIALIZE_CONNECTION), .synopsis = "VOL --initiator IQN [--host H] [--ip IP] [--multipath]",
+	  .summary = "export the volume to an initiator; prints the connection info" },
+	{ CMD(ATTACH), .synopsis = "VOL --instance UUID --host H --mountpoint M [--mode rw|ro] [--attachment ID]",
+	  .summary = "mark the reserved attachment attached; prints the attachment id" },
+	{ CMD(BEGIN_DETACHING), .synopsis = "VOL", .summary = "start detaching" },
+	{ CMD(ROLL_DETACHING), .synopsis = "VOL", .summary = "undo begin-detaching" },
+	{ CMD(TERMINATE_CONNECTION), .synopsis = "VOL --initiator IQN [--attachment ID] [--force]",
+	  .summary = "release a connection of an initiator (--attachment: that attachment's); its access goes "
+		     "with the last (--force: every initiator)" },
+	{ CMD(DETACH), .synopsis = "VOL [--attachment ID]", .summary = "drop an attachment" },
 };
 #define ACTL_N_COMMANDS (sizeof(actl_table) / sizeof(actl_table[0]))
 
@@ -98,18 +96,19 @@ size_t actl_commands(const struct actl_command **table)
 	return ACTL_N_COMMANDS;
 }
 
-static const struct actl_command *actl_find(enum actl_cmd cmd)
+const char *actl_command_name(const struct actl_command *row)
 {
-	for (size_t i = 0; i < ACTL_N_COMMANDS; i++)
-		if (actl_table[i].cmd == cmd)
-			return &actl_table[i];
-	return NULL;
+	struct attach_call_info info;
+	return attach_call_by_type(row->type, &info) ? "?" : info.name;
 }
 
 bool actl_cmd_is_mutating(enum actl_cmd cmd)
 {
-	const struct actl_command *row = actl_find(cmd);
-	return row && row->mutating;
+	struct attach_call_info info;
+	for (size_t i = 0; i < ACTL_N_COMMANDS; i++)
+		if (actl_table[i].cmd == cmd)
+			return !attach_call_by_type(actl_table[i].type, &info) && info.mutating;
+	return false;
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -188,26 +187,59 @@ static int actl_set(struct actl_args *a, enum actl_opt o, const char *value, cha
 	return 0;
 }
 
-/* One "--name[=value]" after the subcommand; advances *@i past a separate value. */
-static int actl_option(int argc, char *const argv[], int *i, const struct actl_command *row, unsigned *seen,
-		       struct actl_args *a, char *err, size_t errlen)
+/* A subcommand being parsed: its row, the protocol's facts of its call, what was given so far. */
+struct actl_sub {
+	const struct actl_command *row;
+	struct attach_call_info call;
+	bool takes_volume; /* the call needs a volume id: the VOL operand */
+	unsigned seen;     /* bits of actl_options given */
+	uint64_t attrs;    /* ATTACH_BIT()s of the attributes they (and VOL) set */
+};
+
+/* Does the subcommand take option @o? Where its attribute is accepted (the volume id as --id only where
+ * it is not the operand). */
+static bool actl_takes(const struct actl_sub *sub, int o)
 {
-	const char *s = argv[*i];
+	int attr = actl_options[o].attr;
+	return (sub->call.accepted & ATTACH_BIT(attr)) && !(attr == ATTACH_A_VOLUME_ID && sub->takes_volume);
+}
+
+/* The first option of the subcommand's, in table order, whose attribute is in @mask (-1: none). */
+static int actl_option_in(const struct actl_sub *sub, uint64_t mask, int after)
+{
+	for (int o = after + 1; o < OPT__COUNT; o++)
+		if (actl_takes(sub, o) && (mask & ATTACH_BIT(actl_options[o].attr)))
+			return o;
+	return -1;
+}
+
+static int actl_option_find(const char *name, size_t len)
+{
+	int o = 0;
+	while (o < OPT__COUNT && (strlen(actl_options[o].name) != len || strncmp(actl_options[o].name, name, len)))
+		o++;
+	return o;
+}
+
+/* One "--name[=value]" after the subcommand; advances *@i past a separate value. */
+static int actl_option(int argc, char *const argv[], int *i, struct actl_sub *sub, struct actl_args *a, char *err,
+		       size_t errlen)
+{
+	const char *s = argv[*i], *cmd = sub->call.name;
 	if (s[1] != '-' && !actl_is_global(s))
-		return actl_usage(err, errlen, "%s: unknown option %s", row->name, s);
+		return actl_usage(err, errlen, "%s: unknown option %s", cmd, s);
 	const char *eq = strchr(s + 2, '=');
 	size_t len = eq ? (size_t)(eq - (s + 2)) : strlen(s + 2);
-	int o = 0;
-	while (o < OPT__COUNT && (strlen(actl_options[o].name) != len || strncmp(actl_options[o].name, s + 2, len)))
-		o++;
-	if (o == OPT__COUNT || !(row->allowed & (1u << o))) {
+	int o = actl_option_find(s + 2, len);
+	if (o == OPT__COUNT || !actl_takes(sub, o)) {
 		if (actl_is_global(s))
 			return actl_usage(err, errlen, "%s is a global option: put it before the subcommand", s);
-		return actl_usage(err, errlen, "%s: unknown option --%.*s", row->name, (int)len, s + 2);
+		return actl_usage(err, errlen, "%s: unknown option --%.*s", cmd, (int)len, s + 2);
 	}
-	if (*seen & (1u << o))
-		return actl_usage(err, errlen, "%s: --%s given twice", row->name, actl_options[o].name);
-	*seen |= 1u << o;
+	if (sub->seen & (1u << o))
+		return actl_usage(err, errlen, "%s: --%s given twice", cmd, actl_options[o].name);
+	sub->seen |= 1u << o;
+	sub->attrs |= ATTACH_BIT(actl_options[o].attr);
 	const char *value = NULL;
 	if (actl_options[o].has_value) {
 		if (eq)
@@ -215,18 +247,38 @@ static int actl_option(int argc, char *const argv[], int *i, const struct actl_c
 		else if (*i + 1 < argc)
 			value = argv[++*i];
 		else
-			return actl_usage(err, errlen, "%s: --%s needs a value", row->name, actl_options[o].name);
+			return actl_usage(err, errlen, "%s: --%s needs a value", cmd, actl_options[o].name);
 	} else if (eq) {
-		return actl_usage(err, errlen, "%s: --%s takes no value", row->name, actl_options[o].name);
+		return actl_usage(err, errlen, "%s: --%s takes no value", cmd, actl_options[o].name);
 	}
 	return actl_set(a, (enum actl_opt)o, value, err, errlen);
 }
 
-/* The subcommand's operand and options, from argv[@i]. */
-static int actl_parse_command(int argc, char *const argv[], int i, const struct actl_command *row,
-			      struct actl_args *a, char *err, size_t errlen)
+/* The call's rules on what goes together (its protocol row), said in options. */
+static int actl_check_rules(const struct actl_sub *sub, char *err, size_t errlen)
 {
-	unsigned seen = 0;
+	const char *cmd = sub->call.name;
+	int o = actl_option_in(sub, sub->call.required & ~sub->attrs, -1);
+	if (o >= 0)
+		return actl_usage(err, errlen, "%s: --%s is required", cmd, actl_options[o].name);
+	if (sub->call.any_of && !(sub->call.any_of & sub->attrs) && (o = actl_option_in(sub, sub->call.any_of, -1)) >= 0) {
+		int alt = actl_option_in(sub, sub->call.any_of, o);
+		return actl_usage(err, errlen, "%s: --%s is required (or --%s)", cmd, actl_options[o].name,
+				  alt >= 0 ? actl_options[alt].name : "?");
+	}
+	uint64_t both = sub->call.exclusive & sub->attrs;
+	if (both & (both - 1)) {
+		o = actl_option_in(sub, both, -1);
+		return actl_usage(err, errlen, "%s: --%s and --%s do not go together", cmd, actl_options[o].name,
+				  actl_options[actl_option_in(sub, both, o)].name);
+	}
+	return 0;
+}
+
+/* The subcommand's operand and options, from argv[@i]. */
+static int actl_parse_command(int argc, char *const argv[], int i, struct actl_sub *sub, struct actl_args *a,
+			      char *err, size_t errlen)
+{
 	bool options_done = false;
 	for (; i < argc; i++) {
 		const char *s = argv[i];
@@ -239,26 +291,47 @@ static int actl_parse_command(int argc, char *const argv[], int i, const struct 
 				a->cmd = ACTL_CMD_HELP;
 				return 0;
 			}
-			int rc = actl_option(argc, argv, &i, row, &seen, a, err, errlen);
+			int rc = actl_option(argc, argv, &i, sub, a, err, errlen);
 			if (rc)
 				return rc;
 			continue;
 		}
-		if (!row->takes_volume || a->volume_id)
-			return actl_usage(err, errlen, "%s: unexpected argument '%s'", row->name, s);
+		if (!sub->takes_volume || a->volume_id)
+			return actl_usage(err, errlen, "%s: unexpected argument '%s'", sub->call.name, s);
 		a->volume_id = s;
+		sub->attrs |= ATTACH_BIT(ATTACH_A_VOLUME_ID);
 	}
-	if (row->takes_volume && !a->volume_id)
-		return actl_usage(err, errlen, "%s: missing VOL (the volume id)", row->name);
-	unsigned missing = row->required & ~seen;
-	if (missing)
-		return actl_usage(err, errlen, "%s: --%s is required", row->name,
-				  actl_options[__builtin_ctz(missing)].name);
-	if (row->cmd == ACTL_CMD_TERMINATE_CONNECTION && !a->initiator && !a->force)
-		return actl_usage(err, errlen, "%s: --initiator is required (or --force)", row->name);
-	if (row->cmd == ACTL_CMD_TERMINATE_CONNECTION && a->attachment_id && (a->force || !a->initiator))
-		return actl_usage(err, errlen, "%s: --attachment goes with --initiator, not --force", row->name);
-	return 0;
+	if (sub->takes_volume && !a->volume_id)
+		return actl_usage(err, errlen, "%s: missing VOL (the volume id)", sub->call.name);
+	return actl_check_rules(sub, err, errlen);
+}
+
+/* The global options before the subcommand, from argv[1]: the index of the subcommand, 0 when the parse
+ * is complete (help, version), or -EINVAL. */
+static int actl_parse_globals(int argc, char *const argv[], struct actl_args *a, char *err, size_t errlen)
+{
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		const char *s = argv[i];
+		int rc = actl_socket_opt(argc, (const char *const *)argv, &i, &a->socket);
+		if (rc < 0)
+			return actl_usage(err, errlen, "%s needs a value", s);
+		if (rc > 0)
+			continue;
+		if (actl_is_help(s) || !strcmp(s, "--version")) {
+			a->cmd = actl_is_help(s) ? ACTL_CMD_HELP : ACTL_CMD_VERSION;
+			return 0;
+		}
+		if (!strcmp(s, "--json"))
+			a->json = true;
+		else if (!strcmp(s, "--dry-run"))
+			a->dry_run = true;
+		else if (!strcmp(s, "--"))
+			return i + 1 < argc ? i + 1 : actl_usage(err, errlen, "missing subcommand");
+		else
+			return actl_usage(err, errlen, "unknown option %s", s);
+	}
+	return i < argc ? i : actl_usage(err, errlen, "missing subcommand");
 }
 
 int actl_parse(int argc, char *const argv[], struct actl_args *a, char *err, size_t errlen)
@@ -268,36 +341,9 @@ int actl_parse(int argc, char *const argv[], struct actl_args *a, char *err, siz
 	a->mode = ATTACH_MODE_RW;
 	if (err && errlen)
 		err[0] = '\0';
-
-	int i = 1;
-	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-		const char *s = argv[i];
-		int rc = actl_socket_opt(argc, (const char *const *)argv, &i, &a->socket);
-		if (rc < 0)
-			return actl_usage(err, errlen, "%s needs a value", s);
-		if (rc > 0)
-			continue;
-		if (actl_is_help(s)) {
-			a->cmd = ACTL_CMD_HELP;
-			return 0;
-		}
-		if (!strcmp(s, "--version")) {
-			a->cmd = ACTL_CMD_VERSION;
-			return 0;
-		}
-		if (!strcmp(s, "--json"))
-			a->json = true;
-		else if (!strcmp(s, "--dry-run"))
-			a->dry_run = true;
-		else if (!strcmp(s, "--")) {
-			i++;
-			break;
-		} else
-			return actl_usage(err, errlen, "unknown option %s", s);
-	}
-	if (i >= argc)
-		return actl_usage(err, errlen, "missing subcommand");
-
+	int i = actl_parse_globals(argc, argv, a, err, errlen);
+	if (i <= 0)
+		return i;
 	const char *name = argv[i++];
 	if (!strcmp(name, "help")) {
 		if (i < argc)
@@ -305,15 +351,16 @@ int actl_parse(int argc, char *const argv[], struct actl_args *a, char *err, siz
 		a->cmd = ACTL_CMD_HELP;
 		return 0;
 	}
-	const struct actl_command *row = NULL;
-	for (size_t k = 0; k < ACTL_N_COMMANDS && !row; k++)
-		if (!strcmp(actl_table[k].name, name))
-			row = &actl_table[k];
-	if (!row)
+	struct actl_sub sub = { 0 };
+	for (size_t k = 0; k < ACTL_N_COMMANDS && !sub.row; k++)
+		if (!attach_call_by_type(actl_table[k].type, &sub.call) && !strcmp(sub.call.name, name))
+			sub.row = &actl_table[k];
+	if (!sub.row)
 		return actl_usage(err, errlen, "unknown subcommand '%s'", name);
-	a->cmd = row->cmd;
-	a->cmd_name = row->name;
-	int rc = actl_parse_command(argc, argv, i, row, a, err, errlen);
+	sub.takes_volume = sub.call.required & ATTACH_BIT(ATTACH_A_VOLUME_ID);
+	a->cmd = sub.row->cmd;
+	a->cmd_name = sub.call.name;
+	int rc = actl_parse_command(argc, argv, i, &sub, a, err, errlen);
 	if (rc) {
 		/* a failed parse leaves no half-filled request behind */
 		const char *cmd_name = a->cmd_name;

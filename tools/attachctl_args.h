@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "attach_proto.h"
 
@@ -60,14 +61,11 @@ struct actl_args {
 	bool purge_unowned; /* reconcile */
 };
 
-/* One subcommand: its grammar (bits of the options it takes and needs) and its --help line. */
+/* One subcommand: the call it makes and its --help line. Its name, the options it takes and needs, and
+ * whether it changes anything are the call's (attach_call_by_type()). */
 struct actl_command {
-	const char *name;
+	uint16_t type; /* enum attach_msg */
 	enum actl_cmd cmd;
-	bool takes_volume; /* one VOL operand */
-	bool mutating;     /* changes something: prints a plan under --dry-run */
-	unsigned allowed;  /* bits of the option table in attachctl_args.c */
-	unsigned required;
 	const char *synopsis; /* operands and options after the name */
 	const char *summary;
 };
@@ -80,6 +78,8 @@ int actl_parse(int argc, char *const argv[], struct actl_args *out, char *err, s
 
 /* The subcommand table, in --help order; returns its length. */
 size_t actl_commands(const struct actl_command **table);
+/* Its name on the command line: the call's. */
+const char *actl_command_name(const struct actl_command *row);
 
 /* Whether the subcommand changes anything (and so prints a plan under --dry-run). */
 bool actl_cmd_is_mutating(enum actl_cmd cmd);

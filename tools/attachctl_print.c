@@ -6,7 +6,7 @@
  * null for absent optional strings), written with proto/json.h so strings are always escaped.
  * Secrets are printed only when the library returned them (initialize-connection, --secrets).
  */
-#include "attachctl.h"
+#include "attachctl_print.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -14,7 +14,6 @@
 #include <time.h>
 
 #include "json.h"
-#include "proto.h"
 
 /* Write @doc (malloc'd, consumed) as one line. Cleared before it is freed: it may hold a CHAP secret. */
 static int actl_emit_doc(FILE *out, char *doc)

@@ -312,8 +312,6 @@ int call_terminate_connection(struct call_ctx *ctx)
 	struct nlattr **tb = ctx->tb;
 	if (tb[ATTACH_A_FORCE])
 		return call_terminate_force(ctx);
-	if (!tb[ATTACH_A_INITIATOR])
-		return ctx_fail(ctx, -EINVAL, "attribute initiator is required unless force is set");
 	const char *ini = nla_get_string(tb[ATTACH_A_INITIATOR]);
 	char key[ATTACH_UUID_LEN + ATTACH_IQN_MAX + 2];
 	ACL_LOCAL acl;

@@ -67,16 +67,16 @@ void recon_report_free(struct recon_report *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static void recon_free(struct recon *rc)
+static void recon_free(struct recon *run)
 {
-	free(rc->owned);
-	free(rc->vols);
-	for (size_t i = 0; i < rc->n_ex; i++) {
-		if (rc->ex[i].acls)
-			explicit_bzero(rc->ex[i].acls, rc->ex[i].n_acls * sizeof(*rc->ex[i].acls));
-		free(rc->ex[i].acls);
+	free(run->owned);
+	free(run->vols);
+	for (size_t i = 0; i < run->n_ex; i++) {
+		if (run->ex[i].acls)
+			explicit_bzero(run->ex[i].acls, run->ex[i].n_acls * sizeof(*run->ex[i].acls));
+		free(run->ex[i].acls);
 	}
-	free(rc->ex);
+	free(run->ex);
 }
 
 /* ---- the records: exports and their ACLs, after rolling back an interrupted call */
@@ -95,47 +95,47 @@ static int recon_acl_visit(const char *key, void *rec, void *arg)
 
 static int recon_export_visit(const char *key, void *rec, void *arg)
 {
-	struct recon *rc = arg;
+	struct recon *run = arg;
 	(void)key;
-	struct recon_export *n = realloc(rc->ex, (rc->n_ex + 1) * sizeof(*n));
+	struct recon_export *n = realloc(run->ex, (run->n_ex + 1) * sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	rc->ex = n;
-	memset(&rc->ex[rc->n_ex], 0, sizeof(rc->ex[0]));
-	rc->ex[rc->n_ex++].x = *(struct rec_export *)rec;
+	run->ex = n;
+	memset(&run->ex[run->n_ex], 0, sizeof(run->ex[0]));
+	run->ex[run->n_ex++].x = *(struct rec_export *)rec;
 	return 0;
 }
 
 static int recon_owned_visit(const char *key, void *rec, void *arg)
 {
-	struct recon *rc = arg;
+	struct recon *run = arg;
 	(void)key;
-	struct rec_export *n = realloc(rc->owned, (rc->n_owned + 1) * sizeof(*n));
+	struct rec_export *n = realloc(run->owned, (run->n_owned + 1) * sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	rc->owned = n;
-	rc->owned[rc->n_owned++] = *(struct rec_export *)rec;
+	run->owned = n;
+	run->owned[run->n_owned++] = *(struct rec_export *)rec;
 	return 0;
 }
 
 /* Every registered volume's id. */
 static int recon_volume_visit(const char *key, void *rec, void *arg)
 {
-	struct recon *rc = arg;
+	struct recon *run = arg;
 	(void)rec;
-	void *n = realloc(rc->vols, (rc->n_vols + 1) * sizeof(*rc->vols));
+	void *n = realloc(run->vols, (run->n_vols + 1) * sizeof(*run->vols));
 	if (!n)
 		return -ENOMEM;
-	rc->vols = n;
-	snprintf(rc->vols[rc->n_vols++], sizeof(rc->vols[0]), "%s", key);
+	run->vols = n;
+	snprintf(run->vols[run->n_vols++], sizeof(run->vols[0]), "%s", key);
 	return 0;
 }
 
 /* A volume of attachd 0.1 gets the identity of its disk (device_adopt) and its entry in the devices
  * index by identity; one whose device number changed waits: device_verify says why, at its export. */
-static int recon_adopt(struct recon *rc, MDB_txn *txn, const char *id)
+static int recon_adopt(struct recon *run, MDB_txn *txn, const char *id)
 {
-	struct store *s = rc->a->store;
+	struct store *s = run->a->store;
 	struct rec_volume v;
 	char key[REC_IDENT_MAX + 16], owner[ATTACH_UUID_LEN + 1];
 	int err = store_get(s, txn, STORE_VOLUMES, id, &v);
@@ -143,14 +143,14 @@ static int recon_adopt(struct recon *rc, MDB_txn *txn, const char *id)
 		return err;
 	err = store_key_ident(key, sizeof(key), v.ident);
 	if (!err && store_get_str(s, txn, STORE_DEVICES, key, owner, sizeof(owner)) == 0 && strcmp(owner, id)) {
-		recon_line(rc->r, "volume %s: its disk %s is already volume %s's: both records name it", id, v.ident,
+		recon_line(run->r, "volume %s: its disk %s is already volume %s's: both records name it", id, v.ident,
 			   owner);
-		rc->r->failures++;
+		run->r->failures++;
 		return 0;
 	}
-	recon_line(rc->r, "volume %s: its disk's identity %s %s from %s (registered by an attachd without "
-		   "identities; same device number)", id, v.ident, rc->dry_run ? "would be taken" : "taken", v.path);
-	if (rc->dry_run || err)
+	recon_line(run->r, "volume %s: its disk's identity %s %s from %s (registered by an attachd without "
+		   "identities; same device number)", id, v.ident, run->dry_run ? "would be taken" : "taken", v.path);
+	if (run->dry_run || err)
 		return err;
 	err = store_put(s, txn, STORE_VOLUMES, id, &v);
 	return err ? err : store_put_str(s, txn, STORE_DEVICES, key, id);
@@ -158,9 +158,9 @@ static int recon_adopt(struct recon *rc, MDB_txn *txn, const char *id)
 
 /* The configured portals are the exports' portals: after a change of --portal, existing exports move
  * (their records first; the kernel follows in recon_export). */
-static int recon_portals(struct recon *rc, MDB_txn *txn, struct rec_export *x)
+static int recon_portals(struct recon *run, MDB_txn *txn, struct rec_export *x)
 {
-	const struct agent_config *cfg = &rc->a->cfg;
+	const struct agent_config *cfg = &run->a->cfg;
 	bool same = x->n_portals == cfg->n_portals;
 	for (size_t i = 0; same && i < cfg->n_portals; i++)
 		same = !strcmp(x->portals[i], cfg->portals[i]);
@@ -171,20 +171,20 @@ static int recon_portals(struct recon *rc, MDB_txn *txn, struct rec_export *x)
 		snprintf(from + strlen(from), sizeof(from) - strlen(from), "%s%s", i ? "," : "", x->portals[i]);
 	for (size_t i = 0; i < cfg->n_portals; i++)
 		snprintf(to + strlen(to), sizeof(to) - strlen(to), "%s%s", i ? "," : "", cfg->portals[i]);
-	rc->r->differences++;
-	recon_line(rc->r, "volume %s: portals %s %s to the configured %s", x->volume_id, from,
-		   rc->dry_run ? "would move" : "move", to);
+	run->r->differences++;
+	recon_line(run->r, "volume %s: portals %s %s to the configured %s", x->volume_id, from,
+		   run->dry_run ? "would move" : "move", to);
 	x->n_portals = (uint32_t)cfg->n_portals;
 	for (size_t i = 0; i < cfg->n_portals; i++)
 		memcpy(x->portals[i], cfg->portals[i], sizeof(x->portals[i]));
-	int err = store_put(rc->a->store, txn, STORE_EXPORTS, x->volume_id, x);
-	rc->r->fixed += !err && !rc->dry_run;
+	int err = store_put(run->a->store, txn, STORE_EXPORTS, x->volume_id, x);
+	run->r->fixed += !err && !run->dry_run;
 	return err;
 }
 
-static int recon_records(struct recon *rc)
+static int recon_records(struct recon *run)
 {
-	struct store *s = rc->a->store;
+	struct store *s = run->a->store;
 	MDB_txn *txn;
 	char call[64], vol[64];
 	int err = store_begin(s, true, &txn);
@@ -192,11 +192,11 @@ static int recon_records(struct recon *rc)
 		return err;
 	err = store_intent_get(s, txn, call, sizeof(call), vol, sizeof(vol));
 	if (err == 0) {
-		rc->r->differences++;
-		recon_line(rc->r, "interrupted %s on volume %s: its record changes %s rolled back", call, vol,
-			   rc->dry_run ? "would be" : "are");
+		run->r->differences++;
+		recon_line(run->r, "interrupted %s on volume %s: its record changes %s rolled back", call, vol,
+			   run->dry_run ? "would be" : "are");
 		err = store_intent_rollback(s, txn);
-		rc->r->fixed += !err && !rc->dry_run;
+		run->r->fixed += !err && !run->dry_run;
 	} else if (err == -ENOENT) {
 		err = 0;
 	}
@@ -204,28 +204,28 @@ static int recon_records(struct recon *rc)
 	struct rec_acl ab;
 	struct rec_volume vb;
 	if (!err)
-		err = store_scan(s, txn, STORE_VOLUMES, "", &vb, recon_volume_visit, rc);
-	for (size_t i = 0; !err && i < rc->n_vols; i++)
-		err = recon_adopt(rc, txn, rc->vols[i]);
+		err = store_scan(s, txn, STORE_VOLUMES, "", &vb, recon_volume_visit, run);
+	for (size_t i = 0; !err && i < run->n_vols; i++)
+		err = recon_adopt(run, txn, run->vols[i]);
 	if (!err)
-		err = store_scan(s, txn, STORE_OWNED, "", &xb, recon_owned_visit, rc);
+		err = store_scan(s, txn, STORE_OWNED, "", &xb, recon_owned_visit, run);
 	if (!err)
-		err = store_scan(s, txn, STORE_EXPORTS, "", &xb, recon_export_visit, rc);
-	for (size_t i = 0; !err && i < rc->n_ex; i++) {
-		int g = store_get(s, txn, STORE_VOLUMES, rc->ex[i].x.volume_id, &rc->ex[i].v);
+		err = store_scan(s, txn, STORE_EXPORTS, "", &xb, recon_export_visit, run);
+	for (size_t i = 0; !err && i < run->n_ex; i++) {
+		int g = store_get(s, txn, STORE_VOLUMES, run->ex[i].x.volume_id, &run->ex[i].v);
 		if (g && g != -ENOENT)
 			err = g;
 	}
-	for (size_t i = 0; !err && i < rc->n_ex; i++)
-		err = recon_portals(rc, txn, &rc->ex[i].x);
-	for (size_t i = 0; !err && i < rc->n_ex; i++) {
+	for (size_t i = 0; !err && i < run->n_ex; i++)
+		err = recon_portals(run, txn, &run->ex[i].x);
+	for (size_t i = 0; !err && i < run->n_ex; i++) {
 		char prefix[ATTACH_UUID_LEN + 2];
-		snprintf(prefix, sizeof(prefix), "%s/", rc->ex[i].x.volume_id);
-		err = store_scan(s, txn, STORE_ACLS, prefix, &ab, recon_acl_visit, &rc->ex[i]);
+		snprintf(prefix, sizeof(prefix), "%s/", run->ex[i].x.volume_id);
+		err = store_scan(s, txn, STORE_ACLS, prefix, &ab, recon_acl_visit, &run->ex[i]);
 	}
 	explicit_bzero(&ab, sizeof(ab));
 	/* the rollback is committed before the kernel is touched; a dry run only looked */
-	if (!err && !rc->dry_run)
+	if (!err && !run->dry_run)
 		return store_commit(txn);
 	store_abort(txn);
 	return err;
@@ -235,32 +235,32 @@ static int recon_records(struct recon *rc)
 
 /* The export is down: @why, logged as an error (a dry run only reports it). Returns 1: skip its LIO side. */
 __attribute__((format(printf, 3, 4)))
-static int recon_down(struct recon *rc, struct plan *p, const char *fmt, ...)
+static int recon_down(struct recon *run, struct plan *p, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(p->x.down, sizeof(p->x.down), fmt, ap);
 	va_end(ap);
-	recon_line(rc->r, "volume %s: export %s down: %s", p->x.volume_id, rc->dry_run ? "would stay" : "stays",
+	recon_line(run->r, "volume %s: export %s down: %s", p->x.volume_id, run->dry_run ? "would stay" : "stays",
 		   p->x.down);
-	if (!rc->dry_run)
+	if (!run->dry_run)
 		log_error("volume %s: export down: %s", p->x.volume_id, p->x.down);
-	rc->r->down++;
+	run->r->down++;
 	return 1;
 }
 
 /* The export's disk found again through its volume's path, for a dm device to map: 0, or down. */
-static int recon_find_disk(struct recon *rc, const struct recon_export *e, struct plan *p, const char *then)
+static int recon_find_disk(struct recon *run, const struct recon_export *e, struct plan *p, const char *then)
 {
 	struct device d;
 	char why[sizeof(p->x.down) - 40];
 	if (!e->v.id[0])
-		return recon_down(rc, p, "its volume has no record");
+		return recon_down(run, p, "its volume has no record");
 	int err = device_verify(&e->v, &d, why, sizeof(why));
 	if (err)
-		return recon_down(rc, p, "%s: %s", why, then);
+		return recon_down(run, p, "%s: %s", why, then);
 	if (d.major != p->x.backing_major || d.minor != p->x.backing_minor || strcmp(d.path, p->x.backing))
-		recon_line(rc->r, "volume %s: its disk %s is now %s (%u:%u)", p->x.volume_id, e->v.ident, d.path, d.major,
+		recon_line(run->r, "volume %s: its disk %s is now %s (%u:%u)", p->x.volume_id, e->v.ident, d.path, d.major,
 			   d.minor);
 	snprintf(p->x.backing, sizeof(p->x.backing), "%s", d.path);
 	p->x.backing_major = d.major;
@@ -269,7 +269,7 @@ static int recon_find_disk(struct recon *rc, const struct recon_export *e, struc
 }
 
 /* A live linear table: does it map the volume's disk (whatever its path leads to now)? */
-static int recon_dm_live(struct recon *rc, const struct recon_export *e, struct plan *p, const char *params,
+static int recon_dm_live(struct recon *run, const struct recon_export *e, struct plan *p, const char *params,
 			 uint64_t sectors)
 {
 	unsigned maj, min;
@@ -278,7 +278,7 @@ static int recon_dm_live(struct recon *rc, const struct recon_export *e, struct 
 		return -EIO;
 	int err = e->v.id[0] ? device_is_volumes(&e->v, maj, min, why, sizeof(why)) : 0;
 	if (err == -EMEDIUMTYPE) {
-		recon_down(rc, p, "its dm device %s %s: fenced", p->x.dm_name, why);
+		recon_down(run, p, "its dm device %s %s: fenced", p->x.dm_name, why);
 		err = plan_add(p, PLAN_DM_FENCE, NULL, NULL);
 		return err ? err : 1;
 	}
@@ -288,7 +288,7 @@ static int recon_dm_live(struct recon *rc, const struct recon_export *e, struct 
 	p->x.backing_minor = min;
 	/* the size initiators see is the recorded one (a crash inside volume-extend must not keep it) */
 	if (p->x.size && sectors != p->x.size / 512) {
-		recon_line(rc->r, "volume %s: dm device %s maps %llu bytes, the records say %llu", p->x.volume_id,
+		recon_line(run->r, "volume %s: dm device %s maps %llu bytes, the records say %llu", p->x.volume_id,
 			   p->x.dm_name, (unsigned long long)sectors * 512, (unsigned long long)p->x.size);
 		return plan_add_resize(p, sectors * 512);
 	}
@@ -297,7 +297,7 @@ static int recon_dm_live(struct recon *rc, const struct recon_export *e, struct 
 
 /* The export's dm device: 0 to go on with its LIO side, 1 when the export stays down, -EEXIST when
  * someone else's object is in the way (the export is skipped). */
-static int recon_dm(struct recon *rc, const struct recon_export *e, struct plan *p)
+static int recon_dm(struct recon *run, const struct recon_export *e, struct plan *p)
 {
 	const struct rec_export *x = &p->x;
 	bool exists, ours;
@@ -305,15 +305,15 @@ static int recon_dm(struct recon *rc, const struct recon_export *e, struct plan 
 	if (err)
 		return err;
 	if (exists && !ours) {
-		recon_line(rc->r, "volume %s: dm device %s belongs to someone else: export left alone", x->volume_id,
+		recon_line(run->r, "volume %s: dm device %s belongs to someone else: export left alone", x->volume_id,
 			   x->dm_name);
 		return -EEXIST;
 	}
 	if (!exists) {
-		err = recon_find_disk(rc, e, p, "not rebuilt");
+		err = recon_find_disk(run, e, p, "not rebuilt");
 		if (err)
 			return err;
-		recon_line(rc->r, "volume %s: dm device %s is missing", x->volume_id, x->dm_name);
+		recon_line(run->r, "volume %s: dm device %s is missing", x->volume_id, x->dm_name);
 		return plan_add(p, PLAN_DM_CREATE, NULL, NULL);
 	}
 	char type[32], params[128];
@@ -322,23 +322,23 @@ static int recon_dm(struct recon *rc, const struct recon_export *e, struct plan 
 	if (err)
 		return err;
 	if (!strcmp(type, "linear"))
-		return recon_dm_live(rc, e, p, params, sectors);
+		return recon_dm_live(run, e, p, params, sectors);
 	/* fenced (an interrupted terminate --force, or a disk found wrong): linear again only on the right disk */
-	err = recon_find_disk(rc, e, p, "left fenced");
+	err = recon_find_disk(run, e, p, "left fenced");
 	if (err)
 		return err;
-	recon_line(rc->r, "volume %s: dm device %s has a %s table, not linear over %s", x->volume_id, x->dm_name, type,
+	recon_line(run->r, "volume %s: dm device %s has a %s table, not linear over %s", x->volume_id, x->dm_name, type,
 		   x->backing);
 	return plan_add(p, PLAN_DM_UNFENCE, NULL, NULL);
 }
 
 /* Without device-mapper the storage object opens the volume's path: it must still lead to its disk. */
-static int recon_nodm(struct recon *rc, const struct recon_export *e, struct plan *p)
+static int recon_nodm(struct recon *run, const struct recon_export *e, struct plan *p)
 {
 	struct device d;
 	char why[sizeof(p->x.down) - 40];
 	if (!e->v.id[0])
-		return recon_down(rc, p, "its volume has no record");
+		return recon_down(run, p, "its volume has no record");
 	int err = device_verify(&e->v, &d, why, sizeof(why));
 	if (!err) {
 		snprintf(p->x.device, sizeof(p->x.device), "%s", d.path); /* a moved path rebuilds the object */
@@ -349,10 +349,10 @@ static int recon_nodm(struct recon *rc, const struct recon_export *e, struct pla
 	}
 	struct lio_backstore b = { .hba = p->x.hba, .name = p->x.backstore, .dev = p->x.device, .serial = p->x.volume_id };
 	struct lio_so_state so;
-	err = lio_backstore_state(&rc->a->cfs, &b, &so);
+	err = lio_backstore_state(&run->a->cfs, &b, &so);
 	if (err)
 		return err;
-	recon_down(rc, p, "%s%s", why, so.exists ? ": its target and storage object removed" : ": not rebuilt");
+	recon_down(run, p, "%s%s", why, so.exists ? ": its target and storage object removed" : ": not rebuilt");
 	if (so.exists && !(err = plan_add(p, PLAN_TARGET_PURGE, NULL, NULL)))
 		err = plan_add(p, PLAN_BACKSTORE_REMOVE, NULL, NULL);
 	return err ? err : 1;
@@ -360,7 +360,7 @@ static int recon_nodm(struct recon *rc, const struct recon_export *e, struct pla
 
 /* One export's walk: what the kernel has of it, read part by part as export_plan_build asks. */
 struct recon_walk {
-	struct recon *rc;
+	struct recon *run;
 	const struct recon_export *e;
 	struct plan *p;
 	bool rebuild; /* its storage object opens another device: every part is built again */
@@ -378,7 +378,7 @@ static int recon_acl_name(const char *name, void *arg)
 			return 0;
 	struct rec_acl a = { 0 };
 	snprintf(a.initiator, sizeof(a.initiator), "%s", name);
-	recon_line(w->rc->r, "volume %s: ACL %s has no record", w->e->x.volume_id, name);
+	recon_line(w->run->r, "volume %s: ACL %s has no record", w->e->x.volume_id, name);
 	return plan_add(w->p, PLAN_ACL_PURGE, &a, NULL);
 }
 
@@ -388,7 +388,7 @@ static int recon_portal_name(const char *name, void *arg)
 	for (uint32_t i = 0; i < w->e->x.n_portals; i++)
 		if (!strcmp(w->e->x.portals[i], name))
 			return 0;
-	recon_line(w->rc->r, "volume %s: portal %s has no record", w->e->x.volume_id, name);
+	recon_line(w->run->r, "volume %s: portal %s has no record", w->e->x.volume_id, name);
 	return plan_add(w->p, PLAN_PORTAL_REMOVE, NULL, name);
 }
 
@@ -402,19 +402,19 @@ static int recon_portal_find(const char *name, void *arg)
 static int recon_walk_start(struct recon_walk *w)
 {
 	const struct rec_export *x = &w->p->x;
-	struct cfs *c = &w->rc->a->cfs;
-	int err = x->dm_name[0] ? recon_dm(w->rc, w->e, w->p) : recon_nodm(w->rc, w->e, w->p);
+	struct cfs *c = &w->run->a->cfs;
+	int err = x->dm_name[0] ? recon_dm(w->run, w->e, w->p) : recon_nodm(w->run, w->e, w->p);
 	if (err)
 		return err;
 	if (w->e->x.down[0])
-		recon_line(w->rc->r, "volume %s: its disk is back: the export comes up", x->volume_id);
+		recon_line(w->run->r, "volume %s: its disk is back: the export comes up", x->volume_id);
 	w->b = (struct lio_backstore){ .hba = x->hba, .name = x->backstore, .dev = x->device, .serial = x->volume_id };
 	err = lio_backstore_state(c, &w->b, &w->so);
 	if (!err)
 		err = lio_target_state(c, x->target_iqn, x->lun, &w->b, &w->ts);
 	if (err || !w->so.exists || !w->so.enabled || w->so.device_ok)
 		return err;
-	recon_line(w->rc->r, "volume %s: storage object core/%s/%s opens another device: export rebuilt", x->volume_id,
+	recon_line(w->run->r, "volume %s: storage object core/%s/%s opens another device: export rebuilt", x->volume_id,
 		   x->hba, x->backstore);
 	w->rebuild = true;
 	err = plan_add(w->p, PLAN_TARGET_PURGE, NULL, NULL);
@@ -427,16 +427,16 @@ static int recon_walk_acl(struct recon_walk *w, enum export_part part, const str
 	const struct rec_export *x = &w->p->x;
 	if (part == EXPORT_MAPPED_LUN) {
 		if (!w->as.mapped_ok && w->as.exists)
-			recon_line(w->rc->r, "volume %s: ACL %s does not map LUN %u", x->volume_id, ra->initiator, x->lun);
+			recon_line(w->run->r, "volume %s: ACL %s does not map LUN %u", x->volume_id, ra->initiator, x->lun);
 		return !w->as.mapped_ok;
 	}
 	struct lio_acl la = { .initiator = ra->initiator, .userid = ra->username, .password = ra->password,
 			      .mapped_lun = ra->mapped_lun, .lun = x->lun };
 	memset(&w->as, 0, sizeof(w->as));
-	int err = lio_acl_state(&w->rc->a->cfs, x->target_iqn, &la, &w->as);
+	int err = lio_acl_state(&w->run->a->cfs, x->target_iqn, &la, &w->as);
 	if (err || (w->as.exists && w->as.chap_ok))
 		return err;
-	recon_line(w->rc->r, "volume %s: ACL %s %s", x->volume_id, ra->initiator,
+	recon_line(w->run->r, "volume %s: ACL %s %s", x->volume_id, ra->initiator,
 		   w->as.exists ? "has other CHAP credentials" : "is missing");
 	return 1;
 }
@@ -447,8 +447,8 @@ static int recon_part(void *arg, struct plan *p, enum export_part part, const st
 {
 	struct recon_walk *w = arg;
 	const struct rec_export *x = &p->x;
-	struct recon_report *r = w->rc->r;
-	struct cfs *c = &w->rc->a->cfs;
+	struct recon_report *r = w->run->r;
+	struct cfs *c = &w->run->a->cfs;
 	int has, err;
 	if (w->rebuild)
 		return part != EXPORT_OTHER_ACLS && part != EXPORT_OTHER_PORTALS;
@@ -495,9 +495,9 @@ static int recon_part(void *arg, struct plan *p, enum export_part part, const st
 }
 
 /* One export: its disk first, then every part in the order an export is built (export_plan.h). */
-static int recon_export(struct recon *rc, const struct recon_export *e, struct plan *p)
+static int recon_export(struct recon *run, const struct recon_export *e, struct plan *p)
 {
-	struct recon_walk w = { .rc = rc, .e = e, .p = p };
+	struct recon_walk w = { .run = run, .e = e, .p = p };
 	p->x.down[0] = '\0'; /* up, unless the disk says otherwise now */
 	int err = recon_walk_start(&w);
 	if (err == 1)
@@ -506,39 +506,39 @@ static int recon_export(struct recon *rc, const struct recon_export *e, struct p
 }
 
 /* Run (or, dry run, list) @p's steps; count the outcome. */
-static void recon_apply(struct recon *rc, struct plan *p, const char *what)
+static void recon_apply(struct recon *run, struct plan *p, const char *what)
 {
 	size_t k = plan_kernel_steps(p);
 	if (!k)
 		return;
-	rc->r->differences++;
+	run->r->differences++;
 	for (size_t i = 0; i < p->n; i++) {
 		char line[256];
 		plan_describe(p, i, line, sizeof(line));
-		recon_line(rc->r, "  %s%s", rc->dry_run ? "would " : "", line);
+		recon_line(run->r, "  %s%s", run->dry_run ? "would " : "", line);
 	}
-	if (rc->dry_run)
+	if (run->dry_run)
 		return;
 	char err[ATTACH_MESSAGE_MAX + 1];
-	struct plan_env env = { .cfs = &rc->a->cfs };
+	struct plan_env env = { .cfs = &run->a->cfs };
 	if (plan_apply(p, &env, err, sizeof(err))) {
-		rc->r->failures++;
-		recon_line(rc->r, "%s: not fixed: %s", what, err);
+		run->r->failures++;
+		recon_line(run->r, "%s: not fixed: %s", what, err);
 	} else {
-		rc->r->fixed++;
+		run->r->fixed++;
 	}
 }
 
 /* The export's record follows what reconcile found: down or up, and where its disk is now. */
-static void recon_save(struct recon *rc, const struct recon_export *e, const struct plan *p)
+static void recon_save(struct recon *run, const struct recon_export *e, const struct plan *p)
 {
 	const struct rec_export *a = &e->x, *b = &p->x;
-	if (rc->dry_run || (!strcmp(a->down, b->down) && !strcmp(a->backing, b->backing) &&
+	if (run->dry_run || (!strcmp(a->down, b->down) && !strcmp(a->backing, b->backing) &&
 			    !strcmp(a->device, b->device) && a->backing_major == b->backing_major &&
 			    a->backing_minor == b->backing_minor))
 		return;
 	MDB_txn *txn;
-	struct store *s = rc->a->store;
+	struct store *s = run->a->store;
 	int err = store_begin(s, true, &txn);
 	if (!err)
 		err = store_put(s, txn, STORE_EXPORTS, b->volume_id, b);
@@ -547,24 +547,24 @@ static void recon_save(struct recon *rc, const struct recon_export *e, const str
 	else
 		store_abort(txn);
 	if (err) {
-		recon_line(rc->r, "volume %s: its export record could not be updated: %s", b->volume_id, strerror(-err));
-		rc->r->failures++;
+		recon_line(run->r, "volume %s: its export record could not be updated: %s", b->volume_id, strerror(-err));
+		run->r->failures++;
 	}
 }
 
 /* ---- orphans: our names, no record */
 
 struct recon_orphans {
-	struct recon *rc;
+	struct recon *run;
 	char (*names)[ATTACH_IQN_MAX + 1];
 	size_t n, cap;
 	int kind; /* 0 target, 1 storage object, 2 dm device */
 };
 
-static bool recon_known(const struct recon *rc, int kind, const char *name)
+static bool recon_known(const struct recon *run, int kind, const char *name)
 {
-	for (size_t i = 0; i < rc->n_ex; i++) {
-		const struct rec_export *x = &rc->ex[i].x;
+	for (size_t i = 0; i < run->n_ex; i++) {
+		const struct rec_export *x = &run->ex[i].x;
 		const char *have = kind == 0 ? x->target_iqn : kind == 1 ? x->backstore : x->dm_name;
 		if (!strcmp(have, name))
 			return true;
@@ -585,9 +585,9 @@ static bool recon_uuid_lower(const char *s)
 }
 
 /* The volume id in a name of attachd's form for @kind, or NULL when the name is not of that form. */
-static const char *recon_form(const struct recon *rc, int kind, const char *name)
+static const char *recon_form(const struct recon *run, int kind, const char *name)
 {
-	const char *prefix = kind == 0 ? rc->a->cfg.iqn_prefix : kind == 2 ? DMDEV_NAME_PREFIX : "";
+	const char *prefix = kind == 0 ? run->a->cfg.iqn_prefix : kind == 2 ? DMDEV_NAME_PREFIX : "";
 	size_t pl = strlen(prefix);
 	if (kind == 0 ? strncasecmp(name, prefix, pl) || name[pl] != ':' : strncmp(name, prefix, pl))
 		return NULL;
@@ -598,10 +598,10 @@ static const char *recon_form(const struct recon *rc, int kind, const char *name
 /* Made by this database: named by its owned table. (Not "of a volume registered in it": volume ids can
  * be the caller's, and a database restored from an older backup registers volumes whose live exports
  * it never made.) */
-static bool recon_owned(const struct recon *rc, int kind, const char *name)
+static bool recon_owned(const struct recon *run, int kind, const char *name)
 {
-	for (size_t i = 0; i < rc->n_owned; i++) {
-		const struct rec_export *x = &rc->owned[i];
+	for (size_t i = 0; i < run->n_owned; i++) {
+		const struct rec_export *x = &run->owned[i];
 		const char *have = kind == 0 ? x->target_iqn : kind == 1 ? x->backstore : x->dm_name;
 		if (!strcmp(have, name))
 			return true;
@@ -614,12 +614,12 @@ static int recon_orphan_visit(const char *name, void *arg)
 	static const char *const what[] = { "target", "storage object", "dm device" };
 	struct recon_orphans *o = arg;
 	/* attachd's form only: <prefix>:<uuid>, <uuid> in our HBA, attachd-<uuid> with our dm uuid prefix */
-	if (!recon_form(o->rc, o->kind, name) || recon_known(o->rc, o->kind, name))
+	if (!recon_form(o->run, o->kind, name) || recon_known(o->run, o->kind, name))
 		return 0;
-	if (!recon_owned(o->rc, o->kind, name)) {
-		o->rc->r->unowned++;
-		if (!o->rc->purge_unowned) {
-			recon_line(o->rc->r, "%s %s has attachd's name but this database did not make it: left alone "
+	if (!recon_owned(o->run, o->kind, name)) {
+		o->run->r->unowned++;
+		if (!o->run->purge_unowned) {
+			recon_line(o->run->r, "%s %s has attachd's name but this database did not make it: left alone "
 				   "(reconcile --purge-unowned removes it)", what[o->kind], name);
 			return 0;
 		}
@@ -636,19 +636,19 @@ static int recon_orphan_visit(const char *name, void *arg)
 	return 0;
 }
 
-static int recon_orphans(struct recon *rc)
+static int recon_orphans(struct recon *run)
 {
 	static const char *const what[] = { "target", "storage object", "dm device" };
 	static const enum plan_op ops[] = { PLAN_TARGET_PURGE, PLAN_BACKSTORE_REMOVE, PLAN_DM_REMOVE };
 	int err = 0;
 	/* targets first: they hold the storage objects, which hold the dm devices */
 	for (int kind = 0; !err && kind < 3; kind++) {
-		struct recon_orphans o = { .rc = rc, .kind = kind };
+		struct recon_orphans o = { .run = run, .kind = kind };
 		if (kind == 0)
-			err = lio_list_targets(&rc->a->cfs, recon_orphan_visit, &o);
+			err = lio_list_targets(&run->a->cfs, recon_orphan_visit, &o);
 		else if (kind == 1)
-			err = lio_list_backstores(&rc->a->cfs, AGENT_HBA, recon_orphan_visit, &o);
-		else if (!rc->a->cfg.no_dm)
+			err = lio_list_backstores(&run->a->cfs, AGENT_HBA, recon_orphan_visit, &o);
+		else if (!run->a->cfg.no_dm)
 			err = dmdev_list(recon_orphan_visit, &o);
 		for (size_t i = 0; !err && i < o.n; i++) {
 			struct plan p;
@@ -661,11 +661,11 @@ static int recon_orphans(struct recon *rc)
 				snprintf(p.x.backstore, sizeof(p.x.backstore), "%s", o.names[i]);
 			else
 				snprintf(p.x.dm_name, sizeof(p.x.dm_name), "%s", o.names[i]);
-			recon_line(rc->r, "%s %s is %s but has no record", what[kind], o.names[i],
-				   rc->purge_unowned ? "of attachd's form" : "ours");
+			recon_line(run->r, "%s %s is %s but has no record", what[kind], o.names[i],
+				   run->purge_unowned ? "of attachd's form" : "ours");
 			err = plan_add(&p, ops[kind], NULL, NULL);
 			if (!err)
-				recon_apply(rc, &p, o.names[i]);
+				recon_apply(run, &p, o.names[i]);
 			plan_free(&p);
 		}
 		free(o.names);
@@ -674,23 +674,23 @@ static int recon_orphans(struct recon *rc)
 }
 
 /* Owned names of exports that have no record and of which the kernel has nothing left: forgotten. */
-static void recon_forget(struct recon *rc)
+static void recon_forget(struct recon *run)
 {
-	struct store *s = rc->a->store;
-	for (size_t i = 0; !rc->dry_run && i < rc->n_owned; i++) {
-		const struct rec_export *x = &rc->owned[i];
+	struct store *s = run->a->store;
+	for (size_t i = 0; !run->dry_run && i < run->n_owned; i++) {
+		const struct rec_export *x = &run->owned[i];
 		char path[CFS_PATH_MAX];
 		bool exists = false, ours;
 		size_t j;
-		for (j = 0; j < rc->n_ex && strcmp(rc->ex[j].x.volume_id, x->volume_id); j++) {
+		for (j = 0; j < run->n_ex && strcmp(run->ex[j].x.volume_id, x->volume_id); j++) {
 		}
-		if (j < rc->n_ex)
+		if (j < run->n_ex)
 			continue;
 		snprintf(path, sizeof(path), "target/iscsi/%s", x->target_iqn);
-		if (x->target_iqn[0] && cfs_exists(&rc->a->cfs, path) != 0)
+		if (x->target_iqn[0] && cfs_exists(&run->a->cfs, path) != 0)
 			continue;
 		snprintf(path, sizeof(path), "target/core/%s/%s", x->hba, x->backstore);
-		if (x->backstore[0] && cfs_exists(&rc->a->cfs, path) != 0)
+		if (x->backstore[0] && cfs_exists(&run->a->cfs, path) != 0)
 			continue;
 		if (x->dm_name[0] && (dmdev_query(x->dm_name, &exists, &ours) || exists))
 			continue;
@@ -704,21 +704,21 @@ static void recon_forget(struct recon *rc)
 
 int reconcile(struct agent *a, const struct recon_opts *o, struct recon_report *r)
 {
-	struct recon rc = { .a = a, .dry_run = o->dry_run, .purge_unowned = o->purge_unowned, .r = r };
+	struct recon run = { .a = a, .dry_run = o->dry_run, .purge_unowned = o->purge_unowned, .r = r };
 	memset(r, 0, sizeof(*r));
-	int err = recon_records(&rc);
+	int err = recon_records(&run);
 	if (err) {
 		recon_line(r, "the records could not be read: %s", strerror(-err));
-		recon_free(&rc);
+		recon_free(&run);
 		return err;
 	}
-	for (size_t i = 0; i < rc.n_ex; i++) {
+	for (size_t i = 0; i < run.n_ex; i++) {
 		struct plan p;
 		plan_init(&p);
 		p.call = "reconcile";
-		p.x = rc.ex[i].x;
-		memcpy(p.ident, rc.ex[i].v.ident, sizeof(p.ident));
-		err = recon_export(&rc, &rc.ex[i], &p);
+		p.x = run.ex[i].x;
+		memcpy(p.ident, run.ex[i].v.ident, sizeof(p.ident));
+		err = recon_export(&run, &run.ex[i], &p);
 		if (err && err != -EEXIST) {
 			recon_line(r, "volume %s: cannot read its kernel state: %s", p.x.volume_id, strerror(-err));
 			r->failures++;
@@ -729,18 +729,18 @@ int reconcile(struct agent *a, const struct recon_opts *o, struct recon_report *
 				r->differences++;
 				r->failures++;
 			}
-			recon_apply(&rc, &p, p.x.target_iqn);
-			recon_save(&rc, &rc.ex[i], &p);
+			recon_apply(&run, &p, p.x.target_iqn);
+			recon_save(&run, &run.ex[i], &p);
 		}
 		plan_free(&p);
 	}
-	err = recon_orphans(&rc);
+	err = recon_orphans(&run);
 	if (err) {
 		recon_line(r, "looking for unrecorded objects failed: %s", strerror(-err));
 		r->failures++;
 	}
-	recon_forget(&rc);
-	if (!rc.n_ex && !o->dry_run) {
+	recon_forget(&run);
+	if (!run.n_ex && !o->dry_run) {
 		struct plan p;
 		plan_init(&p);
 		snprintf(p.x.hba, sizeof(p.x.hba), "%s", AGENT_HBA);
@@ -752,6 +752,6 @@ int reconcile(struct agent *a, const struct recon_opts *o, struct recon_report *
 		}
 		plan_free(&p);
 	}
-	recon_free(&rc);
+	recon_free(&run);
 	return r->failures ? -EIO : 0;
 }

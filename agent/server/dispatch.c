@@ -16,26 +16,29 @@
 
 #define S(x) STATE_BIT(ATTACH_STATE_##x)
 
-/* One row per call: handler, transaction kind, the volume states the call is permitted in. */
+/* What the agent adds to each call's protocol row (proto_calls.c): its handler and the volume states it is
+ * permitted in. */
 static const struct dispatch_row dispatch_rows[] = {
-	{ ATTACH_MSG_VOLUME_CREATE, call_volume_create, true, 0, NULL },
-	{ ATTACH_MSG_VOLUME_DELETE, call_volume_delete, true, S(AVAILABLE), "available" },
-	{ ATTACH_MSG_VOLUME_LIST, call_volume_list, false, 0, NULL },
-	{ ATTACH_MSG_VOLUME_SHOW, call_volume_show, false, STATES_ALL, "any state" },
+	{ .type = ATTACH_MSG_VOLUME_CREATE, .handler = call_volume_create },
+	{ .type = ATTACH_MSG_VOLUME_DELETE, .handler = call_volume_delete, .states = S(AVAILABLE), .expects = "available" },
+	{ .type = ATTACH_MSG_VOLUME_LIST, .handler = call_volume_list },
+	{ .type = ATTACH_MSG_VOLUME_SHOW, .handler = call_volume_show, .states = STATES_ALL, .expects = "any state" },
 	/* reserve, attach and detach also take the state their own success leaves, to tell a retry apart */
-	{ ATTACH_MSG_RESERVE, call_reserve, true, S(AVAILABLE) | S(IN_USE) | S(ATTACHING),
-	  "available (or in-use if multiattach)" },
-	{ ATTACH_MSG_UNRESERVE, call_unreserve, true, S(ATTACHING), "attaching" },
-	{ ATTACH_MSG_INITIALIZE_CONNECTION, call_initialize_connection, true, S(ATTACHING) | S(IN_USE),
-	  "attaching or in-use" },
-	{ ATTACH_MSG_ATTACH, call_attach, true, S(ATTACHING) | S(IN_USE), "attaching" },
-	{ ATTACH_MSG_BEGIN_DETACHING, call_begin_detaching, true, S(IN_USE), "in-use" },
-	{ ATTACH_MSG_ROLL_DETACHING, call_roll_detaching, true, S(DETACHING), "detaching" },
-	{ ATTACH_MSG_TERMINATE_CONNECTION, call_terminate_connection, true, STATES_ALL, "any state" },
-	{ ATTACH_MSG_DETACH, call_detach, true, STATES_ALL, "detaching" },
-	{ ATTACH_MSG_VOLUME_EXTEND, call_volume_extend, true, STATES_ALL, "any state" },
-	/* reconcile runs its own transactions and plans: not the one-plan path of the mutating calls */
-	{ ATTACH_MSG_RECONCILE, call_reconcile, false, 0, NULL },
+	{ .type = ATTACH_MSG_RESERVE, .handler = call_reserve, .states = S(AVAILABLE) | S(IN_USE) | S(ATTACHING),
+	  .expects = "available (or in-use if multiattach)" },
+	{ .type = ATTACH_MSG_UNRESERVE, .handler = call_unreserve, .states = S(ATTACHING), .expects = "attaching" },
+	{ .type = ATTACH_MSG_INITIALIZE_CONNECTION, .handler = call_initialize_connection,
+	  .states = S(ATTACHING) | S(IN_USE), .expects = "attaching or in-use" },
+	{ .type = ATTACH_MSG_ATTACH, .handler = call_attach, .states = S(ATTACHING) | S(IN_USE), .expects = "attaching" },
+	{ .type = ATTACH_MSG_BEGIN_DETACHING, .handler = call_begin_detaching, .states = S(IN_USE), .expects = "in-use" },
+	{ .type = ATTACH_MSG_ROLL_DETACHING, .handler = call_roll_detaching, .states = S(DETACHING),
+	  .expects = "detaching" },
+	{ .type = ATTACH_MSG_TERMINATE_CONNECTION, .handler = call_terminate_connection, .states = STATES_ALL,
+	  .expects = "any state" },
+	{ .type = ATTACH_MSG_DETACH, .handler = call_detach, .states = STATES_ALL, .expects = "detaching" },
+	{ .type = ATTACH_MSG_VOLUME_EXTEND, .handler = call_volume_extend, .states = STATES_ALL, .expects = "any state" },
+	/* reconcile runs its own transactions and plans: not the one-plan path of the other mutating calls */
+	{ .type = ATTACH_MSG_RECONCILE, .handler = call_reconcile, .own_transactions = true },
 };
 
 static const struct dispatch_row *dispatch_row_find(uint16_t type)
@@ -191,47 +194,31 @@ static int dispatch_disown(struct call_ctx *ctx, MDB_txn *txn)
 	return rc == -ENOENT ? 0 : rc;
 }
 
-/* Apply and commit, or (dry run) describe and drop. Runs with the handler's transaction open. */
-static int dispatch_finish(struct call_ctx *ctx)
+/* Intent before action: the new records, the before-images and the names this call makes go to disk
+ * before the kernel is touched, so a crash anywhere after leaves enough to roll back (reconcile.c). The
+ * names are ours from before the objects exist, whatever happens next. Consumes the transaction. */
+static int dispatch_intent(struct call_ctx *ctx, const char *vol)
 {
-	if (ctx->dry_run) {
-		store_abort(ctx->txn);
-		ctx->txn = NULL;
-		ctx_say(ctx, "dry run: %zu step(s), %zu of them in the kernel; nothing changed", ctx->plan.n,
-			plan_kernel_steps(&ctx->plan));
-		return reply_plan(ctx->body, &ctx->plan);
-	}
 	struct store *s = ctx->a->store;
-	if (!plan_kernel_steps(&ctx->plan)) {
-		int rc = store_commit(ctx->txn);
-		ctx->txn = NULL;
-		return rc ? dispatch_store_fail(ctx, rc, "the records could not be saved") : 0;
-	}
-	/* intent before action: the new records and the before-images go to disk before the kernel is
-	 * touched, so a crash anywhere below leaves enough to roll back (reconcile.c) */
-	const char *vol = ctx->tb[ATTACH_A_VOLUME_ID] ? nla_get_string(ctx->tb[ATTACH_A_VOLUME_ID]) : "-";
+	const struct plan *p = &ctx->plan;
 	int rc = 0;
-	/* the names of what this call makes are ours from before it makes them, whatever happens next */
-	if (plan_has(&ctx->plan, PLAN_TARGET_CREATE) || plan_has(&ctx->plan, PLAN_BACKSTORE_CREATE) ||
-	    plan_has(&ctx->plan, PLAN_DM_CREATE))
-		rc = store_put(s, ctx->txn, STORE_OWNED, ctx->plan.x.volume_id, &ctx->plan.x);
+	if (plan_has(p, PLAN_TARGET_CREATE) || plan_has(p, PLAN_BACKSTORE_CREATE) || plan_has(p, PLAN_DM_CREATE))
+		rc = store_put(s, ctx->txn, STORE_OWNED, p->x.volume_id, &p->x);
 	if (!rc)
 		rc = store_intent_put(s, ctx->txn, ctx->call->name, vol);
 	if (!rc)
 		rc = store_commit(ctx->txn);
 	ctx->txn = NULL;
-	if (rc)
-		return dispatch_store_fail(ctx, rc, "the records could not be saved");
-	ctx->intent_committed = true;
-	fault_point(ctx->call->name, "intent");
+	return rc;
+}
 
-	struct plan_env env = { .cfs = &ctx->a->cfs };
-	char err[ATTACH_MESSAGE_MAX + 1];
-	int applied = plan_apply(&ctx->plan, &env, err, sizeof(err));
-	if (!applied)
-		fault_point(ctx->call->name, "applied");
-	/* settle the intent; a full map grows here too, since the call cannot start over any more */
-	for (int tries = 0;; tries++) {
+/* The intent settled after the kernel work: cleared (and names disowned) when @applied is 0, rolled back
+ * otherwise. A full map grows here too, since the call cannot start over any more. */
+static int dispatch_settle(struct call_ctx *ctx, int applied)
+{
+	struct store *s = ctx->a->store;
+	int rc, tries = 0;
+	do {
 		MDB_txn *txn;
 		rc = store_begin(s, true, &txn);
 		if (!rc)
@@ -242,9 +229,38 @@ static int dispatch_finish(struct call_ctx *ctx)
 			rc = store_commit(txn);
 		else
 			store_abort(txn);
-		if (rc != -ENOSPC || !store_take_map_full(s) || tries == 8 || store_grow(s))
-			break;
+	} while (store_retry_grown(s, rc, &tries));
+	return rc;
+}
+
+/* Apply and commit, or (dry run) describe and drop. Runs with the handler's transaction open. */
+static int dispatch_finish(struct call_ctx *ctx)
+{
+	if (ctx->dry_run) {
+		store_abort(ctx->txn);
+		ctx->txn = NULL;
+		ctx_say(ctx, "dry run: %zu step(s), %zu of them in the kernel; nothing changed", ctx->plan.n,
+			plan_kernel_steps(&ctx->plan));
+		return reply_plan(ctx->body, &ctx->plan);
 	}
+	if (!plan_kernel_steps(&ctx->plan)) {
+		int rc = store_commit(ctx->txn);
+		ctx->txn = NULL;
+		return rc ? dispatch_store_fail(ctx, rc, "the records could not be saved") : 0;
+	}
+	const char *vol = ctx->tb[ATTACH_A_VOLUME_ID] ? nla_get_string(ctx->tb[ATTACH_A_VOLUME_ID]) : "-";
+	int rc = dispatch_intent(ctx, vol);
+	if (rc)
+		return dispatch_store_fail(ctx, rc, "the records could not be saved");
+	ctx->intent_committed = true;
+	fault_point(ctx->call->name, "intent");
+
+	struct plan_env env = { .cfs = &ctx->a->cfs };
+	char err[ATTACH_MESSAGE_MAX + 1];
+	int applied = plan_apply(&ctx->plan, &env, err, sizeof(err));
+	if (!applied)
+		fault_point(ctx->call->name, "applied");
+	rc = dispatch_settle(ctx, applied);
 	if (applied)
 		return ctx_fail(ctx, applied, "%s%s", err,
 				rc ? "; the records roll back at the next start or reconcile" : "");
@@ -258,12 +274,19 @@ static int dispatch_finish(struct call_ctx *ctx)
 	return 0;
 }
 
+/* A mutating call on the one-plan path: a write transaction, its plan applied by dispatch_finish. */
+static bool dispatch_planned(const struct call_ctx *ctx, const struct dispatch_row *row)
+{
+	return ctx->call->mutating && !row->own_transactions;
+}
+
 static int dispatch_call(struct call_ctx *ctx, const struct dispatch_row *row)
 {
-	int rc = store_begin(ctx->a->store, row->mutating, &ctx->txn);
+	bool planned = dispatch_planned(ctx, row);
+	int rc = store_begin(ctx->a->store, planned, &ctx->txn);
 	if (rc)
 		return dispatch_store_fail(ctx, rc, "cannot open the store");
-	if (row->mutating) {
+	if (planned) {
 		/* an intent still pending (its rollback could not be saved) must be settled first: another
 		 * call would overwrite it, or be undone by it */
 		char call[64], vol[64];
@@ -280,7 +303,7 @@ static int dispatch_call(struct call_ctx *ctx, const struct dispatch_row *row)
 		rc = row->handler(ctx);
 	/* the volume's generation, moved by every call that changed a record of it: terminate-connection
 	 * tells its own retry by it (call_connect.c) */
-	if (!rc && row->mutating && row->states && ctx->call->type != ATTACH_MSG_TERMINATE_CONNECTION &&
+	if (!rc && planned && row->states && ctx->call->type != ATTACH_MSG_TERMINATE_CONNECTION &&
 	    ctx->call->type != ATTACH_MSG_VOLUME_DELETE && store_journal_changed(ctx->a->store)) {
 		ctx->vol.gen++;
 		rc = store_put(ctx->a->store, ctx->txn, STORE_VOLUMES, ctx->vol.id, &ctx->vol);
@@ -288,9 +311,9 @@ static int dispatch_call(struct call_ctx *ctx, const struct dispatch_row *row)
 	/* every linear table the plan loads is checked against the volume's disk at that moment */
 	if (!rc && row->states)
 		memcpy(ctx->plan.ident, ctx->vol.ident, sizeof(ctx->plan.ident));
-	if (!rc && row->mutating)
+	if (!rc && planned)
 		rc = dispatch_finish(ctx);
-	if (row->mutating)
+	if (planned)
 		store_journal_stop(ctx->a->store);
 	if (ctx->txn) {
 		store_abort(ctx->txn);
@@ -314,6 +337,35 @@ int dispatch_validate(struct nlmsghdr *nlh, size_t len, const struct proto_call 
 	return rc;
 }
 
+/* The request as far as its call: validated, hello first. 0, or a negative errno with @msg. */
+static int dispatch_admit(struct dispatch_conn *dc, struct nlmsghdr *nlh, size_t len, const struct proto_call **call,
+			  struct nlattr **tb, char *msg, size_t msglen)
+{
+	int rc = dispatch_validate(nlh, len, call, tb, msg, msglen);
+	if (rc || (*call)->type == ATTACH_MSG_HELLO || dc->hello_done)
+		return rc;
+	snprintf(msg, msglen, "send hello (the protocol version exchange) before %s", (*call)->name);
+	return -EPROTO;
+}
+
+/* Run the call; a full map grows instead of failing, and the call starts over (nothing of it was kept). */
+static int dispatch_run(struct call_ctx *ctx, const struct dispatch_row *row)
+{
+	int tries = 0;
+	int rc = dispatch_call(ctx, row);
+	while (!ctx->intent_committed && store_retry_grown(ctx->a->store, rc, &tries)) {
+		plan_free(&ctx->plan);
+		plan_init(&ctx->plan);
+		nlmsg_free(ctx->body);
+		ctx->body = proto_msg_new(0, 0, 0);
+		if (!ctx->body)
+			return -ENOMEM;
+		ctx->msg[0] = '\0';
+		rc = dispatch_call(ctx, row);
+	}
+	return rc;
+}
+
 struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsghdr *nlh, size_t len)
 {
 	struct nlattr *tb[ATTACH_A_MAX + 1];
@@ -322,42 +374,26 @@ struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsgh
 	uint16_t type = len >= NLMSG_HDRLEN ? nlh->nlmsg_type : 0;
 	uint32_t seq = len >= NLMSG_HDRLEN ? nlh->nlmsg_seq : 0;
 
-	int rc = dispatch_validate(nlh, len, &call, tb, msg, sizeof(msg));
-	if (!rc && call->type == ATTACH_MSG_HELLO)
-		return dispatch_hello(dc, nlh, tb);
-	if (!rc && !dc->hello_done)
-		rc = -EPROTO, snprintf(msg, sizeof(msg), "send hello (the protocol version exchange) before %s",
-				       call->name);
-	const struct dispatch_row *row = rc ? NULL : dispatch_row_find(call->type);
+	int rc = dispatch_admit(dc, nlh, len, &call, tb, msg, sizeof(msg));
 	if (rc) {
 		log_limited(LOG_LVL_WARN, "request %s refused: %s", call ? call->name : "-", msg);
 		return dispatch_reply(type, seq, rc, msg, NULL);
 	}
-
+	if (call->type == ATTACH_MSG_HELLO)
+		return dispatch_hello(dc, nlh, tb);
+	const struct dispatch_row *row = dispatch_row_find(call->type);
 	struct call_ctx ctx = { .a = a, .uid = dc->uid, .call = call, .tb = tb, .dry_run = tb[ATTACH_A_DRY_RUN] != NULL };
 	plan_init(&ctx.plan);
 	ctx.body = proto_msg_new(0, 0, 0);
-	if (!ctx.body)
-		return NULL;
-	rc = dispatch_call(&ctx, row);
-	/* a full map grows instead of failing: the call starts over (nothing of it was kept) */
-	for (int tries = 0; rc == -ENOSPC && !ctx.intent_committed && store_take_map_full(a->store) && tries < 8;
-	     tries++) {
-		if (store_grow(a->store))
-			break;
+	rc = ctx.body ? dispatch_run(&ctx, row) : -ENOMEM;
+	if (!ctx.body) {
 		plan_free(&ctx.plan);
-		plan_init(&ctx.plan);
-		nlmsg_free(ctx.body);
-		ctx.body = proto_msg_new(0, 0, 0);
-		if (!ctx.body)
-			return NULL;
-		ctx.msg[0] = '\0';
-		rc = dispatch_call(&ctx, row);
+		return NULL;
 	}
 	const char *vol = tb[ATTACH_A_VOLUME_ID] ? nla_get_string(tb[ATTACH_A_VOLUME_ID]) : "-";
 	if (rc)
 		log_limited(LOG_LVL_WARN, "%s %s failed: %s", call->name, vol, ctx.msg[0] ? ctx.msg : strerror(-rc));
-	else if (row->mutating && !ctx.dry_run)
+	else if (dispatch_planned(&ctx, row) && !ctx.dry_run)
 		log_info("%s: %s", call->name, ctx.msg);
 	else
 		log_debug("%s %s: %s", call->name, vol, ctx.msg[0] ? ctx.msg : "ok");

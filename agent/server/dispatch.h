@@ -42,12 +42,13 @@ struct call_ctx {
 
 typedef int (*call_handler)(struct call_ctx *ctx);
 
+/* The agent's part of a call; the rest of its facts are its protocol row (proto.h, struct proto_call). */
 struct dispatch_row {
 	uint16_t type;
 	call_handler handler;
-	bool mutating;   /* write transaction, plan applied, dry-run accepted */
 	uint8_t states;  /* STATE_BIT()s the volume may be in; 0: the call loads no volume */
 	const char *expects; /* the states in words, for the wrong-state message */
+	bool own_transactions; /* a mutating call that opens and commits its own (no plan of the dispatcher's) */
 };
 
 /* Per-connection protocol state the dispatcher keeps. */

@@ -162,7 +162,7 @@ static int store_lock(struct store *s, const char *dir)
 	if (s->lockfd < 0)
 		return -errno;
 	if (flock(s->lockfd, LOCK_EX | LOCK_NB) < 0)
-		return errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
+		return -errno;
 	return 0;
 }
 
@@ -261,6 +261,14 @@ int store_grow(struct store *s)
 	log_info("store: map grown from %zu to %zu MiB", s->map_size >> 20, next >> 20);
 	s->map_size = next;
 	return 0;
+}
+
+bool store_retry_grown(struct store *s, int rc, int *tries)
+{
+	if (rc != -ENOSPC || !store_take_map_full(s) || *tries >= STORE_GROW_TRIES)
+		return false;
+	++*tries;
+	return store_grow(s) == 0;
 }
 
 int store_open_sized(struct store **out, const char *dir, size_t map_size)

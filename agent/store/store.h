@@ -59,6 +59,11 @@ int store_open_sized(struct store **out, const char *dir, size_t map_size);
 bool store_take_map_full(struct store *s);
 /* Double the map (no transaction may be open). 0 or -errno. */
 int store_grow(struct store *s);
+/* A piece of work whose transaction failed with @rc: when that was a full map and the work has grown it
+ * fewer than STORE_GROW_TRIES times (counted in *@tries, 0 at first), grow it and return true: the work
+ * starts its transaction over. A map 2^8 times its size is no longer a map that was merely full. */
+#define STORE_GROW_TRIES 8
+bool store_retry_grown(struct store *s, int rc, int *tries);
 void store_close(struct store *s);
 
 int store_begin(struct store *s, bool write, MDB_txn **txn);

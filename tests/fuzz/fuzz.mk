@@ -61,9 +61,10 @@ $(FUZZ_B)/fuzz_record: $(FUZZ_B)/tests/fuzz/fuzz_record.o $(FUZZ_B)/agent/store/
 	$(call say,LD,$@)
 	$(Q)$(FUZZ_LD) -o $@ $^ $(CLIENT_LIBS)
 
-$(FUZZ_B)/fuzz_args: $(FUZZ_B)/tests/fuzz/fuzz_args.o $(FUZZ_B)/tools/attachctl_args.o
+# the grammar asks libattach for each call's protocol row
+$(FUZZ_B)/fuzz_args: $(FUZZ_B)/tests/fuzz/fuzz_args.o $(FUZZ_B)/tools/attachctl_args.o $(FUZZ_B)/libattach.a
 	$(call say,LD,$@)
-	$(Q)$(FUZZ_LD) -o $@ $^
+	$(Q)$(FUZZ_LD) -o $@ $^ $(CLIENT_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 

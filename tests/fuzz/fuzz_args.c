@@ -7,8 +7,8 @@
  * a read past any one of them.
  *
  * Checked: on success a command is set, every string points into argv (at or inside an argument, since
- * "--opt=value" points after the '='), a table command has its VOL and its required options and nothing
- * it does not allow; on failure a one-line reason and no subcommand result. A second parse with no error
+ * "--opt=value" points after the '='), a table command sets exactly what its call's protocol row accepts,
+ * requires and lets go together; on failure a one-line reason and no subcommand result. A second parse with no error
  * buffer must give the same result: the parser keeps no state between calls (attachctl_args.c's promise).
  */
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach.h"
 #include "tools/attachctl_args.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -47,15 +48,21 @@ static const struct actl_command *row_of(enum actl_cmd cmd)
 	return NULL;
 }
 
-/* Option bits, in attachctl_args.c's table order (its enum actl_opt is private): what each one sets. */
-static unsigned given(const struct actl_args *a)
+/* The request attributes the parsed options set (the VOL operand and --id both set the volume id). */
+static uint64_t given(const struct actl_args *a)
 {
-	const bool set[] = { a->device, a->name, a->multiattach, a->id, a->initiator, a->host, a->ip,
-			     a->multipath, a->instance, a->mountpoint, a->mode != ATTACH_MODE_RW, a->attachment_id,
-			     a->force, a->secrets };
-	unsigned bits = 0;
-	for (unsigned i = 0; i < sizeof(set) / sizeof(set[0]); i++)
-		bits |= set[i] ? 1u << i : 0;
+	const struct { bool set; int attr; } opts[] = {
+		{ a->device, ATTACH_A_DEVICE }, { a->name, ATTACH_A_NAME }, { a->multiattach, ATTACH_A_MULTIATTACH },
+		{ a->id || a->volume_id, ATTACH_A_VOLUME_ID }, { a->initiator, ATTACH_A_INITIATOR },
+		{ a->host, ATTACH_A_HOST }, { a->ip, ATTACH_A_IP }, { a->multipath, ATTACH_A_MULTIPATH },
+		{ a->instance, ATTACH_A_INSTANCE }, { a->mountpoint, ATTACH_A_MOUNTPOINT },
+		{ a->mode != ATTACH_MODE_RW, ATTACH_A_MODE }, { a->attachment_id, ATTACH_A_ATTACHMENT_ID },
+		{ a->force, ATTACH_A_FORCE }, { a->secrets, ATTACH_A_SHOW_SECRETS },
+		{ a->purge_unowned, ATTACH_A_PURGE_UNOWNED },
+	};
+	uint64_t bits = 0;
+	for (unsigned i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		bits |= opts[i].set ? ATTACH_BIT(opts[i].attr) : 0;
 	return bits;
 }
 
@@ -79,13 +86,18 @@ static void check_result(int rc, const struct actl_args *a, const char *err, boo
 		CHECK(a->cmd == ACTL_CMD_HELP || a->cmd == ACTL_CMD_VERSION);
 		return;
 	}
-	CHECK(!strcmp(a->cmd_name, row->name));
-	CHECK(actl_cmd_is_mutating(a->cmd) == row->mutating);
-	CHECK(!(given(a) & ~row->allowed));
-	CHECK(!a->volume_id == !row->takes_volume);
-	CHECK((given(a) & row->required) == row->required);
-	if (a->cmd == ACTL_CMD_TERMINATE_CONNECTION)
-		CHECK(a->initiator || a->force);
+	/* the protocol's row of the call decides, as the agent's decoder does */
+	struct attach_call_info call;
+	CHECK(attach_call_by_type(row->type, &call) == 0);
+	CHECK(!strcmp(a->cmd_name, call.name));
+	CHECK(actl_cmd_is_mutating(a->cmd) == call.mutating);
+	uint64_t attrs = given(a);
+	CHECK(!(attrs & ~call.accepted));
+	CHECK(!a->volume_id == !(call.required & ATTACH_BIT(ATTACH_A_VOLUME_ID)));
+	CHECK((attrs & call.required) == call.required);
+	CHECK(!call.any_of || (attrs & call.any_of));
+	uint64_t both = attrs & call.exclusive;
+	CHECK(!(both & (both - 1)));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

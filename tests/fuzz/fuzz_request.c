@@ -33,7 +33,7 @@ static void check_accepted(const struct nlmsghdr *nlh, size_t len, const struct 
 	const char *lo = (const char *)nlh + NLMSG_HDRLEN, *hi = (const char *)nlh + len;
 	for (int t = 1; t <= ATTACH_A_MAX; t++) {
 		if (!tb[t]) {
-			CHECK(!(call->required & PROTO_BIT(t)));
+			CHECK(!(call->required & ATTACH_BIT(t)));
 			continue;
 		}
 		const struct nla_policy *p = &call->policy[t];

@@ -147,28 +147,40 @@ static const struct expect_call {
 	const char *name;
 	int required[MAXA]; /* 0-terminated */
 	int optional[MAXA];
+	bool mutating;
+	enum attach_priv priv;
+	int one_of;   /* put with the required ones, for the call's any-of rule */
+	int also;     /* accepted, but put only by test_call_rules (it excludes an optional one) */
 } expect_calls[] = {
-	{ ATTACH_MSG_HELLO, "hello", { ATTACH_A_VERSION }, { 0 } },
+	{ ATTACH_MSG_HELLO, "hello", { ATTACH_A_VERSION }, { 0 }, false, ATTACH_PRIV_READ, 0, 0 },
 	{ ATTACH_MSG_VOLUME_CREATE, "volume-create", { ATTACH_A_DEVICE },
-	  { ATTACH_A_NAME, ATTACH_A_MULTIATTACH, ATTACH_A_VOLUME_ID, ATTACH_A_DRY_RUN } },
-	{ ATTACH_MSG_VOLUME_DELETE, "volume-delete", { ATTACH_A_VOLUME_ID }, { ATTACH_A_DRY_RUN } },
-	{ ATTACH_MSG_VOLUME_LIST, "volume-list", { 0 }, { 0 } },
-	{ ATTACH_MSG_VOLUME_SHOW, "volume-show", { ATTACH_A_VOLUME_ID }, { ATTACH_A_SHOW_SECRETS } },
-	{ ATTACH_MSG_RESERVE, "reserve", { ATTACH_A_VOLUME_ID }, { ATTACH_A_DRY_RUN } },
-	{ ATTACH_MSG_UNRESERVE, "unreserve", { ATTACH_A_VOLUME_ID }, { ATTACH_A_DRY_RUN } },
+	  { ATTACH_A_NAME, ATTACH_A_MULTIATTACH, ATTACH_A_VOLUME_ID, ATTACH_A_DRY_RUN }, true, ATTACH_PRIV_WRITE, 0, 0 },
+	{ ATTACH_MSG_VOLUME_DELETE, "volume-delete", { ATTACH_A_VOLUME_ID }, { ATTACH_A_DRY_RUN }, true,
+	  ATTACH_PRIV_WRITE, 0, 0 },
+	{ ATTACH_MSG_VOLUME_LIST, "volume-list", { 0 }, { 0 }, false, ATTACH_PRIV_READ, 0, 0 },
+	{ ATTACH_MSG_VOLUME_SHOW, "volume-show", { ATTACH_A_VOLUME_ID }, { ATTACH_A_SHOW_SECRETS }, false,
+	  ATTACH_PRIV_READ, 0, 0 },
+	{ ATTACH_MSG_RESERVE, "reserve", { ATTACH_A_VOLUME_ID }, { ATTACH_A_DRY_RUN }, true, ATTACH_PRIV_WRITE, 0, 0 },
+	{ ATTACH_MSG_UNRESERVE, "unreserve", { ATTACH_A_VOLUME_ID }, { ATTACH_A_DRY_RUN }, true, ATTACH_PRIV_WRITE, 0, 0 },
+	/* it returns the CHAP password */
 	{ ATTACH_MSG_INITIALIZE_CONNECTION, "initialize-connection", { ATTACH_A_VOLUME_ID, ATTACH_A_INITIATOR },
-	  { ATTACH_A_HOST, ATTACH_A_IP, ATTACH_A_MULTIPATH, ATTACH_A_DRY_RUN } },
+	  { ATTACH_A_HOST, ATTACH_A_IP, ATTACH_A_MULTIPATH, ATTACH_A_DRY_RUN }, true, ATTACH_PRIV_SECRETS, 0, 0 },
 	{ ATTACH_MSG_ATTACH, "attach",
 	  { ATTACH_A_VOLUME_ID, ATTACH_A_INSTANCE, ATTACH_A_HOST, ATTACH_A_MOUNTPOINT },
-	  { ATTACH_A_MODE, ATTACH_A_ATTACHMENT_ID, ATTACH_A_DRY_RUN } },
-	{ ATTACH_MSG_BEGIN_DETACHING, "begin-detaching", { ATTACH_A_VOLUME_ID }, { ATTACH_A_DRY_RUN } },
-	{ ATTACH_MSG_ROLL_DETACHING, "roll-detaching", { ATTACH_A_VOLUME_ID }, { ATTACH_A_DRY_RUN } },
-	/* the initiator-or-force rule is the agent's; the wire layer only requires the volume */
+	  { ATTACH_A_MODE, ATTACH_A_ATTACHMENT_ID, ATTACH_A_DRY_RUN }, true, ATTACH_PRIV_WRITE, 0, 0 },
+	{ ATTACH_MSG_BEGIN_DETACHING, "begin-detaching", { ATTACH_A_VOLUME_ID }, { ATTACH_A_DRY_RUN }, true,
+	  ATTACH_PRIV_WRITE, 0, 0 },
+	{ ATTACH_MSG_ROLL_DETACHING, "roll-detaching", { ATTACH_A_VOLUME_ID }, { ATTACH_A_DRY_RUN }, true,
+	  ATTACH_PRIV_WRITE, 0, 0 },
+	/* the initiator unless force (every initiator's); an attachment only with an initiator */
 	{ ATTACH_MSG_TERMINATE_CONNECTION, "terminate-connection", { ATTACH_A_VOLUME_ID },
-	  { ATTACH_A_INITIATOR, ATTACH_A_ATTACHMENT_ID, ATTACH_A_FORCE, ATTACH_A_DRY_RUN } },
-	{ ATTACH_MSG_DETACH, "detach", { ATTACH_A_VOLUME_ID }, { ATTACH_A_ATTACHMENT_ID, ATTACH_A_DRY_RUN } },
-	{ ATTACH_MSG_VOLUME_EXTEND, "volume-extend", { ATTACH_A_VOLUME_ID }, { ATTACH_A_DRY_RUN } },
-	{ ATTACH_MSG_RECONCILE, "reconcile", { 0 }, { ATTACH_A_DRY_RUN, ATTACH_A_PURGE_UNOWNED } },
+	  { ATTACH_A_ATTACHMENT_ID, ATTACH_A_DRY_RUN }, true, ATTACH_PRIV_WRITE, ATTACH_A_INITIATOR, ATTACH_A_FORCE },
+	{ ATTACH_MSG_DETACH, "detach", { ATTACH_A_VOLUME_ID }, { ATTACH_A_ATTACHMENT_ID, ATTACH_A_DRY_RUN }, true,
+	  ATTACH_PRIV_WRITE, 0, 0 },
+	{ ATTACH_MSG_VOLUME_EXTEND, "volume-extend", { ATTACH_A_VOLUME_ID }, { ATTACH_A_DRY_RUN }, true,
+	  ATTACH_PRIV_WRITE, 0, 0 },
+	{ ATTACH_MSG_RECONCILE, "reconcile", { 0 }, { ATTACH_A_DRY_RUN, ATTACH_A_PURGE_UNOWNED }, true,
+	  ATTACH_PRIV_WRITE, 0, 0 },
 };
 #define N_CALLS (sizeof(expect_calls) / sizeof(expect_calls[0]))
 
@@ -205,6 +217,8 @@ static struct nl_msg *build_call(const struct expect_call *c, bool optional, int
 	for (int i = 0; i < MAXA && c->required[i]; i++)
 		if (c->required[i] != skip_attr)
 			put_valid(m, c->required[i]);
+	if (c->one_of)
+		put_valid(m, c->one_of);
 	for (int i = 0; optional && i < MAXA && c->optional[i]; i++)
 		put_valid(m, c->optional[i]);
 	return m;
@@ -223,7 +237,7 @@ static void test_every_call_parses_required(void **state)
 		assert_int_equal(p.call->type, c->type);
 		assert_string_equal(p.call->name, c->name);
 		for (int a = 1; a <= ATTACH_A_MAX; a++) {
-			if (in_list(c->required, a))
+			if (in_list(c->required, a) || a == c->one_of)
 				assert_non_null(p.tb[a]);
 			else
 				assert_null(p.tb[a]);
@@ -267,6 +281,66 @@ static void test_call_table(void **state)
 	assert_int_equal(N_CALLS, ATTACH_MSG_LAST - ATTACH_MSG_FIRST + 1);
 }
 
+/* What the row says beyond the policy: the any-of and at-most-one rules, what the call does, who may. */
+static void test_call_rules(void **state)
+{
+	(void)state;
+	static const struct { int attrs[4]; int rc; const char *msg; } terminate[] = {
+		{ { ATTACH_A_VOLUME_ID }, -EINVAL, "attribute initiator is required unless force is set" },
+		{ { ATTACH_A_VOLUME_ID, ATTACH_A_ATTACHMENT_ID }, -EINVAL,
+		  "attribute initiator is required unless force is set" },
+		{ { ATTACH_A_VOLUME_ID, ATTACH_A_FORCE, ATTACH_A_ATTACHMENT_ID }, -EINVAL,
+		  "attributes attachment_id and force do not go together" },
+		{ { ATTACH_A_VOLUME_ID, ATTACH_A_INITIATOR, ATTACH_A_FORCE, ATTACH_A_ATTACHMENT_ID }, -EINVAL,
+		  "attributes attachment_id and force do not go together" },
+		{ { ATTACH_A_VOLUME_ID, ATTACH_A_FORCE }, 0, "" },
+		{ { ATTACH_A_VOLUME_ID, ATTACH_A_INITIATOR, ATTACH_A_FORCE }, 0, "" },
+		{ { ATTACH_A_VOLUME_ID, ATTACH_A_INITIATOR, ATTACH_A_ATTACHMENT_ID }, 0, "" },
+	};
+	for (size_t i = 0; i < sizeof(terminate) / sizeof(terminate[0]); i++) {
+		struct nl_msg *m = req_new(ATTACH_MSG_TERMINATE_CONNECTION);
+		struct parsed p;
+		for (int k = 0; k < 4 && terminate[i].attrs[k]; k++)
+			put_valid(m, terminate[i].attrs[k]);
+		parse(m, &p);
+		if (terminate[i].rc)
+			assert_rejected(&p, terminate[i].rc, terminate[i].msg);
+		else
+			assert_parsed(&p);
+		nlmsg_free(m);
+	}
+	/* the same facts through libattach's public view, by name and by type */
+	for (size_t k = 0; k < N_CALLS; k++) {
+		const struct expect_call *c = &expect_calls[k];
+		struct attach_call_info by_name, by_type;
+		assert_int_equal(attach_call_by_name(c->name, &by_name), 0);
+		assert_int_equal(attach_call_by_type(c->type, &by_type), 0);
+		assert_int_equal(by_name.type, c->type);
+		assert_string_equal(by_type.name, c->name);
+		assert_int_equal(by_name.mutating, c->mutating);
+		assert_int_equal(by_name.priv, c->priv);
+		uint64_t accepted = 0, required = 0;
+		for (int i = 0; i < MAXA; i++) {
+			accepted |= (c->required[i] ? ATTACH_BIT(c->required[i]) : 0) |
+				    (c->optional[i] ? ATTACH_BIT(c->optional[i]) : 0);
+			required |= c->required[i] ? ATTACH_BIT(c->required[i]) : 0;
+		}
+		accepted |= (c->one_of ? ATTACH_BIT(c->one_of) : 0) | (c->also ? ATTACH_BIT(c->also) : 0);
+		assert_true(by_type.accepted == accepted);
+		assert_true(by_type.required == required);
+	}
+	struct attach_call_info none;
+	assert_int_equal(attach_call_by_name("volume_show", &none), -ENOENT);
+	assert_int_equal(attach_call_by_type(ATTACH_MSG_REFUSED, &none), -ENOENT);
+	/* show_secrets raises volume-show to the secrets privilege */
+	struct nlattr *tb[ATTACH_A_MAX + 1] = { 0 };
+	const struct proto_call *show = proto_call_find(ATTACH_MSG_VOLUME_SHOW);
+	assert_int_equal(proto_request_priv(show, tb), ATTACH_PRIV_READ);
+	struct nlattr flag = { .nla_len = NLA_HDRLEN, .nla_type = ATTACH_A_SHOW_SECRETS };
+	tb[ATTACH_A_SHOW_SECRETS] = &flag;
+	assert_int_equal(proto_request_priv(show, tb), ATTACH_PRIV_SECRETS);
+}
+
 static void test_missing_required(void **state)
 {
 	(void)state;
@@ -291,7 +365,7 @@ static void test_unknown_attribute_for_call(void **state)
 	for (size_t k = 0; k < N_CALLS; k++) {
 		const struct expect_call *c = &expect_calls[k];
 		for (int a = 1; a <= ATTACH_A_MAX; a++) {
-			if (in_list(c->required, a) || in_list(c->optional, a))
+			if (in_list(c->required, a) || in_list(c->optional, a) || a == c->one_of || a == c->also)
 				continue;
 			struct nl_msg *m = build_call(c, false, 0);
 			struct parsed p;
@@ -1008,6 +1082,7 @@ int main(void)
 		cmocka_unit_test(test_every_call_parses_required),
 		cmocka_unit_test(test_every_call_parses_optional),
 		cmocka_unit_test(test_call_table),
+		cmocka_unit_test(test_call_rules),
 		cmocka_unit_test(test_missing_required),
 		cmocka_unit_test(test_unknown_attribute_for_call),
 		cmocka_unit_test(test_attribute_number_out_of_range),

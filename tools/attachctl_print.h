@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * attachctl.h: attachctl's output, shared by attachctl.c (runs the call) and attachctl_print.c (formats
+ * attachctl_print.h: attachctl's output, shared by attachctl.c (runs the call) and attachctl_print.c (formats
  * the result). Plain text is for people and simple scripts; --json is for programs. Every function
  * writes one complete document (JSON on one line) and returns 0 or a negative errno (-ENOMEM from the
  * JSON writer, -EIO when @out reports an error).
  */
-#ifndef ATTACHCTL_H
-#define ATTACHCTL_H
+#ifndef ATTACHCTL_PRINT_H
+#define ATTACHCTL_PRINT_H
 
 #include <stdbool.h>
 #include <stdio.h>
