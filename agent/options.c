@@ -1,12 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* options.c: attachd's options (see options.h and attachd --help). */
-#include <stdio.h>
-
+/*
+ * options.c: attachd's options (see options.h and attachd --help): a table of the long options, one
+ * setter per kind of value, and the checks of the whole.
+ *
+ * A hand-written loop rather than getopt_long(), as in tools/attachctl_args.c: getopt keeps its place in
+ * globals (optind, optarg, opterr, and glibc's hidden position inside "-abc"), so it can be restarted
+ * (glibc: optind = 0) but never run twice at once, it changes the caller's opterr, and GNU getopt
+ * permutes the caller's argv. This loop keeps its place in a local, leaves argv as it is, and can run
+ * any number of times in one process (tests). It accepts what getopt_long accepted: "--opt value" (the
+ * next argument, whatever it is), "--opt=value", "--" ending the options, an unambiguous abbreviation of
+ * a name ("--fore"), and arguments that are not options anywhere (refused after the options, so an
+ * option's own error, --help or --version comes first, as after getopt's permutation).
+ */
 #include "options.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -114,17 +125,11 @@ static int options_device_vg(const char *vg, char *err, size_t errlen)
 	return 0;
 }
 
-static int options_check(struct agent_config *cfg, char *err, size_t errlen)
+/* LIO cannot build a wildcard next to another portal on the same port: its [::] listener takes the port
+ * for IPv4 too, and its duplicate check compares addresses without their family (seen on Debian's 6.1
+ * and 6.12: every export would then fail) */
+static int options_check_wildcards(const struct agent_config *cfg, char *err, size_t errlen)
 {
-	if (!cfg->socket_path)
-		return options_fail(err, errlen, "--socket is required");
-	if (!cfg->db_dir)
-		return options_fail(err, errlen, "--db is required");
-	if (!cfg->n_portals)
-		return options_fail(err, errlen, "at least one --portal is required");
-	/* LIO cannot build a wildcard next to another portal on the same port: its [::] listener takes the
-	 * port for IPv4 too, and its duplicate check compares addresses without their family (seen on
-	 * Debian's 6.1 and 6.12: every export would then fail) */
 	for (size_t i = 0; i < cfg->n_portals; i++) {
 		struct portal p, q;
 		char why[128];
@@ -137,49 +142,258 @@ static int options_check(struct agent_config *cfg, char *err, size_t errlen)
 						    "(the kernel refuses the pair); use one wildcard, or addresses",
 						    p.text, p.port, q.text);
 	}
+	return 0;
+}
+
+/* The prefix must make valid target names: checked with a sample volume id. */
+static int options_check_iqn(const char *prefix, char *err, size_t errlen)
+{
+	/* why stays empty when the name check is not reached (a prefix without "iqn."): it printed "()" there
+	 * before, from a buffer read uninitialized */
+	char sample[ATTACH_IQN_MAX + 64], why[160] = "";
+	snprintf(sample, sizeof(sample), "%s:00000000-0000-0000-0000-000000000000", prefix);
+	if (strchr(prefix, ':') || strncasecmp(prefix, "iqn.", 4) || proto_iscsi_name_check(sample, why, sizeof(why)))
+		return options_fail(err, errlen, "--iqn-prefix %s: targets would not be valid iqn. names (%s)", prefix,
+				    strchr(prefix, ':') ? "no ':' in the prefix" : why);
+	return 0;
+}
+
+/* The options as a whole, once all are read: the required ones, and those that depend on others. */
+static int options_check(struct agent_config *cfg, char *err, size_t errlen)
+{
+	if (!cfg->socket_path)
+		return options_fail(err, errlen, "--socket is required");
+	if (!cfg->db_dir)
+		return options_fail(err, errlen, "--db is required");
+	if (!cfg->n_portals)
+		return options_fail(err, errlen, "at least one --portal is required");
+	int rc = options_check_wildcards(cfg, err, errlen);
+	if (rc)
+		return rc;
 	if (cfg->configfs_root[0] != '/')
 		return options_fail(err, errlen, "--configfs-root must be an absolute path");
-	/* the prefix must make valid target names: check it with a sample volume id */
-	char sample[ATTACH_IQN_MAX + 64], why[160];
-	snprintf(sample, sizeof(sample), "%s:00000000-0000-0000-0000-000000000000", cfg->iqn_prefix);
-	if (strchr(cfg->iqn_prefix, ':') || strncasecmp(cfg->iqn_prefix, "iqn.", 4) ||
-	    proto_iscsi_name_check(sample, why, sizeof(why)))
-		return options_fail(err, errlen, "--iqn-prefix %s: targets would not be valid iqn. names (%s)",
-				    cfg->iqn_prefix, strchr(cfg->iqn_prefix, ':') ? "no ':' in the prefix" : why);
+	rc = options_check_iqn(cfg->iqn_prefix, err, errlen);
+	if (rc)
+		return rc;
 	if (cfg->max_clients_per_uid > cfg->max_clients)
 		cfg->max_clients_per_uid = cfg->max_clients;
 	return options_check_prefix(cfg->iqn_prefix, err, errlen);
 }
 
-int options_parse(int argc, char **argv, struct agent_config *cfg, char *err, size_t errlen)
+/* One long option: what it is called, whether it takes a value, and what sets it. */
+struct options_row;
+typedef int options_set_fn(const struct options_row *row, const char *value, struct agent_config *cfg, char *err,
+			   size_t errlen);
+struct options_row {
+	const char *name; /* without the leading "--" */
+	bool has_arg;
+	options_set_fn *set; /* @value is NULL for an option without one */
+	size_t field;        /* offsetof() the member of struct agent_config it sets (a list's array) */
+	size_t count;        /* lists: offsetof() the list's count */
+	unsigned long max;   /* numbers: from 1 to this */
+	const char *unit;    /* numbers: what the message calls them ("milliseconds"), or NULL for "a number" */
+};
+
+static void *options_field(struct agent_config *cfg, size_t offset)
 {
-	enum { O_SOCKET = 256, O_DB, O_CONFIGFS, O_PORTAL, O_PREFIX, O_NO_DM, O_NO_KMOD, O_FG, O_UID, O_GID,
-	       O_MAXCL, O_MAXVOL, O_MAXEXP, O_TIMEOUT, O_LOG, O_VERSION, O_HELP, O_MAXUID, O_IDLE, O_DEVPFX,
-	       O_DEVVG };
-	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, O_SOCKET },
-		{ "db", required_argument, NULL, O_DB },
-		{ "configfs-root", required_argument, NULL, O_CONFIGFS },
-		{ "portal", required_argument, NULL, O_PORTAL },
-		{ "iqn-prefix", required_argument, NULL, O_PREFIX },
-		{ "no-dm", no_argument, NULL, O_NO_DM },
-		{ "no-kmod", no_argument, NULL, O_NO_KMOD },
-		{ "foreground", no_argument, NULL, O_FG },
-		{ "allow-uid", required_argument, NULL, O_UID },
-		{ "allow-gid", required_argument, NULL, O_GID },
-		{ "max-clients", required_argument, NULL, O_MAXCL },
-		{ "max-volumes", required_argument, NULL, O_MAXVOL },
-		{ "max-exports", required_argument, NULL, O_MAXEXP },
-		{ "request-timeout", required_argument, NULL, O_TIMEOUT },
-		{ "log-level", required_argument, NULL, O_LOG },
-		{ "max-clients-per-uid", required_argument, NULL, O_MAXUID },
-		{ "idle-timeout", required_argument, NULL, O_IDLE },
-		{ "device-prefix", required_argument, NULL, O_DEVPFX },
-		{ "device-vg", required_argument, NULL, O_DEVVG },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ "help", no_argument, NULL, O_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
+	return (char *)cfg + offset;
+}
+
+/* A string: the option's value itself, which points into argv. */
+static int options_set_string(const struct options_row *row, const char *value, struct agent_config *cfg,
+			      char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	*(const char **)options_field(cfg, row->field) = value;
+	return 0;
+}
+
+static int options_set_flag(const struct options_row *row, const char *value, struct agent_config *cfg, char *err,
+			    size_t errlen)
+{
+	(void)value, (void)err, (void)errlen;
+	*(bool *)options_field(cfg, row->field) = true;
+	return 0;
+}
+
+/* An unsigned member from 1 to row->max. */
+static int options_set_number(const struct options_row *row, const char *value, struct agent_config *cfg,
+			      char *err, size_t errlen)
+{
+	unsigned long n;
+	if (options_number(value, row->max, &n) || n == 0) {
+		if (row->unit)
+			return options_fail(err, errlen, "--%s %s: %s, 1 to %lu", row->name, value, row->unit, row->max);
+		return options_fail(err, errlen, "--%s %s: a number from 1 to %lu", row->name, value, row->max);
+	}
+	*(unsigned *)options_field(cfg, row->field) = (unsigned)n;
+	return 0;
+}
+
+/* uid_t and gid_t are both unsigned int (Linux): one setter appends to either list. */
+_Static_assert(_Generic((uid_t)0, unsigned: 1, default: 0) && _Generic((gid_t)0, unsigned: 1, default: 0),
+	       "uid_t and gid_t are unsigned int");
+
+/* A uid or gid appended to its list: decimal, 0 to 2^32 - 2 ((uid_t)-1 means "no id" to the kernel). */
+static int options_set_id(const struct options_row *row, const char *value, struct agent_config *cfg, char *err,
+			  size_t errlen)
+{
+	unsigned long n;
+	if (options_number(value, 0xfffffffeul, &n))
+		return options_fail(err, errlen, "--%s %s: not a numeric id", row->name, value);
+	size_t *count = options_field(cfg, row->count);
+	if (*count == AGENT_ALLOW_MAX)
+		return options_fail(err, errlen, "at most %d --allow-uid/--allow-gid each", AGENT_ALLOW_MAX);
+	((unsigned *)options_field(cfg, row->field))[(*count)++] = (unsigned)n;
+	return 0;
+}
+
+/* A portal, in its canonical spelling: each one once, at most REC_PORTALS_MAX. */
+static int options_set_portal(const struct options_row *row, const char *value, struct agent_config *cfg,
+			      char *err, size_t errlen)
+{
+	struct portal p;
+	char why[160];
+	(void)row;
+	if (portal_parse(value, &p, why, sizeof(why)))
+		return options_fail(err, errlen, "--portal %s: %s", value, why);
+	if (cfg->n_portals == REC_PORTALS_MAX)
+		return options_fail(err, errlen, "at most %d portals", REC_PORTALS_MAX);
+	for (size_t i = 0; i < cfg->n_portals; i++)
+		if (!strcmp(cfg->portals[i], p.text))
+			return options_fail(err, errlen, "--portal %s given twice", p.text);
+	memcpy(cfg->portals[cfg->n_portals++], p.text, sizeof(p.text));
+	return 0;
+}
+
+/* An entry of the device policy (--device-prefix, --device-vg), checked already, appended to its list. */
+static int options_append_policy(const struct options_row *row, const char *value, struct agent_config *cfg,
+				 char *err, size_t errlen)
+{
+	size_t *count = options_field(cfg, row->count);
+	if (*count == AGENT_DEVICE_POLICY_MAX)
+		return options_fail(err, errlen, "at most %d --device-prefix and --device-vg each",
+				    AGENT_DEVICE_POLICY_MAX);
+	((const char **)options_field(cfg, row->field))[(*count)++] = value;
+	return 0;
+}
+
+static int options_set_device_prefix(const struct options_row *row, const char *value, struct agent_config *cfg,
+				     char *err, size_t errlen)
+{
+	int rc = options_device_prefix(value, err, errlen);
+	return rc ? rc : options_append_policy(row, value, cfg, err, errlen);
+}
+
+static int options_set_device_vg(const struct options_row *row, const char *value, struct agent_config *cfg,
+				 char *err, size_t errlen)
+{
+	int rc = options_device_vg(value, err, errlen);
+	return rc ? rc : options_append_policy(row, value, cfg, err, errlen);
+}
+
+static int options_set_log_level(const struct options_row *row, const char *value, struct agent_config *cfg,
+				 char *err, size_t errlen)
+{
+	(void)row;
+	if (log_level_parse(value, &cfg->log_level))
+		return options_fail(err, errlen, "--log-level %s: error, warn, info or debug", value);
+	return 0;
+}
+
+/* --help and --version end the parse at once: what follows them is not looked at. */
+static int options_set_help(const struct options_row *row, const char *value, struct agent_config *cfg, char *err,
+			    size_t errlen)
+{
+	(void)row, (void)value, (void)cfg, (void)err, (void)errlen;
+	return OPTIONS_HELP;
+}
+
+static int options_set_version(const struct options_row *row, const char *value, struct agent_config *cfg,
+			       char *err, size_t errlen)
+{
+	(void)row, (void)value, (void)cfg, (void)err, (void)errlen;
+	return OPTIONS_VERSION;
+}
+
+/* A row of each kind: @m names the member of struct agent_config it sets, @n a list's count. */
+#define OPT_ROW(name, has_arg, set, field, count, max, unit) { name, has_arg, set, field, count, max, unit }
+#define OPT_AT(m) offsetof(struct agent_config, m)
+#define OPT_STRING(name, m) OPT_ROW(name, true, options_set_string, OPT_AT(m), 0, 0, NULL)
+#define OPT_FLAG(name, m) OPT_ROW(name, false, options_set_flag, OPT_AT(m), 0, 0, NULL)
+#define OPT_NUMBER(name, m, max, unit) OPT_ROW(name, true, options_set_number, OPT_AT(m), 0, max, unit)
+#define OPT_LIST(name, set, m, n) OPT_ROW(name, true, set, OPT_AT(m), OPT_AT(n), 0, NULL)
+#define OPT_OWN(name, has_arg, set) OPT_ROW(name, has_arg, set, 0, 0, 0, NULL)
+
+/* Every option: adding one is adding a row (and its line in options_usage()). */
+static const struct options_row options_rows[] = {
+	OPT_STRING("socket", socket_path),
+	OPT_STRING("db", db_dir),
+	OPT_OWN("portal", true, options_set_portal),
+	OPT_STRING("configfs-root", configfs_root),
+	OPT_STRING("iqn-prefix", iqn_prefix),
+	OPT_FLAG("no-dm", no_dm),
+	OPT_FLAG("no-kmod", no_kmod),
+	OPT_FLAG("foreground", foreground),
+	OPT_LIST("allow-uid", options_set_id, allow_uid, n_allow_uid),
+	OPT_LIST("allow-gid", options_set_id, allow_gid, n_allow_gid),
+	OPT_NUMBER("max-clients", max_clients, 65536, NULL),
+	OPT_NUMBER("max-clients-per-uid", max_clients_per_uid, 65536, NULL),
+	OPT_NUMBER("max-volumes", max_volumes, 1000000, NULL),
+	OPT_NUMBER("max-exports", max_exports, 1000000, NULL),
+	OPT_NUMBER("request-timeout", request_timeout_ms, 3600000, "milliseconds"),
+	OPT_NUMBER("idle-timeout", idle_timeout_ms, 86400000, "milliseconds"),
+	OPT_LIST("device-prefix", options_set_device_prefix, device_prefix, n_device_prefix),
+	OPT_LIST("device-vg", options_set_device_vg, device_vg, n_device_vg),
+	OPT_OWN("log-level", true, options_set_log_level),
+	OPT_OWN("version", false, options_set_version),
+	OPT_OWN("help", false, options_set_help),
+};
+#define OPTIONS_N_ROWS (sizeof(options_rows) / sizeof(options_rows[0]))
+
+/*
+ * The row that @name (@len bytes: what comes before any '=') names: its own name, or else the beginning of
+ * exactly one name (getopt_long's abbreviations, accepted since the first release: "--fore"). NULL when
+ * it names none, or the beginning of several ("--max-c").
+ */
+static const struct options_row *options_find(const char *name, size_t len)
+{
+	const struct options_row *found = NULL;
+	size_t matches = 0;
+	for (size_t i = 0; i < OPTIONS_N_ROWS; i++) {
+		if (strncmp(options_rows[i].name, name, len))
+			continue;
+		if (strlen(options_rows[i].name) == len)
+			return &options_rows[i];
+		found = &options_rows[i];
+		matches++;
+	}
+	return matches == 1 ? found : NULL;
+}
+
+/*
+ * argv[*@i], an option (it begins with '-' and is neither "-" nor "--"), with its value: after '=', or
+ * the next argument, whatever it is (as getopt_long took it), which *@i then moves past. Single-dash
+ * options are all unknown.
+ */
+static int options_one(int argc, char **argv, int *i, struct agent_config *cfg, char *err, size_t errlen)
+{
+	const char *arg = argv[*i], *eq = NULL;
+	const struct options_row *row = NULL;
+	if (arg[1] == '-') {
+		eq = strchr(arg + 2, '=');
+		row = options_find(arg + 2, eq ? (size_t)(eq - (arg + 2)) : strlen(arg + 2));
+	}
+	if (!row || (eq && !row->has_arg) || (!eq && row->has_arg && *i + 1 >= argc))
+		return options_fail(err, errlen, "unknown or incomplete option %s", arg);
+	const char *value = NULL;
+	if (row->has_arg)
+		value = eq ? eq + 1 : argv[++*i];
+	return row->set(row, value, cfg, err, errlen);
+}
+
+static void options_defaults(struct agent_config *cfg)
+{
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->configfs_root = AGENT_DEFAULT_CONFIGFS;
 	cfg->iqn_prefix = AGENT_DEFAULT_IQN_PREFIX;
@@ -190,110 +404,29 @@ int options_parse(int argc, char **argv, struct agent_config *cfg, char *err, si
 	cfg->idle_timeout_ms = AGENT_DEFAULT_IDLE_TIMEOUT_MS;
 	cfg->max_clients_per_uid = AGENT_DEFAULT_MAX_CLIENTS_PER_UID;
 	cfg->log_level = LOG_LVL_INFO;
+}
 
-	optind = 0; /* reset getopt: the parser may run more than once in one process (tests) */
-	opterr = 0;
-	int o;
-	while ((o = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		unsigned long n;
-		char why[160];
-		struct portal p;
-		switch (o) {
-		case O_SOCKET:
-			cfg->socket_path = optarg;
-			break;
-		case O_DB:
-			cfg->db_dir = optarg;
-			break;
-		case O_CONFIGFS:
-			cfg->configfs_root = optarg;
-			break;
-		case O_PORTAL:
-			if (portal_parse(optarg, &p, why, sizeof(why)))
-				return options_fail(err, errlen, "--portal %s: %s", optarg, why);
-			if (cfg->n_portals == REC_PORTALS_MAX)
-				return options_fail(err, errlen, "at most %d portals", REC_PORTALS_MAX);
-			for (size_t i = 0; i < cfg->n_portals; i++)
-				if (!strcmp(cfg->portals[i], p.text))
-					return options_fail(err, errlen, "--portal %s given twice", p.text);
-			memcpy(cfg->portals[cfg->n_portals++], p.text, sizeof(p.text));
-			break;
-		case O_PREFIX:
-			cfg->iqn_prefix = optarg;
-			break;
-		case O_NO_DM:
-			cfg->no_dm = true;
-			break;
-		case O_NO_KMOD:
-			cfg->no_kmod = true;
-			break;
-		case O_FG:
-			cfg->foreground = true;
-			break;
-		case O_UID:
-		case O_GID:
-			if (options_number(optarg, 0xfffffffeul, &n))
-				return options_fail(err, errlen, "--allow-%s %s: not a numeric id", o == O_UID ? "uid" : "gid",
-						    optarg);
-			if ((o == O_UID ? cfg->n_allow_uid : cfg->n_allow_gid) == AGENT_ALLOW_MAX)
-				return options_fail(err, errlen, "at most %d --allow-uid/--allow-gid each", AGENT_ALLOW_MAX);
-			if (o == O_UID)
-				cfg->allow_uid[cfg->n_allow_uid++] = (uid_t)n;
-			else
-				cfg->allow_gid[cfg->n_allow_gid++] = (gid_t)n;
-			break;
-		case O_MAXCL:
-			if (options_number(optarg, 65536, &n) || n == 0)
-				return options_fail(err, errlen, "--max-clients %s: a number from 1 to 65536", optarg);
-			cfg->max_clients = (unsigned)n;
-			break;
-		case O_MAXVOL:
-		case O_MAXEXP:
-			if (options_number(optarg, 1000000, &n) || n == 0)
-				return options_fail(err, errlen, "--%s %s: a number from 1 to 1000000",
-						    o == O_MAXVOL ? "max-volumes" : "max-exports", optarg);
-			*(o == O_MAXVOL ? &cfg->max_volumes : &cfg->max_exports) = (unsigned)n;
-			break;
-		case O_TIMEOUT:
-			if (options_number(optarg, 3600000, &n) || n == 0)
-				return options_fail(err, errlen, "--request-timeout %s: milliseconds, 1 to 3600000", optarg);
-			cfg->request_timeout_ms = (unsigned)n;
-			break;
-		case O_MAXUID:
-			if (options_number(optarg, 65536, &n) || n == 0)
-				return options_fail(err, errlen, "--max-clients-per-uid %s: a number from 1 to 65536", optarg);
-			cfg->max_clients_per_uid = (unsigned)n;
-			break;
-		case O_IDLE:
-			if (options_number(optarg, 86400000, &n) || n == 0)
-				return options_fail(err, errlen, "--idle-timeout %s: milliseconds, 1 to 86400000", optarg);
-			cfg->idle_timeout_ms = (unsigned)n;
-			break;
-		case O_DEVPFX:
-		case O_DEVVG:
-			if (o == O_DEVPFX ? options_device_prefix(optarg, err, errlen) : options_device_vg(optarg, err, errlen))
-				return -EINVAL;
-			if ((o == O_DEVPFX ? cfg->n_device_prefix : cfg->n_device_vg) == AGENT_DEVICE_POLICY_MAX)
-				return options_fail(err, errlen, "at most %d --device-prefix and --device-vg each",
-						    AGENT_DEVICE_POLICY_MAX);
-			if (o == O_DEVPFX)
-				cfg->device_prefix[cfg->n_device_prefix++] = optarg;
-			else
-				cfg->device_vg[cfg->n_device_vg++] = optarg;
-			break;
-		case O_LOG:
-			if (log_level_parse(optarg, &cfg->log_level))
-				return options_fail(err, errlen, "--log-level %s: error, warn, info or debug", optarg);
-			break;
-		case O_VERSION:
-			return OPTIONS_VERSION;
-		case O_HELP:
-			return OPTIONS_HELP;
-		default:
-			return options_fail(err, errlen, "unknown or incomplete option %s", argv[optind - 1]);
+int options_parse(int argc, char **argv, struct agent_config *cfg, char *err, size_t errlen)
+{
+	options_defaults(cfg);
+	const char *stray = NULL; /* the first argument that is not an option */
+	bool options_done = false;
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (!options_done && !strcmp(arg, "--")) {
+			options_done = true;
+			continue;
 		}
+		if (options_done || arg[0] != '-' || !arg[1]) {
+			if (!stray)
+				stray = arg;
+			continue;
+		}
+		int rc = options_one(argc, argv, &i, cfg, err, errlen);
+		if (rc)
+			return rc;
 	}
-	if (optind < argc)
-		return options_fail(err, errlen, "unexpected argument %s", argv[optind]);
+	if (stray)
+		return options_fail(err, errlen, "unexpected argument %s", stray);
 	return options_check(cfg, err, errlen);
 }

@@ -16,6 +16,7 @@
 
 #define DEVICE_LINKS_MAX 40
 
+/* @err, with the reason in @msg. */
 __attribute__((format(printf, 4, 5)))
 static int device_fail(int err, char *msg, size_t msglen, const char *fmt, ...)
 {
@@ -38,6 +39,93 @@ static int device_dir_trust(const struct stat *st)
 	return (st->st_mode & S_ISVTX) ? 1 : -EPERM;
 }
 
+/* A walk of device_resolve(): what is left of the path, and where it stands. */
+struct device_walk {
+	char todo[2 * PATH_MAX]; /* the components still to take, without a leading '/' */
+	char cur[PATH_MAX];      /* the directory reached, canonical ("" is the root) */
+	int links;               /* symbolic links followed so far */
+	int trust;               /* device_dir_trust() of cur: it judges the next entry taken from it */
+};
+
+/* Stand in directory @dir: its own rules judge what is taken from it next. */
+static int device_walk_at(struct device_walk *w, const char *dir)
+{
+	struct stat st;
+	if (lstat(dir, &st) < 0)
+		return -errno;
+	w->trust = device_dir_trust(&st);
+	return w->trust < 0 ? w->trust : 0;
+}
+
+/* Move the next component of w->todo into @comp (NAME_MAX + 1 bytes): its length (0 for an empty one
+ * between two slashes), or -ENAMETOOLONG. */
+static int device_walk_take(struct device_walk *w, char *comp)
+{
+	size_t n = strcspn(w->todo, "/");
+	if (n > NAME_MAX)
+		return -ENAMETOOLONG;
+	memcpy(comp, w->todo, n);
+	comp[n] = '\0';
+	const char *rest = w->todo + n + (w->todo[n] == '/');
+	memmove(w->todo, rest, strlen(rest) + 1);
+	return (int)n;
+}
+
+/* "..": back in the parent, whose rules judge what is taken from it next. */
+static int device_walk_up(struct device_walk *w)
+{
+	char *slash = strrchr(w->cur, '/');
+	if (slash)
+		*slash = '\0';
+	return device_walk_at(w, w->cur[0] ? w->cur : "/");
+}
+
+/* The symbolic link @link (in cur): its target goes in front of what is left to take, and an absolute
+ * target starts again from the root. */
+static int device_walk_link(struct device_walk *w, const char *link)
+{
+	char target[PATH_MAX], rest[2 * PATH_MAX];
+	if (++w->links > DEVICE_LINKS_MAX)
+		return -ELOOP;
+	ssize_t len = readlink(link, target, sizeof(target) - 1);
+	if (len < 0)
+		return -errno;
+	target[len] = '\0';
+	if ((size_t)snprintf(rest, sizeof(rest), "%s%s%s", target, w->todo[0] ? "/" : "", w->todo) >= sizeof(rest))
+		return -ENAMETOOLONG;
+	if (target[0] == '/') {
+		w->cur[0] = '\0';
+		memmove(rest, rest + 1, strlen(rest));
+		int rc = device_walk_at(w, "/");
+		if (rc)
+			return rc;
+	}
+	snprintf(w->todo, sizeof(w->todo), "%s", rest);
+	return 0;
+}
+
+/* The entry @comp of cur (neither empty nor "." nor ".."): followed if it is a link, else cur becomes it;
+ * only a directory may have more components after it. */
+static int device_walk_step(struct device_walk *w, const char *comp)
+{
+	char next[PATH_MAX];
+	struct stat st;
+	if ((size_t)snprintf(next, sizeof(next), "%s/%s", w->cur, comp) >= sizeof(next))
+		return -ENAMETOOLONG;
+	if (lstat(next, &st) < 0)
+		return -errno;
+	if (w->trust == 1 && st.st_uid != 0)
+		return -EPERM; /* someone else's entry in a sticky directory */
+	if (S_ISLNK(st.st_mode))
+		return device_walk_link(w, next);
+	memcpy(w->cur, next, strlen(next) + 1);
+	if (S_ISDIR(st.st_mode)) {
+		w->trust = device_dir_trust(&st);
+		return w->trust < 0 ? w->trust : 0;
+	}
+	return w->todo[0] ? -ENOTDIR : 0;
+}
+
 /*
  * Resolve @path (absolute) one component at a time, as the kernel would, into @out (canonical), checking
  * every directory passed through and every entry taken from a sticky one. 0, -ENOENT, -ELOOP,
@@ -45,75 +133,26 @@ static int device_dir_trust(const struct stat *st)
  */
 static int device_resolve(const char *path, char *out, size_t outlen)
 {
-	char todo[2 * PATH_MAX], cur[PATH_MAX] = "";
-	struct stat st;
-	int links = 0, trust;
+	struct device_walk w;
 	if (path[0] != '/' || strlen(path) >= PATH_MAX)
 		return -EINVAL;
-	snprintf(todo, sizeof(todo), "%s", path + 1);
-	if (lstat("/", &st) < 0)
-		return -errno;
-	if ((trust = device_dir_trust(&st)) < 0)
-		return trust;
-	while (todo[0]) {
+	snprintf(w.todo, sizeof(w.todo), "%s", path + 1);
+	w.cur[0] = '\0';
+	w.links = 0;
+	int rc = device_walk_at(&w, "/");
+	while (!rc && w.todo[0]) {
 		char comp[NAME_MAX + 1];
-		size_t n = strcspn(todo, "/");
-		if (n > NAME_MAX)
-			return -ENAMETOOLONG;
-		memcpy(comp, todo, n);
-		comp[n] = '\0';
-		memmove(todo, todo + n + (todo[n] == '/'), strlen(todo + n + (todo[n] == '/')) + 1);
-		if (!n || !strcmp(comp, "."))
-			continue;
-		if (!strcmp(comp, "..")) {
-			char *slash = strrchr(cur, '/');
-			if (slash)
-				*slash = '\0';
-			/* back in the parent: what is taken from it next is judged by the parent's rules */
-			if (lstat(cur[0] ? cur : "/", &st) < 0)
-				return -errno;
-			if ((trust = device_dir_trust(&st)) < 0)
-				return trust;
-			continue;
-		}
-		char next[PATH_MAX];
-		if ((size_t)snprintf(next, sizeof(next), "%s/%s", cur, comp) >= sizeof(next))
-			return -ENAMETOOLONG;
-		if (lstat(next, &st) < 0)
-			return -errno;
-		if (trust == 1 && st.st_uid != 0)
-			return -EPERM; /* someone else's entry in a sticky directory */
-		if (S_ISLNK(st.st_mode)) {
-			char target[PATH_MAX];
-			if (++links > DEVICE_LINKS_MAX)
-				return -ELOOP;
-			ssize_t len = readlink(next, target, sizeof(target) - 1);
-			if (len < 0)
-				return -errno;
-			target[len] = '\0';
-			char rest[2 * PATH_MAX];
-			if ((size_t)snprintf(rest, sizeof(rest), "%s%s%s", target, todo[0] ? "/" : "", todo) >= sizeof(rest))
-				return -ENAMETOOLONG;
-			if (target[0] == '/') {
-				cur[0] = '\0';
-				memmove(rest, rest + 1, strlen(rest));
-				if (lstat("/", &st) < 0)
-					return -errno;
-				if ((trust = device_dir_trust(&st)) < 0)
-					return trust;
-			}
-			snprintf(todo, sizeof(todo), "%s", rest);
-			continue;
-		}
-		memcpy(cur, next, strlen(next) + 1);
-		if (S_ISDIR(st.st_mode)) {
-			if ((trust = device_dir_trust(&st)) < 0)
-				return trust;
-		} else if (todo[0]) {
-			return -ENOTDIR;
-		}
+		int n = device_walk_take(&w, comp);
+		if (n < 0)
+			return n;
+		if (!strcmp(comp, ".."))
+			rc = device_walk_up(&w);
+		else if (n && strcmp(comp, "."))
+			rc = device_walk_step(&w, comp);
 	}
-	if ((size_t)snprintf(out, outlen, "%s", cur[0] ? cur : "/") >= outlen)
+	if (rc)
+		return rc;
+	if ((size_t)snprintf(out, outlen, "%s", w.cur[0] ? w.cur : "/") >= outlen)
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -165,6 +204,7 @@ int device_lvm_vg(const char *dm_name, char *vg, size_t size)
 	return -EINVAL;
 }
 
+/* Does @given start with one of the --device-prefix paths? */
 static bool device_prefix_allows(const struct agent_config *cfg, const char *given)
 {
 	for (size_t i = 0; i < cfg->n_device_prefix; i++)
@@ -202,30 +242,17 @@ static bool device_path_plain(const char *p)
 	}
 }
 
-int device_register(const struct agent_config *cfg, const char *given, bool root, struct device *d, char *msg,
-		    size_t msglen)
+/* A path the device policy does not take: the same words whatever was (or was not) found there. */
+static int device_outside(const char *given, char *msg, size_t msglen)
 {
-	bool policy = cfg->n_device_prefix || cfg->n_device_vg;
-	if (!device_path_plain(given))
-		return device_fail(-EINVAL, msg, msglen, "device %s: give an absolute path without empty, \".\" or "
-				   "\"..\" components", given);
-	if (!policy && !root)
-		return device_fail(-EPERM, msg, msglen, "device %s: this attachd has no device policy (--device-prefix, "
-				   "--device-vg): only root registers devices", given);
-	/* a path outside the prefixes is refused before it is looked at: what lies there (a file, nothing)
-	 * is not the caller's to learn; with volume groups, any path is looked at but every failure reads
-	 * the same */
-	bool by_prefix = device_prefix_allows(cfg, given);
-	if (policy && !by_prefix && !cfg->n_device_vg)
-		return device_fail(-EPERM, msg, msglen, "device %s is outside this attachd's device policy "
-				   "(--device-prefix, --device-vg)", given);
-	int rc = device_find(given, d);
-	if (rc && policy && !by_prefix)
-		return device_fail(-EPERM, msg, msglen, "device %s is outside this attachd's device policy "
-				   "(--device-prefix, --device-vg)", given);
+	return device_fail(-EPERM, msg, msglen, "device %s is outside this attachd's device policy "
+			   "(--device-prefix, --device-vg)", given);
+}
+
+/* device_find()'s failure @rc for the path @given, told to whoever registers it. */
+static int device_find_fail(int rc, const char *given, char *msg, size_t msglen)
+{
 	switch (rc) {
-	case 0:
-		break;
 	case -ENOENT:
 	case -ENOTDIR:
 		return device_fail(-ENOENT, msg, msglen, "device %s: no such device", given);
@@ -243,11 +270,33 @@ int device_register(const struct agent_config *cfg, const char *given, bool root
 	default:
 		return device_fail(rc, msg, msglen, "device %s: %s", given, strerror(-rc));
 	}
+}
+
+int device_register(const struct agent_config *cfg, const char *given, bool root, struct device *d, char *msg,
+		    size_t msglen)
+{
+	bool policy = cfg->n_device_prefix || cfg->n_device_vg;
+	if (!device_path_plain(given))
+		return device_fail(-EINVAL, msg, msglen, "device %s: give an absolute path without empty, \".\" or "
+				   "\"..\" components", given);
+	if (!policy && !root)
+		return device_fail(-EPERM, msg, msglen, "device %s: this attachd has no device policy (--device-prefix, "
+				   "--device-vg): only root registers devices", given);
+	/* a path outside the prefixes is refused before it is looked at: what lies there (a file, nothing)
+	 * is not the caller's to learn; with volume groups, any path is looked at but every failure reads
+	 * the same */
+	bool by_prefix = device_prefix_allows(cfg, given);
+	if (policy && !by_prefix && !cfg->n_device_vg)
+		return device_outside(given, msg, msglen);
+	int rc = device_find(given, d);
+	if (rc && policy && !by_prefix)
+		return device_outside(given, msg, msglen);
+	if (rc)
+		return device_find_fail(rc, given, msg, msglen);
 	if (strlen(d->path) > ATTACH_PATH_MAX)
 		return device_fail(-ENAMETOOLONG, msg, msglen, "device %s: the kernel's path of it is too long", given);
 	if (policy && !device_policy_allows(cfg, given, d))
-		return device_fail(-EPERM, msg, msglen, "device %s is outside this attachd's device policy "
-				   "(--device-prefix, --device-vg)", given);
+		return device_outside(given, msg, msglen);
 	char uuid[160];
 	if (blkdev_dm(d->major, d->minor, uuid, sizeof(uuid), NULL, 0) == 0 &&
 	    !strncmp(uuid, DMDEV_UUID_PREFIX, strlen(DMDEV_UUID_PREFIX)))
