@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lio.h: LIO iSCSI objects as configfs operations, one function per object, in the kernel's order
- * (REFERENCE.md): backstore, target + TPG attributes, LUN, ACL, mapped LUN, portal, enable; teardown in
- * reverse. Each function touches only its own object's paths (no scans), writes attributes without a
+ * (docs/KERNEL.md, 'Object order'): backstore, target + TPG attributes, LUN, ACL, mapped LUN, portal,
+ * enable; teardown in reverse. Each function touches only its own object's paths (no scans), writes attributes without a
  * trailing newline, and leaves nothing half-made: on failure it removes what it created itself.
  *
  * Idempotence, so an interrupted call can be finished: creating an object that already exists in the

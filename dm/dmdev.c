@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* dmdev.c: device-mapper tasks for attachd's linear devices (see dmdev.h; REFERENCE.md for the calls). */
+/* dmdev.c: device-mapper tasks for attachd's linear devices (see dmdev.h; docs/KERNEL.md, 'Device-mapper'). */
 #include "dmdev.h"
 
 #include "blkdev.h"

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * client_conninfo.c: os-brick's iSCSI connection info from struct attach_conninfo. The types are the
- * ones os-brick needs (REFERENCE.md): target_lun an integer, portals "ip:port", auth_method "CHAP"
- * exactly, target_discovered and encrypted false; the multipath lists repeat the target and LUN per
- * portal.
+ * ones os-brick needs (docs/PROTOCOL.md, §14): target_lun an integer, portals "ip:port", auth_method
+ * "CHAP" exactly, target_discovered and encrypted false; the multipath lists repeat the target and LUN
+ * per portal.
  */
 #include "attach.h"
 #include "json.h"

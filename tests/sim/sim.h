@@ -27,10 +27,10 @@
  *   - mapped LUN `write_protect` reads empty and ignores writes until the mapped LUN is linked;
  *   - a second link into a mapped LUN is EINVAL (EEXIST is for the LUN's own second link);
  *   - symlinks are created with the kernel's relative body ("../../../../../../target/core/...").
- * Kernels: SIM_KERNEL_6_1 follows the capture /work/shared/vm/configfs-layout.txt (it includes
- * target/iscsi/cpus_allowed_list); SIM_KERNEL_6_12 adds tpgt_N/rtpi and attrib/emulate_rsoc and
- * drops tpgt_N/attrib/netif_timeout (from later kernel sources, not yet checked against a 6.12
- * capture). Only the iblock backend and the iscsi fabric are modelled; nvmet is out of scope.
+ * Kernels: SIM_KERNEL_6_1 and SIM_KERNEL_6_12 follow the captures of Debian's kernels in
+ * tests/sim/golden/ (both include target/iscsi/cpus_allowed_list; what differs: docs/KERNEL.md,
+ * '6.1 and 6.12'), compared entry for entry by tests/integration/test_golden.sh. Only the iblock
+ * backend and the iscsi fabric are modelled; nvmet is out of scope.
  *
  * Caveats: attribute values not named in tests/sim/sim_attr.c are stored as written (plus a newline);
  * the default content of statistics and most device attributes is approximate; network portals are

@@ -2,10 +2,10 @@
 /*
  * sim_tmpl.c: the kernel's default groups and attributes, as data. Each user object (what mkdir
  * makes) has a template: its attribute files with what show() prints before any write, and its
- * default groups with their own templates. Names come from /work/shared/vm/configfs-layout.txt
- * (Debian 6.1) where it lists them, otherwise from the kernel source: target_core_configfs.c,
- * target_core_fabric_configfs.c, target_core_stat.c, iscsi/iscsi_target_configfs.c and
- * iscsi/iscsi_target_stat.c. SIM_F_K61 / SIM_F_K612 mark what differs between the two kernels.
+ * default groups with their own templates. Names come from the captures of Debian's kernels
+ * (docs/KERNEL.md, 'Layouts'; tests/sim/golden/) where they list them, otherwise from the kernel
+ * source: target_core_configfs.c, target_core_fabric_configfs.c, target_core_stat.c,
+ * iscsi/iscsi_target_configfs.c and iscsi/iscsi_target_stat.c. SIM_F_K61 / SIM_F_K612 mark what differs between the two kernels.
  */
 #include "tests/sim/sim_internal.h"
 
@@ -145,8 +145,8 @@ static const struct sim_ent sim_disc_ents[] = {
 	F("password_mutual", "\n"), F("userid", "\n"), F("userid_mutual", "\n"), END,
 };
 GROUP(sim_t_disc, sim_disc_ents, EPERM);
-/* cpus_allowed_list: the capture of Debian's 6.1 (configfs-layout.txt) has it, so it is on both
- * kernels (the patch is from 2022, merged before 6.1) */
+/* cpus_allowed_list: the capture of Debian's 6.1 (tests/sim/golden/capture-6.1.txt) has it, so it is
+ * on both kernels (the patch is from 2022, merged before 6.1) */
 static const struct sim_ent sim_fabric_ents[] = {
 	F("cpus_allowed_list", "@CPUS@\n"), D("discovery_auth", sim_t_disc),
 	FRO("lio_version", "Datera Inc. iSCSI Target v4.1.0\n"), END,

@@ -1,8 +1,9 @@
-"""Time one iSCSI export built with python3-rtslib-fb, the way /work/shared/vm/guest-rtslib.py measured
-its baseline (one process: import, RTSRoot(), the export, the teardown), for scenario 16's comparison
-with attachd. Builds what attachd builds for one initiator: a block storage object on DEV, target, TPG 1
-with a portal, LUN 0, a node ACL with CHAP and its mapped LUN, authentication on, no generated ACLs,
-enabled; then removes only its own objects (not clear_existing: attachd's exports may be there).
+"""Time one iSCSI export built with python3-rtslib-fb, the way the reference baseline was measured
+(docs/KERNEL.md, 'Reference timings'; one process: import, RTSRoot(), the export, the teardown), for
+scenario 16's comparison with attachd. Builds what attachd builds for one initiator: a block storage
+object on DEV, target, TPG 1 with a portal, LUN 0, a node ACL with CHAP and its mapped LUN,
+authentication on, no generated ACLs, enabled; then removes only its own objects (not clear_existing:
+attachd's exports may be there).
 
 usage: rtslib-export.py DEV TARGET_IQN INITIATOR_IQN PORTAL_IP PORT
 Prints one line: "RTSLIB import_ms=.. rtsroot_ms=.. build_ms=.. teardown_ms=.. total_ms=.." (exit 0),

@@ -1,12 +1,13 @@
 # 16 bench: real-kernel numbers for attachd. tests/bench/bench (attachd-bench in the image) against the
 # real attachd on 32 loop devices of 8 MiB: every call of the attach/detach cycle timed per volume, then
 # initialize-connection (a new export) against the number of live exports. Then one export timed four
-# ways in the same boot, to set against /work/shared/vm/README.md's reference numbers: attachctl
-# (whole process), the same tree by hand in the shell (as guest-test.sh), and python3-rtslib-fb (as
-# guest-rtslib.py; targetcli is not in the image). The tables and the timings go to the console and
-# to build/vm/<suite>/bench.txt (capture). Checks: the bench ran to its end; initialize-connection
-# with the most live exports is less than 3x its median with none (no call rescans the whole configfs
-# tree); everything removed afterwards. The numbers themselves pass or fail nothing. ~21 s under TCG.
+# ways in the same boot, to set against the reference numbers (docs/KERNEL.md, 'Reference timings'):
+# attachctl (whole process), the same tree by hand in the shell (docs/KERNEL.md, 'A minimal export by
+# hand'), and python3-rtslib-fb in one process (targetcli is not in the image). The tables and the
+# timings go to the console and to build/vm/<suite>/bench.txt (capture). Checks: the bench ran to its
+# end; initialize-connection with the most live exports is less than 3x its median with none (no call
+# rescans the whole configfs tree); everything removed afterwards. The numbers themselves pass or fail
+# nothing. ~21 s under TCG.
 N=32
 R=4 # runs of each timed export below (their mean; /proc/uptime counts in 10 ms)
 SH_IQN=iqn.2024-01.org.example:shell-bench
@@ -115,8 +116,9 @@ fi
 B_INIT=$(awk '/^  initialize-connection \(new export\) / { print $4 " ms (p50 " $5 ")" }' $VM_WORK/bench.out)
 B_TERM=$(awk '/^  terminate-connection \(teardown\) / { print $3 " ms (p50 " $4 ")" }' $VM_WORK/bench.out)
 
-# The same export by hand, as guest-test.sh built it (its reference: 100-130 ms), on a dm device made
-# beforehand (attachd's number includes making its dm device; the dmsetup create is timed apart).
+# The same export by hand (docs/KERNEL.md, 'A minimal export by hand'; reference: 100-130 ms), on a dm
+# device made beforehand (attachd's number includes making its dm device; the dmsetup create is timed
+# apart).
 w() { printf '%s' "$1" >"$2"; }
 shell_export() { # DEV
 	local t=$CFG/target/iscsi/$SH_IQN
@@ -146,7 +148,7 @@ if [ $good = $R ]; then S_EXP=$(mean $sum_s $R) S_TEARDOWN=$(mean $sum_st $R); e
 	VM_DIAG=$VM_WORK/err not_ok "shell export timed ($good of $R runs)"
 fi
 
-# rtslib-fb, one process (guest-rtslib.py's measure: its in-process times, plus the process's wall
+# rtslib-fb, one process (measured as the reference was: its in-process times, plus the process's wall
 # clock, which adds the interpreter's start)
 RTS=
 if have_python; then
@@ -163,13 +165,13 @@ losetup -d $DMLOOP && DMLOOP=
 	echo "  attachd, library call (bench above)           initialize-connection ${B_INIT:-?}; teardown ${B_TERM:-?}"
 	echo "  attachctl initialize-connection (process)     ${A_INIT:-?} ms (dm device included); terminate-connection ${A_TERM:-?} ms"
 	echo "  attachctl volume-list (process, no change)    ${A_LIST:-?} ms"
-	echo "  shell by hand (mkdir/printf/ln, guest-test)   ${S_EXP:-?} ms; teardown ${S_TEARDOWN:-?} ms; dmsetup create ${S_DM:-?} ms (once)"
+	echo "  shell by hand (mkdir/printf/ln)               ${S_EXP:-?} ms; teardown ${S_TEARDOWN:-?} ms; dmsetup create ${S_DM:-?} ms (once)"
 	if have_python; then
-		echo "  rtslib-fb, one process (guest-rtslib.py)      ${RTS:-failed}; process wall ${RTS_WALL:-?} ms"
+		echo "  rtslib-fb, one process (rtslib-export.py)     ${RTS:-failed}; process wall ${RTS_WALL:-?} ms"
 	else
 		echo "  rtslib-fb                                     not measured: image without python"
 	fi
-	echo "  reference (/work/shared/vm/README.md, TCG, 6.1): shell 100-130 ms; C program with raw syscalls 70 ms;"
+	echo "  reference (docs/KERNEL.md, TCG, 6.1): shell 100-130 ms; C program with raw syscalls 70 ms;"
 	echo "    rtslib-fb interpreter start ~150 ms, import 300-350 ms, build 110-150 ms, total 570-670 ms;"
 	echo "    targetcli-fb 1.5-3 s per command, ~14.7 s for the 7 commands of one export"
 } >$VM_WORK/export.txt
