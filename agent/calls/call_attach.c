@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * call_attach.c: the state-machine calls (Cinder's table in REFERENCE.md): reserve / unreserve,
- * attach, begin_detaching / roll_detaching, detach. Reserve makes a "reserved" attachment record (what
+ * call_attach.c: the state-machine calls (Cinder's states: docs/PROTOCOL.md, 11.1 and 8.16): reserve /
+ * unreserve, attach, begin_detaching / roll_detaching, detach. Reserve makes a "reserved" attachment record (what
  * Cinder's attachment_create does); attach completes it; detach drops an attached one. Only unreserve
  * may touch the kernel: it releases the connection initialize_connection made for the reservation.
  */
