@@ -15,13 +15,13 @@
 #include "options.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "fail.h"
 #include "portal.h"
 #include "proto.h"
 
@@ -60,16 +60,6 @@ void options_usage(FILE *out)
 		AGENT_DEFAULT_REQUEST_TIMEOUT_MS, AGENT_DEFAULT_IDLE_TIMEOUT_MS);
 }
 
-__attribute__((format(printf, 3, 4)))
-static int options_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static int options_number(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
@@ -101,7 +91,7 @@ static int options_check_prefix(const char *prefix, char *err, size_t errlen)
 		const char *f = options_foreign_prefixes[i];
 		size_t n = strlen(f);
 		if (!strncasecmp(prefix, f, n) && (prefix[n] == '\0' || prefix[n] == '.'))
-			return options_fail(err, errlen, "--iqn-prefix %s: %s is the default of another tool; attachd "
+			return fail_with(-EINVAL, err, errlen, "--iqn-prefix %s: %s is the default of another tool; attachd "
 					    "needs a prefix of its own", prefix, f);
 	}
 	return 0;
@@ -112,7 +102,7 @@ static int options_device_prefix(const char *p, char *err, size_t errlen)
 {
 	if (p[0] != '/' || strstr(p, "/./") || strstr(p, "/../") || strstr(p, "//") ||
 	    (strlen(p) >= 2 && !strcmp(p + strlen(p) - 2, "/.")) || (strlen(p) >= 3 && !strcmp(p + strlen(p) - 3, "/..")))
-		return options_fail(err, errlen, "--device-prefix %s: an absolute path without \".\", \"..\" or \"//\"", p);
+		return fail_with(-EINVAL, err, errlen, "--device-prefix %s: an absolute path without \".\", \"..\" or \"//\"", p);
 	return 0;
 }
 
@@ -121,7 +111,7 @@ static int options_device_vg(const char *vg, char *err, size_t errlen)
 {
 	if (!vg[0] || vg[0] == '-' || !strcmp(vg, ".") || !strcmp(vg, "..") || strlen(vg) > 127 ||
 	    strspn(vg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+_.-") != strlen(vg))
-		return options_fail(err, errlen, "--device-vg %s: not an LVM volume group name", vg);
+		return fail_with(-EINVAL, err, errlen, "--device-vg %s: not an LVM volume group name", vg);
 	return 0;
 }
 
@@ -137,7 +127,7 @@ static int options_check_wildcards(const struct agent_config *cfg, char *err, si
 			continue;
 		for (size_t j = 0; j < cfg->n_portals; j++)
 			if (j != i && !portal_parse(cfg->portals[j], &q, why, sizeof(why)) && q.port == p.port)
-				return options_fail(err, errlen,
+				return fail_with(-EINVAL, err, errlen,
 						    "--portal %s is a wildcard: it cannot share port %u with --portal %s "
 						    "(the kernel refuses the pair); use one wildcard, or addresses",
 						    p.text, p.port, q.text);
@@ -153,7 +143,7 @@ static int options_check_iqn(const char *prefix, char *err, size_t errlen)
 	char sample[ATTACH_IQN_MAX + 64], why[160] = "";
 	snprintf(sample, sizeof(sample), "%s:00000000-0000-0000-0000-000000000000", prefix);
 	if (strchr(prefix, ':') || strncasecmp(prefix, "iqn.", 4) || proto_iscsi_name_check(sample, why, sizeof(why)))
-		return options_fail(err, errlen, "--iqn-prefix %s: targets would not be valid iqn. names (%s)", prefix,
+		return fail_with(-EINVAL, err, errlen, "--iqn-prefix %s: targets would not be valid iqn. names (%s)", prefix,
 				    strchr(prefix, ':') ? "no ':' in the prefix" : why);
 	return 0;
 }
@@ -162,16 +152,16 @@ static int options_check_iqn(const char *prefix, char *err, size_t errlen)
 static int options_check(struct agent_config *cfg, char *err, size_t errlen)
 {
 	if (!cfg->socket_path)
-		return options_fail(err, errlen, "--socket is required");
+		return fail_with(-EINVAL, err, errlen, "--socket is required");
 	if (!cfg->db_dir)
-		return options_fail(err, errlen, "--db is required");
+		return fail_with(-EINVAL, err, errlen, "--db is required");
 	if (!cfg->n_portals)
-		return options_fail(err, errlen, "at least one --portal is required");
+		return fail_with(-EINVAL, err, errlen, "at least one --portal is required");
 	int rc = options_check_wildcards(cfg, err, errlen);
 	if (rc)
 		return rc;
 	if (cfg->configfs_root[0] != '/')
-		return options_fail(err, errlen, "--configfs-root must be an absolute path");
+		return fail_with(-EINVAL, err, errlen, "--configfs-root must be an absolute path");
 	rc = options_check_iqn(cfg->iqn_prefix, err, errlen);
 	if (rc)
 		return rc;
@@ -223,8 +213,8 @@ static int options_set_number(const struct options_row *row, const char *value, 
 	unsigned long n;
 	if (options_number(value, row->max, &n) || n == 0) {
 		if (row->unit)
-			return options_fail(err, errlen, "--%s %s: %s, 1 to %lu", row->name, value, row->unit, row->max);
-		return options_fail(err, errlen, "--%s %s: a number from 1 to %lu", row->name, value, row->max);
+			return fail_with(-EINVAL, err, errlen, "--%s %s: %s, 1 to %lu", row->name, value, row->unit, row->max);
+		return fail_with(-EINVAL, err, errlen, "--%s %s: a number from 1 to %lu", row->name, value, row->max);
 	}
 	*(unsigned *)options_field(cfg, row->field) = (unsigned)n;
 	return 0;
@@ -240,10 +230,10 @@ static int options_set_id(const struct options_row *row, const char *value, stru
 {
 	unsigned long n;
 	if (options_number(value, 0xfffffffeul, &n))
-		return options_fail(err, errlen, "--%s %s: not a numeric id", row->name, value);
+		return fail_with(-EINVAL, err, errlen, "--%s %s: not a numeric id", row->name, value);
 	size_t *count = options_field(cfg, row->count);
 	if (*count == AGENT_ALLOW_MAX)
-		return options_fail(err, errlen, "at most %d --allow-uid/--allow-gid each", AGENT_ALLOW_MAX);
+		return fail_with(-EINVAL, err, errlen, "at most %d --allow-uid/--allow-gid each", AGENT_ALLOW_MAX);
 	((unsigned *)options_field(cfg, row->field))[(*count)++] = (unsigned)n;
 	return 0;
 }
@@ -256,12 +246,12 @@ static int options_set_portal(const struct options_row *row, const char *value, 
 	char why[160];
 	(void)row;
 	if (portal_parse(value, &p, why, sizeof(why)))
-		return options_fail(err, errlen, "--portal %s: %s", value, why);
+		return fail_with(-EINVAL, err, errlen, "--portal %s: %s", value, why);
 	if (cfg->n_portals == REC_PORTALS_MAX)
-		return options_fail(err, errlen, "at most %d portals", REC_PORTALS_MAX);
+		return fail_with(-EINVAL, err, errlen, "at most %d portals", REC_PORTALS_MAX);
 	for (size_t i = 0; i < cfg->n_portals; i++)
 		if (!strcmp(cfg->portals[i], p.text))
-			return options_fail(err, errlen, "--portal %s given twice", p.text);
+			return fail_with(-EINVAL, err, errlen, "--portal %s given twice", p.text);
 	memcpy(cfg->portals[cfg->n_portals++], p.text, sizeof(p.text));
 	return 0;
 }
@@ -272,7 +262,7 @@ static int options_append_policy(const struct options_row *row, const char *valu
 {
 	size_t *count = options_field(cfg, row->count);
 	if (*count == AGENT_DEVICE_POLICY_MAX)
-		return options_fail(err, errlen, "at most %d --device-prefix and --device-vg each",
+		return fail_with(-EINVAL, err, errlen, "at most %d --device-prefix and --device-vg each",
 				    AGENT_DEVICE_POLICY_MAX);
 	((const char **)options_field(cfg, row->field))[(*count)++] = value;
 	return 0;
@@ -297,7 +287,7 @@ static int options_set_log_level(const struct options_row *row, const char *valu
 {
 	(void)row;
 	if (log_level_parse(value, &cfg->log_level))
-		return options_fail(err, errlen, "--log-level %s: error, warn, info or debug", value);
+		return fail_with(-EINVAL, err, errlen, "--log-level %s: error, warn, info or debug", value);
 	return 0;
 }
 
@@ -385,7 +375,7 @@ static int options_one(int argc, char **argv, int *i, struct agent_config *cfg, 
 		row = options_find(arg + 2, eq ? (size_t)(eq - (arg + 2)) : strlen(arg + 2));
 	}
 	if (!row || (eq && !row->has_arg) || (!eq && row->has_arg && *i + 1 >= argc))
-		return options_fail(err, errlen, "unknown or incomplete option %s", arg);
+		return fail_with(-EINVAL, err, errlen, "unknown or incomplete option %s", arg);
 	const char *value = NULL;
 	if (row->has_arg)
 		value = eq ? eq + 1 : argv[++*i];
@@ -427,6 +417,6 @@ int options_parse(int argc, char **argv, struct agent_config *cfg, char *err, si
 			return rc;
 	}
 	if (stray)
-		return options_fail(err, errlen, "unexpected argument %s", stray);
+		return fail_with(-EINVAL, err, errlen, "unexpected argument %s", stray);
 	return options_check(cfg, err, errlen);
 }

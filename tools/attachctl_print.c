@@ -97,22 +97,33 @@ int actl_print_done(FILE *out, bool json)
 	return actl_done(out);
 }
 
-int actl_print_plan(FILE *out, bool json, const char *const *steps, size_t n)
+/* Lines of text, one a line; or {"@key": [...], "summary": @summary} (no summary member when NULL). */
+static int actl_print_lines(FILE *out, bool json, const char *key, const char *const *lines, size_t n,
+			    const char *summary)
 {
 	if (!json) {
 		for (size_t i = 0; i < n; i++)
-			fprintf(out, "%s\n", steps[i] ? steps[i] : "");
+			fprintf(out, "%s\n", lines[i] ? lines[i] : "");
+		if (summary)
+			fprintf(out, "%s\n", summary);
 		return actl_done(out);
 	}
 	struct json j;
 	json_init(&j);
 	json_object_begin(&j, NULL);
-	json_array_begin(&j, "plan");
+	json_array_begin(&j, key);
 	for (size_t i = 0; i < n; i++)
-		json_string(&j, NULL, steps[i]);
+		json_string(&j, NULL, lines[i]);
 	json_array_end(&j);
+	if (summary)
+		json_string(&j, "summary", summary);
 	json_object_end(&j);
 	return actl_emit(out, &j);
+}
+
+int actl_print_plan(FILE *out, bool json, const char *const *steps, size_t n)
+{
+	return actl_print_lines(out, json, "plan", steps, n, NULL);
 }
 
 int actl_print_conninfo(FILE *out, bool json, const struct attach_conninfo *ci)
@@ -308,20 +319,5 @@ int actl_print_volume_show(FILE *out, bool json, const struct attach_volume_info
 
 int actl_print_report(FILE *out, bool json, const char *const *steps, size_t n, const char *summary)
 {
-	if (!json) {
-		for (size_t i = 0; i < n; i++)
-			fprintf(out, "%s\n", steps[i]);
-		fprintf(out, "%s\n", summary);
-		return actl_done(out);
-	}
-	struct json j;
-	json_init(&j);
-	json_object_begin(&j, NULL);
-	json_array_begin(&j, "steps");
-	for (size_t i = 0; i < n; i++)
-		json_string(&j, NULL, steps[i]);
-	json_array_end(&j);
-	json_string(&j, "summary", summary);
-	json_object_end(&j);
-	return actl_emit(out, &j);
+	return actl_print_lines(out, json, "steps", steps, n, summary ? summary : "");
 }

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,20 +12,11 @@
 
 #include "blkdev.h"
 #include "dmdev.h"
+#include "fail.h"
 
 #define DEVICE_LINKS_MAX 40
 
 /* @err, with the reason in @msg. */
-__attribute__((format(printf, 4, 5)))
-static int device_fail(int err, char *msg, size_t msglen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, msglen, fmt, ap);
-	va_end(ap);
-	return err;
-}
-
 /* May a directory with @st be trusted on the way to a device? 0 trusted, 1 trusted if the entry taken
  * from it is root's (sticky and writable by others), -EPERM not at all. */
 static int device_dir_trust(const struct stat *st)
@@ -245,7 +235,7 @@ static bool device_path_plain(const char *p)
 /* A path the device policy does not take: the same words whatever was (or was not) found there. */
 static int device_outside(const char *given, char *msg, size_t msglen)
 {
-	return device_fail(-EPERM, msg, msglen, "device %s is outside this attachd's device policy "
+	return fail_with(-EPERM, msg, msglen, "device %s is outside this attachd's device policy "
 			   "(--device-prefix, --device-vg)", given);
 }
 
@@ -255,20 +245,20 @@ static int device_find_fail(int rc, const char *given, char *msg, size_t msglen)
 	switch (rc) {
 	case -ENOENT:
 	case -ENOTDIR:
-		return device_fail(-ENOENT, msg, msglen, "device %s: no such device", given);
+		return fail_with(-ENOENT, msg, msglen, "device %s: no such device", given);
 	case -ENOTBLK:
-		return device_fail(rc, msg, msglen, "%s is not a block device", given);
+		return fail_with(rc, msg, msglen, "%s is not a block device", given);
 	case -EPERM:
-		return device_fail(rc, msg, msglen, "device %s: the path passes through a directory that others can "
+		return fail_with(rc, msg, msglen, "device %s: the path passes through a directory that others can "
 				   "write (a link there could lead anywhere): give a path through root's directories only",
 				   given);
 	case -ENAMETOOLONG:
-		return device_fail(rc, msg, msglen, "device %s: the path, or a link on it, is too long", given);
+		return fail_with(rc, msg, msglen, "device %s: the path, or a link on it, is too long", given);
 	case -EOVERFLOW:
-		return device_fail(-EINVAL, msg, msglen, "device %s: its disk's identity is longer than %d bytes",
+		return fail_with(-EINVAL, msg, msglen, "device %s: its disk's identity is longer than %d bytes",
 				   given, REC_IDENT_MAX);
 	default:
-		return device_fail(rc, msg, msglen, "device %s: %s", given, strerror(-rc));
+		return fail_with(rc, msg, msglen, "device %s: %s", given, strerror(-rc));
 	}
 }
 
@@ -277,10 +267,10 @@ int device_register(const struct agent_config *cfg, const char *given, bool root
 {
 	bool policy = cfg->n_device_prefix || cfg->n_device_vg;
 	if (!device_path_plain(given))
-		return device_fail(-EINVAL, msg, msglen, "device %s: give an absolute path without empty, \".\" or "
+		return fail_with(-EINVAL, msg, msglen, "device %s: give an absolute path without empty, \".\" or "
 				   "\"..\" components", given);
 	if (!policy && !root)
-		return device_fail(-EPERM, msg, msglen, "device %s: this attachd has no device policy (--device-prefix, "
+		return fail_with(-EPERM, msg, msglen, "device %s: this attachd has no device policy (--device-prefix, "
 				   "--device-vg): only root registers devices", given);
 	/* a path outside the prefixes is refused before it is looked at: what lies there (a file, nothing)
 	 * is not the caller's to learn; with volume groups, any path is looked at but every failure reads
@@ -294,16 +284,16 @@ int device_register(const struct agent_config *cfg, const char *given, bool root
 	if (rc)
 		return device_find_fail(rc, given, msg, msglen);
 	if (strlen(d->path) > ATTACH_PATH_MAX)
-		return device_fail(-ENAMETOOLONG, msg, msglen, "device %s: the kernel's path of it is too long", given);
+		return fail_with(-ENAMETOOLONG, msg, msglen, "device %s: the kernel's path of it is too long", given);
 	if (policy && !device_policy_allows(cfg, given, d))
 		return device_outside(given, msg, msglen);
 	char uuid[160];
 	if (blkdev_dm(d->major, d->minor, uuid, sizeof(uuid), NULL, 0) == 0 &&
 	    !strncmp(uuid, DMDEV_UUID_PREFIX, strlen(DMDEV_UUID_PREFIX)))
-		return device_fail(-EBUSY, msg, msglen, "device %s is attachd's own export device of volume %s", given,
+		return fail_with(-EBUSY, msg, msglen, "device %s is attachd's own export device of volume %s", given,
 				   uuid + strlen(DMDEV_UUID_PREFIX));
 	if (!d->ident[0])
-		return device_fail(-EINVAL, msg, msglen, "device %s has no stable identity (no WWID, serial, dm uuid "
+		return fail_with(-EINVAL, msg, msglen, "device %s has no stable identity (no WWID, serial, dm uuid "
 				   "or name, md uuid, loop file): after a reboot another disk could take its name; give "
 				   "a device-mapper device (an LV) or a disk with a serial", given);
 	return 0;
@@ -313,10 +303,10 @@ int device_unused(const struct device *d, const char *given, char *msg, size_t m
 {
 	int rc = blkdev_claimable(d->path);
 	if (rc == -EBUSY)
-		return device_fail(rc, msg, msglen, "device %s is in use (mounted, swap, or held by device-mapper, md "
+		return fail_with(rc, msg, msglen, "device %s is in use (mounted, swap, or held by device-mapper, md "
 				   "or a target)", given);
 	if (rc)
-		return device_fail(rc, msg, msglen, "device %s cannot be opened: %s", given, strerror(-rc));
+		return fail_with(rc, msg, msglen, "device %s cannot be opened: %s", given, strerror(-rc));
 	return 0;
 }
 
@@ -331,20 +321,20 @@ int device_verify(const struct rec_volume *v, struct device *d, char *msg, size_
 	const char *path = device_path_of(v);
 	int rc = device_find(path, d);
 	if (rc == -ENOENT || rc == -ENOTDIR)
-		return device_fail(-ENOENT, msg, msglen, "its device %s is missing", path);
+		return fail_with(-ENOENT, msg, msglen, "its device %s is missing", path);
 	if (rc == -ENOTBLK)
-		return device_fail(rc, msg, msglen, "its device %s is no longer a block device", path);
+		return fail_with(rc, msg, msglen, "its device %s is no longer a block device", path);
 	if (rc)
-		return device_fail(rc, msg, msglen, "its device %s cannot be checked: %s", path, strerror(-rc));
+		return fail_with(rc, msg, msglen, "its device %s cannot be checked: %s", path, strerror(-rc));
 	if (!v->ident[0]) {
 		if (d->major == v->dev_major && d->minor == v->dev_minor)
 			return 0;
-		return device_fail(-EMEDIUMTYPE, msg, msglen, "its device %s is %u:%u, registered as %u:%u by an "
+		return fail_with(-EMEDIUMTYPE, msg, msglen, "its device %s is %u:%u, registered as %u:%u by an "
 				   "attachd without disk identities: it may be another disk", path, d->major, d->minor,
 				   v->dev_major, v->dev_minor);
 	}
 	if (strcmp(d->ident, v->ident))
-		return device_fail(-EMEDIUMTYPE, msg, msglen, "its device %s%s%s (%u:%u) is %s%s, not the registered "
+		return fail_with(-EMEDIUMTYPE, msg, msglen, "its device %s%s%s (%u:%u) is %s%s, not the registered "
 				   "disk %s", path, strcmp(path, d->path) ? " -> " : "", strcmp(path, d->path) ? d->path : "",
 				   d->major, d->minor, d->ident[0] ? "" : "a disk without identity", d->ident, v->ident);
 	return 0;
@@ -357,10 +347,10 @@ int device_is_disk(const char *want, unsigned maj, unsigned min, char *msg, size
 	if (rc == -ENODATA)
 		ident[0] = '\0';
 	else if (rc)
-		return device_fail(rc == -ENODEV ? -EMEDIUMTYPE : rc, msg, msglen, "maps %u:%u: %s", maj, min,
+		return fail_with(rc == -ENODEV ? -EMEDIUMTYPE : rc, msg, msglen, "maps %u:%u: %s", maj, min,
 				   rc == -ENODEV ? "no such device any more" : strerror(-rc));
 	if (strcmp(ident, want))
-		return device_fail(-EMEDIUMTYPE, msg, msglen, "maps %u:%u, which is %s%s, not the registered disk %s",
+		return fail_with(-EMEDIUMTYPE, msg, msglen, "maps %u:%u, which is %s%s, not the registered disk %s",
 				   maj, min, ident[0] ? "" : "a disk without identity", ident, want);
 	return 0;
 }
@@ -371,7 +361,7 @@ int device_is_volumes(const struct rec_volume *v, unsigned maj, unsigned min, ch
 		return device_is_disk(v->ident, maj, min, msg, msglen);
 	if (maj == v->dev_major && min == v->dev_minor)
 		return 0;
-	return device_fail(-EMEDIUMTYPE, msg, msglen, "maps %u:%u, registered as %u:%u", maj, min, v->dev_major,
+	return fail_with(-EMEDIUMTYPE, msg, msglen, "maps %u:%u, registered as %u:%u", maj, min, v->dev_major,
 			   v->dev_minor);
 }
 

@@ -81,40 +81,50 @@ static void recon_free(struct recon *run)
 
 /* ---- the records: exports and their ACLs, after rolling back an interrupted call */
 
+/* A new zeroed last element of the array at *@arrp (any T *, passed as &arr) of *@n elements of @size
+ * bytes: NULL when out of memory. The pointer is copied as bytes, so T * is never read as void *. */
+static void *recon_push(void *arrp, size_t *n, size_t size)
+{
+	void *arr;
+	memcpy(&arr, arrp, sizeof(arr));
+	char *grown = realloc(arr, (*n + 1) * size);
+	if (!grown)
+		return NULL;
+	memcpy(arrp, &grown, sizeof(grown));
+	memset(grown + *n * size, 0, size);
+	return grown + (*n)++ * size;
+}
+
 static int recon_acl_visit(const char *key, void *rec, void *arg)
 {
 	struct recon_export *e = arg;
+	struct rec_acl *slot = recon_push(&e->acls, &e->n_acls, sizeof(*e->acls));
 	(void)key;
-	struct rec_acl *n = realloc(e->acls, (e->n_acls + 1) * sizeof(*n));
-	if (!n)
+	if (!slot)
 		return -ENOMEM;
-	e->acls = n;
-	e->acls[e->n_acls++] = *(struct rec_acl *)rec;
+	*slot = *(struct rec_acl *)rec;
 	return 0;
 }
 
 static int recon_export_visit(const char *key, void *rec, void *arg)
 {
 	struct recon *run = arg;
+	struct recon_export *slot = recon_push(&run->ex, &run->n_ex, sizeof(*run->ex));
 	(void)key;
-	struct recon_export *n = realloc(run->ex, (run->n_ex + 1) * sizeof(*n));
-	if (!n)
+	if (!slot)
 		return -ENOMEM;
-	run->ex = n;
-	memset(&run->ex[run->n_ex], 0, sizeof(run->ex[0]));
-	run->ex[run->n_ex++].x = *(struct rec_export *)rec;
+	slot->x = *(struct rec_export *)rec;
 	return 0;
 }
 
 static int recon_owned_visit(const char *key, void *rec, void *arg)
 {
 	struct recon *run = arg;
+	struct rec_export *slot = recon_push(&run->owned, &run->n_owned, sizeof(*run->owned));
 	(void)key;
-	struct rec_export *n = realloc(run->owned, (run->n_owned + 1) * sizeof(*n));
-	if (!n)
+	if (!slot)
 		return -ENOMEM;
-	run->owned = n;
-	run->owned[run->n_owned++] = *(struct rec_export *)rec;
+	*slot = *(struct rec_export *)rec;
 	return 0;
 }
 
@@ -122,12 +132,11 @@ static int recon_owned_visit(const char *key, void *rec, void *arg)
 static int recon_volume_visit(const char *key, void *rec, void *arg)
 {
 	struct recon *run = arg;
+	char *slot = recon_push(&run->vols, &run->n_vols, sizeof(*run->vols));
 	(void)rec;
-	void *n = realloc(run->vols, (run->n_vols + 1) * sizeof(*run->vols));
-	if (!n)
+	if (!slot)
 		return -ENOMEM;
-	run->vols = n;
-	snprintf(run->vols[run->n_vols++], sizeof(run->vols[0]), "%s", key);
+	snprintf(slot, sizeof(*run->vols), "%s", key);
 	return 0;
 }
 
@@ -557,7 +566,7 @@ static void recon_save(struct recon *run, const struct recon_export *e, const st
 struct recon_orphans {
 	struct recon *run;
 	char (*names)[ATTACH_IQN_MAX + 1];
-	size_t n, cap;
+	size_t n;
 	int kind; /* 0 target, 1 storage object, 2 dm device */
 };
 
@@ -624,15 +633,10 @@ static int recon_orphan_visit(const char *name, void *arg)
 			return 0;
 		}
 	}
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 8;
-		void *n = realloc(o->names, cap * sizeof(*o->names));
-		if (!n)
-			return -ENOMEM;
-		o->names = n;
-		o->cap = cap;
-	}
-	snprintf(o->names[o->n++], sizeof(o->names[0]), "%s", name);
+	char *slot = recon_push(&o->names, &o->n, sizeof(*o->names));
+	if (!slot)
+		return -ENOMEM;
+	snprintf(slot, sizeof(*o->names), "%s", name);
 	return 0;
 }
 

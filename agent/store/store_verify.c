@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,23 +21,15 @@
 
 #include <netlink/attr.h>
 
-#define STORE_VERIFY_SECONDS 60
+#include "fail.h"
 
-__attribute__((format(printf, 3, 4)))
-static int verify_fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-	return -EUCLEAN;
-}
+#define STORE_VERIFY_SECONDS 60
 
 static int verify_value(enum store_db db, const MDB_val *k, const MDB_val *v, char *why, size_t whylen)
 {
 	const char *name = store_db_names[db];
 	if (k->mv_size == 0 || k->mv_size > 511 || memchr(k->mv_data, '\0', k->mv_size))
-		return verify_fail(why, whylen, "%s: a key of %zu bytes is not one attachd writes", name, k->mv_size);
+		return fail_with(-EUCLEAN, why, whylen, "%s: a key of %zu bytes is not one attachd writes", name, k->mv_size);
 	int type = store_db_type(db);
 	if (type >= 0) {
 		char rec[sizeof(struct rec_volume) + sizeof(struct rec_export) + sizeof(struct rec_acl) +
@@ -46,17 +37,17 @@ static int verify_value(enum store_db db, const MDB_val *k, const MDB_val *v, ch
 		int rc = rec_decode((enum rec_type_id)type, v->mv_data, v->mv_size, rec);
 		explicit_bzero(rec, sizeof(rec)); /* ACLs hold secrets */
 		if (rc)
-			return verify_fail(why, whylen, "%s/%.*s: the record does not decode", name, (int)k->mv_size,
+			return fail_with(-EUCLEAN, why, whylen, "%s/%.*s: the record does not decode", name, (int)k->mv_size,
 					   (const char *)k->mv_data);
 		return 0;
 	}
 	switch (db) {
 	case STORE_META:
-		return v->mv_size == 4 ? 0 : verify_fail(why, whylen, "meta/%.*s: %zu bytes, not 4", (int)k->mv_size,
+		return v->mv_size == 4 ? 0 : fail_with(-EUCLEAN, why, whylen, "meta/%.*s: %zu bytes, not 4", (int)k->mv_size,
 							    (const char *)k->mv_data, v->mv_size);
 	case STORE_DEVICES:
 		return v->mv_size <= ATTACH_UUID_LEN ? 0 :
-		       verify_fail(why, whylen, "devices/%.*s: a value of %zu bytes is no volume id", (int)k->mv_size,
+		       fail_with(-EUCLEAN, why, whylen, "devices/%.*s: a value of %zu bytes is no volume id", (int)k->mv_size,
 				   (const char *)k->mv_data, v->mv_size);
 	case STORE_INTENTS: {
 		void *copy = malloc(v->mv_size ? v->mv_size : 1);
@@ -67,7 +58,7 @@ static int verify_value(enum store_db db, const MDB_val *k, const MDB_val *v, ch
 		int rc = nla_parse(tb, 3, copy, (int)v->mv_size, NULL);
 		explicit_bzero(copy, v->mv_size);
 		free(copy);
-		return rc < 0 ? verify_fail(why, whylen, "the pending intent does not decode") : 0;
+		return rc < 0 ? fail_with(-EUCLEAN, why, whylen, "the pending intent does not decode") : 0;
 	}
 	default:
 		return 0;
@@ -81,18 +72,18 @@ static int verify_db(MDB_txn *txn, enum store_db db, char *why, size_t whylen)
 	if (rc == MDB_NOTFOUND)
 		return 0; /* made at this open */
 	if (rc)
-		return verify_fail(why, whylen, "database %s: %s", store_db_names[db], mdb_strerror(rc));
+		return fail_with(-EUCLEAN, why, whylen, "database %s: %s", store_db_names[db], mdb_strerror(rc));
 	MDB_cursor *cur;
 	rc = mdb_cursor_open(txn, dbi, &cur);
 	if (rc)
-		return verify_fail(why, whylen, "database %s: %s", store_db_names[db], mdb_strerror(rc));
+		return fail_with(-EUCLEAN, why, whylen, "database %s: %s", store_db_names[db], mdb_strerror(rc));
 	MDB_val k, v;
 	int err = 0;
 	while (!err && (rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == MDB_SUCCESS)
 		err = verify_value(db, &k, &v, why, whylen);
 	mdb_cursor_close(cur);
 	if (!err && rc != MDB_NOTFOUND)
-		err = verify_fail(why, whylen, "database %s: %s", store_db_names[db], mdb_strerror(rc));
+		err = fail_with(-EUCLEAN, why, whylen, "database %s: %s", store_db_names[db], mdb_strerror(rc));
 	return err;
 }
 
@@ -105,25 +96,25 @@ static int verify_child(const char *dir, char *why, size_t whylen)
 	MDB_txn *txn;
 	snprintf(path, sizeof(path), "%s/data.mdb", dir);
 	if (stat(path, &st) < 0)
-		return verify_fail(why, whylen, "%s: %s", path, strerror(errno));
+		return fail_with(-EUCLEAN, why, whylen, "%s: %s", path, strerror(errno));
 	int rc = mdb_env_create(&env);
 	if (!rc)
 		rc = mdb_env_set_maxdbs(env, STORE_DB_COUNT);
 	if (!rc)
 		rc = mdb_env_open(env, dir, MDB_RDONLY | MDB_NOLOCK, 0600);
 	if (rc)
-		return verify_fail(why, whylen, "%s cannot be opened: %s", path, mdb_strerror(rc));
+		return fail_with(-EUCLEAN, why, whylen, "%s cannot be opened: %s", path, mdb_strerror(rc));
 	MDB_envinfo info;
 	MDB_stat ms;
 	if (mdb_env_info(env, &info) || mdb_env_stat(env, &ms))
-		return verify_fail(why, whylen, "%s: its meta pages cannot be read", path);
+		return fail_with(-EUCLEAN, why, whylen, "%s: its meta pages cannot be read", path);
 	uint64_t need = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
 	if ((uint64_t)st.st_size < need)
-		return verify_fail(why, whylen, "%s is cut short: %lld bytes, its meta page says %llu", path,
+		return fail_with(-EUCLEAN, why, whylen, "%s is cut short: %lld bytes, its meta page says %llu", path,
 				   (long long)st.st_size, (unsigned long long)need);
 	rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
 	if (rc)
-		return verify_fail(why, whylen, "%s: %s", path, mdb_strerror(rc));
+		return fail_with(-EUCLEAN, why, whylen, "%s: %s", path, mdb_strerror(rc));
 	int err = 0;
 	/* LMDB's own two first: the free page list (a write reads it) and the directory of names */
 	for (MDB_dbi dbi = 0; !err && dbi < 2; dbi++) {
@@ -133,7 +124,7 @@ static int verify_child(const char *dir, char *why, size_t whylen)
 		while (!rc && (rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == MDB_SUCCESS) {
 		}
 		if (rc != MDB_NOTFOUND)
-			err = verify_fail(why, whylen, "%s: LMDB's %s: %s", path, dbi ? "main database" : "free list",
+			err = fail_with(-EUCLEAN, why, whylen, "%s: LMDB's %s: %s", path, dbi ? "main database" : "free list",
 					  mdb_strerror(rc));
 		if (cur)
 			mdb_cursor_close(cur);
@@ -181,8 +172,8 @@ int store_verify(const char *dir, char *why, size_t whylen)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFSIGNALED(status))
-		return verify_fail(why, whylen, "%s/data.mdb is corrupt: reading it %s (signal %d, %s)", dir,
+		return fail_with(-EUCLEAN, why, whylen, "%s/data.mdb is corrupt: reading it %s (signal %d, %s)", dir,
 				   WTERMSIG(status) == SIGALRM ? "did not end" : "faults", WTERMSIG(status),
 				   strsignal(WTERMSIG(status)));
-	return verify_fail(why, whylen, "the database is corrupt: %s", msg[0] ? msg : "unreadable");
+	return fail_with(-EUCLEAN, why, whylen, "the database is corrupt: %s", msg[0] ? msg : "unreadable");
 }
