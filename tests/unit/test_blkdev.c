@@ -151,7 +151,7 @@ static void put_file(const char *path, const char *text)
 }
 
 /* Block device @majmin with its sysfs directory at /sys/@dir, and attributes given as pairs of a path
- * below it and the file's text, ending with NULL. "dev" is written here. */
+ * below it and the file's text, ending with (char *)NULL. "dev" is written here. */
 static void sys_dev(const char *majmin, const char *dir, ...)
 {
 	char d[PATH_MAX * 2], p[PATH_MAX * 3], link[PATH_MAX * 2], text[64];
@@ -204,10 +204,10 @@ static void test_blkdev_size_dev(void **state)
 {
 	(void)state;
 	uint64_t b = 0;
-	sys_dev("8:0", "devices/sda", "size", "2048\n", NULL);
-	sys_dev("8:16", "devices/sdb", "size", "4096 \t\n", NULL);
-	sys_dev("8:32", "devices/sdc", "size", "12x\n", NULL);
-	sys_dev("8:48", "devices/sdd", "size", "\n", NULL);
+	sys_dev("8:0", "devices/sda", "size", "2048\n", (char *)NULL);
+	sys_dev("8:16", "devices/sdb", "size", "4096 \t\n", (char *)NULL);
+	sys_dev("8:32", "devices/sdc", "size", "12x\n", (char *)NULL);
+	sys_dev("8:48", "devices/sdd", "size", "\n", (char *)NULL);
 	assert_int_equal(__real_blkdev_size_dev(8, 0, &b), 0);
 	assert_int_equal(b, 2048 * 512);
 	assert_int_equal(__real_blkdev_size_dev(8, 16, &b), 0); /* trailing blanks are cut */
@@ -221,11 +221,11 @@ static void test_blkdev_dm(void **state)
 {
 	(void)state;
 	char uuid[64], name[64];
-	sys_dev("253:3", "devices/virtual/block/dm-3", "dm/name", "vg0-data\n", "dm/uuid", "LVM-abcdef\n", NULL);
-	sys_dev("253:4", "devices/virtual/block/dm-4", "dm/name", "plain\n", NULL);
-	sys_dev("253:5", "devices/virtual/block/dm-5", "dm/name", "\n", "dm/uuid", "CRYPT-1\n", NULL);
-	sys_dev("253:6", "devices/virtual/block/dm-6", "dm/name", "blank\n", "dm/uuid", "\n", NULL);
-	sys_dev("8:0", "devices/sda", "size", "8\n", NULL);
+	sys_dev("253:3", "devices/virtual/block/dm-3", "dm/name", "vg0-data\n", "dm/uuid", "LVM-abcdef\n", (char *)NULL);
+	sys_dev("253:4", "devices/virtual/block/dm-4", "dm/name", "plain\n", (char *)NULL);
+	sys_dev("253:5", "devices/virtual/block/dm-5", "dm/name", "\n", "dm/uuid", "CRYPT-1\n", (char *)NULL);
+	sys_dev("253:6", "devices/virtual/block/dm-6", "dm/name", "blank\n", "dm/uuid", "\n", (char *)NULL);
+	sys_dev("8:0", "devices/sda", "size", "8\n", (char *)NULL);
 	assert_int_equal(__real_blkdev_dm(253, 3, uuid, sizeof(uuid), name, sizeof(name)), 0);
 	assert_string_equal(uuid, "LVM-abcdef");
 	assert_string_equal(name, "vg0-data");
@@ -259,18 +259,18 @@ static void test_blkdev_identity(void **state)
 	(void)state;
 	char id[BLKDEV_IDENT_MAX + 1];
 	sys_dev("253:3", "devices/virtual/block/dm-3", "dm/name", "vg0-data\n", "dm/uuid", "LVM-abcdef\n",
-		"serial", "ignored\n", NULL);
-	sys_dev("253:4", "devices/virtual/block/dm-4", "dm/name", "plain\n", NULL);
-	sys_dev("9:0", "devices/virtual/block/md0", "md/uuid", "3f2a9c1e:55aa01b2:0c0d0e0f:10111213\n", NULL);
+		"serial", "ignored\n", (char *)NULL);
+	sys_dev("253:4", "devices/virtual/block/dm-4", "dm/name", "plain\n", (char *)NULL);
+	sys_dev("9:0", "devices/virtual/block/md0", "md/uuid", "3f2a9c1e:55aa01b2:0c0d0e0f:10111213\n", (char *)NULL);
 	sys_dev("7:0", "devices/virtual/block/loop0", "loop/backing_file", "/var/lib/images/a.img\n",
-		"loop/offset", "0\n", NULL);
+		"loop/offset", "0\n", (char *)NULL);
 	sys_dev("7:1", "devices/virtual/block/loop1", "loop/backing_file", "/var/lib/images/a.img\n",
-		"loop/offset", "1048576\n", NULL);
+		"loop/offset", "1048576\n", (char *)NULL);
 	sys_dev("8:0", "devices/sda", "wwid", "naa.5000c500a1b2c3d4\n", "device/wwid", "t10.other\n", "serial",
-		"ZA1B2C3\n", NULL);
-	sys_dev("8:16", "devices/sdb", "device/wwid", "t10.ATA     QEMU HARDDISK  \n", "serial", "QM0001\n", NULL);
-	sys_dev("252:0", "devices/vda", "serial", "vol-1234\n", NULL);
-	sys_dev("1:0", "devices/virtual/block/ram0", "size", "8\n", NULL);
+		"ZA1B2C3\n", (char *)NULL);
+	sys_dev("8:16", "devices/sdb", "device/wwid", "t10.ATA     QEMU HARDDISK  \n", "serial", "QM0001\n", (char *)NULL);
+	sys_dev("252:0", "devices/vda", "serial", "vol-1234\n", (char *)NULL);
+	sys_dev("1:0", "devices/virtual/block/ram0", "size", "8\n", (char *)NULL);
 	/* each form, the first that applies */
 	expect_identity(253, 3, "dm-uuid:LVM-abcdef");
 	expect_identity(253, 4, "dm-name:plain");
@@ -299,12 +299,12 @@ static void test_blkdev_identity_partition(void **state)
 {
 	(void)state;
 	char id[BLKDEV_IDENT_MAX + 1];
-	sys_dev("8:0", "devices/sda", "wwid", "naa.5000c500a1b2c3d4\n", NULL);
-	sys_dev("8:1", "devices/sda/sda1", "partition", "1\n", NULL);
-	sys_dev("252:0", "devices/vda", "serial", "vol-1234\n", NULL);
-	sys_dev("252:2", "devices/vda/vda2", "partition", "2\n", NULL);
-	sys_dev("1:0", "devices/virtual/block/ram0", "size", "8\n", NULL);
-	sys_dev("1:1", "devices/virtual/block/ram0/ram0p1", "partition", "1\n", NULL);
+	sys_dev("8:0", "devices/sda", "wwid", "naa.5000c500a1b2c3d4\n", (char *)NULL);
+	sys_dev("8:1", "devices/sda/sda1", "partition", "1\n", (char *)NULL);
+	sys_dev("252:0", "devices/vda", "serial", "vol-1234\n", (char *)NULL);
+	sys_dev("252:2", "devices/vda/vda2", "partition", "2\n", (char *)NULL);
+	sys_dev("1:0", "devices/virtual/block/ram0", "size", "8\n", (char *)NULL);
+	sys_dev("1:1", "devices/virtual/block/ram0/ram0p1", "partition", "1\n", (char *)NULL);
 	if (__real_blkdev_identity(8, 1, id, sizeof(id)) == -ENOENT) {
 		print_message("blkdev_whole() reads <disk>/../dev: partitions have no identity (known bug)\n");
 		skip();

@@ -641,7 +641,7 @@ static int cmp_str(const void *a, const void *b)
 static const char *sorted(struct names *n)
 {
 	static char out[512];
-	char *words[32], *save;
+	char *words[32] = { 0 }, *save;
 	size_t k = 0;
 	for (char *w = strtok_r(n->text, " ", &save); w && k < 32; w = strtok_r(NULL, " ", &save))
 		words[k++] = w;
