@@ -1,0 +1,791 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_lio.c: the LIO writer (configfs/lio.c) and its state readers, listings and purges
+ * (configfs/lio_state.c), on the configfs simulator (helpers/sim_fx.h: a fresh tree of kernel 6.1 per
+ * test). What is checked is lio.h's and lio_state.h's contract: the exact entries and values each call
+ * leaves in the tree; the order of its writes (a fault injected into the nth write of one attribute,
+ * with the simulator's count of the writes that reached it); that a failed call removes what it made and
+ * nothing else; idempotence (a second call succeeds without writing); the errors passed back; and that
+ * the readers change nothing.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lio.h"
+#include "lio_state.h"
+#include "sim_fx.h"
+#include "unit_main.h"
+
+/* The objects of sim_fx.h's paths as lio.h names them: SO is iblock_0/x, LUN is lun_0, MLUN is lun_5. */
+#define SERIAL "6b8f1c2e-0d7a-4c55-9a51-3f0e2b9c1d44"
+#define IQN2 "iqn.2024-01.org.example:t2"
+#define INI2 "iqn.2024-01.org.example:i2"
+#define SO_LINK LUN "/" LIO_LINK_NAME
+#define MLUN_LINK MLUN "/" LIO_LINK_NAME
+#define SO2 HBA "/y"
+
+static struct lio_backstore bs(struct fx *f)
+{
+	return (struct lio_backstore){ .hba = "iblock_0", .name = "x", .dev = f->dev[0], .serial = SERIAL };
+}
+
+static struct lio_backstore bs2(struct fx *f)
+{
+	return (struct lio_backstore){ .hba = "iblock_0", .name = "y", .dev = f->dev[1], .serial = "serial-y" };
+}
+
+static const struct lio_acl acl = {
+	.initiator = INI, .userid = "user-1", .password = "secret-123456", .mapped_lun = 5, .lun = 0,
+};
+
+/* The target of link @p, relative to the root. */
+static const char *link_of(struct fx *f, const char *p)
+{
+	static char buf[PATH_MAX];
+	int rc = cfs_readlink(&f->c, p, buf, sizeof(buf));
+	if (rc)
+		fail_msg("readlink %s: %d", p, rc);
+	return buf;
+}
+
+/* Calls of each kind since the last sim_stats_reset(), as "mkdir/rmdir/write/symlink/unlink" counts. */
+static const char *ops(void)
+{
+	static char buf[64];
+	struct sim_stats s = sim_stats();
+	snprintf(buf, sizeof(buf), "%lu/%lu/%lu/%lu/%lu", s.mkdir, s.rmdir, s.write, s.symlink, s.unlink);
+	return buf;
+}
+
+/* Assert the tree is @before (a dump() taken earlier) and free @before. */
+static void assert_tree_is(struct fx *f, char *before)
+{
+	char *now = dump(f);
+	assert_string_equal(now, before);
+	free(now);
+	free(before);
+}
+
+/* A full export of SO on T: backstore, target, portal, LUN 0, the ACL with mapped LUN 5, enabled. */
+static void lio_export(struct fx *f)
+{
+	struct lio_backstore b = bs(f);
+	OK(lio_fabric_ensure(&f->c));
+	OK(lio_backstore_create(&f->c, &b));
+	OK(lio_target_create(&f->c, IQN));
+	OK(lio_lun_create(&f->c, IQN, 0, &b));
+	OK(lio_acl_create(&f->c, IQN, &acl));
+	OK(lio_mapped_lun_create(&f->c, IQN, &acl));
+	OK(lio_portal_add(&f->c, IQN, "127.0.0.1:3260"));
+	OK(lio_tpg_enable(&f->c, IQN, true));
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* lio.c: the writer */
+
+static void test_fabric_ensure(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(exists(f, "target/iscsi"), 0);
+	OK(lio_fabric_ensure(&f->c));
+	assert_int_equal(exists(f, "target/iscsi"), 1);
+	sim_stats_reset();
+	OK(lio_fabric_ensure(&f->c)); /* there already: EEXIST is success */
+	assert_string_equal(ops(), "1/0/0/0/0");
+	OK(cfs_rmdir(&f->c, "target/iscsi"));
+	sim_fail("mkdir", "target/iscsi", EIO, 1);
+	ERR(lio_fabric_ensure(&f->c), EIO);
+	assert_int_equal(exists(f, "target/iscsi"), 0);
+}
+
+static void test_backstore_create(void **state)
+{
+	struct fx *f = *state;
+	struct lio_backstore b = bs(f);
+	char want[PATH_MAX + 32];
+	sim_stats_reset();
+	OK(lio_backstore_create(&f->c, &b));
+	assert_string_equal(ops(), "2/0/4/0/0"); /* the HBA and the object; control, udev_path, enable, serial */
+	assert_string_equal(rd(f, SO "/enable"), "1");
+	assert_string_equal(rd(f, SO "/udev_path"), f->dev[0]);
+	snprintf(want, sizeof(want), "UDEV PATH: %s", f->dev[0]); /* what control said, as info shows it */
+	assert_non_null(strstr(rd(f, SO "/info"), want));
+	assert_non_null(strstr(rbuf, "readonly: 0"));
+	assert_string_equal(rd(f, SO "/wwn/vpd_unit_serial"), "T10 VPD Unit Serial Number: " SERIAL);
+}
+
+/* The nth write is the attribute named: a fault there comes after n - 1 writes, and undoes the object. */
+static void test_backstore_create_order_and_undo(void **state)
+{
+	struct fx *f = *state;
+	struct lio_backstore b = bs(f);
+	static const char *const order[] = { SO "/control", SO "/udev_path", SO "/enable", SO "/wwn/vpd_unit_serial" };
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		char *before = dump(f);
+		sim_stats_reset();
+		sim_fail("write", order[i], EIO, 1);
+		ERR(lio_backstore_create(&f->c, &b), EIO);
+		struct sim_stats s = sim_stats();
+		assert_int_equal(s.write, i + 1);
+		assert_int_equal(s.rmdir, 2); /* the object, then the HBA it made */
+		assert_tree_is(f, before);
+	}
+	/* the object could not be made: the HBA made for it goes */
+	sim_fail("mkdir", SO, ENOMEM, 1);
+	ERR(lio_backstore_create(&f->c, &b), ENOMEM);
+	assert_int_equal(exists(f, HBA), 0);
+	/* an HBA that was there stays */
+	MK(HBA);
+	sim_fail("write", SO "/enable", EIO, 1);
+	ERR(lio_backstore_create(&f->c, &b), EIO);
+	assert_int_equal(exists(f, SO), 0);
+	assert_int_equal(exists(f, HBA), 1);
+}
+
+static void test_backstore_readonly(void **state)
+{
+	struct fx *f = *state;
+	struct lio_backstore b = bs(f);
+	b.readonly = true;
+	OK(lio_backstore_create(&f->c, &b));
+	assert_non_null(strstr(rd(f, SO "/info"), "readonly: 1"));
+	/* and so an initiator maps it read-only */
+	OK(lio_fabric_ensure(&f->c));
+	OK(lio_target_create(&f->c, IQN));
+	OK(lio_lun_create(&f->c, IQN, 0, &b));
+	OK(lio_acl_create(&f->c, IQN, &acl));
+	OK(lio_mapped_lun_create(&f->c, IQN, &acl));
+	assert_string_equal(rd(f, MLUN "/write_protect"), "1");
+}
+
+static void test_backstore_create_again(void **state)
+{
+	struct fx *f = *state;
+	struct lio_backstore b = bs(f);
+	OK(lio_backstore_create(&f->c, &b));
+	char *before = dump(f);
+	sim_stats_reset();
+	OK(lio_backstore_create(&f->c, &b)); /* in the wanted shape: nothing written */
+	assert_string_equal(ops(), "2/0/0/0/0");
+	assert_tree_is(f, before);
+
+	/* enabled but interrupted before its serial: only the serial is written */
+	struct lio_backstore b2 = bs2(f);
+	b2.serial = NULL;
+	OK(lio_backstore_create(&f->c, &b2));
+	b2.serial = "serial-y";
+	sim_stats_reset();
+	OK(lio_backstore_create(&f->c, &b2));
+	assert_string_equal(ops(), "2/0/1/0/0");
+	assert_string_equal(rd(f, SO2 "/wwn/vpd_unit_serial"), "T10 VPD Unit Serial Number: serial-y");
+}
+
+/* Made but not enabled (interrupted): the call finishes it; a failure leaves the directories it did not make. */
+static void test_backstore_create_finishes(void **state)
+{
+	struct fx *f = *state;
+	struct lio_backstore b = bs(f);
+	MK(HBA);
+	MK(SO);
+	sim_fail("write", SO "/enable", EIO, 1);
+	ERR(lio_backstore_create(&f->c, &b), EIO);
+	assert_int_equal(exists(f, SO), 1);
+	sim_stats_reset();
+	OK(lio_backstore_create(&f->c, &b)); /* control again is fine before enable */
+	assert_string_equal(ops(), "2/0/4/0/0");
+	assert_string_equal(rd(f, SO "/enable"), "1");
+	assert_string_equal(rd(f, SO "/udev_path"), f->dev[0]);
+}
+
+/* An object of that name on another device is not ours to change. */
+static void test_backstore_other_device(void **state)
+{
+	struct fx *f = *state;
+	struct lio_backstore b = bs(f);
+	mk_so(f, HBA, SO, f->dev[1]);
+	char *before = dump(f);
+	sim_stats_reset();
+	ERR(lio_backstore_create(&f->c, &b), EEXIST);
+	assert_int_equal(sim_stats().write, 0);
+	assert_tree_is(f, before);
+}
+
+static void test_backstore_remove(void **state)
+{
+	struct fx *f = *state;
+	struct lio_backstore b = bs(f), b2 = bs2(f);
+	OK(lio_backstore_create(&f->c, &b));
+	OK(lio_backstore_create(&f->c, &b2));
+	OK(lio_backstore_remove(&f->c, &b)); /* the HBA holds y: it stays */
+	assert_int_equal(exists(f, SO), 0);
+	assert_int_equal(exists(f, HBA), 1);
+	OK(lio_backstore_remove(&f->c, &b2)); /* the last object: the HBA goes with it */
+	assert_int_equal(exists(f, HBA), 0);
+	OK(lio_backstore_remove(&f->c, &b2)); /* gone is done */
+	/* linked from a LUN: EBUSY, and it stays */
+	OK(lio_backstore_create(&f->c, &b));
+	mk_tpg(f, T);
+	MK(LUN);
+	LN(SO, LUN "/lnk");
+	ERR(lio_backstore_remove(&f->c, &b), EBUSY);
+	assert_string_equal(rd(f, SO "/enable"), "1");
+	OK(cfs_unlink(&f->c, LUN "/lnk"));
+	/* the HBA's own failure is passed on; the object is gone by then */
+	sim_fail("rmdir", "iblock_0", EIO, 2);
+	ERR(lio_backstore_remove(&f->c, &b), EIO);
+	assert_int_equal(exists(f, SO), 0);
+	assert_int_equal(exists(f, HBA), 1);
+}
+
+static void test_target_create(void **state)
+{
+	struct fx *f = *state;
+	ERR(lio_target_create(&f->c, IQN), ENOENT); /* no target/iscsi: nothing made */
+	assert_int_equal(exists(f, "target/iscsi"), 0);
+	OK(lio_fabric_ensure(&f->c));
+	sim_stats_reset();
+	OK(lio_target_create(&f->c, IQN));
+	assert_string_equal(ops(), "2/0/3/0/0");
+	assert_string_equal(rd(f, TPG "/attrib/authentication"), "1");
+	assert_string_equal(rd(f, TPG "/attrib/generate_node_acls"), "0");
+	assert_string_equal(rd(f, TPG "/attrib/demo_mode_discovery"), "0");
+	assert_string_equal(rd(f, TPG "/param/AuthMethod"), "CHAP");
+	assert_string_equal(rd(f, TPG "/enable"), "0"); /* not enabled */
+	assert_int_equal(exists(f, T "/tpgt_2"), 0);
+	/* again: the same tree */
+	char *before = dump(f);
+	OK(lio_target_create(&f->c, IQN));
+	assert_tree_is(f, before);
+	/* a failure leaves a target it did not make */
+	sim_fail("write", TPG "/attrib/generate_node_acls", EIO, 1);
+	ERR(lio_target_create(&f->c, IQN), EIO);
+	assert_int_equal(exists(f, TPG), 1);
+}
+
+static void test_target_create_order_and_undo(void **state)
+{
+	struct fx *f = *state;
+	static const char *const order[] = { TPG "/attrib/authentication", TPG "/attrib/generate_node_acls",
+					     TPG "/attrib/demo_mode_discovery" };
+	OK(lio_fabric_ensure(&f->c));
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		char *before = dump(f);
+		sim_stats_reset();
+		sim_fail("write", order[i], EACCES, 1);
+		ERR(lio_target_create(&f->c, IQN), EACCES);
+		assert_int_equal(sim_stats().write, i + 1);
+		assert_int_equal(sim_stats().rmdir, 2); /* the TPG, then the target */
+		assert_tree_is(f, before);
+	}
+	sim_fail("mkdir", "tpgt_1", ENOMEM, 1);
+	ERR(lio_target_create(&f->c, IQN), ENOMEM);
+	assert_int_equal(exists(f, T), 0);
+}
+
+static void test_target_remove(void **state)
+{
+	struct fx *f = *state;
+	OK(lio_fabric_ensure(&f->c));
+	OK(lio_target_create(&f->c, IQN));
+	MK(LUN); /* a TPG that still holds a LUN is not removed */
+	ERR(lio_target_remove(&f->c, IQN), ENOTEMPTY);
+	assert_int_equal(exists(f, TPG), 1);
+	OK(cfs_rmdir(&f->c, LUN));
+	OK(lio_target_remove(&f->c, IQN));
+	assert_int_equal(exists(f, T), 0);
+	assert_int_equal(exists(f, "target/iscsi"), 1);
+	OK(lio_target_remove(&f->c, IQN)); /* gone is done */
+}
+
+static void test_portals(void **state)
+{
+	struct fx *f = *state;
+	OK(lio_fabric_ensure(&f->c));
+	OK(lio_target_create(&f->c, IQN));
+	OK(lio_portal_add(&f->c, IQN, "127.0.0.1:3260"));
+	OK(lio_portal_add(&f->c, IQN, "127.0.0.1:3260"));
+	OK(lio_portal_add(&f->c, IQN, "[::1]:3260"));
+	assert_int_equal(exists(f, TPG "/np/127.0.0.1:3260"), 1);
+	assert_int_equal(exists(f, TPG "/np/[::1]:3260"), 1);
+	ERR(lio_portal_add(&f->c, IQN, "300.1.1.1:3260"), EINVAL); /* the kernel's refusal is passed on */
+	ERR(lio_portal_add(&f->c, IQN2, "127.0.0.1:3260"), ENOENT);
+	OK(lio_portal_remove(&f->c, IQN, "127.0.0.1:3260"));
+	assert_int_equal(exists(f, TPG "/np/127.0.0.1:3260"), 0);
+	assert_int_equal(exists(f, TPG "/np/[::1]:3260"), 1);
+	OK(lio_portal_remove(&f->c, IQN, "127.0.0.1:3260"));
+}
+
+static void test_lun(void **state)
+{
+	struct fx *f = *state;
+	struct lio_backstore b = bs(f);
+	OK(lio_fabric_ensure(&f->c));
+	OK(lio_backstore_create(&f->c, &b));
+	OK(lio_target_create(&f->c, IQN));
+	sim_stats_reset();
+	OK(lio_lun_create(&f->c, IQN, 0, &b));
+	assert_string_equal(ops(), "1/0/0/1/0");
+	assert_string_equal(link_of(f, SO_LINK), SO);
+	assert_string_equal(rd(f, LUN "/alua_tg_pt_offline"), "0"); /* the LUN has its device */
+	char *before = dump(f);
+	OK(lio_lun_create(&f->c, IQN, 0, &b)); /* linked already */
+	assert_tree_is(f, before);
+	/* a storage object that is not enabled cannot be linked: the LUN made for it goes */
+	MK(SO2);
+	struct lio_backstore b2 = bs2(f);
+	ERR(lio_lun_create(&f->c, IQN, 1, &b2), ENODEV);
+	assert_int_equal(exists(f, TPG "/lun/lun_1"), 0);
+	/* but a LUN that was there stays */
+	MK(TPG "/lun/lun_1");
+	ERR(lio_lun_create(&f->c, IQN, 1, &b2), ENODEV);
+	assert_int_equal(exists(f, TPG "/lun/lun_1"), 1);
+	OK(lio_lun_remove(&f->c, IQN, 1, &b2)); /* no link: the directory alone */
+	assert_int_equal(exists(f, TPG "/lun/lun_1"), 0);
+	OK(lio_lun_remove(&f->c, IQN, 0, &b));
+	assert_int_equal(exists(f, LUN), 0);
+	assert_int_equal(exists(f, SO), 1);
+	OK(lio_lun_remove(&f->c, IQN, 0, &b));
+}
+
+/* A LUN an initiator still maps is not removed, and its link is put back. */
+static void test_lun_remove_busy(void **state)
+{
+	struct fx *f = *state;
+	struct lio_backstore b = bs(f);
+	lio_export(f);
+	char *before = dump(f);
+	sim_stats_reset();
+	ERR(lio_lun_remove(&f->c, IQN, 0, &b), EBUSY);
+	assert_string_equal(ops(), "0/1/0/1/1"); /* unlink, rmdir refused, link again */
+	assert_string_equal(link_of(f, SO_LINK), SO);
+	assert_tree_is(f, before);
+}
+
+static void test_tpg_enable(void **state)
+{
+	struct fx *f = *state;
+	OK(lio_fabric_ensure(&f->c));
+	OK(lio_target_create(&f->c, IQN));
+	OK(lio_tpg_enable(&f->c, IQN, true));
+	assert_string_equal(rd(f, TPG "/enable"), "1");
+	OK(lio_tpg_enable(&f->c, IQN, true));
+	/* a kernel that refuses the current value (EINVAL, before 5.16): the value in place is success */
+	sim_fail("write", TPG "/enable", EINVAL, 1);
+	OK(lio_tpg_enable(&f->c, IQN, true));
+	/* ... but not when the value is another */
+	sim_fail("write", TPG "/enable", EINVAL, 1);
+	ERR(lio_tpg_enable(&f->c, IQN, false), EINVAL);
+	assert_string_equal(rd(f, TPG "/enable"), "1");
+	sim_fail("write", TPG "/enable", EBUSY, 1); /* other errors are errors */
+	ERR(lio_tpg_enable(&f->c, IQN, false), EBUSY);
+	OK(lio_tpg_enable(&f->c, IQN, false));
+	assert_string_equal(rd(f, TPG "/enable"), "0");
+	OK(lio_target_remove(&f->c, IQN));
+	OK(lio_tpg_enable(&f->c, IQN, false)); /* disabling what is gone is done */
+	ERR(lio_tpg_enable(&f->c, IQN, true), ENOENT);
+}
+
+static void test_acl(void **state)
+{
+	struct fx *f = *state;
+	OK(lio_fabric_ensure(&f->c));
+	OK(lio_target_create(&f->c, IQN));
+	sim_stats_reset();
+	OK(lio_acl_create(&f->c, IQN, &acl));
+	assert_string_equal(ops(), "1/0/2/0/0");
+	assert_string_equal(rd(f, ACL "/auth/userid"), "user-1");
+	assert_string_equal(rd(f, ACL "/auth/password"), "secret-123456");
+	assert_string_equal(rd(f, ACL "/auth/authenticate_target"), "0"); /* no mutual CHAP */
+	OK(lio_acl_create(&f->c, IQN, &acl)); /* again: the credentials are written again */
+	/* userid, then password; a failure removes the ACL it made */
+	OK(lio_acl_remove(&f->c, IQN, INI));
+	static const char *const order[] = { ACL "/auth/userid", ACL "/auth/password" };
+	for (size_t i = 0; i < 2; i++) {
+		char *before = dump(f);
+		sim_stats_reset();
+		sim_fail("write", order[i], EIO, 1);
+		ERR(lio_acl_create(&f->c, IQN, &acl), EIO);
+		assert_int_equal(sim_stats().write, i + 1);
+		assert_tree_is(f, before);
+	}
+	/* a secret the kernel refuses (over 255 bytes) */
+	char longpw[300];
+	memset(longpw, 'p', 256);
+	longpw[256] = '\0';
+	struct lio_acl bad = acl;
+	bad.password = longpw;
+	ERR(lio_acl_create(&f->c, IQN, &bad), EINVAL);
+	assert_int_equal(exists(f, ACL), 0);
+	/* an ACL that was there stays, with what it had */
+	OK(lio_acl_create(&f->c, IQN, &acl));
+	ERR(lio_acl_create(&f->c, IQN, &bad), EINVAL);
+	assert_string_equal(rd(f, ACL "/auth/password"), "secret-123456");
+	OK(lio_acl_remove(&f->c, IQN, INI));
+	assert_int_equal(exists(f, ACL), 0);
+	OK(lio_acl_remove(&f->c, IQN, INI)); /* gone is done */
+}
+
+static void test_mapped_lun(void **state)
+{
+	struct fx *f = *state;
+	struct lio_backstore b = bs(f);
+	lio_export(f);
+	assert_string_equal(link_of(f, MLUN_LINK), LUN);
+	assert_string_equal(rd(f, MLUN "/write_protect"), "0");
+	char *before = dump(f);
+	OK(lio_mapped_lun_create(&f->c, IQN, &acl)); /* linked already */
+	assert_tree_is(f, before);
+	/* write_protect, after the link (the kernel ignores it before) */
+	struct lio_acl ro = acl;
+	ro.mapped_lun = 6;
+	ro.write_protect = true;
+	sim_stats_reset();
+	OK(lio_mapped_lun_create(&f->c, IQN, &ro));
+	assert_string_equal(ops(), "1/0/1/1/0");
+	assert_string_equal(rd(f, ACL "/lun_6/write_protect"), "1");
+	OK(lio_mapped_lun_remove(&f->c, IQN, &ro));
+	/* a failed write_protect undoes the link and the directory */
+	before = dump(f);
+	sim_fail("write", "lun_6/write_protect", EIO, 1);
+	ERR(lio_mapped_lun_create(&f->c, IQN, &ro), EIO);
+	assert_tree_is(f, before);
+	/* a LUN without a device cannot be mapped */
+	MK(TPG "/lun/lun_1");
+	struct lio_acl other = acl;
+	other.mapped_lun = 7;
+	other.lun = 1;
+	ERR(lio_mapped_lun_create(&f->c, IQN, &other), EINVAL);
+	assert_int_equal(exists(f, ACL "/lun_7"), 0);
+	/* remove: the link, then the directory; again is done */
+	OK(lio_mapped_lun_remove(&f->c, IQN, &acl));
+	assert_int_equal(exists(f, MLUN), 0);
+	OK(lio_mapped_lun_remove(&f->c, IQN, &acl));
+	/* and then the LUN and the ACL can go */
+	OK(lio_lun_remove(&f->c, IQN, 0, &b));
+	OK(lio_acl_remove(&f->c, IQN, INI));
+}
+
+/* An ACL that still has mapped LUNs is refused by the kernel, and stays whole. */
+static void test_acl_remove_refused(void **state)
+{
+	struct fx *f = *state;
+	lio_export(f);
+	char *before = dump(f);
+	ERR(lio_acl_remove(&f->c, IQN, INI), ENOTEMPTY);
+	assert_tree_is(f, before);
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* lio_state.c: readers */
+
+static void test_backstore_state(void **state)
+{
+	struct fx *f = *state;
+	struct lio_backstore b = bs(f);
+	struct lio_so_state st;
+	memset(&st, 0xff, sizeof(st));
+	OK(lio_backstore_state(&f->c, &b, &st));
+	assert_false(st.exists || st.enabled || st.device_ok || st.serial_ok);
+	MK(HBA);
+	MK(SO); /* made, nothing written */
+	OK(lio_backstore_state(&f->c, &b, &st));
+	assert_true(st.exists);
+	assert_false(st.enabled || st.device_ok || st.serial_ok);
+	OK(cfs_rmdir(&f->c, SO));
+	OK(lio_backstore_create(&f->c, &b));
+	sim_stats_reset();
+	OK(lio_backstore_state(&f->c, &b, &st));
+	assert_true(st.exists && st.enabled && st.device_ok && st.serial_ok);
+	/* another device or another serial is seen */
+	struct lio_backstore other = b;
+	other.dev = f->dev[1];
+	OK(lio_backstore_state(&f->c, &other, &st));
+	assert_true(st.exists && st.enabled && st.serial_ok);
+	assert_false(st.device_ok);
+	other = b;
+	other.serial = "another-serial";
+	OK(lio_backstore_state(&f->c, &other, &st));
+	assert_true(st.device_ok);
+	assert_false(st.serial_ok);
+	other.serial = SERIAL "0"; /* not a prefix match */
+	OK(lio_backstore_state(&f->c, &other, &st));
+	assert_false(st.serial_ok);
+	other.serial = NULL; /* no serial wanted: any will do */
+	OK(lio_backstore_state(&f->c, &other, &st));
+	assert_true(st.serial_ok);
+	assert_string_equal(ops(), "0/0/0/0/0"); /* reading changes nothing */
+}
+
+static void test_target_state(void **state)
+{
+	struct fx *f = *state;
+	struct lio_backstore b = bs(f), b2 = bs2(f);
+	struct lio_target_state st;
+	memset(&st, 0xff, sizeof(st));
+	OK(lio_target_state(&f->c, IQN, 0, &b, &st)); /* no target/iscsi at all */
+	assert_false(st.exists || st.tpg || st.attribs_ok || st.enabled || st.lun || st.lun_ok);
+	OK(lio_fabric_ensure(&f->c));
+	MK(T); /* a target without its TPG */
+	OK(lio_target_state(&f->c, IQN, 0, &b, &st));
+	assert_true(st.exists);
+	assert_false(st.tpg || st.attribs_ok || st.enabled || st.lun || st.lun_ok);
+	MK(TPG); /* the kernel's defaults: authentication 1, generate_node_acls 0, demo_mode_discovery 1 */
+	OK(lio_target_state(&f->c, IQN, 0, &b, &st));
+	assert_true(st.exists && st.tpg);
+	assert_false(st.attribs_ok);
+	OK(lio_target_create(&f->c, IQN));
+	OK(lio_target_state(&f->c, IQN, 0, &b, &st));
+	assert_true(st.exists && st.tpg && st.attribs_ok);
+	assert_false(st.enabled || st.lun || st.lun_ok);
+	/* each attribute counts */
+	static const char *const attrs[][2] = { { TPG "/attrib/authentication", "0" },
+						{ TPG "/attrib/generate_node_acls", "1" },
+						{ TPG "/attrib/demo_mode_discovery", "1" } };
+	for (size_t i = 0; i < 3; i++) {
+		W(attrs[i][0], attrs[i][1]);
+		OK(lio_target_state(&f->c, IQN, 0, &b, &st));
+		assert_false(st.attribs_ok);
+		OK(lio_target_create(&f->c, IQN));
+	}
+	OK(cfs_write(&f->c, TPG "/attrib/cache_dynamic_acls", "0")); /* generate_node_acls left it at 1 */
+	OK(lio_tpg_enable(&f->c, IQN, true));
+	OK(lio_backstore_create(&f->c, &b));
+	OK(lio_backstore_create(&f->c, &b2));
+	OK(lio_lun_create(&f->c, IQN, 0, &b));
+	sim_stats_reset();
+	OK(lio_target_state(&f->c, IQN, 0, &b, &st));
+	assert_true(st.exists && st.tpg && st.attribs_ok && st.enabled && st.lun && st.lun_ok);
+	OK(lio_target_state(&f->c, IQN, 0, &b2, &st)); /* linked to another object */
+	assert_true(st.lun);
+	assert_false(st.lun_ok);
+	MK(TPG "/lun/lun_1"); /* a LUN without its link */
+	sim_stats_reset();
+	OK(lio_target_state(&f->c, IQN, 1, &b, &st));
+	assert_true(st.lun);
+	assert_false(st.lun_ok);
+	OK(lio_target_state(&f->c, IQN, 2, &b, &st));
+	assert_false(st.lun || st.lun_ok);
+	assert_string_equal(ops(), "0/0/0/0/0");
+}
+
+static void test_acl_state(void **state)
+{
+	struct fx *f = *state;
+	struct lio_acl_state st;
+	lio_export(f);
+	sim_stats_reset();
+	OK(lio_acl_state(&f->c, IQN, &acl, &st));
+	assert_true(st.exists && st.chap_ok && st.mapped_ok);
+	struct lio_acl want = acl;
+	want.password = "secret-654321";
+	OK(lio_acl_state(&f->c, IQN, &want, &st));
+	assert_true(st.exists && st.mapped_ok);
+	assert_false(st.chap_ok);
+	want = acl;
+	want.userid = "user-2";
+	OK(lio_acl_state(&f->c, IQN, &want, &st));
+	assert_false(st.chap_ok);
+	want = acl;
+	want.lun = 1; /* mapped to another LUN */
+	OK(lio_acl_state(&f->c, IQN, &want, &st));
+	assert_true(st.chap_ok);
+	assert_false(st.mapped_ok);
+	want = acl;
+	want.mapped_lun = 6; /* no such mapped LUN */
+	OK(lio_acl_state(&f->c, IQN, &want, &st));
+	assert_false(st.mapped_ok);
+	want = acl;
+	want.initiator = INI2;
+	memset(&st, 0xff, sizeof(st));
+	OK(lio_acl_state(&f->c, IQN, &want, &st));
+	assert_false(st.exists || st.chap_ok || st.mapped_ok);
+	assert_string_equal(ops(), "0/0/0/0/0");
+	/* the kernel keeps a trailing newline of a userid: that is not the wanted one */
+	W(ACL "/auth/userid", "user-1\n");
+	OK(lio_acl_state(&f->c, IQN, &acl, &st));
+	assert_false(st.chap_ok);
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* lio_state.c: listings */
+
+struct names {
+	char text[512];
+	int calls;
+	int stop_at; /* return 7 on this call (1-based), 0: never */
+};
+
+static int collect(const char *name, void *arg)
+{
+	struct names *n = arg;
+	size_t len = strlen(n->text);
+	snprintf(n->text + len, sizeof(n->text) - len, "%s%s", len ? " " : "", name);
+	return ++n->calls == n->stop_at ? 7 : 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names collected, sorted (a directory's order is the file system's). */
+static const char *sorted(struct names *n)
+{
+	static char out[512];
+	char *words[32] = { 0 }, *save;
+	size_t k = 0;
+	for (char *w = strtok_r(n->text, " ", &save); w && k < 32; w = strtok_r(NULL, " ", &save))
+		words[k++] = w;
+	qsort(words, k, sizeof(words[0]), cmp_str);
+	out[0] = '\0';
+	for (size_t i = 0; i < k; i++)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? " " : "", words[i]);
+	memset(n, 0, sizeof(*n));
+	return out;
+}
+
+static void test_lists(void **state)
+{
+	struct fx *f = *state;
+	struct lio_backstore b2 = bs2(f);
+	struct names n = { 0 };
+	/* missing parents list nothing */
+	OK(lio_list_targets(&f->c, collect, &n));
+	OK(lio_list_backstores(&f->c, "iblock_0", collect, &n));
+	OK(lio_list_acls(&f->c, IQN, collect, &n));
+	OK(lio_list_portals(&f->c, IQN, collect, &n));
+	assert_int_equal(n.calls, 0);
+
+	lio_export(f);
+	OK(lio_target_create(&f->c, IQN2));
+	OK(lio_backstore_create(&f->c, &b2));
+	struct lio_acl a2 = acl;
+	a2.initiator = INI2;
+	OK(lio_acl_create(&f->c, IQN, &a2));
+	OK(lio_portal_add(&f->c, IQN, "[::1]:3260"));
+	/* directories only: target/iscsi's files (lio_version, cpus_allowed_list) are not listed; its
+	 * default group discovery_auth is, and is never a target of ours */
+	OK(lio_list_targets(&f->c, collect, &n));
+	assert_string_equal(sorted(&n), "discovery_auth " IQN " " IQN2);
+	OK(lio_list_backstores(&f->c, "iblock_0", collect, &n));
+	assert_string_equal(sorted(&n), "x y");
+	OK(lio_list_acls(&f->c, IQN, collect, &n));
+	assert_string_equal(sorted(&n), INI " " INI2);
+	OK(lio_list_acls(&f->c, IQN2, collect, &n));
+	assert_string_equal(sorted(&n), "");
+	OK(lio_list_portals(&f->c, IQN, collect, &n));
+	assert_string_equal(sorted(&n), "127.0.0.1:3260 [::1]:3260");
+	/* the callback's non-zero return stops the walk and is returned */
+	n.stop_at = 1;
+	assert_int_equal(lio_list_backstores(&f->c, "iblock_0", collect, &n), 7);
+	assert_int_equal(n.calls, 1);
+	memset(&n, 0, sizeof(n));
+	n.stop_at = 2;
+	assert_int_equal(lio_list_targets(&f->c, collect, &n), 7);
+	assert_int_equal(n.calls, 2);
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* lio_state.c: purges */
+
+static void test_acl_purge(void **state)
+{
+	struct fx *f = *state;
+	struct lio_backstore b = bs(f);
+	lio_export(f);
+	struct lio_acl a6 = acl;
+	a6.mapped_lun = 6;
+	OK(lio_mapped_lun_create(&f->c, IQN, &a6));
+	OK(lio_acl_create(&f->c, IQN, &(struct lio_acl){ .initiator = INI2, .userid = "u2", .password = "secret-222222" }));
+	sim_fail("unlink", "lun_6", EIO, 1);
+	ERR(lio_acl_purge(&f->c, IQN, INI), EIO);
+	assert_int_equal(exists(f, ACL), 1);
+	sim_stats_reset();
+	OK(lio_acl_purge(&f->c, IQN, INI));
+	assert_int_equal(exists(f, ACL), 0);
+	assert_int_equal(sim_stats().write, 0);
+	/* the rest is untouched: the other ACL, the LUN and its link */
+	assert_int_equal(exists(f, TPG "/acls/" INI2), 1);
+	assert_string_equal(link_of(f, SO_LINK), SO);
+	assert_string_equal(rd(f, TPG "/enable"), "1");
+	OK(lio_acl_purge(&f->c, IQN, INI)); /* gone is done */
+	OK(lio_lun_remove(&f->c, IQN, 0, &b)); /* nothing maps the LUN any more */
+}
+
+static void test_target_purge(void **state)
+{
+	struct fx *f = *state;
+	struct lio_backstore b = bs(f);
+	OK(lio_target_purge(&f->c, IQN)); /* nothing there */
+	lio_export(f);
+	struct lio_acl a2 = { .initiator = INI2, .userid = "u2", .password = "secret-222222", .mapped_lun = 0, .lun = 1 };
+	struct lio_backstore b2 = bs2(f);
+	OK(lio_backstore_create(&f->c, &b2));
+	OK(lio_lun_create(&f->c, IQN, 1, &b2));
+	OK(lio_acl_create(&f->c, IQN, &a2));
+	OK(lio_mapped_lun_create(&f->c, IQN, &a2));
+	OK(lio_portal_add(&f->c, IQN, "[::1]:3260"));
+	MK(T "/tpgt_2"); /* every TPG goes, not only ours */
+	MK(T "/tpgt_2/lun/lun_0");
+	OK(lio_target_create(&f->c, IQN2));
+	/* the order: the ACLs (dropping sessions), then disable, then portals and LUNs */
+	sim_fail("write", TPG "/enable", EIO, 1);
+	ERR(lio_target_purge(&f->c, IQN), EIO);
+	assert_int_equal(exists(f, ACL), 0);
+	assert_int_equal(exists(f, TPG "/acls/" INI2), 0);
+	assert_string_equal(rd(f, TPG "/enable"), "1");
+	assert_int_equal(exists(f, TPG "/np/127.0.0.1:3260"), 1);
+	assert_int_equal(exists(f, LUN), 1);
+	/* finished by a second call */
+	sim_stats_reset();
+	OK(lio_target_purge(&f->c, IQN));
+	assert_int_equal(exists(f, T), 0);
+	assert_int_equal(sim_stats().write, 1); /* enable 0, once */
+	assert_int_equal(exists(f, "target/iscsi/" IQN2 "/tpgt_1"), 1); /* another target is not touched */
+	/* no link is left to the storage objects */
+	OK(lio_backstore_remove(&f->c, &b));
+	OK(lio_backstore_remove(&f->c, &b2));
+	assert_int_equal(exists(f, HBA), 0);
+	OK(lio_target_purge(&f->c, IQN));
+	/* a disabled TPG is not written to */
+	sim_stats_reset();
+	OK(lio_target_purge(&f->c, IQN2));
+	assert_string_equal(ops(), "0/2/0/0/0");
+}
+
+static void test_hba_remove(void **state)
+{
+	struct fx *f = *state;
+	struct lio_backstore b = bs(f);
+	OK(lio_hba_remove(&f->c, "iblock_0")); /* nothing there */
+	OK(lio_backstore_create(&f->c, &b));
+	sim_stats_reset();
+	OK(lio_hba_remove(&f->c, "iblock_0")); /* holds an object: stays, untouched */
+	assert_string_equal(ops(), "0/0/0/0/0");
+	assert_int_equal(exists(f, SO), 1);
+	OK(cfs_rmdir(&f->c, SO));
+	OK(lio_hba_remove(&f->c, "iblock_0"));
+	assert_int_equal(exists(f, HBA), 0);
+	MK(HBA);
+	sim_fail("rmdir", HBA, EBUSY, 1);
+	ERR(lio_hba_remove(&f->c, "iblock_0"), EBUSY);
+}
+
+UNIT_MAIN("lio", SIM_TEST(test_fabric_ensure), SIM_TEST(test_backstore_create),
+	  SIM_TEST(test_backstore_create_order_and_undo), SIM_TEST(test_backstore_readonly),
+	  SIM_TEST(test_backstore_create_again), SIM_TEST(test_backstore_create_finishes),
+	  SIM_TEST(test_backstore_other_device), SIM_TEST(test_backstore_remove), SIM_TEST(test_target_create),
+	  SIM_TEST(test_target_create_order_and_undo), SIM_TEST(test_target_remove), SIM_TEST(test_portals),
+	  SIM_TEST(test_lun), SIM_TEST(test_lun_remove_busy), SIM_TEST(test_tpg_enable), SIM_TEST(test_acl),
+	  SIM_TEST(test_mapped_lun), SIM_TEST(test_acl_remove_refused), SIM_TEST(test_backstore_state),
+	  SIM_TEST(test_target_state), SIM_TEST(test_acl_state), SIM_TEST(test_lists), SIM_TEST(test_acl_purge),
+	  SIM_TEST(test_target_purge), SIM_TEST(test_hba_remove))

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_sim_attr.c: attribute writes in the configfs simulator (tests/sim/sim_attr.c, sim_rules.c): TPG enable
+ * and its attribute ranges, ACL CHAP credentials, a mapped LUN's write_protect, and the errors any write
+ * meets (a directory, a missing or read-only attribute).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sim_fx.h"
+#include "unit_main.h"
+
+static void test_tpg_enable(void **state)
+{
+	struct fx *f = *state;
+	mk_tpg(f, T);
+	assert_string_equal(rd(f, TPG "/enable"), "0");
+	W(TPG "/enable", "1"); /* no portal, no LUN: fine */
+	W(TPG "/enable", "1"); /* the current value: a no-op since 5.16 */
+	assert_string_equal(rd(f, TPG "/enable"), "1");
+	ERR(cfs_write(&f->c, TPG "/enable", "2"), EINVAL);
+	ERR(cfs_write(&f->c, TPG "/enable", "x"), EINVAL);
+	W(TPG "/enable", "0");
+	assert_string_equal(rd(f, TPG "/enable"), "0");
+	MK(TPG "/np/127.0.0.1:3260"); /* a portal after enable is fine too */
+	/* authentication follows AuthMethod both ways, and enable enforces it */
+	assert_string_equal(rd(f, TPG "/param/AuthMethod"), "CHAP");
+	W(TPG "/attrib/authentication", "0");
+	assert_string_equal(rd(f, TPG "/param/AuthMethod"), "CHAP,None");
+	W(TPG "/attrib/authentication", "1");
+	assert_string_equal(rd(f, TPG "/param/AuthMethod"), "CHAP");
+	/* enabling strips "None" from AuthMethod; re-writing the current value does nothing at all */
+	W(TPG "/param/AuthMethod", "CHAP,None");
+	W(TPG "/enable", "1");
+	assert_string_equal(rd(f, TPG "/param/AuthMethod"), "CHAP");
+	W(TPG "/param/AuthMethod", "CHAP,None");
+	W(TPG "/enable", "1");
+	assert_string_equal(rd(f, TPG "/param/AuthMethod"), "CHAP,None");
+}
+
+static void test_tpg_attrib_ranges(void **state)
+{
+	struct fx *f = *state;
+	mk_tpg(f, T);
+	assert_string_equal(rd(f, TPG "/attrib/authentication"), "1");
+	assert_string_equal(rd(f, TPG "/attrib/default_cmdsn_depth"), "64");
+	assert_string_equal(rd(f, TPG "/attrib/login_timeout"), "15");
+	assert_string_equal(rd(f, TPG "/attrib/demo_mode_write_protect"), "1");
+	ERR(cfs_write(&f->c, TPG "/attrib/authentication", "2"), EINVAL);
+	ERR(cfs_write(&f->c, TPG "/attrib/authentication", "yes"), EINVAL);
+	ERR(cfs_write(&f->c, TPG "/attrib/demo_mode_write_protect", "2"), EINVAL);
+	ERR(cfs_write(&f->c, TPG "/attrib/demo_mode_discovery", "-1"), EINVAL);
+	ERR(cfs_write(&f->c, TPG "/attrib/default_cmdsn_depth", "0"), EINVAL);
+	ERR(cfs_write(&f->c, TPG "/attrib/default_cmdsn_depth", "513"), EINVAL);
+	W(TPG "/attrib/default_cmdsn_depth", "512");
+	ERR(cfs_write(&f->c, TPG "/attrib/login_timeout", "4"), EINVAL);
+	ERR(cfs_write(&f->c, TPG "/attrib/login_timeout", "31"), EINVAL);
+	W(TPG "/attrib/login_timeout", "30");
+	ERR(cfs_write(&f->c, TPG "/attrib/default_erl", "3"), EINVAL);
+	ERR(cfs_write(&f->c, TPG "/attrib/fabric_prot_type", "2"), EINVAL);
+	ERR(cfs_write(&f->c, TPG "/attrib/t10_pi", "99999999999"), ERANGE);
+	/* generate_node_acls=1 forces cache_dynamic_acls=1, which then ignores 0 */
+	W(TPG "/attrib/generate_node_acls", "1");
+	assert_string_equal(rd(f, TPG "/attrib/cache_dynamic_acls"), "1");
+	W(TPG "/attrib/cache_dynamic_acls", "0");
+	assert_string_equal(rd(f, TPG "/attrib/cache_dynamic_acls"), "1");
+	W(TPG "/attrib/generate_node_acls", "0");
+	W(TPG "/attrib/cache_dynamic_acls", "0");
+	assert_string_equal(rd(f, TPG "/attrib/cache_dynamic_acls"), "0");
+	ERR(cfs_write(&f->c, TPG "/dynamic_sessions", "x"), EACCES);
+}
+
+static void test_acl_auth(void **state)
+{
+	struct fx *f = *state;
+	char s[300];
+	mk_tpg(f, T);
+	MK(ACL);
+	memset(s, 'u', 255);
+	s[255] = '\0';
+	W(ACL "/auth/userid", s);
+	s[255] = 'u';
+	s[256] = '\0';
+	ERR(cfs_write(&f->c, ACL "/auth/password", s), EINVAL);
+	ERR(cfs_write(&f->c, ACL "/auth/userid_mutual", s), EINVAL);
+	/* the pitfall: a trailing newline is stored verbatim and read back */
+	W(ACL "/auth/userid", "user\n");
+	assert_string_equal(rd(f, ACL "/auth/userid"), "user\n");
+	W(ACL "/auth/userid", "user");
+	assert_string_equal(rd(f, ACL "/auth/userid"), "user");
+	assert_string_equal(rd(f, ACL "/auth/authenticate_target"), "0");
+	W(ACL "/auth/userid_mutual", "tgt");
+	W(ACL "/auth/password_mutual", "tgtsecret123");
+	assert_string_equal(rd(f, ACL "/auth/authenticate_target"), "1");
+	W(ACL "/auth/password_mutual", "NULL");
+	assert_string_equal(rd(f, ACL "/auth/authenticate_target"), "0");
+	ERR(cfs_write(&f->c, ACL "/auth/authenticate_target", "1"), EACCES);
+	ERR(cfs_write(&f->c, ACL "/cmdsn_depth", "513"), EINVAL);
+	W(ACL "/cmdsn_depth", "128");
+	ERR(cfs_write(&f->c, ACL "/attrib/nopin_timeout", "2"), EINVAL);
+	ERR(cfs_write(&f->c, "target/iscsi/discovery_auth/userid", s), EINVAL);
+	W("target/iscsi/discovery_auth/enforce_discovery_auth", "1");
+	ERR(cfs_write(&f->c, "target/iscsi/discovery_auth/enforce_discovery_auth", "2"), EINVAL);
+}
+
+static void test_mapped_lun_write_protect(void **state)
+{
+	struct fx *f = *state;
+	char v[PATH_MAX + 64];
+	mk_so(f, HBA, SO, f->dev[0]);
+	mk_tpg(f, T);
+	MK(LUN);
+	LN(SO, LUN "/lnk");
+	MK(ACL);
+	MK(MLUN);
+	/* no se_dev_entry before the link: accepted, nothing shown */
+	W(MLUN "/write_protect", "1");
+	assert_string_equal(rd(f, MLUN "/write_protect"), "");
+	ERR(cfs_read(&f->c, MLUN "/statistics/scsi_auth_intr/inst", rbuf, sizeof(rbuf)), ENODEV);
+	LN(LUN, MLUN "/m");
+	assert_string_equal(rd(f, MLUN "/write_protect"), "0");
+	W(MLUN "/write_protect", "1");
+	assert_string_equal(rd(f, MLUN "/write_protect"), "1");
+	ERR(cfs_write(&f->c, MLUN "/write_protect", "2"), EINVAL);
+	/* the LUN losing its device drops the mapping */
+	OK(cfs_unlink(&f->c, LUN "/lnk"));
+	assert_string_equal(rd(f, MLUN "/write_protect"), "");
+	OK(cfs_unlink(&f->c, MLUN "/m"));
+	/* a read-only device maps read-only */
+	MK("target/core/iblock_1");
+	MK("target/core/iblock_1/ro");
+	snprintf(v, sizeof(v), "udev_path=%s,readonly=1", f->dev[1]);
+	W("target/core/iblock_1/ro/control", v);
+	W("target/core/iblock_1/ro/enable", "1");
+	LN("target/core/iblock_1/ro", LUN "/lnk");
+	LN(LUN, MLUN "/m");
+	assert_string_equal(rd(f, MLUN "/write_protect"), "1");
+}
+
+static void test_write_natural_errors(void **state)
+{
+	struct fx *f = *state;
+	mk_tpg(f, T);
+	ERR(cfs_write(&f->c, TPG "/attrib", "1"), EISDIR);
+	ERR(cfs_write(&f->c, TPG "/nope", "1"), ENOENT);
+	ERR(cfs_write(&f->c, "target/version", "x"), EACCES);
+	W("target/dbroot", "/var/target");
+	assert_string_equal(rd(f, "target/dbroot"), "/var/target");
+	W(TPG "/param/TargetAlias", "alias\n"); /* param strips one trailing space character */
+	assert_string_equal(rd(f, TPG "/param/TargetAlias"), "alias");
+	ERR(cfs_write(&f->c, TPG "/", "1"), EISDIR); /* a trailing '/' is normalised away */
+	MK(TPG "/lun/lun_7/");
+	assert_int_equal(exists(f, TPG "/lun/lun_7/statistics"), 1);
+}
+
+UNIT_MAIN("sim-attr", SIM_TEST(test_tpg_enable), SIM_TEST(test_tpg_attrib_ranges), SIM_TEST(test_acl_auth),
+	  SIM_TEST(test_mapped_lun_write_protect), SIM_TEST(test_write_natural_errors))
