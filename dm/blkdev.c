@@ -107,10 +107,11 @@ static int blkdev_whole(unsigned maj, unsigned min, unsigned *wmaj, unsigned *wm
 	snprintf(link, sizeof(link), BLKDEV_SYS "/%u:%u", maj, min);
 	if (!realpath(link, real))
 		return -errno;
+	/* a partition's directory is inside its disk's: .../block/sda/sda1 -> .../block/sda/dev */
 	char *slash = strrchr(real, '/');
 	if (!slash)
 		return -EIO;
-	snprintf(slash, sizeof(real) - (size_t)(slash - real), "/../dev");
+	snprintf(slash, sizeof(real) - (size_t)(slash - real), "/dev");
 	FILE *f = fopen(real, "re");
 	if (!f)
 		return -errno;

@@ -289,11 +289,9 @@ static void test_blkdev_identity(void **state)
 }
 
 /*
- * A partition is its number and its whole disk's identity. Known bug, not fixed here (tests only): the
- * whole disk is read from "<disk's directory>/../dev" instead of "<disk's directory>/dev" (dm/blkdev.c
- * blkdev_whole() cuts the partition's directory off and then adds "/../dev"), so on sysfs's layout, where a
- * partition's directory is inside its disk's, every partition fails with ENOENT. The test skips on exactly
- * that answer, and checks the contract once it is fixed.
+ * A partition is its number and its whole disk's identity. On sysfs's layout a partition's directory is
+ * inside its disk's: the whole disk is "<partition's directory>/../dev" read as "<disk's directory>/dev"
+ * (blkdev_whole() once read one level too high, and every partition had no identity).
  */
 static void test_blkdev_identity_partition(void **state)
 {
@@ -305,10 +303,6 @@ static void test_blkdev_identity_partition(void **state)
 	sys_dev("252:2", "devices/vda/vda2", "partition", "2\n", (char *)NULL);
 	sys_dev("1:0", "devices/virtual/block/ram0", "size", "8\n", (char *)NULL);
 	sys_dev("1:1", "devices/virtual/block/ram0/ram0p1", "partition", "1\n", (char *)NULL);
-	if (__real_blkdev_identity(8, 1, id, sizeof(id)) == -ENOENT) {
-		print_message("blkdev_whole() reads <disk>/../dev: partitions have no identity (known bug)\n");
-		skip();
-	}
 	expect_identity(8, 1, "part1:wwid:naa.5000c500a1b2c3d4");
 	expect_identity(252, 2, "part2:serial:vol-1234");
 	assert_int_equal(__real_blkdev_identity(1, 1, id, sizeof(id)), -ENODATA); /* its disk has none */
