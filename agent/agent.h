@@ -41,6 +41,8 @@ struct agent_config {
 	size_t n_allow_uid;
 	gid_t allow_gid[AGENT_ALLOW_MAX];
 	size_t n_allow_gid;
+	uid_t read_uid[AGENT_ALLOW_MAX]; /* served read-only calls only (monitoring) */
+	size_t n_read_uid;
 	unsigned max_clients;
 	unsigned max_clients_per_uid; /* connections of one non-root uid */
 	unsigned max_volumes;

@@ -42,6 +42,8 @@ void options_usage(FILE *out)
 		"  --foreground         stay in the foreground and log to stderr (default: daemon, syslog)\n"
 		"  --allow-uid UID      also serve this uid (root always; repeatable)\n"
 		"  --allow-gid GID      also serve this gid (repeatable; the first one owns the socket)\n"
+		"  --read-uid UID       also serve this uid, read-only calls only: volume-list, volume-show\n"
+		"                       without secrets (repeatable; it needs the socket's group or mode too)\n"
 		"  --max-clients N      concurrent connections (default %d; the last %d are kept for root)\n"
 		"  --max-clients-per-uid N  connections of one non-root uid (default %d)\n"
 		"  --max-volumes N      registered volumes (default %d)\n"
@@ -233,7 +235,7 @@ static int options_set_id(const struct options_row *row, const char *value, stru
 		return fail_with(-EINVAL, err, errlen, "--%s %s: not a numeric id", row->name, value);
 	size_t *count = options_field(cfg, row->count);
 	if (*count == AGENT_ALLOW_MAX)
-		return fail_with(-EINVAL, err, errlen, "at most %d --allow-uid/--allow-gid each", AGENT_ALLOW_MAX);
+		return fail_with(-EINVAL, err, errlen, "at most %d --%s", AGENT_ALLOW_MAX, row->name);
 	((unsigned *)options_field(cfg, row->field))[(*count)++] = (unsigned)n;
 	return 0;
 }
@@ -327,6 +329,7 @@ static const struct options_row options_rows[] = {
 	OPT_FLAG("foreground", foreground),
 	OPT_LIST("allow-uid", options_set_id, allow_uid, n_allow_uid),
 	OPT_LIST("allow-gid", options_set_id, allow_gid, n_allow_gid),
+	OPT_LIST("read-uid", options_set_id, read_uid, n_read_uid),
 	OPT_NUMBER("max-clients", max_clients, 65536, NULL),
 	OPT_NUMBER("max-clients-per-uid", max_clients_per_uid, 65536, NULL),
 	OPT_NUMBER("max-volumes", max_volumes, 1000000, NULL),

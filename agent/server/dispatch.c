@@ -337,15 +337,24 @@ int dispatch_validate(struct nlmsghdr *nlh, size_t len, const struct proto_call 
 	return rc;
 }
 
-/* The request as far as its call: validated, hello first. 0, or a negative errno with @msg. */
+/* The request as far as its call: validated, hello first, within the caller's privilege (the call's
+ * row, raised by show_secrets). 0, or a negative errno with @msg. */
 static int dispatch_admit(struct dispatch_conn *dc, struct nlmsghdr *nlh, size_t len, const struct proto_call **call,
 			  struct nlattr **tb, char *msg, size_t msglen)
 {
 	int rc = dispatch_validate(nlh, len, call, tb, msg, msglen);
-	if (rc || (*call)->type == ATTACH_MSG_HELLO || dc->hello_done)
+	if (rc || (*call)->type == ATTACH_MSG_HELLO)
 		return rc;
-	snprintf(msg, msglen, "send hello (the protocol version exchange) before %s", (*call)->name);
-	return -EPROTO;
+	if (!dc->hello_done) {
+		snprintf(msg, msglen, "send hello (the protocol version exchange) before %s", (*call)->name);
+		return -EPROTO;
+	}
+	if (dc->read_only && proto_request_priv(*call, tb) != ATTACH_PRIV_READ) {
+		snprintf(msg, msglen, "uid %u may make read-only calls only (--read-uid): not %s%s", (unsigned)dc->uid,
+			 (*call)->name, tb[ATTACH_A_SHOW_SECRETS] ? " with secrets" : "");
+		return -EPERM;
+	}
+	return 0;
 }
 
 /* Run the call; a full map grows instead of failing, and the call starts over (nothing of it was kept). */

@@ -56,6 +56,7 @@ struct dispatch_conn {
 	bool hello_done;
 	uint32_t version;
 	uid_t uid; /* the peer's, from SO_PEERCRED at accept (0: root) */
+	bool read_only; /* a --read-uid peer: calls of ATTACH_PRIV_READ only (proto_request_priv) */
 };
 
 /* Handle one framed request (@len bytes); always returns a reply (NULL only if out of memory). UUID

@@ -266,15 +266,21 @@ static void srv_refuse(int fd, int err, const char *fmt, ...)
 	}
 }
 
-static bool srv_peer_allowed(const struct agent_config *cfg, int fd, const struct ucred *peer)
+/* Is the peer served: all calls (root, --allow-uid, --allow-gid: true), read-only calls (--read-uid: true
+ * with *@read_only), or not at all (false)? */
+static bool srv_peer_allowed(const struct agent_config *cfg, int fd, const struct ucred *peer, bool *read_only)
 {
+	*read_only = false;
 	if (peer->uid == 0)
 		return true;
 	for (size_t i = 0; i < cfg->n_allow_uid; i++)
 		if (cfg->allow_uid[i] == peer->uid)
 			return true;
+	for (size_t i = 0; i < cfg->n_read_uid; i++)
+		if (cfg->read_uid[i] == peer->uid)
+			*read_only = true;
 	if (!cfg->n_allow_gid)
-		return false;
+		return *read_only;
 	gid_t small[64], *groups = small;
 	socklen_t len = sizeof(small);
 	size_t n = 0;
@@ -296,7 +302,9 @@ static bool srv_peer_allowed(const struct agent_config *cfg, int fd, const struc
 	}
 	if (groups != small)
 		free(groups);
-	return ok;
+	if (ok)
+		*read_only = false;
+	return ok || *read_only;
 }
 
 /* Is there room for one more connection of @peer? Root may use every slot; others leave the last
@@ -343,7 +351,8 @@ static void srv_accept(struct srv *s)
 			close(fd);
 			continue;
 		}
-		if (!srv_peer_allowed(&s->a->cfg, fd, &peer)) {
+		bool read_only;
+		if (!srv_peer_allowed(&s->a->cfg, fd, &peer, &read_only)) {
 			log_limited(LOG_LVL_WARN, "refused pid %d uid %u gid %u: not root and not allowed", peer.pid,
 				    peer.uid, peer.gid);
 			srv_refuse(fd, -EPERM, "uid %u is not allowed to use attachd (root, --allow-uid, --allow-gid)",
@@ -367,6 +376,7 @@ static void srv_accept(struct srv *s)
 		c->fd = fd;
 		c->peer = peer;
 		c->dc.uid = peer.uid;
+		c->dc.read_only = read_only;
 		c->since_ms = c->accepted_ms = srv_now_ms();
 		c->next = s->conns;
 		if (s->conns)

@@ -259,9 +259,15 @@ static void test_list_limits(void **state)
 	assert_int_equal(p.cfg.n_allow_uid, 32);
 	assert_int_equal(p.cfg.allow_uid[31], 31);
 	parse_repeated(&p, "allow-uid", "", "", 33);
-	assert_fails(&p, "at most 32 --allow-uid/--allow-gid each");
+	assert_fails(&p, "at most 32 --allow-uid");
 	parse_repeated(&p, "allow-gid", "", "", 33);
-	assert_fails(&p, "at most 32 --allow-uid/--allow-gid each");
+	assert_fails(&p, "at most 32 --allow-gid");
+	parse_repeated(&p, "read-uid", "", "", 32);
+	assert_int_equal(p.rc, OPTIONS_RUN);
+	assert_int_equal(p.cfg.n_read_uid, 32);
+	assert_int_equal(p.cfg.read_uid[7], 7);
+	parse_repeated(&p, "read-uid", "", "", 33);
+	assert_fails(&p, "at most 32 --read-uid");
 
 	parse_repeated(&p, "device-prefix", "/dev/vg", "/", 16);
 	assert_int_equal(p.rc, OPTIONS_RUN);
