@@ -15,9 +15,6 @@
 
 #include "itest.h"
 
-#define INI_A "iqn.2004-10.org.example:host-a"
-#define INI_B "iqn.2004-10.org.example:host-b"
-#define INSTANCE "6f1c9d7e-1111-4222-8333-944455556666"
 #define TIMEOUT_MS "300" /* --request-timeout: half-sent requests fail fast */
 #define MAX_CLIENTS 16
 
@@ -25,7 +22,6 @@
 enum vol { V_AVAIL, V_ATTACHING, V_INUSE, V_DETACHING, V_EXPAVAIL, V_TWICE, V_UNRES, V_TERM, V_COUNT };
 
 static struct {
-	struct world w;
 	char vol[V_COUNT][ATTACH_UUID_LEN + 1];
 	char avail_up[ATTACH_UUID_LEN + 1];  /* V_AVAIL's id in upper case */
 	char inuse_att[ATTACH_UUID_LEN + 1]; /* V_INUSE's attachment */
@@ -40,20 +36,20 @@ static struct {
 
 static const char *tok(const char *name, size_t len)
 {
-	static const struct { const char *name; size_t off; } t[] = {
-#define T(n, f) { n, offsetof(__typeof__(C), f) }
+	static const struct { const char *name; const char *s; } t[] = {
+#define T(n, f) { n, C.f }
 		T("AVAIL", vol[V_AVAIL]), T("ATTACHING", vol[V_ATTACHING]), T("INUSE", vol[V_INUSE]),
 		T("DETACHING", vol[V_DETACHING]), T("EXPAVAIL", vol[V_EXPAVAIL]), T("TWICE", vol[V_TWICE]),
 		T("UNRES", vol[V_UNRES]), T("TERM", vol[V_TERM]), T("AVAIL_UP", avail_up), T("INUSE_ATT", inuse_att),
 		T("DISK", disk0), T("USED", used), T("FREE", free_dev), T("ALIAS", alias), T("REG", reg),
 		T("LINKREG", linkreg), T("LINKUSED", linkused), T("MISSING", missing), T("LONGLINK", longlink),
-		T("DIR", w.dir), T("DMINUSE", dm_inuse), T("TWICE_ATT", att[V_TWICE]), T("ATTACHING_ATT", att[V_ATTACHING]),
+		{ "DIR", W.dir }, T("DMINUSE", dm_inuse), T("TWICE_ATT", att[V_TWICE]), T("ATTACHING_ATT", att[V_ATTACHING]),
 		T("NOIDENT", noident), T("BUSYDEV", busydev), T("OPENLINK", openlink),
 #undef T
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (strlen(t[i].name) == len && !strncmp(t[i].name, name, len))
-			return (const char *)&C + t[i].off;
+			return t[i].s;
 	fail_msg("unknown token $%.*s", (int)len, name);
 	return NULL;
 }
@@ -193,7 +189,7 @@ static void run_generic(const struct bad_case *c)
 	struct mb *m = malloc(sizeof(*m));
 	struct rmsg r;
 	assert_non_null(m);
-	int fd = raw_connect(C.w.sock);
+	int fd = raw_connect(W.sock);
 	assert_true(fd >= 0);
 	if (!c->no_hello)
 		raw_hello(fd, 1);
@@ -224,7 +220,7 @@ static void custom_iqn_case(const struct bad_case *c)
 	/* not an error: the same initiator in other letter case is a retry with the same credentials */
 	bool inuse = !strcmp(c->arg, "inuse");
 	const struct attach_conninfo *first = inuse ? &C.ci_inuse : &C.ci_attaching;
-	struct attach_client *cl = world_client(&C.w);
+	struct attach_client *cl = world_client(&W);
 	struct attach_connector conn = { .initiator = "IQN.2004-10.ORG.EXAMPLE:HOST-A" };
 	struct attach_conninfo ci;
 	if (attach_initialize_connection(cl, C.vol[inuse ? V_INUSE : V_ATTACHING], &conn, &ci))
@@ -241,7 +237,7 @@ static void custom_iqn_case(const struct bad_case *c)
 static void custom_portal(const struct bad_case *c)
 {
 	char *out = it_capture("%s --socket %s/bad.sock --db %s/bad-db --portal '%s' --no-kmod --foreground 2>&1; "
-			       "echo \"exit=$?\"", world_agent_bin(), C.w.dir, C.w.dir, c->arg);
+			       "echo \"exit=$?\"", world_agent_bin(), W.dir, W.dir, c->arg);
 	assert_non_null(out);
 	char want[256];
 	snprintf(want, sizeof(want), "--portal %s: %s", c->arg, c->msg);
@@ -249,7 +245,7 @@ static void custom_portal(const struct bad_case *c)
 		fail_msg("wanted \"%s\" and exit 2, got: %s", want, out);
 	free(out);
 	char p[256];
-	world_path(&C.w, p, sizeof(p), "bad-db");
+	world_path(&W, p, sizeof(p), "bad-db");
 	assert_int_equal(access(p, F_OK), -1); /* a usage error touches nothing */
 }
 
@@ -258,7 +254,7 @@ static void custom_after_bad_hello(const struct bad_case *c)
 	(void)c;
 	struct mb m;
 	struct rmsg r;
-	int fd = raw_connect(C.w.sock);
+	int fd = raw_connect(W.sock);
 	assert_true(fd >= 0);
 	mb_start(&m, ATTACH_MSG_HELLO, NLM_F_REQUEST, 1);
 	mb_u32(&m, ATTACH_A_VERSION, 99);
@@ -279,14 +275,14 @@ static void custom_half_message(const struct bad_case *c)
 	(void)c;
 	struct mb m;
 	struct rmsg r;
-	int fd = raw_connect(C.w.sock);
+	int fd = raw_connect(W.sock);
 	assert_true(fd >= 0);
 	raw_hello(fd, 1);
 	mb_start(&m, ATTACH_MSG_VOLUME_SHOW, NLM_F_REQUEST, 2);
 	mb_str(&m, ATTACH_A_VOLUME_ID, C.vol[V_AVAIL]);
 	raw_send(fd, m.b, mb_end(&m, 0) - 20); /* the header and part of the id, then silence */
 	uint64_t t0 = it_now_ms();
-	world_assert_serves(&C.w); /* another client is served meanwhile */
+	world_assert_serves(&W); /* another client is served meanwhile */
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	if (it_now_ms() - t0 < 250)
 		assert_int_equal(poll(&p, 1, 0), 0); /* and the silent one is not answered early */
@@ -305,11 +301,9 @@ static void custom_slow_drip(const struct bad_case *c)
 	(void)c;
 	struct mb m;
 	struct rmsg r;
-	int fd = raw_connect(C.w.sock);
+	int fd = raw_connect(W.sock);
 	assert_true(fd >= 0);
-	mb_start(&m, ATTACH_MSG_HELLO, NLM_F_REQUEST, 1);
-	mb_u32(&m, ATTACH_A_VERSION, ATTACH_PROTO_VERSION);
-	size_t len = mb_end(&m, 0);
+	size_t len = mb_hello(&m, 1);
 	uint64_t t0 = it_now_ms();
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	for (size_t i = 0; i < len && poll(&p, 1, 100) == 0; i++)
@@ -324,14 +318,14 @@ static void custom_slow_drip(const struct bad_case *c)
 static void custom_max_clients(const struct bad_case *c)
 {
 	(void)c;
-	int base = proc_fd_count(C.w.agent), fds[MAX_CLIENTS];
+	int base = proc_fd_count(W.agent), fds[MAX_CLIENTS];
 	struct rmsg r;
 	for (int i = 0; i < MAX_CLIENTS; i++) {
-		fds[i] = raw_connect(C.w.sock);
+		fds[i] = raw_connect(W.sock);
 		assert_true(fds[i] >= 0);
 		raw_hello(fds[i], 1); /* accepted and counted */
 	}
-	int extra = raw_connect(C.w.sock);
+	int extra = raw_connect(W.sock);
 	assert_true(extra >= 0);
 	raw_recv(extra, &r); /* sent at accept, before anything is read */
 	expect_reply(&r, ATTACH_MSG_REFUSED, 0, ATTACH_E_LIMIT, "too many clients (limit 16); try again later");
@@ -340,18 +334,18 @@ static void custom_max_clients(const struct bad_case *c)
 	raw_close(extra);
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		raw_close(fds[i]);
-	assert_int_equal(proc_wait_fds(C.w.agent, base), base);
+	assert_int_equal(proc_wait_fds(W.agent, base), base);
 }
 
 static void main_start(const char *opt, const char *val)
 {
-	assert_int_equal(world_start(&C.w, "--request-timeout", TIMEOUT_MS, "--max-clients", "16", opt, val, NULL), 0);
+	assert_int_equal(world_start(&W, "--request-timeout", TIMEOUT_MS, "--max-clients", "16", opt, val, NULL), 0);
 }
 
 static void custom_max_volumes(const struct bad_case *c)
 {
 	(void)c;
-	struct attach_client *cl = world_client(&C.w);
+	struct attach_client *cl = world_client(&W);
 	struct attach_volume_info *v;
 	size_t n;
 	assert_int_equal(attach_volume_list(cl, &v, &n), 0);
@@ -360,12 +354,12 @@ static void custom_max_volumes(const struct bad_case *c)
 	char limit[16], msg[128];
 	snprintf(limit, sizeof(limit), "%zu", n); /* exactly the volumes there are */
 	snprintf(msg, sizeof(msg), "%zu volumes registered: the limit (--max-volumes) is %zu", n, n);
-	assert_int_equal(world_stop(&C.w), 0);
+	assert_int_equal(world_stop(&W), 0);
 	main_start("--max-volumes", limit);
 	const struct bad_case create = { "", ATTACH_MSG_VOLUME_CREATE, { STR(DEVICE, "$FREE") },
 					 .status = ATTACH_E_LIMIT, .msg = msg };
 	run_generic(&create);
-	assert_int_equal(world_stop(&C.w), 0);
+	assert_int_equal(world_stop(&W), 0);
 	main_start(NULL, NULL);
 }
 
@@ -450,7 +444,7 @@ static void custom_mid_reply(const struct bad_case *c)
 static void custom_long_device(const struct bad_case *c)
 {
 	(void)c;
-	struct attach_client *cl = world_client(&C.w);
+	struct attach_client *cl = world_client(&W);
 	struct attach_volume_create_args va = { .device = C.long600 };
 	char id[ATTACH_UUID_LEN + 1];
 	if (attach_volume_create(cl, &va, id))
@@ -463,21 +457,21 @@ static void custom_long_device(const struct bad_case *c)
 /* --- setups of the "twice" cases: the first call is a good one */
 static void setup_detach(void)
 {
-	struct attach_client *cl = world_client(&C.w);
+	struct attach_client *cl = world_client(&W);
 	assert_int_equal(attach_detach(cl, C.vol[V_TWICE], NULL), 0);
 	world_client_free(cl);
 }
 
 static void setup_unreserve(void)
 {
-	struct attach_client *cl = world_client(&C.w);
+	struct attach_client *cl = world_client(&W);
 	assert_int_equal(attach_unreserve(cl, C.vol[V_UNRES]), 0);
 	world_client_free(cl);
 }
 
 static void setup_terminate(void)
 {
-	struct attach_client *cl = world_client(&C.w);
+	struct attach_client *cl = world_client(&W);
 	assert_int_equal(attach_terminate_connection(cl, C.vol[V_TERM], INI_B, false), 0);
 	world_client_free(cl);
 }
@@ -746,15 +740,15 @@ static void run_case(void **state)
 	const struct bad_case *c = *state;
 	if (c->setup)
 		c->setup();
-	char *before = world_snapshot(&C.w);
+	char *before = world_snapshot(&W);
 	if (c->custom)
 		c->custom(c);
 	else
 		run_generic(c);
-	assert_true(world_alive(&C.w));
-	world_assert_serves(&C.w);
-	char *after = world_snapshot(&C.w);
-	world_assert_same(&C.w, before, after);
+	assert_true(world_alive(&W));
+	world_assert_serves(&W);
+	char *after = world_snapshot(&W);
+	world_assert_same(&W, before, after);
 	free(before);
 	free(after);
 }
@@ -766,12 +760,6 @@ static int case_teardown(void **state)
 		world_free(crowd);
 	crowd = NULL;
 	return 0;
-}
-
-static void test_clean_exit(void **state)
-{
-	(void)state;
-	assert_int_equal(world_stop(&C.w), 0);
 }
 
 /* A volume on @dev taken through @steps: r reserve, i initialize-connection (@ini), a attach,
@@ -802,26 +790,25 @@ static void prepare(struct attach_client *cl, enum vol v, const char *dev, const
 
 static int group_setup(void **state)
 {
-	(void)state;
 	char p[2048];
-	world_new(&C.w);
+	it_world_setup(state);
 	const char *disks[V_COUNT] = { "disk0", "disk1", "disk2", "disk3", "disk4", "disk5", "disk6", "disk7" };
 	char dev[V_COUNT][256];
 	for (int i = 0; i < V_COUNT; i++)
-		world_dev(&C.w, disks[i], 100 + (unsigned)i, dev[i], sizeof(dev[i]));
-	world_dev(&C.w, "free", 120, C.free_dev, sizeof(C.free_dev));
-	world_dev(&C.w, "alias0", 100, C.alias, sizeof(C.alias)); /* disk0's number under another name */
+		world_dev(&W, disks[i], 100 + (unsigned)i, dev[i], sizeof(dev[i]));
+	world_dev(&W, "free", 120, C.free_dev, sizeof(C.free_dev));
+	world_dev(&W, "alias0", 100, C.alias, sizeof(C.alias)); /* disk0's number under another name */
 	strcpy(C.disk0, dev[0]);
 	strcpy(C.used, dev[V_INUSE]);
-	world_path(&C.w, C.reg, sizeof(C.reg), "regular");
-	world_path(&C.w, C.linkreg, sizeof(C.linkreg), "link-to-regular");
-	world_path(&C.w, C.linkused, sizeof(C.linkused), "link-to-used");
-	world_path(&C.w, C.missing, sizeof(C.missing), "no-such-device");
-	world_path(&C.w, C.longlink, sizeof(C.longlink), "link-to-long");
+	world_path(&W, C.reg, sizeof(C.reg), "regular");
+	world_path(&W, C.linkreg, sizeof(C.linkreg), "link-to-regular");
+	world_path(&W, C.linkused, sizeof(C.linkused), "link-to-used");
+	world_path(&W, C.missing, sizeof(C.missing), "no-such-device");
+	world_path(&W, C.longlink, sizeof(C.longlink), "link-to-long");
 	assert_int_equal(it_run("echo data > %s && ln -s %s %s && ln -s %s %s", C.reg, C.reg, C.linkreg, C.used,
 				C.linkused), 0);
 	/* a block device whose canonical path is over ATTACH_PATH_MAX, reached through a short link */
-	int len = snprintf(p, sizeof(p), "%s", C.w.dir);
+	int len = snprintf(p, sizeof(p), "%s", W.dir);
 	for (int i = 0; i < 5; i++) {
 		len += snprintf(p + len, sizeof(p) - (size_t)len, "/%0220d", i);
 		assert_int_equal(mkdir(p, 0755), 0);
@@ -829,7 +816,7 @@ static int group_setup(void **state)
 	strcat(p, "/disk");
 	assert_int_equal(mknod(p, S_IFBLK | 0600, makedev(7, 121)), 0);
 	assert_int_equal(symlink(p, C.longlink), 0);
-	len = snprintf(C.long600, sizeof(C.long600), "%s/%0250d", C.w.dir, 0);
+	len = snprintf(C.long600, sizeof(C.long600), "%s/%0250d", W.dir, 0);
 	assert_int_equal(mkdir(C.long600, 0755), 0);
 	len += snprintf(C.long600 + len, sizeof(C.long600) - (size_t)len, "/%0250d", 1);
 	assert_int_equal(mkdir(C.long600, 0755), 0);
@@ -837,14 +824,14 @@ static int group_setup(void **state)
 	assert_int_equal(mknod(C.long600, S_IFBLK | 0600, makedev(7, 122)), 0);
 
 	/* a disk without identity, one in use, and a link in a directory anyone can write */
-	world_dev(&C.w, "noident", 123, C.noident, sizeof(C.noident));
-	world_dev(&C.w, "busy", 124, C.busydev, sizeof(C.busydev));
+	world_dev(&W, "noident", 123, C.noident, sizeof(C.noident));
+	world_dev(&W, "busy", 124, C.busydev, sizeof(C.busydev));
 	assert_int_equal(it_run("echo - > %s/ident-7:123 && touch %s/busy-7:124 && mkdir -m 0777 %s/open && "
-				"ln -s %s %s/open/disk", C.w.dm, C.w.dm, C.w.dir, C.free_dev, C.w.dir), 0);
-	snprintf(C.openlink, sizeof(C.openlink), "%s/open/disk", C.w.dir);
+				"ln -s %s %s/open/disk", W.dm, W.dm, W.dir, C.free_dev, W.dir), 0);
+	snprintf(C.openlink, sizeof(C.openlink), "%s/open/disk", W.dir);
 
 	main_start(NULL, NULL);
-	struct attach_client *cl = world_client(&C.w);
+	struct attach_client *cl = world_client(&W);
 	prepare(cl, V_AVAIL, dev[V_AVAIL], "", NULL, NULL);
 	prepare(cl, V_ATTACHING, dev[V_ATTACHING], "ri", INI_A, &C.ci_attaching);
 	prepare(cl, V_INUSE, dev[V_INUSE], "ria", INI_A, &C.ci_inuse);
@@ -854,16 +841,9 @@ static int group_setup(void **state)
 	prepare(cl, V_UNRES, dev[V_UNRES], "r", NULL, NULL);
 	prepare(cl, V_TERM, dev[V_TERM], "ria", INI_B, NULL);
 	world_client_free(cl);
-	snprintf(C.dm_inuse, sizeof(C.dm_inuse), "%s/attachd-%s", C.w.dm, C.vol[V_INUSE]);
+	snprintf(C.dm_inuse, sizeof(C.dm_inuse), "%s/attachd-%s", W.dm, C.vol[V_INUSE]);
 	for (int i = 0; i <= ATTACH_UUID_LEN; i++)
 		C.avail_up[i] = (char)toupper((unsigned char)C.vol[V_AVAIL][i]);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	world_free(&C.w);
 	return 0;
 }
 
@@ -900,5 +880,5 @@ int main(void)
 	printf("# test_badinput: %zu bad-input cases\n", n);
 	fflush(stdout);
 	signal(SIGPIPE, SIG_IGN);
-	return _cmocka_run_group_tests("test_badinput", tests, n + 1, group_setup, group_teardown);
+	return _cmocka_run_group_tests("test_badinput", tests, n + 1, group_setup, it_world_teardown);
 }

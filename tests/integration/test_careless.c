@@ -11,62 +11,26 @@
 
 #include "itest.h"
 
-#define INI_A "iqn.2004-10.org.example:host-a"
-#define INI_B "iqn.2004-10.org.example:host-b"
-#define INSTANCE "6f1c9d7e-1111-4222-8333-944455556666"
 #define PREFIX "iqn.2026-11.org.attachd"
-
-static struct world W;
-
-static int setup(void **state)
-{
-	(void)state;
-	world_new(&W);
-	return 0;
-}
 
 static int teardown(void **state)
 {
 	char small[256];
-	it_close_all(state);
 	world_stop(&W);
 	world_path(&W, small, sizeof(small), "small");
 	umount2(small, MNT_DETACH); /* test_disk_full's, if it failed half-way */
-	world_free(&W);
-	return 0;
+	return it_world_teardown(state);
 }
 
-/* The agent's log so far (malloc'd). */
-static char *agent_log(const struct world *w)
+/* A volume on disk0 (7:100) at @d0, exported to INI_A; the agent left running. */
+static void one_export(char d0[256], char *v0, struct attach_conninfo *c0)
 {
-	char *out = it_capture("cat %s", w->log);
-	assert_non_null(out);
-	return out;
-}
-
-static void assert_log_has(const struct world *w, const char *what)
-{
-	char *log = agent_log(w);
-	if (!strstr(log, what))
-		fail_msg("the agent's log does not say \"%s\":\n%s", what, log);
-	free(log);
-}
-
-/* reserve, initialize-connection for @ini, attach: @vol ends in-use; its credentials in @ci. */
-static void export_to(struct attach_client *c, const char *vol, const char *ini, struct attach_conninfo *ci)
-{
-	struct attach_connector conn = { .initiator = ini };
-	struct attach_attach_args aa = { .instance = INSTANCE, .host = "compute-a", .mountpoint = "/dev/vdb" };
-	if (attach_reserve(c, vol, NULL) || attach_initialize_connection(c, vol, &conn, ci) ||
-	    attach_attach(c, vol, &aa, NULL))
-		fail_msg("exporting %s: %s", vol, attach_last_message(c));
-}
-
-static void volume_on(struct attach_client *c, const char *dev, char id[ATTACH_UUID_LEN + 1])
-{
-	struct attach_volume_create_args va = { .device = dev };
-	if (attach_volume_create(c, &va, id))
-		fail_msg("volume-create %s: %s", dev, attach_last_message(c));
+	world_dev(&W, "disk0", 100, d0, 256);
+	assert_int_equal(world_start(&W, NULL), 0);
+	struct attach_client *c = world_client(&W);
+	it_volume_on(c, d0, v0);
+	it_export_to(c, v0, INI_A, c0);
+	world_client_free(c);
 }
 
 /* Two volumes on disks @d0 (7:100) and @d1 (7:101), exported to INI_A and INI_B; the agent stopped after,
@@ -78,10 +42,10 @@ static void two_exports(char d0[256], char d1[256], char *v0, char *v1, struct a
 	world_dev(&W, "disk1", 101, d1, 256);
 	assert_int_equal(world_start(&W, NULL), 0);
 	struct attach_client *c = world_client(&W);
-	volume_on(c, d0, v0);
-	volume_on(c, d1, v1);
-	export_to(c, v0, INI_A, c0);
-	export_to(c, v1, INI_B, c1);
+	it_volume_on(c, d0, v0);
+	it_volume_on(c, d1, v1);
+	it_export_to(c, v0, INI_A, c0);
+	it_export_to(c, v1, INI_B, c1);
 	world_client_free(c);
 	assert_int_equal(world_stop(&W), 0);
 }
@@ -109,36 +73,6 @@ static bool target_live(const struct world *w, const char *vol)
 	return tree_has(w, rel);
 }
 
-/* attachctl's output (malloc'd, stdout and stderr) and exit status. */
-static char *ctl(const struct world *w, int *status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static char *ctl(const struct world *w, int *status, const char *fmt, ...)
-{
-	char args[1024], cmd[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "%s/attachctl -s %s %s 2>&1; echo \"exit=$?\"", it_build(), w->sock, args);
-	char *out = it_capture("%s", cmd);
-	assert_non_null(out);
-	char *e = strstr(out, "exit=");
-	assert_non_null(e);
-	*status = atoi(e + 5);
-	return out;
-}
-
-/* An agent run that must end by itself (a refusal at start): its output and exit status, never a hang. */
-static char *agent_refused(const char *args, int *status)
-{
-	char *out = it_capture("timeout 20 %s --foreground --no-kmod --log-level debug --portal 127.0.0.1:3260 %s 2>&1; "
-			       "echo \"exit=$?\"", world_agent_bin(), args);
-	assert_non_null(out);
-	char *e = strstr(out, "exit=");
-	assert_non_null(e);
-	*status = atoi(e + 5);
-	return out;
-}
-
 /* ---- 1. the disk behind a volume's path changes */
 
 /* A reboot brings the disks back in another order: each volume's path leads to the other's disk. The
@@ -163,14 +97,14 @@ static void test_disks_swapped_after_reboot(void **state)
 	char *dm = it_capture("ls %s", W.dm);
 	assert_null(strstr(dm, "attachd-"));
 	free(dm);
-	assert_log_has(&W, "export down: ");
-	assert_log_has(&W, "not the registered disk serial:sim-7-100");
+	world_assert_log_has(&W, "export down: ");
+	world_assert_log_has(&W, "not the registered disk serial:sim-7-100");
 
 	int st;
-	char *out = ctl(&W, &st, "volume-show %s", v0);
+	char *out = world_ctl(&W, &st, "volume-show %s", v0);
 	assert_non_null(strstr(out, "  down: "));
 	free(out);
-	out = ctl(&W, &st, "reconcile --dry-run");
+	out = world_ctl(&W, &st, "reconcile --dry-run");
 	assert_int_not_equal(st, 0); /* what it cannot fix is an error, named */
 	assert_non_null(strstr(out, "export would stay down"));
 	free(out);
@@ -183,7 +117,7 @@ static void test_disks_swapped_after_reboot(void **state)
 	world_client_free(c);
 
 	/* volume 1 is given up on: --force removes what is left of an export that was never rebuilt */
-	out = ctl(&W, &st, "terminate-connection %s --force", v1);
+	out = world_ctl(&W, &st, "terminate-connection %s --force", v1);
 	if (st != 0)
 		fail_msg("terminate-connection --force of a down export: %s", out);
 	free(out);
@@ -192,7 +126,7 @@ static void test_disks_swapped_after_reboot(void **state)
 	assert_int_equal(unlink(d0) | unlink(d1), 0);
 	assert_int_equal(mknod(d0, S_IFBLK | 0600, makedev(7, 100)), 0);
 	assert_int_equal(mknod(d1, S_IFBLK | 0600, makedev(7, 101)), 0);
-	out = ctl(&W, &st, "reconcile");
+	out = world_ctl(&W, &st, "reconcile");
 	assert_int_equal(st, 0);
 	free(out);
 	assert_true(target_live(&W, v0));
@@ -219,17 +153,12 @@ static void test_live_mapping_of_another_disk_fenced(void **state)
 	(void)state;
 	char d0[256], v0[ATTACH_UUID_LEN + 1], table[512], idf[512];
 	struct attach_conninfo c0;
-	world_dev(&W, "disk0", 100, d0, sizeof(d0));
-	assert_int_equal(world_start(&W, NULL), 0);
-	struct attach_client *c = world_client(&W);
-	volume_on(c, d0, v0);
-	export_to(c, v0, INI_A, &c0);
-	world_client_free(c);
+	one_export(d0, v0, &c0);
 	snprintf(table, sizeof(table), "%s/attachd-%s.table", W.dm, v0);
 	snprintf(idf, sizeof(idf), "%s/ident-7:100", W.dm);
 	assert_int_equal(it_run("echo serial:someone-else > %s", idf), 0);
 	int st;
-	char *out = ctl(&W, &st, "reconcile");
+	char *out = world_ctl(&W, &st, "reconcile");
 	assert_int_not_equal(st, 0);
 	assert_non_null(strstr(out, "fenced"));
 	free(out);
@@ -240,7 +169,7 @@ static void test_live_mapping_of_another_disk_fenced(void **state)
 	assert_int_equal(world_stop(&W), 0);
 	W.sim_fail = "rmdir:/tpgt_1/np/:EIO";
 	assert_int_equal(world_start(&W, NULL), 0);
-	out = ctl(&W, &st, "terminate-connection %s --force", v0);
+	out = world_ctl(&W, &st, "terminate-connection %s --force", v0);
 	assert_int_not_equal(st, 0);
 	free(out);
 	out = it_capture("head -1 %s", table);
@@ -250,7 +179,7 @@ static void test_live_mapping_of_another_disk_fenced(void **state)
 	W.sim_fail = NULL;
 	assert_int_equal(world_start(&W, NULL), 0);
 	assert_int_equal(unlink(idf), 0);
-	out = ctl(&W, &st, "reconcile");
+	out = world_ctl(&W, &st, "reconcile");
 	assert_int_equal(st, 0);
 	assert_non_null(strstr(out, "its disk is back"));
 	free(out);
@@ -266,19 +195,14 @@ static void test_second_agent_refused(void **state)
 	(void)state;
 	char d0[256], v0[ATTACH_UUID_LEN + 1], link[256], args[1024], want[128];
 	struct attach_conninfo c0;
-	world_dev(&W, "disk0", 100, d0, sizeof(d0));
-	assert_int_equal(world_start(&W, NULL), 0);
-	struct attach_client *c = world_client(&W);
-	volume_on(c, d0, v0);
-	export_to(c, v0, INI_A, &c0);
-	world_client_free(c);
+	one_export(d0, v0, &c0);
 	char *before = world_snapshot(&W);
 	/* through another path to the same tree, another socket, another (empty) database */
 	world_path(&W, link, sizeof(link), "cfs-link");
 	assert_int_equal(symlink(W.cfs, link), 0);
 	snprintf(args, sizeof(args), "--socket %s/b.sock --db %s/db-b --configfs-root %s", W.dir, W.dir, link);
 	int st;
-	char *out = agent_refused(args, &st);
+	char *out = it_agent_refused(args, &st);
 	snprintf(want, sizeof(want), "another attachd (pid %d) manages this kernel's targets", (int)W.agent);
 	if (st != 1 || !strstr(out, want))
 		fail_msg("wanted exit 1 and \"%s\"; got %d: %s", want, st, out);
@@ -289,7 +213,7 @@ static void test_second_agent_refused(void **state)
 	assert_int_equal(mkdir(bind, 0755), 0);
 	if (mount(W.cfs, bind, NULL, MS_BIND, NULL) == 0) {
 		snprintf(args, sizeof(args), "--socket %s/b.sock --db %s/db-b --configfs-root %s", W.dir, W.dir, bind);
-		out = agent_refused(args, &st);
+		out = it_agent_refused(args, &st);
 		umount(bind);
 		if (st != 1 || !strstr(out, want))
 			fail_msg("through a bind mount: wanted exit 1 and \"%s\"; got %d: %s", want, st, out);
@@ -322,9 +246,9 @@ static void test_empty_database_removes_nothing(void **state)
 	char *now = kernel_now();
 	assert_string_equal(kernel, now);
 	free(now);
-	assert_log_has(&e, "was created at this start (it had no data.mdb), but the kernel holds 6 object(s)");
+	world_assert_log_has(&e, "was created at this start (it had no data.mdb), but the kernel holds 6 object(s)");
 	int st;
-	char *out = ctl(&e, &st, "reconcile --dry-run");
+	char *out = world_ctl(&e, &st, "reconcile --dry-run");
 	assert_int_equal(st, 0);
 	assert_non_null(strstr(out, "this database did not make it: left alone"));
 	assert_non_null(strstr(out, "--purge-unowned removes them"));
@@ -342,19 +266,19 @@ static void test_empty_database_removes_nothing(void **state)
 	world_path(&W, z.db, sizeof(z.db), "db-zero");
 	assert_int_equal(it_run("mkdir -m 0700 %s && : > %s/data.mdb", z.db, z.db), 0);
 	assert_int_equal(world_start(&z, NULL), 0);
-	assert_log_has(&z, "(it had an empty data.mdb (0 bytes))");
+	world_assert_log_has(&z, "(it had an empty data.mdb (0 bytes))");
 	now = kernel_now();
 	assert_string_equal(kernel, now);
 	free(now);
 	/* what the operator says is stale goes, on request only */
-	out = ctl(&z, &st, "reconcile --dry-run --purge-unowned");
+	out = world_ctl(&z, &st, "reconcile --dry-run --purge-unowned");
 	assert_int_equal(st, 0);
 	assert_non_null(strstr(out, "would remove unrecorded target " PREFIX ":"));
 	free(out);
 	now = kernel_now();
 	assert_string_equal(kernel, now);
 	free(now);
-	out = ctl(&z, &st, "reconcile --purge-unowned");
+	out = world_ctl(&z, &st, "reconcile --purge-unowned");
 	assert_int_equal(st, 0);
 	free(out);
 	assert_false(target_live(&W, v0));
@@ -393,10 +317,10 @@ static void test_foreign_names_untouched(void **state)
 	 * restored from an older backup registers volumes whose live exports it never made) */
 	char d0[256];
 	world_dev(&W, "disk0", 100, d0, sizeof(d0));
-	char *out = ctl(&W, &st, "volume-create --device %s --id 0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a1b", d0);
+	char *out = world_ctl(&W, &st, "volume-create --device %s --id 0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a1b", d0);
 	assert_int_equal(st, 0);
 	free(out);
-	out = ctl(&W, &st, "reconcile");
+	out = world_ctl(&W, &st, "reconcile");
 	assert_int_equal(st, 0);
 	assert_non_null(strstr(out, "1 object(s) with attachd's names that this database did not make"));
 	free(out);
@@ -411,7 +335,7 @@ static void test_foreign_names_untouched(void **state)
 		char args[512];
 		snprintf(args, sizeof(args), "--socket %s/f.sock --db %s/db-f --configfs-root %s --iqn-prefix %s", W.dir,
 			 W.dir, W.cfs, foreign[i]);
-		out = agent_refused(args, &st);
+		out = it_agent_refused(args, &st);
 		if (st != 2 || !strstr(out, "is the default of another tool"))
 			fail_msg("--iqn-prefix %s: wanted exit 2 and a refusal, got %d: %s", foreign[i], st, out);
 		free(out);
@@ -480,9 +404,9 @@ static void test_corrupt_database(void **state)
 		char name[16];
 		snprintf(name, sizeof(name), "disk%d", i);
 		world_dev(&W, name, 100 + (unsigned)i, devs[i], sizeof(devs[i]));
-		volume_on(c, devs[i], vols[i]);
+		it_volume_on(c, devs[i], vols[i]);
 		if (i % 2)
-			export_to(c, vols[i], INI_A, &ci);
+			it_export_to(c, vols[i], INI_A, &ci);
 	}
 	world_client_free(c);
 	assert_int_equal(world_stop(&W), 0);
@@ -505,7 +429,7 @@ static void test_corrupt_database(void **state)
 		/* the start itself: refused (exit 1) with a message about the database, or up */
 		int rc;
 		if (world_start(&x, NULL) != 0) {
-			char *log = agent_log(&x);
+			char *log = world_log(&x);
 			if (x.exit_status != 1 || !strstr(log, "database "))
 				fail_msg("%s: the agent ended with status %d (128+: a signal):\n%s", corruptions[k].what,
 					 x.exit_status, log);
@@ -515,12 +439,12 @@ static void test_corrupt_database(void **state)
 		}
 		/* up: every read must answer (an error is fine), the agent must live */
 		for (int i = 0; i < 6; i++) {
-			char *out = ctl(&x, &rc, "volume-show %s", vols[i]);
+			char *out = world_ctl(&x, &rc, "volume-show %s", vols[i]);
 			free(out);
 		}
-		char *out = ctl(&x, &rc, "volume-list");
+		char *out = world_ctl(&x, &rc, "volume-list");
 		free(out);
-		out = ctl(&x, &rc, "reconcile --dry-run");
+		out = world_ctl(&x, &rc, "reconcile --dry-run");
 		free(out);
 		if (!world_alive(&x))
 			fail_msg("%s: the agent died serving reads", corruptions[k].what);
@@ -546,7 +470,7 @@ static void test_socket_directory_open_to_others(void **state)
 		snprintf(args, sizeof(args), "--socket %s/attachd.sock --db %s/db%zu --configfs-root %s", dir, W.dir, i,
 			 W.cfs);
 		int st;
-		char *out = agent_refused(args, &st);
+		char *out = it_agent_refused(args, &st);
 		if (st != 1 || !strstr(out, "can be written by others"))
 			fail_msg("socket directory of mode %s: wanted exit 1 and a refusal, got %d: %s", modes[i], st, out);
 		free(out);
@@ -566,7 +490,7 @@ static void test_database_directory_not_ours(void **state)
 	snprintf(dir, sizeof(dir), "%s/etc", W.dir);
 	assert_int_equal(it_run("mkdir -m 0755 %s && echo x > %s/notes.txt", dir, dir), 0);
 	snprintf(args, sizeof(args), "--socket %s/s.sock --db %s --configfs-root %s", W.dir, dir, W.cfs);
-	char *out = agent_refused(args, &status);
+	char *out = it_agent_refused(args, &status);
 	if (status != 1 || !strstr(out, "holds notes.txt, which is not attachd's"))
 		fail_msg("wanted exit 1 and a refusal, got %d: %s", status, out);
 	free(out);
@@ -576,7 +500,7 @@ static void test_database_directory_not_ours(void **state)
 	snprintf(link, sizeof(link), "%s/db-link", W.dir);
 	assert_int_equal(symlink(dir, link), 0);
 	snprintf(args, sizeof(args), "--socket %s/s.sock --db %s --configfs-root %s", W.dir, link, W.cfs);
-	out = agent_refused(args, &status);
+	out = it_agent_refused(args, &status);
 	assert_int_equal(status, 1);
 	free(out);
 	assert_int_equal(stat(dir, &st), 0);
@@ -667,22 +591,22 @@ static void test_log_flood(void **state)
 	free(n);
 	if (lines > 30 || lines < 2)
 		fail_msg("%d lines for 501 refused requests", lines);
-	assert_log_has(&W, "similar message(s) not logged) request volume-show refused");
+	world_assert_log_has(&W, "similar message(s) not logged) request volume-show refused");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_disks_swapped_after_reboot, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_live_mapping_of_another_disk_fenced, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_second_agent_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_database_removes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_foreign_names_untouched, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt_database, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_socket_directory_open_to_others, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_database_directory_not_ours, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_log_flood, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disks_swapped_after_reboot, it_world_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_mapping_of_another_disk_fenced, it_world_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_agent_refused, it_world_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_database_removes_nothing, it_world_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_names_untouched, it_world_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_database, it_world_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_directory_open_to_others, it_world_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_database_directory_not_ours, it_world_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full, it_world_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_flood, it_world_setup, teardown),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
