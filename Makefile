@@ -59,6 +59,7 @@ TEST_HELPER_OBJS := $(call obj,$(TEST_HELPER_SRCS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 IT_SRCS := $(sort $(wildcard tests/integration/test_*.c))
 IT_BINS := $(patsubst tests/integration/%.c,$(B)/tests/integration/%,$(IT_SRCS))
+IT_HELPER_OBJS := $(call obj,$(filter-out $(IT_SRCS),$(sort $(wildcard tests/integration/*.c))))
 IT_SCRIPTS := $(sort $(wildcard tests/integration/test_*.sh))
 
 # The simulator replaces the kernel's side of configfs by wrapping these cfs_ functions at link time.
@@ -142,8 +143,9 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(TEST_HELPER_OBJS) $(SIM_OBJS) $(AGENT_A) $(L
 # attachctl's grammar is tested on its own (it is not in libagent.a)
 $(B)/tests/test_attachctl_args: $(B)/tools/attachctl_args.o
 
-# Integration tests: clients of a real attachd process, linked like any client (libattach, libnl-3).
-$(B)/tests/integration/%: $(B)/tests/integration/%.o $(LIBATTACH_A)
+# Integration tests: clients of a real attachd process, linked like any client (libattach, libnl-3), each
+# with the helpers of tests/integration (its .c files not named test_*).
+$(B)/tests/integration/%: $(B)/tests/integration/%.o $(IT_HELPER_OBJS) $(LIBATTACH_A)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CLIENT_LIBS) $(TEST_LIBS) -lpthread

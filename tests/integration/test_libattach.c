@@ -5,114 +5,28 @@
  * raw socket: pipelined requests, framing errors answered before the connection closes, a half-sent
  * request timed out while other clients are served.
  */
-#include <errno.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <cmocka.h>
+#include "itest.h"
 
-#include "attach.h"
-#include "proto.h"
+static char DEV[2][256];
 
-struct world {
-	char dir[64];
-	char sock[128];
-	char dev[2][128];
-	pid_t agent;
-};
-
-static struct world *W;
-
-static void run(const char *fmt, ...)
+static int setup(void **state)
 {
-	char cmd[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0)
-		fail_msg("command failed: %s", cmd);
-}
-
-static int world_setup(void **state)
-{
-	(void)state;
-	W = calloc(1, sizeof(*W));
-	strcpy(W->dir, access("/dev/shm", W_OK) == 0 ? "/dev/shm/attachd-lib-XXXXXX" : "/tmp/attachd-lib-XXXXXX");
-	assert_non_null(mkdtemp(W->dir));
-	const char *b = getenv("BUILD") ? getenv("BUILD") : "build";
-	run("mkdir %s/cfs && %s/tests/sim-setup %s/cfs", W->dir, b, W->dir);
-	snprintf(W->sock, sizeof(W->sock), "%s/s.sock", W->dir);
-	for (int i = 0; i < 2; i++) {
-		snprintf(W->dev[i], sizeof(W->dev[i]), "%s/disk%d", W->dir, i);
-		assert_int_equal(mknod(W->dev[i], S_IFBLK | 0600, makedev(7, 240 + i)), 0);
-	}
-	char db[128], cfs[128], log[128];
-	snprintf(db, sizeof(db), "%s/db", W->dir);
-	snprintf(cfs, sizeof(cfs), "%s/cfs", W->dir);
-	snprintf(log, sizeof(log), "%s/agent.log", W->dir);
-	W->agent = fork();
-	assert_true(W->agent >= 0);
-	if (W->agent == 0) {
-		if (!freopen(log, "w", stderr))
-			_exit(126);
-		char agent[256];
-		snprintf(agent, sizeof(agent), "%s/attachd-sim", b);
-		execl(agent, "attachd-sim", "--socket", W->sock, "--db", db, "--configfs-root", cfs,
-		      "--portal", "127.0.0.1:3260", "--portal", "[::1]:3260", "--no-dm", "--no-kmod", "--foreground",
-		      "--request-timeout", "300", "--max-clients", "40", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 200; i++) {
-		struct stat st;
-		if (stat(W->sock, &st) == 0)
-			return 0;
-		usleep(20000);
-	}
-	fail_msg("attachd-sim did not create its socket");
-	return -1;
-}
-
-static int world_teardown(void **state)
-{
-	(void)state;
-	int status;
-	kill(W->agent, SIGTERM);
-	assert_int_equal(waitpid(W->agent, &status, 0), W->agent);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	run("rm -rf %s", W->dir);
-	free(W);
+	it_world_setup(state);
+	world_dev(&W, "disk0", 240, DEV[0], sizeof(DEV[0]));
+	world_dev(&W, "disk1", 241, DEV[1], sizeof(DEV[1]));
+	assert_int_equal(world_start(&W, "--portal", "[::1]:3260", "--no-dm", "--request-timeout", "300",
+				     "--max-clients", "40", NULL), 0);
 	return 0;
-}
-
-static struct attach_client *client(void)
-{
-	struct attach_client *c = attach_client_new();
-	assert_non_null(c);
-	if (attach_connect(c, W->sock))
-		fail_msg("connect: %s", attach_last_message(c));
-	return c;
 }
 
 static void test_cycle(void **state)
 {
 	(void)state;
-	struct attach_client *c = client();
+	struct attach_client *c = world_client(&W);
 	char vol[37], att[37], att2[37];
-	struct attach_volume_create_args va = { .device = W->dev[0], .name = "lib" };
+	struct attach_volume_create_args va = { .device = DEV[0], .name = "lib" };
 	assert_int_equal(attach_volume_create(c, &va, vol), 0);
 	assert_int_equal(attach_reserve(c, vol, att), 0);
 	struct attach_connector conn = { .initiator = "iqn.2004-10.org.example:lib", .host = "h" };
@@ -166,7 +80,7 @@ static void test_cycle(void **state)
 	assert_int_equal(attach_detach(c, vol, att), 0);
 	assert_int_equal(attach_volume_delete(c, vol), 0);
 	attach_conninfo_clear(&ci);
-	attach_client_free(c);
+	world_client_free(c);
 }
 
 static void *lister(void *arg)
@@ -174,7 +88,7 @@ static void *lister(void *arg)
 	(void)arg;
 	struct attach_client *c = attach_client_new();
 	intptr_t bad = 0;
-	if (!c || attach_connect(c, W->sock))
+	if (!c || attach_connect(c, W.sock))
 		bad++;
 	for (int i = 0; c && !bad && i < 50; i++) {
 		struct attach_volume_info *v;
@@ -201,41 +115,33 @@ static void test_concurrent_clients(void **state)
 	}
 }
 
-static int raw_connect(void)
+static int sock_connect(void)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	strcpy(sa.sun_path, W->sock);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	struct timeval tv = { 5, 0 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	int fd = raw_connect(W.sock);
+	assert_true(fd >= 0);
 	return fd;
 }
 
 static void raw_send_msg(int fd, struct nl_msg *m)
 {
 	struct nlmsghdr *h = nlmsg_hdr(m);
-	assert_int_equal(write(fd, h, h->nlmsg_len), (ssize_t)h->nlmsg_len);
+	raw_send(fd, h, h->nlmsg_len);
 	nlmsg_free(m);
 }
 
-/* Read one reply; its status (or -1 on end of stream). */
+/* Read one reply; its status (or -1 on end of stream, or when nothing comes). */
 static int raw_reply(int fd, uint32_t *seq)
 {
-	struct nlmsghdr h;
-	if (recv(fd, &h, sizeof(h), MSG_WAITALL) != sizeof(h))
+	struct rmsg r;
+	int got = raw_recv(fd, &r);
+	if (got == 0 || got == -EAGAIN)
 		return -1;
-	char *body = malloc(h.nlmsg_len);
-	memcpy(body, &h, sizeof(h));
-	assert_int_equal(recv(fd, body + sizeof(h), h.nlmsg_len - sizeof(h), MSG_WAITALL),
-			 (ssize_t)(h.nlmsg_len - sizeof(h)));
-	struct nlattr *tb[ATTACH_A_MAX + 1];
-	assert_int_equal(nlmsg_parse((struct nlmsghdr *)body, 0, tb, ATTACH_A_MAX, (struct nla_policy *)proto_reply_policy), 0);
-	int st = (int)nla_get_u32(tb[ATTACH_A_STATUS]);
+	if (got != 1)
+		fail_msg("a reply that does not parse (%d)", got);
 	if (seq)
-		*seq = h.nlmsg_seq;
-	free(body);
-	return st;
+		*seq = r.seq;
+	rmsg_free(&r);
+	return (int)r.status;
 }
 
 static struct nl_msg *hello(uint32_t seq)
@@ -248,7 +154,7 @@ static struct nl_msg *hello(uint32_t seq)
 static void test_pipelined_requests(void **state)
 {
 	(void)state;
-	int fd = raw_connect();
+	int fd = sock_connect();
 	/* five requests in one write: answered in order */
 	char buf[4096];
 	size_t len = 0;
@@ -264,78 +170,72 @@ static void test_pipelined_requests(void **state)
 		assert_int_equal(raw_reply(fd, &seq), ATTACH_OK);
 		assert_int_equal(seq, s);
 	}
-	close(fd);
+	raw_close(fd);
 }
 
 static void test_framing_errors(void **state)
 {
 	(void)state;
 	/* a length below the header: answered, then closed */
-	int fd = raw_connect();
+	int fd = sock_connect();
 	struct nlmsghdr h = { .nlmsg_len = 8, .nlmsg_type = ATTACH_MSG_HELLO, .nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = 7 };
 	assert_int_equal(write(fd, &h, sizeof(h)), sizeof(h));
 	assert_int_equal(raw_reply(fd, NULL), ATTACH_E_PROTO);
 	assert_int_equal(raw_reply(fd, NULL), -1);
-	close(fd);
+	raw_close(fd);
 	/* a length above the maximum: answered before any body is read, then closed */
-	fd = raw_connect();
+	fd = sock_connect();
 	h.nlmsg_len = ATTACH_REQUEST_MAX + 1;
 	assert_int_equal(write(fd, &h, sizeof(h)), sizeof(h));
 	assert_int_equal(raw_reply(fd, NULL), ATTACH_E_TOO_BIG);
 	assert_int_equal(raw_reply(fd, NULL), -1);
-	close(fd);
+	raw_close(fd);
 	/* a request before hello */
-	fd = raw_connect();
+	fd = sock_connect();
 	raw_send_msg(fd, proto_msg_new(ATTACH_MSG_VOLUME_LIST, NLM_F_REQUEST, 1));
 	assert_int_equal(raw_reply(fd, NULL), ATTACH_E_PROTO);
 	/* the connection stays usable after a request-level error */
 	raw_send_msg(fd, hello(2));
 	assert_int_equal(raw_reply(fd, NULL), ATTACH_OK);
-	close(fd);
+	raw_close(fd);
 }
 
 static void test_half_request_times_out(void **state)
 {
 	(void)state;
-	int fd = raw_connect();
+	int fd = sock_connect();
 	struct nl_msg *m = hello(1);
 	assert_int_equal(write(fd, nlmsg_hdr(m), 10), 10); /* part of the header */
 	nlmsg_free(m);
-	/* others are served meanwhile */
-	struct attach_client *c = client();
-	struct attach_volume_info *v;
-	size_t n;
-	assert_int_equal(attach_volume_list(c, &v, &n), 0);
-	attach_volume_list_free(v, n);
-	attach_client_free(c);
+	world_assert_serves(&W); /* others are served meanwhile */
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(raw_reply(fd, NULL), ATTACH_E_TIMEOUT); /* ATTACH_MSG_REFUSED, then closed */
 	assert_int_equal(raw_reply(fd, NULL), -1);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	assert_true(t1.tv_sec - t0.tv_sec < 3);
-	close(fd);
+	raw_close(fd);
 }
 
 static void test_client_vanishes_mid_reply(void **state)
 {
 	(void)state;
-	struct attach_client *c = client();
+	struct attach_client *c = world_client(&W);
 	char vol[37];
-	struct attach_volume_create_args va = { .device = W->dev[1] };
+	struct attach_volume_create_args va = { .device = DEV[1] };
 	assert_int_equal(attach_volume_create(c, &va, vol), 0);
-	attach_client_free(c);
+	world_client_free(c);
 	for (int i = 0; i < 20; i++) {
-		int fd = raw_connect();
+		int fd = sock_connect();
 		raw_send_msg(fd, hello(1));
 		raw_send_msg(fd, proto_msg_new(ATTACH_MSG_VOLUME_LIST, NLM_F_REQUEST, 2));
-		close(fd); /* before reading anything */
+		raw_close(fd); /* before reading anything */
 	}
-	c = client();
+	c = world_client(&W);
 	struct attach_volume_info *v;
 	assert_int_equal(attach_volume_show(c, vol, false, &v), 0);
 	attach_volume_info_free(v);
-	attach_client_free(c);
+	world_client_free(c);
 }
 
 int main(void)
@@ -347,7 +247,8 @@ int main(void)
 		cmocka_unit_test(test_framing_errors),
 		cmocka_unit_test(test_half_request_times_out),
 		cmocka_unit_test(test_client_vanishes_mid_reply),
+		cmocka_unit_test(test_clean_exit),
 	};
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, world_setup, world_teardown);
+	return cmocka_run_group_tests(tests, setup, it_world_teardown);
 }

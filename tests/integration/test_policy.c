@@ -19,7 +19,6 @@
 #define GID_A 4242
 #define GID_B 4243
 
-static struct world W;
 static char DEV[256];
 
 enum probe_mode {
@@ -56,9 +55,7 @@ static void child_hold(struct probe *p)
 			break;
 		struct mb m;
 		struct rmsg r;
-		mb_start(&m, ATTACH_MSG_HELLO, NLM_F_REQUEST, 1);
-		mb_u32(&m, ATTACH_A_VERSION, ATTACH_PROTO_VERSION);
-		(void)send(fds[n], m.b, mb_end(&m, 0), MSG_NOSIGNAL);
+		(void)send(fds[n], m.b, mb_hello(&m, 1), MSG_NOSIGNAL);
 		p->got = raw_recv(fds[n], &r);
 		p->type = r.type;
 		p->status = r.status;
@@ -115,9 +112,7 @@ static void child_probe(enum probe_mode mode, struct probe *p)
 	if (mode == PROBE_REQUEST) {
 		struct mb m;
 		unsigned char buf[512];
-		mb_start(&m, ATTACH_MSG_HELLO, NLM_F_REQUEST, 1);
-		mb_u32(&m, ATTACH_A_VERSION, ATTACH_PROTO_VERSION);
-		size_t len = mb_end(&m, 0);
+		size_t len = mb_hello(&m, 1);
 		memcpy(buf, m.b, len);
 		mb_start(&m, ATTACH_MSG_VOLUME_CREATE, NLM_F_REQUEST, 2);
 		mb_str(&m, ATTACH_A_DEVICE, DEV);
@@ -364,9 +359,7 @@ static void test_connection_caps(void **state)
 		assert_true(fds[n] >= 0);
 		struct mb m;
 		struct rmsg r;
-		mb_start(&m, ATTACH_MSG_HELLO, NLM_F_REQUEST, 1);
-		mb_u32(&m, ATTACH_A_VERSION, ATTACH_PROTO_VERSION);
-		raw_send(fds[n], m.b, mb_end(&m, 0));
+		raw_send(fds[n], m.b, mb_hello(&m, 1));
 		assert_int_equal(raw_recv(fds[n], &r), 1);
 		bool served = r.type == ATTACH_MSG_HELLO && r.status == ATTACH_OK;
 		if (n < 4 && !served)
@@ -453,25 +446,11 @@ static void test_idle_connections(void **state)
 	assert_int_equal(world_start(&W, NULL), 0);
 }
 
-static void test_clean_exit(void **state)
-{
-	(void)state;
-	assert_int_equal(world_stop(&W), 0);
-}
-
 static int setup(void **state)
 {
-	(void)state;
-	world_new(&W);
+	it_world_setup(state);
 	world_dev(&W, "disk0", 60, DEV, sizeof(DEV));
 	assert_int_equal(world_start(&W, NULL), 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	world_free(&W);
 	return 0;
 }
 
@@ -495,5 +474,5 @@ int main(void)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, it_world_teardown);
 }

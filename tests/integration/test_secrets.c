@@ -8,7 +8,6 @@
  */
 #include "itest.h"
 
-#define INSTANCE "6f1c9d7e-1111-4222-8333-944455556666"
 #define N_INI 4
 
 static const char *const INI[N_INI] = {
@@ -16,7 +15,6 @@ static const char *const INI[N_INI] = {
 	"iqn.1993-08.org.debian:01:sec-d",
 };
 
-static struct world W;
 static struct attach_conninfo CI[N_INI]; /* what initialize-connection returned to each initiator */
 static char VM[ATTACH_UUID_LEN + 1], V2[ATTACH_UUID_LEN + 1];
 
@@ -212,26 +210,12 @@ static void test_file_modes(void **state)
 	assert_true(files >= 3); /* data.mdb, lock.mdb, attachd.lock */
 }
 
-static void test_clean_exit(void **state)
-{
-	(void)state;
-	assert_int_equal(world_stop(&W), 0);
-}
-
 static int setup(void **state)
 {
-	(void)state;
-	world_new(&W);
+	it_world_setup(state);
 	W.umask0 = true;
 	W.sim_fail = "rmdir:tpgt_1/np/:EIO"; /* the first portal removal fails */
 	assert_int_equal(world_start(&W, NULL), 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	world_free(&W);
 	return 0;
 }
 
@@ -245,5 +229,5 @@ int main(void)
 		cmocka_unit_test(test_clean_exit),
 	};
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, it_world_teardown);
 }

@@ -31,7 +31,6 @@ struct worker {
 	char error[512]; /* the first unexpected result */
 };
 
-static struct world W;
 static struct worker WK[N_CLIENTS];
 /* Every round starts and ends with all 64 connections open at once, so the warm-up reaches the agent's
  * peak of per-connection buffers, and growth after it means something. */
@@ -63,8 +62,7 @@ static struct attach_client *worker_connect(struct worker *wk)
 static int worker_cycle(struct worker *wk, struct attach_client *c)
 {
 	struct attach_connector conn = { .initiator = wk->ini, .host = "compute", .ip = "192.0.2.9" };
-	struct attach_attach_args aa = { .instance = "6f1c9d7e-1111-4222-8333-944455556666", .host = "compute",
-					 .mountpoint = "/dev/vdb" };
+	struct attach_attach_args aa = { .instance = INSTANCE, .host = "compute", .mountpoint = "/dev/vdb" };
 	struct attach_conninfo ci, again;
 	char att[ATTACH_UUID_LEN + 1];
 	STEP(wk, c, "reserve", attach_reserve(c, wk->vol, att));
@@ -226,16 +224,9 @@ static void test_stress(void **state)
 	assert_int_equal(it_run("grep -E ' attachd (error|warn):' %s | head -5 | sed 's/^/# /' | grep -q .", W.log), 1);
 }
 
-static void test_clean_exit(void **state)
-{
-	(void)state;
-	assert_int_equal(world_stop(&W), 0);
-}
-
 static int setup(void **state)
 {
-	(void)state;
-	world_new(&W);
+	it_world_setup(state);
 	/* 64 clients that reconnect: a closed connection may be noticed after the next accept */
 	assert_int_equal(world_start(&W, "--max-clients", "128", "--log-level", "info", NULL), 0);
 	struct attach_client *c = world_client(&W);
@@ -253,13 +244,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	world_free(&W);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,5 +251,5 @@ int main(void)
 		cmocka_unit_test(test_clean_exit),
 	};
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, it_world_teardown);
 }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # run-tests.sh: run make check's unit and/or integration stages against the binaries of another build
 # directory (build-asan for check-asan, build-vg for valgrind), TAP in DIR/results, then the summary line.
-# The tests look for ./build (tests/run-stage.sh, test_libattach.c) or $BUILD (lib.sh, itest.h): both are
+# The tests look for ./build (tests/run-stage.sh) or $BUILD (lib.sh, itest_world.c): both are
 # pointed at DIR, the first through a symlink in a scratch working directory.
 # usage: tests/quality/run-tests.sh DIR STAGE...
 #   unit, integration   make check's stages
