@@ -4,7 +4,7 @@
  * setresuid) and talks to a real attachd-sim; its findings come back through a pipe, since cmocka's
  * assertions only work in the parent. Checked: a caller that is not allowed gets ATTACH_MSG_REFUSED with
  * ATTACH_E_PERM at accept, before sending a byte, and a request it sends anyway is never executed;
- * --allow-uid lets a uid in; --allow-gid matches the primary gid and supplementary groups
+ * --allow-uid lets a uid in; --read-uid lets one in for the read-only calls only; --allow-gid matches the primary gid and supplementary groups
  * (SO_PEERGROUPS), beyond the agent's 64-entry buffer too; the socket's group follows the first
  * --allow-gid, whose file mode still keeps others out. What an allowed uid may do: register devices only
  * under a device policy; hold at most --max-clients-per-uid connections and never the slots kept for
@@ -27,6 +27,7 @@ enum probe_mode {
 	PROBE_LIBATTACH, /* attach_connect and attach_volume_list */
 	PROBE_CREATE,   /* attach_connect and attach_volume_create of probe_device */
 	PROBE_HOLD,     /* open probe_hold connections with HELLO, report, hold them until told */
+	PROBE_READONLY, /* one connection: list, show, show with secrets, create, list again */
 };
 static const char *probe_device;
 static int probe_hold, probe_ready[2], probe_go[2];
@@ -42,7 +43,43 @@ struct probe {
 	int lib_rc;      /* PROBE_LIBATTACH: the first failing call's result, or 0 */
 	uint32_t lib_status;
 	int held;        /* PROBE_HOLD: connections the agent served */
+	int ro[5];       /* PROBE_READONLY: the five calls' results */
+	uint32_t ro_status[5];
 };
+
+#define NO_VOLUME "0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a1b"
+
+/* A --read-uid caller on one connection: what each call gets, and the refusal's message. */
+static void child_readonly(struct probe *p)
+{
+	struct attach_client *c = attach_client_new();
+	struct attach_volume_create_args va = { .device = probe_device };
+	struct attach_volume_info *v = NULL;
+	char id[ATTACH_UUID_LEN + 1];
+	size_t n;
+	p->lib_rc = attach_connect(c, W.sock);
+	if (p->lib_rc)
+		goto out;
+	p->ro[0] = attach_volume_list(c, &v, &n);
+	if (!p->ro[0])
+		attach_volume_list_free(v, n);
+	p->ro_status[0] = attach_last_status(c);
+	for (int k = 1; k <= 2; k++) {
+		v = NULL;
+		p->ro[k] = attach_volume_show(c, NO_VOLUME, k == 2, &v);
+		p->ro_status[k] = attach_last_status(c);
+		attach_volume_info_free(v);
+	}
+	snprintf(p->msg, sizeof(p->msg), "%s", attach_last_message(c));
+	p->ro[3] = attach_volume_create(c, &va, id);
+	p->ro_status[3] = attach_last_status(c);
+	p->ro[4] = attach_volume_list(c, &v, &n); /* the refusals kept the connection */
+	if (!p->ro[4])
+		attach_volume_list_free(v, n);
+	p->ro_status[4] = attach_last_status(c);
+out:
+	attach_client_free(c);
+}
 
 /* Open connections until the agent refuses one (or probe_hold are open): how many it took, and what it
  * said to the next; then tell the parent and hold them until it says go. */
@@ -78,6 +115,10 @@ static void child_probe(enum probe_mode mode, struct probe *p)
 {
 	if (mode == PROBE_HOLD) {
 		child_hold(p);
+		return;
+	}
+	if (mode == PROBE_READONLY) {
+		child_readonly(p);
 		return;
 	}
 	if (mode == PROBE_CREATE) {
@@ -229,6 +270,36 @@ static void test_allow_uid(void **state)
 	assert_allowed(&p);
 	p = probe_as(NOBODY - 1, 0, NULL, 0, PROBE_SILENT); /* only the uid listed */
 	assert_refused(&p, NOBODY - 1);
+}
+
+/* --read-uid: the read-only calls and nothing else, on a connection that stays open; --allow-uid wins. */
+static void test_read_uid(void **state)
+{
+	(void)state;
+	restart("--read-uid", "65534", NULL, NULL);
+	probe_device = DEV;
+	char *before = world_snapshot(&W);
+	struct probe p = probe_as(NOBODY, 0, NULL, 0, PROBE_READONLY);
+	char *after = world_snapshot(&W);
+	assert_int_equal(p.lib_rc, 0);
+	assert_int_equal(p.ro[0], 0);                      /* volume-list */
+	assert_int_equal(p.ro[1], -ENOENT);                /* volume-show: past the gate, no such volume */
+	assert_int_equal(p.ro_status[1], ATTACH_E_NOT_FOUND);
+	assert_int_equal(p.ro[2], -EPERM);                 /* volume-show with secrets */
+	assert_int_equal(p.ro_status[2], ATTACH_E_PERM);
+	assert_string_equal(p.msg, "uid 65534 may make read-only calls only (--read-uid): not volume-show with secrets");
+	assert_int_equal(p.ro[3], -EPERM);                 /* volume-create */
+	assert_int_equal(p.ro_status[3], ATTACH_E_PERM);
+	assert_int_equal(p.ro[4], 0);
+	world_assert_same(&W, before, after);
+	free(before);
+	free(after);
+	p = probe_as(NOBODY - 1, 0, NULL, 0, PROBE_SILENT); /* only the uid listed */
+	assert_refused(&p, NOBODY - 1);
+	restart("--read-uid", "65534", "--allow-uid", "65534");
+	p = probe_as(NOBODY, 0, NULL, 0, PROBE_READONLY);
+	assert_int_equal(p.ro[2], -ENOENT); /* served in full: secrets may be asked for */
+	assert_string_equal(p.msg, "no volume " NO_VOLUME);
 }
 
 static void test_allow_gid(void **state)
@@ -462,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_refused_request_not_run),
 		cmocka_unit_test(test_refused_libattach),
 		cmocka_unit_test(test_allow_uid),
+		cmocka_unit_test(test_read_uid),
 		cmocka_unit_test(test_allow_gid),
 		cmocka_unit_test(test_later_gid_and_many_groups),
 		cmocka_unit_test(test_device_policy),
