@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-# tests/quality/quality.mk: quality targets, included by the top-level Makefile; none is part of make check
-# (each rebuilds, or runs for minutes). Debian packages: valgrind, cppcheck, clang; ASan and UBSan come
+# tests/quality/quality.mk: quality targets, included by the top-level Makefile. Only the "shape" stage
+# (shape.sh: no function over 60 lines, a second) is part of make check; the others each rebuild, or run
+# for minutes. Debian packages: valgrind, cppcheck, clang; ASan and UBSan come
 # with gcc (libasan8, libubsan1, through libgcc-12-dev).
 #   make check-asan  everything rebuilt with -fsanitize=address,undefined in build-asan/, the unit and
 #                    integration tests run there, then one stage for the reports every process (agent,
@@ -11,6 +12,9 @@
 #                    (STRESS_CALLS, STRESS_READS); about 30 minutes, the simulator's tree walks dominate
 
 QDIR := tests/quality
+
+EXTRA_STAGES += shape
+EXTRA_STAGE_shape := $(QDIR)/shape.sh
 
 ASAN_B := build-asan
 # -O2 as the normal build: at -O1 gcc cannot see the length check before agent/calls/call_volume.c:102 and
