@@ -206,6 +206,18 @@ int lio_portal_remove(struct cfs *c, const char *iqn, const char *portal)
 	return rc ? rc : lio_rmdir_gone_ok(c, p);
 }
 
+/* Link @link to @target; a link already there is fine when it leads to @target (an interrupted call),
+ * and another shape (-EEXIST) when it leads elsewhere. */
+static int lio_link(struct cfs *c, const char *target, const char *link)
+{
+	char have[CFS_PATH_MAX];
+	int rc = cfs_symlink(c, target, link);
+	if (rc != -EEXIST)
+		return rc;
+	rc = cfs_readlink(c, link, have, sizeof(have));
+	return rc ? rc : strcmp(have, target) ? -EEXIST : 0;
+}
+
 int lio_lun_create(struct cfs *c, const char *iqn, unsigned lun, const struct lio_backstore *b)
 {
 	char p[CFS_PATH_MAX], so[CFS_PATH_MAX], rest[64];
@@ -220,11 +232,8 @@ int lio_lun_create(struct cfs *c, const char *iqn, unsigned lun, const struct li
 	rc = lio_tpg_path(&p, iqn, rest);
 	if (!rc)
 		rc = lio_so_path(&so, b, NULL);
-	if (!rc) {
-		rc = cfs_symlink(c, so, p);
-		if (rc == -EEXIST && !made)
-			rc = 0;
-	}
+	if (!rc)
+		rc = lio_link(c, so, p);
 	if (rc && made == 1) {
 		snprintf(rest, sizeof(rest), "lun/lun_%u", lun);
 		if (!lio_tpg_path(&p, iqn, rest))
@@ -320,11 +329,8 @@ int lio_mapped_lun_create(struct cfs *c, const char *iqn, const struct lio_acl *
 	snprintf(rest, sizeof(rest), "lun/lun_%u", a->lun);
 	if (!rc)
 		rc = lio_tpg_path(&lun, iqn, rest);
-	if (!rc) {
-		rc = cfs_symlink(c, lun, p);
-		if (rc == -EEXIST && !made)
-			rc = 0;
-	}
+	if (!rc)
+		rc = lio_link(c, lun, p);
 	if (!rc && a->write_protect) {
 		snprintf(rest, sizeof(rest), "lun_%u/write_protect", a->mapped_lun);
 		if (!(rc = lio_acl_path(&p, iqn, a->initiator, rest)))

@@ -356,6 +356,25 @@ static void test_lun(void **state)
 	OK(lio_lun_remove(&f->c, IQN, 0, &b));
 }
 
+/* A LUN or a mapped LUN that links elsewhere is another shape: -EEXIST, and left as it is (lio.h). */
+static void test_links_elsewhere(void **state)
+{
+	struct fx *f = *state;
+	struct lio_backstore b2 = bs2(f);
+	lio_export(f);
+	OK(lio_backstore_create(&f->c, &b2));
+	char *before = dump(f);
+	ERR(lio_lun_create(&f->c, IQN, 0, &b2), EEXIST); /* lun_0 leads to x, not y */
+	assert_tree_is(f, before);
+	OK(lio_lun_create(&f->c, IQN, 1, &b2));
+	before = dump(f);
+	struct lio_acl other = acl;
+	other.lun = 1; /* mapped lun_0 leads to lun_0, not lun_1 */
+	ERR(lio_mapped_lun_create(&f->c, IQN, &other), EEXIST);
+	assert_tree_is(f, before);
+	assert_string_equal(link_of(f, MLUN_LINK), LUN);
+}
+
 /* A LUN an initiator still maps is not removed, and its link is put back. */
 static void test_lun_remove_busy(void **state)
 {
@@ -785,7 +804,7 @@ UNIT_MAIN("lio", SIM_TEST(test_fabric_ensure), SIM_TEST(test_backstore_create),
 	  SIM_TEST(test_backstore_create_again), SIM_TEST(test_backstore_create_finishes),
 	  SIM_TEST(test_backstore_other_device), SIM_TEST(test_backstore_remove), SIM_TEST(test_target_create),
 	  SIM_TEST(test_target_create_order_and_undo), SIM_TEST(test_target_remove), SIM_TEST(test_portals),
-	  SIM_TEST(test_lun), SIM_TEST(test_lun_remove_busy), SIM_TEST(test_tpg_enable), SIM_TEST(test_acl),
+	  SIM_TEST(test_lun), SIM_TEST(test_links_elsewhere), SIM_TEST(test_lun_remove_busy), SIM_TEST(test_tpg_enable), SIM_TEST(test_acl),
 	  SIM_TEST(test_mapped_lun), SIM_TEST(test_acl_remove_refused), SIM_TEST(test_backstore_state),
 	  SIM_TEST(test_target_state), SIM_TEST(test_acl_state), SIM_TEST(test_lists), SIM_TEST(test_acl_purge),
 	  SIM_TEST(test_target_purge), SIM_TEST(test_hba_remove))
