@@ -18,57 +18,17 @@
 
 #include <cmocka.h>
 
-#include "harness.h"
+#include "calls_fx.h"
 #include "sim.h"
-
-#define INI_A "iqn.2004-10.org.example:host-a"
-#define INI_B "iqn.2004-10.org.example:host-b"
-#define INSTANCE "6f1c9d7e-1111-4222-8333-944455556666"
-#define V(id) ATTACH_A_VOLUME_ID, (id)
-
-static const char *target_of(const char *vol)
-{
-	static char t[256];
-	snprintf(t, sizeof(t), "target/iscsi/" AGENT_DEFAULT_IQN_PREFIX ":%s", vol);
-	return t;
-}
-
-static int tree_has(struct harness *h, const char *fmt, ...)
-{
-	char rel[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(rel, sizeof(rel), fmt, ap);
-	va_end(ap);
-	return cfs_exists(&h->a.cfs, rel) == 1;
-}
-
-static uint8_t volume_state(struct harness *h, const char *vol)
-{
-	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_SHOW, V(vol), 0), ATTACH_OK);
-	return nla_get_u8(h->tb[ATTACH_A_STATE]);
-}
-
-static int init_conn(struct harness *h, const char *vol, const char *ini)
-{
-	return (int)h_call(h, ATTACH_MSG_INITIALIZE_CONNECTION, V(vol), ATTACH_A_INITIATOR, ini, 0);
-}
-
-static int do_attach(struct harness *h, const char *vol)
-{
-	return (int)h_call(h, ATTACH_MSG_ATTACH, V(vol), ATTACH_A_INSTANCE, INSTANCE, ATTACH_A_HOST, "compute-1",
-			   ATTACH_A_MOUNTPOINT, "/dev/vdb", 0);
-}
 
 static void test_full_cycle(void **state)
 {
 	struct harness *h = *state;
-	char vol[64], att[64], user[64], pass[64], acl[1024];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	char att[64], user[64], pass[64], acl[1024];
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_AVAILABLE);
 	assert_int_equal(volume_state(h, vol), ATTACH_STATE_AVAILABLE);
 
-	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
-	snprintf(att, sizeof(att), "%s", h_str(h, ATTACH_A_ATTACHMENT_ID));
+	reserve(h, vol, att);
 	assert_int_equal(strlen(att), 36);
 	assert_int_equal(volume_state(h, vol), ATTACH_STATE_ATTACHING);
 
@@ -159,15 +119,12 @@ static void test_state_matrix(void **state)
 	int states[] = { ATTACH_STATE_AVAILABLE, ATTACH_STATE_ATTACHING, ATTACH_STATE_IN_USE, ATTACH_STATE_DETACHING };
 	int refused = 0;
 	for (size_t s = 0; s < 4; s++) {
-		char vol[64];
-		snprintf(vol, sizeof(vol), "%s", h_volume(h, (int)s, 0));
-		h_to_state(h, vol, states[s], INI_A);
+		const char *vol = new_volume(h, (int)s, 0, states[s]);
 		for (size_t c = 0; c < sizeof(calls) / sizeof(calls[0]); c++) {
 			if (calls[c].permitted & STATE_BIT(states[s]))
 				continue;
 			char *before = h_snapshot(h);
 			uint32_t st = call_in_matrix(h, calls[c].type, vol);
-			char *after = h_snapshot(h);
 			/* a reserve that finds the volume reserved may be its own retry: it says so; the same attach
 			 * again (do_attach's instance) is one, and changes nothing */
 			bool again = calls[c].type == ATTACH_MSG_RESERVE && states[s] == ATTACH_STATE_ATTACHING;
@@ -186,9 +143,7 @@ static void test_state_matrix(void **state)
 				assert_non_null(strstr(h->message, proto_state_name(states[s])));
 				assert_non_null(strstr(h->message, "expects"));
 			}
-			assert_string_equal(before, after);
-			free(before);
-			free(after);
+			assert_unchanged(h, before);
 			refused++;
 		}
 	}
@@ -198,8 +153,7 @@ static void test_state_matrix(void **state)
 static void test_permitted_transitions(void **state)
 {
 	struct harness *h = *state;
-	char vol[64];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_AVAILABLE);
 	/* reserve / unreserve with no connection */
 	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
 	assert_int_equal(h_call(h, ATTACH_MSG_UNRESERVE, V(vol), 0), ATTACH_OK);
@@ -232,9 +186,8 @@ static void test_permitted_transitions(void **state)
 static void test_retry_same_credentials_no_kernel_work(void **state)
 {
 	struct harness *h = *state;
-	char vol[64], user[64], pass[64];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
-	h_to_state(h, vol, ATTACH_STATE_ATTACHING, INI_A);
+	char user[64], pass[64];
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_ATTACHING);
 	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
 	snprintf(user, sizeof(user), "%s", h_str(h, ATTACH_A_AUTH_USERNAME));
 	snprintf(pass, sizeof(pass), "%s", h_str(h, ATTACH_A_AUTH_PASSWORD));
@@ -248,10 +201,7 @@ static void test_retry_same_credentials_no_kernel_work(void **state)
 	assert_string_equal(h_str(h, ATTACH_A_AUTH_PASSWORD), pass);
 	struct sim_stats st = sim_stats();
 	assert_int_equal(st.mkdir + st.rmdir + st.write + st.symlink + st.unlink + st.read, 0);
-	char *after = h_snapshot(h);
-	assert_string_equal(before, after);
-	free(before);
-	free(after);
+	assert_unchanged(h, before);
 	/* after attach, still a retry */
 	assert_int_equal(do_attach(h, vol), ATTACH_OK);
 	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
@@ -263,14 +213,11 @@ static void test_retry_same_credentials_no_kernel_work(void **state)
 static void test_minimal_kernel_work(void **state)
 {
 	struct harness *h = *state;
-	char vol[64];
 	for (int i = 1; i < H_DEVS; i++) {
-		char other[64];
-		snprintf(other, sizeof(other), "%s", h_volume(h, i, 0));
+		const char *other = new_volume(h, i, 0, ATTACH_STATE_AVAILABLE);
 		h_to_state(h, other, ATTACH_STATE_IN_USE, INI_B);
 	}
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
-	h_to_state(h, vol, ATTACH_STATE_ATTACHING, INI_A);
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_ATTACHING);
 	sim_stats_reset();
 	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
 	struct sim_stats st = sim_stats();
@@ -294,9 +241,8 @@ static void test_minimal_kernel_work(void **state)
 static void test_multiattach_two_initiators(void **state)
 {
 	struct harness *h = *state;
-	char vol[64], pa[64];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 1));
-	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
+	char pa[64];
+	const char *vol = new_volume(h, 0, 1, ATTACH_STATE_IN_USE);
 	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
 	snprintf(pa, sizeof(pa), "%s", h_str(h, ATTACH_A_AUTH_PASSWORD));
 	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
@@ -320,9 +266,7 @@ static void test_multiattach_two_initiators(void **state)
 static void test_same_initiator_refcount(void **state)
 {
 	struct harness *h = *state;
-	char vol[64];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 1));
-	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
+	const char *vol = new_volume(h, 0, 1, ATTACH_STATE_IN_USE);
 	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
 	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
 	assert_int_equal(do_attach(h, vol), ATTACH_OK);
@@ -357,10 +301,7 @@ static void test_same_initiator_refcount(void **state)
 	char *before = h_snapshot(h);
 	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A, 0), ATTACH_OK);
 	assert_non_null(strstr(h->message, "(retry)"));
-	char *after = h_snapshot(h);
-	assert_string_equal(before, after);
-	free(before);
-	free(after);
+	assert_unchanged(h, before);
 	assert_true(tree_has(h, "%s/tpgt_1/acls/" INI_A, target_of(vol)));
 	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), ATTACH_A_ATTACHMENT_ID, att[0], 0), ATTACH_OK);
 	assert_int_equal(volume_state(h, vol), ATTACH_STATE_IN_USE);
@@ -380,11 +321,9 @@ static void test_same_initiator_refcount(void **state)
 static void test_terminate_by_attachment(void **state)
 {
 	struct harness *h = *state;
-	char vol[64], att[64];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 1));
-	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
-	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
-	snprintf(att, sizeof(att), "%s", h_str(h, ATTACH_A_ATTACHMENT_ID));
+	char att[64];
+	const char *vol = new_volume(h, 0, 1, ATTACH_STATE_IN_USE);
+	reserve(h, vol, att);
 	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
 	assert_int_equal(do_attach(h, vol), ATTACH_OK);
 	assert_int_equal(h_call(h, ATTACH_MSG_BEGIN_DETACHING, V(vol), 0), ATTACH_OK);
@@ -395,9 +334,8 @@ static void test_terminate_by_attachment(void **state)
 		assert_true(tree_has(h, "%s/tpgt_1/acls/" INI_A, target_of(vol)));
 	}
 	/* a release by attachment clears the retry mark of a plain terminate before it */
-	char vol2[64], ids[3][64];
-	snprintf(vol2, sizeof(vol2), "%s", h_volume(h, 1, 1));
-	h_to_state(h, vol2, ATTACH_STATE_IN_USE, INI_A);
+	char ids[3][64];
+	const char *vol2 = new_volume(h, 1, 1, ATTACH_STATE_IN_USE);
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol2), 0), ATTACH_OK);
 		assert_int_equal(init_conn(h, vol2, INI_A), ATTACH_OK);
@@ -433,9 +371,7 @@ static void test_terminate_by_attachment(void **state)
 static void test_unreserve_releases_connection(void **state)
 {
 	struct harness *h = *state;
-	char vol[64];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
-	h_to_state(h, vol, ATTACH_STATE_ATTACHING, INI_A);
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_ATTACHING);
 	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
 	assert_true(tree_has(h, "%s", target_of(vol)));
 	assert_int_equal(h_call(h, ATTACH_MSG_UNRESERVE, V(vol), 0), ATTACH_OK);
@@ -453,17 +389,12 @@ static void test_unreserve_releases_connection(void **state)
 static void test_reserved_attachment_bound_to_other_initiator(void **state)
 {
 	struct harness *h = *state;
-	char vol[64];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
-	h_to_state(h, vol, ATTACH_STATE_ATTACHING, INI_A);
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_ATTACHING);
 	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
 	char *before = h_snapshot(h);
 	assert_int_equal(init_conn(h, vol, INI_B), ATTACH_E_BUSY);
 	assert_non_null(strstr(h->message, INI_A));
-	char *after = h_snapshot(h);
-	assert_string_equal(before, after);
-	free(before);
-	free(after);
+	assert_unchanged(h, before);
 }
 
 /* Each step of the first export failing in turn: the call fails as a kernel error and nothing is left. */
@@ -478,22 +409,16 @@ static void test_kernel_failure_rolls_back(void **state)
 		{ "mkdir", "/acls/" },       { "write", "auth/password" }, { "symlink", "acls/" },
 		{ "mkdir", "/np/" },         { "write", "tpgt_1/enable" },
 	};
-	char vol[64];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
-	h_to_state(h, vol, ATTACH_STATE_ATTACHING, INI_A);
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_ATTACHING);
 	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
 		char *before = h_snapshot(h);
 		sim_fail(points[i].op, points[i].path, EIO, 1);
 		if (init_conn(h, vol, INI_A) != ATTACH_E_KERNEL)
 			fail_msg("failure at %s %s: status %u: %s", points[i].op, points[i].path, h->status, h->message);
 		assert_non_null(strstr(h->message, "Input/output error"));
-		char *after = h_snapshot(h);
-		if (strcmp(before, after)) {
-			print_message("before:\n%s\nafter:\n%s\n", before, after);
-			fail_msg("failure at %s %s left changes behind", points[i].op, points[i].path);
-		}
-		free(before);
-		free(after);
+		char what[64];
+		snprintf(what, sizeof(what), "a failure at %s %s", points[i].op, points[i].path);
+		h_check_unchanged(h, before, what, __FILE__, __LINE__);
 		sim_fail_clear();
 	}
 	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
@@ -504,21 +429,13 @@ static void test_kernel_failure_rolls_back(void **state)
 	sim_fail("rmdir", "/tpgt_1/lun/lun_0", EBUSY, 1);
 	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A, 0),
 			 ATTACH_E_KERNEL);
-	char *after = h_snapshot(h);
-	if (strcmp(before, after)) {
-		print_message("before:\n%s\nafter:\n%s\n", before, after);
-		fail_msg("a failed teardown left changes behind: %s", h->message);
-	}
-	free(before);
-	free(after);
+	h_check_unchanged(h, before, h->message, __FILE__, __LINE__);
 }
 
 static void test_dry_run_changes_nothing(void **state)
 {
 	struct harness *h = *state;
-	char vol[64];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
-	h_to_state(h, vol, ATTACH_STATE_ATTACHING, INI_A);
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_ATTACHING);
 	char *before = h_snapshot(h);
 	assert_int_equal(h_call(h, ATTACH_MSG_INITIALIZE_CONNECTION, V(vol), ATTACH_A_INITIATOR, INI_A,
 				ATTACH_A_DRY_RUN, "", 0), ATTACH_OK);
@@ -533,10 +450,7 @@ static void test_dry_run_changes_nothing(void **state)
 	}
 	assert_true(steps >= 8);
 	assert_int_equal(target, 1);
-	char *after = h_snapshot(h);
-	assert_string_equal(before, after);
-	free(before);
-	free(after);
+	assert_unchanged(h, before);
 }
 
 static void test_volume_create_checks(void **state)
@@ -583,9 +497,7 @@ static void test_volume_create_checks(void **state)
 static void test_volume_delete_refused(void **state)
 {
 	struct harness *h = *state;
-	char vol[64];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
-	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_IN_USE);
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_DELETE, V(vol), 0), ATTACH_E_STATE);
 	/* detached without terminate_connection: available but still exported */
 	assert_int_equal(h_call(h, ATTACH_MSG_BEGIN_DETACHING, V(vol), 0), ATTACH_OK);
@@ -593,10 +505,7 @@ static void test_volume_delete_refused(void **state)
 	char *before = h_snapshot(h);
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_DELETE, V(vol), 0), ATTACH_E_BUSY);
 	assert_non_null(strstr(h->message, "--force"));
-	char *after = h_snapshot(h);
-	assert_string_equal(before, after);
-	free(before);
-	free(after);
+	assert_unchanged(h, before);
 	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_FORCE, "", 0), ATTACH_OK);
 	assert_false(tree_has(h, "%s", target_of(vol)));
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_DELETE, V(vol), 0), ATTACH_OK);
@@ -605,10 +514,9 @@ static void test_volume_delete_refused(void **state)
 static void test_attach_and_detach_ids(void **state)
 {
 	struct harness *h = *state;
-	char vol[64], att[64];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
-	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
-	snprintf(att, sizeof(att), "%s", h_str(h, ATTACH_A_ATTACHMENT_ID));
+	char att[64];
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_AVAILABLE);
+	reserve(h, vol, att);
 	assert_int_equal(h_call(h, ATTACH_MSG_ATTACH, V(vol), ATTACH_A_INSTANCE, INSTANCE, ATTACH_A_HOST, "h",
 				ATTACH_A_MOUNTPOINT, "/dev/vdb", ATTACH_A_ATTACHMENT_ID,
 				"00000000-0000-4000-8000-000000000000", 0), ATTACH_E_NOT_FOUND);
@@ -628,10 +536,7 @@ static void test_attach_and_detach_ids(void **state)
 				ATTACH_A_MOUNTPOINT, "/dev/vdb", ATTACH_A_ATTACHMENT_ID, att, 0), ATTACH_E_ALREADY);
 	assert_non_null(strstr(h->message, "is already attached, to instance"));
 	assert_string_equal(h_str(h, ATTACH_A_ATTACHMENT_ID), att);
-	char *after = h_snapshot(h);
-	assert_string_equal(before, after);
-	free(before);
-	free(after);
+	assert_unchanged(h, before);
 	assert_int_equal(h_call(h, ATTACH_MSG_BEGIN_DETACHING, V(vol), 0), ATTACH_OK);
 	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), ATTACH_A_ATTACHMENT_ID,
 				"00000000-0000-4000-8000-000000000000", 0), ATTACH_E_NOT_FOUND);
@@ -640,15 +545,11 @@ static void test_attach_and_detach_ids(void **state)
 	before = h_snapshot(h);
 	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), ATTACH_A_ATTACHMENT_ID, att, 0), ATTACH_OK);
 	assert_non_null(strstr(h->message, "already detached (retry)"));
-	after = h_snapshot(h);
-	assert_string_equal(before, after);
-	free(before);
-	free(after);
+	assert_unchanged(h, before);
 	assert_int_equal(h_call(h, ATTACH_MSG_DETACH, V(vol), ATTACH_A_ATTACHMENT_ID,
 				"00000000-0000-4000-8000-000000000000", 0), ATTACH_E_STATE);
 	/* reserve twice: the second names the reservation, which is there once */
-	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
-	snprintf(att, sizeof(att), "%s", h_str(h, ATTACH_A_ATTACHMENT_ID));
+	reserve(h, vol, att);
 	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_E_ALREADY);
 	assert_string_equal(h_str(h, ATTACH_A_ATTACHMENT_ID), att);
 	/* a new reservation forgets the last detach: a detach now is no retry of it */
@@ -658,18 +559,13 @@ static void test_attach_and_detach_ids(void **state)
 static void test_restart_keeps_records(void **state)
 {
 	struct harness *h = *state;
-	char vol[64];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
-	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_IN_USE);
 	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
 	char pass[64];
 	snprintf(pass, sizeof(pass), "%s", h_str(h, ATTACH_A_AUTH_PASSWORD));
 	char *before = h_snapshot(h);
 	harness_restart(h);
-	char *after = h_snapshot(h);
-	assert_string_equal(before, after);
-	free(before);
-	free(after);
+	assert_unchanged(h, before);
 	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_OK);
 	assert_string_equal(h_str(h, ATTACH_A_AUTH_PASSWORD), pass);
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_SHOW, V(vol), ATTACH_A_SHOW_SECRETS, "", 0), ATTACH_OK);
@@ -694,9 +590,7 @@ static void test_hello_first_and_version(void **state)
 static void test_force_removes_everyone(void **state)
 {
 	struct harness *h = *state;
-	char vol[64];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 1));
-	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
+	const char *vol = new_volume(h, 0, 1, ATTACH_STATE_IN_USE);
 	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
 	assert_int_equal(init_conn(h, vol, INI_B), ATTACH_OK);
 	assert_int_equal(do_attach(h, vol), ATTACH_OK);
@@ -719,9 +613,7 @@ static void test_foreign_objects_untouched(void **state)
 	assert_int_equal(cfs_mkdir(&h->a.cfs, "target/iscsi/iqn.2003-01.org.linux-iscsi.other:t1/tpgt_1"), 0);
 	assert_int_equal(cfs_mkdir(&h->a.cfs, "target/core/iblock_0"), 0);
 	assert_int_equal(cfs_mkdir(&h->a.cfs, "target/core/iblock_0/theirs"), 0);
-	char vol[64];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
-	h_to_state(h, vol, ATTACH_STATE_DETACHING, INI_A);
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_DETACHING);
 	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_FORCE, "", 0), ATTACH_OK);
 	assert_true(tree_has(h, "target/iscsi/iqn.2003-01.org.linux-iscsi.other:t1/tpgt_1"));
 	assert_true(tree_has(h, "target/core/iblock_0/theirs"));
@@ -731,8 +623,8 @@ static void test_foreign_objects_untouched(void **state)
 static void test_dm_device_under_export(void **state)
 {
 	struct harness *h = *state;
-	char vol[64], dm[128], table[512], so[256], udev[512];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	char dm[128], table[512], so[256], udev[512];
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_AVAILABLE);
 	snprintf(dm, sizeof(dm), "attachd-%s", vol);
 	h_to_state(h, vol, ATTACH_STATE_ATTACHING, INI_A);
 	assert_int_equal(sim_dm_state(dm, table, sizeof(table)), -ENXIO);
@@ -768,9 +660,8 @@ static void test_dm_device_under_export(void **state)
 static void test_wrong_disk_never_exported(void **state)
 {
 	struct harness *h = *state;
-	char vol[64], other[64];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
-	snprintf(other, sizeof(other), "%s", h_volume(h, 1, 0));
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_AVAILABLE);
+	const char *other = new_volume(h, 1, 0, ATTACH_STATE_AVAILABLE);
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_SHOW, V(vol), 0), ATTACH_OK);
 	char ident[300];
 	snprintf(ident, sizeof(ident), "%s", h_str(h, ATTACH_A_IDENTITY));
@@ -787,10 +678,7 @@ static void test_wrong_disk_never_exported(void **state)
 	assert_non_null(strstr(h->message, ident));
 	assert_non_null(strstr(h->message, "not exported"));
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_EXTEND, V(vol), 0), ATTACH_E_WRONG_DEVICE);
-	char *after = h_snapshot(h);
-	assert_string_equal(before, after);
-	free(before);
-	free(after);
+	assert_unchanged(h, before);
 	/* the disk missing altogether */
 	assert_int_equal(unlink(h->dev[0]), 0);
 	assert_int_equal(init_conn(h, vol, INI_A), ATTACH_E_NOT_FOUND);
@@ -910,8 +798,8 @@ static void test_partition_and_disk(void **state)
 static void test_unfence_checks_the_disk(void **state)
 {
 	struct harness *h = *state;
-	char vol[64], dm[128], table[512];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	char dm[128], table[512];
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_AVAILABLE);
 	snprintf(dm, sizeof(dm), "attachd-%s", vol);
 	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
 	assert_int_equal(sim_dm_set_ident(h->dev[0], "serial:someone-else"), 0); /* the number is another disk now */
@@ -927,9 +815,7 @@ static void test_unfence_checks_the_disk(void **state)
 static void test_force_fences_first(void **state)
 {
 	struct harness *h = *state;
-	char vol[64];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
-	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_IN_USE);
 	assert_int_equal(h_call(h, ATTACH_MSG_TERMINATE_CONNECTION, V(vol), ATTACH_A_FORCE, "", ATTACH_A_DRY_RUN, "", 0),
 			 ATTACH_OK);
 	struct nlattr *pos;
@@ -955,8 +841,7 @@ static void test_force_fences_first(void **state)
 static void test_volume_extend(void **state)
 {
 	struct harness *h = *state;
-	char vol[64];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_AVAILABLE);
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_EXTEND, V(vol), 0), ATTACH_OK);
 	assert_int_equal(nla_get_u64(h->tb[ATTACH_A_SIZE]), 1ull << 30);
 	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
@@ -978,9 +863,9 @@ static void test_volume_extend(void **state)
 static void test_no_dm(void **state)
 {
 	struct harness *h = *state;
-	char vol[64], so[256], udev[512], table[256], dm[128];
+	char so[256], udev[512], table[256], dm[128];
 	h->a.cfg.no_dm = true;
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 1, 0));
+	const char *vol = new_volume(h, 1, 0, ATTACH_STATE_AVAILABLE);
 	snprintf(dm, sizeof(dm), "attachd-%s", vol);
 	h_to_state(h, vol, ATTACH_STATE_IN_USE, INI_A);
 	snprintf(so, sizeof(so), "target/core/" AGENT_HBA "/%s/udev_path", vol);
@@ -993,11 +878,10 @@ static void test_no_dm(void **state)
 static void test_limits(void **state)
 {
 	struct harness *h = *state;
-	char v0[64], v1[64];
 	h->a.cfg.max_volumes = 2;
 	h->a.cfg.max_exports = 1;
-	snprintf(v0, sizeof(v0), "%s", h_volume(h, 0, 0));
-	snprintf(v1, sizeof(v1), "%s", h_volume(h, 1, 0));
+	const char *v0 = new_volume(h, 0, 0, ATTACH_STATE_AVAILABLE);
+	const char *v1 = new_volume(h, 1, 0, ATTACH_STATE_AVAILABLE);
 	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[2], 0), ATTACH_E_LIMIT);
 	assert_non_null(strstr(h->message, "--max-volumes"));
 	h_to_state(h, v0, ATTACH_STATE_IN_USE, INI_A);
@@ -1005,10 +889,7 @@ static void test_limits(void **state)
 	char *before = h_snapshot(h);
 	assert_int_equal(init_conn(h, v1, INI_A), ATTACH_E_LIMIT);
 	assert_non_null(strstr(h->message, "--max-exports"));
-	char *after = h_snapshot(h);
-	assert_string_equal(before, after);
-	free(before);
-	free(after);
+	assert_unchanged(h, before);
 	/* a second initiator on an existing export is not a new export */
 	assert_int_equal(init_conn(h, v0, INI_B), ATTACH_OK);
 }
@@ -1056,8 +937,7 @@ static void test_map_grows(void **state)
 static void test_pending_intent_blocks_calls(void **state)
 {
 	struct harness *h = *state;
-	char vol[64];
-	snprintf(vol, sizeof(vol), "%s", h_volume(h, 0, 0));
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_AVAILABLE);
 	MDB_txn *txn;
 	struct rec_volume v;
 	assert_int_equal(store_begin(h->a.store, true, &txn), 0);

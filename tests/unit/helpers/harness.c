@@ -169,9 +169,8 @@ void h_to_state(struct harness *h, const char *vol, int state, const char *ini)
 		return;
 	assert_int_equal(h_call(h, ATTACH_MSG_INITIALIZE_CONNECTION, ATTACH_A_VOLUME_ID, vol, ATTACH_A_INITIATOR, ini, 0),
 			 ATTACH_OK);
-	assert_int_equal(h_call(h, ATTACH_MSG_ATTACH, ATTACH_A_VOLUME_ID, vol, ATTACH_A_INSTANCE,
-				"6f1c9d7e-1111-4222-8333-944455556666", ATTACH_A_HOST, "compute-1", ATTACH_A_MOUNTPOINT,
-				"/dev/vdb", 0), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_ATTACH, ATTACH_A_VOLUME_ID, vol, ATTACH_A_INSTANCE, H_INSTANCE,
+				ATTACH_A_HOST, "compute-1", ATTACH_A_MOUNTPOINT, "/dev/vdb", 0), ATTACH_OK);
 	if (state == ATTACH_STATE_IN_USE)
 		return;
 	assert_int_equal(h_call(h, ATTACH_MSG_BEGIN_DETACHING, ATTACH_A_VOLUME_ID, vol, 0), ATTACH_OK);
@@ -219,4 +218,18 @@ char *h_snapshot(struct harness *h)
 	store_abort(txn);
 	fclose(f);
 	return out;
+}
+
+void h_check_unchanged(struct harness *h, char *before, const char *what, const char *file, int line)
+{
+	char *after = h_snapshot(h);
+	if (strcmp(before, after)) {
+		print_message("%s:%d: %s%schanged the tree or the records\nbefore:\n%s\nafter:\n%s\n", file, line,
+			      what ? what : "", what ? ": " : "", before, after);
+		free(before);
+		free(after);
+		fail();
+	}
+	free(before);
+	free(after);
 }

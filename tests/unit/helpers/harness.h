@@ -16,6 +16,8 @@
 
 #define H_DEVS 4
 #define H_PORTAL "127.0.0.1:3260"
+/* The instance h_to_state() attaches to. */
+#define H_INSTANCE "6f1c9d7e-1111-4222-8333-944455556666"
 
 struct harness {
 	char dir[256];
@@ -34,6 +36,8 @@ struct harness {
 /* cmocka setup/teardown: *state becomes a struct harness with the store open and HELLO done. */
 int harness_setup(void **state);
 int harness_teardown(void **state);
+/* A test on a fresh harness, for UNIT_MAIN (unit_main.h). */
+#define H_TEST(fn) cmocka_unit_test_setup_teardown(fn, harness_setup, harness_teardown)
 /* Close and reopen the store (an agent restart; the tree stays). */
 void harness_restart(struct harness *h);
 
@@ -55,5 +59,9 @@ void h_log_quiet(enum log_level level, const char *msg, void *data);
 
 /* The configfs tree and the records, as text, to compare before/after a refused call. */
 char *h_snapshot(struct harness *h);
+/* The snapshot now is @before (an h_snapshot(), freed here); otherwise both are printed and the test fails
+ * at the caller's line, with @what (NULL: nothing) saying what was done. */
+void h_check_unchanged(struct harness *h, char *before, const char *what, const char *file, int line);
+#define assert_unchanged(h, before) h_check_unchanged((h), (before), NULL, __FILE__, __LINE__)
 
 #endif
