@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,12 +226,107 @@ void h_check_unchanged(struct harness *h, char *before, const char *what, const 
 {
 	char *after = h_snapshot(h);
 	if (strcmp(before, after)) {
-		print_message("%s:%d: %s%schanged the tree or the records\nbefore:\n%s\nafter:\n%s\n", file, line,
-			      what ? what : "", what ? ": " : "", before, after);
+		print_message("%s:%d: %s%schanged the tree or the records:\n", file, line, what ? what : "",
+			      what ? ": " : "");
+		h_print_diff(before, after);
 		free(before);
 		free(after);
 		fail();
 	}
 	free(before);
 	free(after);
+}
+
+/* h_kernel_state()'s lines, gathered by nftw() (which takes no argument for its callback). */
+static struct {
+	char **lines;
+	size_t n, skip;
+} h_ks;
+
+static int h_ks_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	char buf[512] = "", *line;
+	const char *rel = path + h_ks.skip;
+	int n;
+	if (type == FTW_SL) {
+		ssize_t k = readlink(path, buf, sizeof(buf) - 1);
+		buf[k > 0 ? k : 0] = '\0';
+		n = asprintf(&line, "%s -> %s", rel, buf);
+	} else if (type == FTW_F) {
+		FILE *in = fopen(path, "r");
+		size_t k = in ? fread(buf, 1, sizeof(buf) - 1, in) : 0;
+		if (in)
+			fclose(in);
+		buf[k] = '\0';
+		for (char *c = buf; *c; c++)
+			*c = *c == '\n' ? '|' : *c;
+		n = asprintf(&line, "%s = %s", rel, buf);
+	} else {
+		n = asprintf(&line, "%s/", rel);
+	}
+	assert_true(n > 0);
+	h_ks.lines = realloc(h_ks.lines, (h_ks.n + 1) * sizeof(*h_ks.lines));
+	assert_non_null(h_ks.lines);
+	h_ks.lines[h_ks.n++] = line;
+	return 0;
+}
+
+static int h_ks_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *h_kernel_state(struct harness *h, const char *dm)
+{
+	char *out = NULL, root[PATH_MAX + 16], table[256];
+	size_t len = 0;
+	snprintf(root, sizeof(root), "%s/target", h->cfs_root);
+	h_ks.skip = strlen(h->cfs_root);
+	h_ks.n = 0;
+	assert_int_equal(nftw(root, h_ks_entry, 16, FTW_PHYS), 0);
+	/* the order of a directory's entries is not the kernel's to keep */
+	qsort(h_ks.lines, h_ks.n, sizeof(*h_ks.lines), h_ks_cmp);
+	FILE *f = open_memstream(&out, &len);
+	assert_non_null(f);
+	for (size_t i = 0; i < h_ks.n; i++) {
+		fprintf(f, "%s\n", h_ks.lines[i]);
+		free(h_ks.lines[i]);
+	}
+	free(h_ks.lines);
+	h_ks.lines = NULL;
+	if (dm) {
+		int rc = sim_dm_state(dm, table, sizeof(table));
+		fprintf(f, "dm %s: %s\n", dm, rc ? strerror(-rc) : table);
+	}
+	fclose(f);
+	return out;
+}
+
+/* Is @line (@len bytes, no newline) a whole line of @text? */
+static bool h_has_line(const char *text, const char *line, size_t len)
+{
+	for (const char *p = text; *p;) {
+		const char *e = strchrnul(p, '\n');
+		if ((size_t)(e - p) == len && !strncmp(p, line, len))
+			return true;
+		p = *e ? e + 1 : e;
+	}
+	return false;
+}
+
+void h_print_diff(const char *a, const char *b)
+{
+	for (int side = 0; side < 2; side++) {
+		const char *from = side ? b : a, *in = side ? a : b;
+		for (const char *l = from; *l;) {
+			const char *e = strchrnul(l, '\n');
+			char line[1024];
+			snprintf(line, sizeof(line), "%.*s", (int)(e - l), l);
+			if (!h_has_line(in, line, strlen(line)))
+				print_message("%c %s\n", side ? '+' : '-', line);
+			l = *e ? e + 1 : e;
+		}
+	}
 }

@@ -59,9 +59,14 @@ void h_log_quiet(enum log_level level, const char *msg, void *data);
 
 /* The configfs tree and the records, as text, to compare before/after a refused call. */
 char *h_snapshot(struct harness *h);
-/* The snapshot now is @before (an h_snapshot(), freed here); otherwise both are printed and the test fails
- * at the caller's line, with @what (NULL: nothing) saying what was done. */
+/* The snapshot now is @before (an h_snapshot(), freed here); otherwise their difference is printed and the
+ * test fails at the caller's line, with @what (NULL: nothing) saying what was done. */
 void h_check_unchanged(struct harness *h, char *before, const char *what, const char *file, int line);
 #define assert_unchanged(h, before) h_check_unchanged((h), (before), NULL, __FILE__, __LINE__)
+/* What h_snapshot() leaves out: the tree under target/ with every attribute's value (newlines as '|'), one
+ * sorted line an entry, and the table of dm device @dm (NULL: none). malloc'd. */
+char *h_kernel_state(struct harness *h, const char *dm);
+/* Print the lines of @a that @b lacks ("- ...") and those of @b that @a lacks ("+ ..."). */
+void h_print_diff(const char *a, const char *b);
 
 #endif
