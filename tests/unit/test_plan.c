@@ -402,15 +402,11 @@ static void round_trip(struct pf *f, const struct plan_step *s)
 	if (!strcmp(before, done))
 		fail_msg("%s changed nothing", what);
 	assert_int_equal(plan_undo(&one, &f->env), 0);
-	char *undone = h_kernel_state(f->h, f->p.x.dm_name);
-	if (strcmp(before, undone)) {
-		h_print_diff(before, undone);
-		fail_msg("the undo of %s left the kernel changed", what);
-	}
+	char undo[320];
+	snprintf(undo, sizeof(undo), "the undo of %s", what);
+	h_check_kernel_unchanged(f->h, f->p.x.dm_name, before, undo, __FILE__, __LINE__);
 	assert_int_equal(plan_apply(&one, &f->env, err, sizeof(err)), 0);
-	free(before);
 	free(done);
-	free(undone);
 	plan_free(&one);
 }
 
@@ -508,13 +504,8 @@ static void fail_at(struct pf *f, size_t k, const struct fault *fault, const cha
 		plan_describe(&f->p, k - 1 - i, line, sizeof(line));
 		assert_string_equal(logged[k + i] + strlen("undone: "), line);
 	}
-	char *after = h_kernel_state(f->h, f->p.x.dm_name);
-	if (strcmp(before, after)) {
-		h_print_diff(before, after);
-		fail_msg("a failure at step %zu (%s) left the kernel changed", k, what);
-	}
-	free(before);
-	free(after);
+	snprintf(want, sizeof(want), "a failure at step %zu (%s)", k, what);
+	h_check_kernel_unchanged(f->h, f->p.x.dm_name, before, want, __FILE__, __LINE__);
 }
 
 static void test_apply_fails_at_each_create_step(void **state)

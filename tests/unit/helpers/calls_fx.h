@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * calls_fx.h: what the tests of the calls through dispatch() (test_calls_*.c, test_dispatch.c) share over
- * the harness of harness.h: two initiators, the attach's instance, and shortcuts for the calls they make
- * most and for what they look at in the configfs tree.
+ * the harness of harness.h: two initiators, the identifiers of ids.h (the attach's INSTANCE; VOL and the
+ * others proto_req.h's requests carry), and shortcuts for the calls they make most and for what they look
+ * at in the configfs tree.
  */
 #ifndef CALLS_FX_H
 #define CALLS_FX_H
@@ -10,10 +11,10 @@
 #include <stdint.h>
 
 #include "harness.h"
+#include "ids.h"
 
 #define INI_A "iqn.2004-10.org.example:host-a"
 #define INI_B "iqn.2004-10.org.example:host-b"
-#define INSTANCE H_INSTANCE
 /* The volume attribute of an h_call(): h_call(h, type, V(vol), 0). */
 #define V(id) ATTACH_A_VOLUME_ID, (id)
 

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "ids.h"
 #include "sim.h"
 
 void h_log_quiet(enum log_level level, const char *msg, void *data)
@@ -101,10 +102,17 @@ void harness_restart(struct harness *h)
 
 uint32_t h_call(struct harness *h, uint16_t type, ...)
 {
-	struct nl_msg *m = proto_msg_new(type, NLM_F_REQUEST, ++h->seq);
-	assert_non_null(m);
 	va_list ap;
 	va_start(ap, type);
+	uint32_t status = h_vcall(h, type, ap);
+	va_end(ap);
+	return status;
+}
+
+uint32_t h_vcall(struct harness *h, uint16_t type, va_list ap)
+{
+	struct nl_msg *m = proto_msg_new(type, NLM_F_REQUEST, ++h->seq);
+	assert_non_null(m);
 	for (int a; (a = va_arg(ap, int)) != 0;) {
 		const char *v = va_arg(ap, const char *);
 		switch (proto_reply_policy[a].type) {
@@ -121,7 +129,13 @@ uint32_t h_call(struct harness *h, uint16_t type, ...)
 			assert_int_equal(proto_put_u32(m, a, (uint32_t)strtoul(v, NULL, 10)), 0);
 		}
 	}
-	va_end(ap);
+	uint32_t status = h_send(h, m);
+	nlmsg_free(m);
+	return status;
+}
+
+uint32_t h_send(struct harness *h, struct nl_msg *m)
+{
 	/* dispatch() gets its own writable copy, as from the socket */
 	struct nlmsghdr *src = nlmsg_hdr(m);
 	void *buf = malloc(src->nlmsg_len);
@@ -131,11 +145,10 @@ uint32_t h_call(struct harness *h, uint16_t type, ...)
 		nlmsg_free(h->reply);
 	h->reply = dispatch(&h->a, &h->dc, buf, src->nlmsg_len);
 	free(buf);
-	nlmsg_free(m);
 	assert_non_null(h->reply);
 	struct nlmsghdr *rh = nlmsg_hdr(h->reply);
-	assert_int_equal(rh->nlmsg_seq, h->seq);
-	assert_int_equal(rh->nlmsg_type, type);
+	assert_int_equal(rh->nlmsg_seq, src->nlmsg_seq);
+	assert_int_equal(rh->nlmsg_type, src->nlmsg_type);
 	assert_int_equal(nlmsg_parse(rh, 0, h->tb, ATTACH_A_MAX, (struct nla_policy *)proto_reply_policy), 0);
 	assert_non_null(h->tb[ATTACH_A_STATUS]);
 	h->status = nla_get_u32(h->tb[ATTACH_A_STATUS]);
@@ -171,7 +184,7 @@ void h_to_state(struct harness *h, const char *vol, int state, const char *ini)
 		return;
 	assert_int_equal(h_call(h, ATTACH_MSG_INITIALIZE_CONNECTION, ATTACH_A_VOLUME_ID, vol, ATTACH_A_INITIATOR, ini, 0),
 			 ATTACH_OK);
-	assert_int_equal(h_call(h, ATTACH_MSG_ATTACH, ATTACH_A_VOLUME_ID, vol, ATTACH_A_INSTANCE, H_INSTANCE,
+	assert_int_equal(h_call(h, ATTACH_MSG_ATTACH, ATTACH_A_VOLUME_ID, vol, ATTACH_A_INSTANCE, INSTANCE,
 				ATTACH_A_HOST, "compute-1", ATTACH_A_MOUNTPOINT, "/dev/vdb", 0), ATTACH_OK);
 	if (state == ATTACH_STATE_IN_USE)
 		return;
@@ -222,12 +235,11 @@ char *h_snapshot(struct harness *h)
 	return out;
 }
 
-void h_check_unchanged(struct harness *h, char *before, const char *what, const char *file, int line)
+/* @before and @after (both freed) are the same text; otherwise their difference, and a failure. */
+static void h_same(char *before, char *after, const char *changed, const char *what, const char *file, int line)
 {
-	char *after = h_snapshot(h);
 	if (strcmp(before, after)) {
-		print_message("%s:%d: %s%schanged the tree or the records:\n", file, line, what ? what : "",
-			      what ? ": " : "");
+		print_message("%s:%d: %s%schanged %s:\n", file, line, what ? what : "", what ? ": " : "", changed);
 		h_print_diff(before, after);
 		free(before);
 		free(after);
@@ -235,6 +247,17 @@ void h_check_unchanged(struct harness *h, char *before, const char *what, const 
 	}
 	free(before);
 	free(after);
+}
+
+void h_check_unchanged(struct harness *h, char *before, const char *what, const char *file, int line)
+{
+	h_same(before, h_snapshot(h), "the tree or the records", what, file, line);
+}
+
+void h_check_kernel_unchanged(struct harness *h, const char *dm, char *before, const char *what, const char *file,
+			      int line)
+{
+	h_same(before, h_kernel_state(h, dm), "the kernel", what, file, line);
 }
 
 /* h_kernel_state()'s lines, gathered by nftw() (which takes no argument for its callback). */

@@ -16,8 +16,6 @@
 
 #define H_DEVS 4
 #define H_PORTAL "127.0.0.1:3260"
-/* The instance h_to_state() attaches to. */
-#define H_INSTANCE "6f1c9d7e-1111-4222-8333-944455556666"
 
 struct harness {
 	char dir[256];
@@ -47,10 +45,15 @@ void harness_restart(struct harness *h);
  * h->tb / h->message hold the reply until the next call.
  */
 uint32_t h_call(struct harness *h, uint16_t type, ...);
+/* h_call() with its attributes in @ap; and for a request built by the caller (its own seq, and it stays the
+ * caller's). */
+uint32_t h_vcall(struct harness *h, uint16_t type, va_list ap);
+uint32_t h_send(struct harness *h, struct nl_msg *m);
 /* The reply's string attribute @a ("" if absent), copied into a static rotating buffer. */
 const char *h_str(struct harness *h, int a);
 
-/* Shortcuts: a new volume on device @i (returns its id in a static buffer), and driving a volume to a state. */
+/* Shortcuts: a new volume on device @i (returns its id in a static buffer), and driving a volume to a state
+ * (its attach is to ids.h's INSTANCE). */
 const char *h_volume(struct harness *h, int i, int multiattach);
 void h_to_state(struct harness *h, const char *vol, int state, const char *initiator);
 
@@ -66,6 +69,10 @@ void h_check_unchanged(struct harness *h, char *before, const char *what, const 
 /* What h_snapshot() leaves out: the tree under target/ with every attribute's value (newlines as '|'), one
  * sorted line an entry, and the table of dm device @dm (NULL: none). malloc'd. */
 char *h_kernel_state(struct harness *h, const char *dm);
+/* The same as assert_unchanged() for an h_kernel_state() @before. */
+void h_check_kernel_unchanged(struct harness *h, const char *dm, char *before, const char *what, const char *file,
+			      int line);
+#define assert_kernel_unchanged(h, dm, before) h_check_kernel_unchanged((h), (dm), (before), NULL, __FILE__, __LINE__)
 /* Print the lines of @a that @b lacks ("- ...") and those of @b that @a lacks ("+ ..."). */
 void h_print_diff(const char *a, const char *b);
 
