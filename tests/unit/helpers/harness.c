@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "ids.h"
 #include "sim.h"
 
 void h_log_quiet(enum log_level level, const char *msg, void *data)
@@ -99,10 +102,17 @@ void harness_restart(struct harness *h)
 
 uint32_t h_call(struct harness *h, uint16_t type, ...)
 {
-	struct nl_msg *m = proto_msg_new(type, NLM_F_REQUEST, ++h->seq);
-	assert_non_null(m);
 	va_list ap;
 	va_start(ap, type);
+	uint32_t status = h_vcall(h, type, ap);
+	va_end(ap);
+	return status;
+}
+
+uint32_t h_vcall(struct harness *h, uint16_t type, va_list ap)
+{
+	struct nl_msg *m = proto_msg_new(type, NLM_F_REQUEST, ++h->seq);
+	assert_non_null(m);
 	for (int a; (a = va_arg(ap, int)) != 0;) {
 		const char *v = va_arg(ap, const char *);
 		switch (proto_reply_policy[a].type) {
@@ -119,7 +129,13 @@ uint32_t h_call(struct harness *h, uint16_t type, ...)
 			assert_int_equal(proto_put_u32(m, a, (uint32_t)strtoul(v, NULL, 10)), 0);
 		}
 	}
-	va_end(ap);
+	uint32_t status = h_send(h, m);
+	nlmsg_free(m);
+	return status;
+}
+
+uint32_t h_send(struct harness *h, struct nl_msg *m)
+{
 	/* dispatch() gets its own writable copy, as from the socket */
 	struct nlmsghdr *src = nlmsg_hdr(m);
 	void *buf = malloc(src->nlmsg_len);
@@ -129,11 +145,10 @@ uint32_t h_call(struct harness *h, uint16_t type, ...)
 		nlmsg_free(h->reply);
 	h->reply = dispatch(&h->a, &h->dc, buf, src->nlmsg_len);
 	free(buf);
-	nlmsg_free(m);
 	assert_non_null(h->reply);
 	struct nlmsghdr *rh = nlmsg_hdr(h->reply);
-	assert_int_equal(rh->nlmsg_seq, h->seq);
-	assert_int_equal(rh->nlmsg_type, type);
+	assert_int_equal(rh->nlmsg_seq, src->nlmsg_seq);
+	assert_int_equal(rh->nlmsg_type, src->nlmsg_type);
 	assert_int_equal(nlmsg_parse(rh, 0, h->tb, ATTACH_A_MAX, (struct nla_policy *)proto_reply_policy), 0);
 	assert_non_null(h->tb[ATTACH_A_STATUS]);
 	h->status = nla_get_u32(h->tb[ATTACH_A_STATUS]);
@@ -169,9 +184,8 @@ void h_to_state(struct harness *h, const char *vol, int state, const char *ini)
 		return;
 	assert_int_equal(h_call(h, ATTACH_MSG_INITIALIZE_CONNECTION, ATTACH_A_VOLUME_ID, vol, ATTACH_A_INITIATOR, ini, 0),
 			 ATTACH_OK);
-	assert_int_equal(h_call(h, ATTACH_MSG_ATTACH, ATTACH_A_VOLUME_ID, vol, ATTACH_A_INSTANCE,
-				"6f1c9d7e-1111-4222-8333-944455556666", ATTACH_A_HOST, "compute-1", ATTACH_A_MOUNTPOINT,
-				"/dev/vdb", 0), ATTACH_OK);
+	assert_int_equal(h_call(h, ATTACH_MSG_ATTACH, ATTACH_A_VOLUME_ID, vol, ATTACH_A_INSTANCE, INSTANCE,
+				ATTACH_A_HOST, "compute-1", ATTACH_A_MOUNTPOINT, "/dev/vdb", 0), ATTACH_OK);
 	if (state == ATTACH_STATE_IN_USE)
 		return;
 	assert_int_equal(h_call(h, ATTACH_MSG_BEGIN_DETACHING, ATTACH_A_VOLUME_ID, vol, 0), ATTACH_OK);
@@ -219,4 +233,123 @@ char *h_snapshot(struct harness *h)
 	store_abort(txn);
 	fclose(f);
 	return out;
+}
+
+/* @before and @after (both freed) are the same text; otherwise their difference, and a failure. */
+static void h_same(char *before, char *after, const char *changed, const char *what, const char *file, int line)
+{
+	if (strcmp(before, after)) {
+		print_message("%s:%d: %s%schanged %s:\n", file, line, what ? what : "", what ? ": " : "", changed);
+		h_print_diff(before, after);
+		free(before);
+		free(after);
+		fail();
+	}
+	free(before);
+	free(after);
+}
+
+void h_check_unchanged(struct harness *h, char *before, const char *what, const char *file, int line)
+{
+	h_same(before, h_snapshot(h), "the tree or the records", what, file, line);
+}
+
+void h_check_kernel_unchanged(struct harness *h, const char *dm, char *before, const char *what, const char *file,
+			      int line)
+{
+	h_same(before, h_kernel_state(h, dm), "the kernel", what, file, line);
+}
+
+/* h_kernel_state()'s lines, gathered by nftw() (which takes no argument for its callback). */
+static struct {
+	char **lines;
+	size_t n, skip;
+} h_ks;
+
+static int h_ks_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	char buf[512] = "", *line;
+	const char *rel = path + h_ks.skip;
+	int n;
+	if (type == FTW_SL) {
+		ssize_t k = readlink(path, buf, sizeof(buf) - 1);
+		buf[k > 0 ? k : 0] = '\0';
+		n = asprintf(&line, "%s -> %s", rel, buf);
+	} else if (type == FTW_F) {
+		FILE *in = fopen(path, "r");
+		size_t k = in ? fread(buf, 1, sizeof(buf) - 1, in) : 0;
+		if (in)
+			fclose(in);
+		buf[k] = '\0';
+		for (char *c = buf; *c; c++)
+			*c = *c == '\n' ? '|' : *c;
+		n = asprintf(&line, "%s = %s", rel, buf);
+	} else {
+		n = asprintf(&line, "%s/", rel);
+	}
+	assert_true(n > 0);
+	h_ks.lines = realloc(h_ks.lines, (h_ks.n + 1) * sizeof(*h_ks.lines));
+	assert_non_null(h_ks.lines);
+	h_ks.lines[h_ks.n++] = line;
+	return 0;
+}
+
+static int h_ks_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *h_kernel_state(struct harness *h, const char *dm)
+{
+	char *out = NULL, root[PATH_MAX + 16], table[256];
+	size_t len = 0;
+	snprintf(root, sizeof(root), "%s/target", h->cfs_root);
+	h_ks.skip = strlen(h->cfs_root);
+	h_ks.n = 0;
+	assert_int_equal(nftw(root, h_ks_entry, 16, FTW_PHYS), 0);
+	/* the order of a directory's entries is not the kernel's to keep */
+	qsort(h_ks.lines, h_ks.n, sizeof(*h_ks.lines), h_ks_cmp);
+	FILE *f = open_memstream(&out, &len);
+	assert_non_null(f);
+	for (size_t i = 0; i < h_ks.n; i++) {
+		fprintf(f, "%s\n", h_ks.lines[i]);
+		free(h_ks.lines[i]);
+	}
+	free(h_ks.lines);
+	h_ks.lines = NULL;
+	if (dm) {
+		int rc = sim_dm_state(dm, table, sizeof(table));
+		fprintf(f, "dm %s: %s\n", dm, rc ? strerror(-rc) : table);
+	}
+	fclose(f);
+	return out;
+}
+
+/* Is @line (@len bytes, no newline) a whole line of @text? */
+static bool h_has_line(const char *text, const char *line, size_t len)
+{
+	for (const char *p = text; *p;) {
+		const char *e = strchrnul(p, '\n');
+		if ((size_t)(e - p) == len && !strncmp(p, line, len))
+			return true;
+		p = *e ? e + 1 : e;
+	}
+	return false;
+}
+
+void h_print_diff(const char *a, const char *b)
+{
+	for (int side = 0; side < 2; side++) {
+		const char *from = side ? b : a, *in = side ? a : b;
+		for (const char *l = from; *l;) {
+			const char *e = strchrnul(l, '\n');
+			char line[1024];
+			snprintf(line, sizeof(line), "%.*s", (int)(e - l), l);
+			if (!h_has_line(in, line, strlen(line)))
+				print_message("%c %s\n", side ? '+' : '-', line);
+			l = *e ? e + 1 : e;
+		}
+	}
 }
