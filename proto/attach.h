@@ -174,12 +174,16 @@ struct attach_conninfo {
 	char auth_username[ATTACH_CHAP_MAX + 1];
 	char auth_password[ATTACH_CHAP_MAX + 1];
 	int mode;                    /* enum attach_mode: access_mode */
+	/* SendTargets discovery CHAP (attachd --discovery-chap): all three empty when the agent has it off */
+	char discovery_auth_method[16]; /* "CHAP" */
+	char discovery_auth_username[ATTACH_CHAP_MAX + 1];
+	char discovery_auth_password[ATTACH_CHAP_MAX + 1];
 };
 int attach_initialize_connection(struct attach_client *c, const char *volume_id,
 				 const struct attach_connector *conn, struct attach_conninfo *out);
 /* os-brick's connection info: {"driver_volume_type": "iscsi", "data": {...}}. malloc'd; NULL + errno. */
 char *attach_conninfo_json(const struct attach_conninfo *ci);
-/* Overwrite the secret in @ci. */
+/* Overwrite the secrets in @ci. */
 void attach_conninfo_clear(struct attach_conninfo *ci);
 
 struct attach_attach_args {

@@ -88,6 +88,11 @@ enum attach_attr {
 	ATTACH_A_DOWN = 41,           /* string (export nest): why the export is down; absent when it is up */
 	ATTACH_A_PURGE_UNOWNED = 42,  /* flag (RECONCILE request): also remove objects with attachd's names
 				       * that this agent's database never made */
+	/* 43-45: mutual CHAP (another change) */
+	/* SendTargets discovery CHAP (INITIALIZE_CONNECTION reply), present only with attachd --discovery-chap */
+	ATTACH_A_DISCOVERY_AUTH_METHOD = 46, /* string, "CHAP" */
+	ATTACH_A_DISCOVERY_USERNAME = 47,    /* string */
+	ATTACH_A_DISCOVERY_PASSWORD = 48,    /* string (secret) */
 	__ATTACH_A_MAX,
 };
 #define ATTACH_A_MAX (__ATTACH_A_MAX - 1)

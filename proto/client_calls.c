@@ -123,6 +123,25 @@ size_t client_copy_portals(struct nlattr *nest, char (*dst)[ATTACH_PORTAL_MAX + 
 	return n;
 }
 
+/* Discovery CHAP (attachd --discovery-chap): the three attributes come together or not at all. */
+static int client_copy_discovery(struct attach_client *c, struct attach_conninfo *out)
+{
+	struct nlattr **tb = c->tb;
+	int n = !!tb[ATTACH_A_DISCOVERY_AUTH_METHOD] + !!tb[ATTACH_A_DISCOVERY_USERNAME] +
+		!!tb[ATTACH_A_DISCOVERY_PASSWORD];
+	if (n == 0)
+		return 0;
+	if (n != 3)
+		return client_fail(c, -EPROTO, "the agent's discovery credentials lack a field");
+	client_copy_str(tb, ATTACH_A_DISCOVERY_AUTH_METHOD, out->discovery_auth_method,
+			sizeof(out->discovery_auth_method));
+	client_copy_str(tb, ATTACH_A_DISCOVERY_USERNAME, out->discovery_auth_username,
+			sizeof(out->discovery_auth_username));
+	client_copy_str(tb, ATTACH_A_DISCOVERY_PASSWORD, out->discovery_auth_password,
+			sizeof(out->discovery_auth_password));
+	return 0;
+}
+
 int attach_initialize_connection(struct attach_client *c, const char *volume_id,
 				 const struct attach_connector *conn, struct attach_conninfo *out)
 {
@@ -155,12 +174,13 @@ int attach_initialize_connection(struct attach_client *c, const char *volume_id,
 	out->mode = tb[ATTACH_A_MODE] ? nla_get_u8(tb[ATTACH_A_MODE]) : ATTACH_MODE_RW;
 	if (out->n_portals == 0)
 		return client_fail(c, -EPROTO, "the agent's connection info has no portal");
-	return 0;
+	return client_copy_discovery(c, out);
 }
 
 void attach_conninfo_clear(struct attach_conninfo *ci)
 {
 	explicit_bzero(ci->auth_password, sizeof(ci->auth_password));
+	explicit_bzero(ci->discovery_auth_password, sizeof(ci->discovery_auth_password));
 }
 
 int attach_attach(struct attach_client *c, const char *volume_id, const struct attach_attach_args *a,

@@ -3,7 +3,7 @@
  * client_conninfo.c: os-brick's iSCSI connection info from struct attach_conninfo. The types are the
  * ones os-brick needs (docs/PROTOCOL.md, §14): target_lun an integer, portals "ip:port", auth_method
  * "CHAP" exactly, target_discovered and encrypted false; the multipath lists repeat the target and LUN
- * per portal.
+ * per portal. discovery_auth_* only when the agent enforces discovery CHAP.
  */
 #include "attach.h"
 #include "json.h"
@@ -38,6 +38,11 @@ char *attach_conninfo_json(const struct attach_conninfo *ci)
 	json_string(&j, "auth_password", ci->auth_password);
 	json_string(&j, "access_mode", proto_mode_name(ci->mode));
 	json_bool(&j, "encrypted", false);
+	if (ci->discovery_auth_method[0]) { /* os-brick's keys for a SendTargets discovery */
+		json_string(&j, "discovery_auth_method", ci->discovery_auth_method);
+		json_string(&j, "discovery_auth_username", ci->discovery_auth_username);
+		json_string(&j, "discovery_auth_password", ci->discovery_auth_password);
+	}
 	json_object_end(&j);
 	json_object_end(&j);
 	return json_finish(&j);

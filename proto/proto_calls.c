@@ -117,6 +117,9 @@ const struct nla_policy proto_reply_policy[N] = {
 	[ATTACH_A_DEVICE_NODE] = POL_STR(ATTACH_PATH_MAX),
 	[ATTACH_A_DOWN] = POL_STR(ATTACH_MESSAGE_MAX),
 	[ATTACH_A_PURGE_UNOWNED] = POL_FLAG,
+	[ATTACH_A_DISCOVERY_AUTH_METHOD] = POL_STR(ATTACH_CHAP_MAX),
+	[ATTACH_A_DISCOVERY_USERNAME] = POL_STR(ATTACH_CHAP_MAX),
+	[ATTACH_A_DISCOVERY_PASSWORD] = POL_STR(ATTACH_CHAP_MAX),
 };
 
 #define B(a) ATTACH_BIT(ATTACH_A_##a)
@@ -242,6 +245,9 @@ static const char *const attr_names[N] = {
 	[ATTACH_A_DEVICE_NODE] = "device_node",
 	[ATTACH_A_DOWN] = "down",
 	[ATTACH_A_PURGE_UNOWNED] = "purge_unowned",
+	[ATTACH_A_DISCOVERY_AUTH_METHOD] = "discovery_auth_method",
+	[ATTACH_A_DISCOVERY_USERNAME] = "discovery_auth_username",
+	[ATTACH_A_DISCOVERY_PASSWORD] = "discovery_auth_password",
 };
 
 const char *proto_attr_name(int attr)

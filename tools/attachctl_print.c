@@ -143,6 +143,11 @@ int actl_print_conninfo(FILE *out, bool json, const struct attach_conninfo *ci)
 	fprintf(out, "auth_password=%s\n", ci->auth_password);
 	fprintf(out, "access_mode=%s\n", attach_mode_name(ci->mode));
 	fprintf(out, "volume_id=%s\n", ci->volume_id);
+	if (ci->discovery_auth_method[0]) {
+		fprintf(out, "discovery_auth_method=%s\n", ci->discovery_auth_method);
+		fprintf(out, "discovery_auth_username=%s\n", ci->discovery_auth_username);
+		fprintf(out, "discovery_auth_password=%s\n", ci->discovery_auth_password);
+	}
 	return actl_done(out);
 }
 

@@ -64,6 +64,9 @@ static void check_conninfo(const struct attach_conninfo *ci)
 	check_terminated(ci->auth_method, sizeof(ci->auth_method));
 	check_terminated(ci->auth_username, sizeof(ci->auth_username));
 	check_terminated(ci->auth_password, sizeof(ci->auth_password));
+	check_terminated(ci->discovery_auth_method, sizeof(ci->discovery_auth_method));
+	check_terminated(ci->discovery_auth_username, sizeof(ci->discovery_auth_username));
+	check_terminated(ci->discovery_auth_password, sizeof(ci->discovery_auth_password));
 	CHECK(ci->n_portals <= ATTACH_PORTALS_MAX);
 	for (size_t i = 0; i < ci->n_portals; i++)
 		check_terminated(ci->portals[i], sizeof(ci->portals[i]));

@@ -2,7 +2,7 @@
 /*
  * test_client_conninfo.c: initialize-connection in libattach (proto/client_calls.c, proto/client_conninfo.c,
  * proto/json.c): the connection info decoded, its os-brick JSON, clearing the secret, and connection info
- * without portals refused.
+ * without portals refused; discovery CHAP's three attributes (all or none) and their JSON keys.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -96,4 +96,48 @@ static void test_initialize_connection(void **state)
 	assert_null(tb[ATTACH_A_DRY_RUN]);
 }
 
-UNIT_MAIN("client-conninfo", FAKE_TEST(test_initialize_connection))
+/* Discovery CHAP (attachd --discovery-chap): call 1 has all three attributes, call 2 lacks the secret. */
+static struct nl_msg *answer_discovery(struct fake *f, const struct nlmsghdr *req)
+{
+	struct nl_msg *m = reply_new(req, ATTACH_OK, NULL);
+	if (!m)
+		return reply_done(f, NULL, 1);
+	int bad = proto_put_str(m, ATTACH_A_DRIVER_TYPE, "iscsi") | proto_put_str(m, ATTACH_A_VOLUME_ID, VOL) |
+		  proto_put_str(m, ATTACH_A_TARGET_IQN, TARGET) | proto_put_u32(m, ATTACH_A_LUN, 0) |
+		  put_portals(m, 1) | proto_put_str(m, ATTACH_A_AUTH_METHOD, "CHAP") |
+		  proto_put_str(m, ATTACH_A_AUTH_USERNAME, "u") | proto_put_str(m, ATTACH_A_AUTH_PASSWORD, "p") |
+		  proto_put_str(m, ATTACH_A_DISCOVERY_AUTH_METHOD, "CHAP") |
+		  proto_put_str(m, ATTACH_A_DISCOVERY_USERNAME, "discUser12345678");
+	if (req->nlmsg_seq == 2)
+		bad |= proto_put_str(m, ATTACH_A_DISCOVERY_PASSWORD, PASSWORD);
+	return reply_done(f, m, bad);
+}
+
+static void test_initialize_connection_discovery(void **state)
+{
+	struct fake *f = *state;
+	struct attach_conninfo ci;
+	struct attach_connector conn = { .initiator = IQN };
+	fake_run(f, NULL, answer_discovery, NULL);
+	struct attach_client *c = client_connected(f);
+	assert_int_equal(attach_initialize_connection(c, VOL, &conn, &ci), 0);
+	assert_string_equal(ci.discovery_auth_method, "CHAP");
+	assert_string_equal(ci.discovery_auth_username, "discUser12345678");
+	assert_string_equal(ci.discovery_auth_password, PASSWORD);
+	char *json = attach_conninfo_json(&ci);
+	assert_non_null(json);
+	assert_non_null(strstr(json, "\"encrypted\": false, \"discovery_auth_method\": \"CHAP\", "
+				     "\"discovery_auth_username\": \"discUser12345678\", "
+				     "\"discovery_auth_password\": \"pa\\\"ss\\\\word-1234\"}}"));
+	free(json);
+	attach_conninfo_clear(&ci);
+	for (size_t i = 0; i < sizeof(ci.discovery_auth_password); i++)
+		assert_int_equal(ci.discovery_auth_password[i], 0);
+	/* two of the three: refused, not half-filled */
+	assert_int_equal(attach_initialize_connection(c, VOL, &conn, &ci), -EPROTO);
+	assert_message_has(c, "discovery credentials lack a field");
+	attach_client_free(c);
+	fake_join(f);
+}
+
+UNIT_MAIN("client-conninfo", FAKE_TEST(test_initialize_connection), FAKE_TEST(test_initialize_connection_discovery))
