@@ -142,6 +142,8 @@ int __wrap_cfs_rmdir(struct cfs *c, const char *rel_in)
 	if ((n.kind == SIM_K_SO || n.kind == SIM_K_LUN) && sim_links_to(c, rel) > 0)
 		return -EBUSY;
 	rc = sim_detach_prep(c, k, rel, n.dir);
+	if (!rc && n.kind == SIM_K_FABRIC)
+		rc = sim_module_save(c, rel);
 	if (rc)
 		return rc;
 	/* drop_item: the default groups go with the object */

@@ -114,6 +114,9 @@ int sim_populate(int rootfd, enum sim_kernel k, const char *rel, const struct si
 int sim_name_check(struct cfs *c, enum sim_kernel k, enum sim_kind kind, const char *parent,
 		   const char *name);
 int sim_after_mkdir(struct cfs *c, enum sim_kind kind, const char *rel);
+/* The iSCSI module's discovery ACL across rmdir/mkdir of target/iscsi (sim_module.c). */
+int sim_module_save(struct cfs *c, const char *fabric);
+int sim_module_restore(struct cfs *c, const char *fabric);
 
 /* Storage objects: the state the kernel keeps internally, stored in enable and info. */
 struct sim_so {

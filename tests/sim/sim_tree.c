@@ -142,8 +142,9 @@ int sim_after_mkdir(struct cfs *c, enum sim_kind kind, const char *rel)
 		}
 		return rc;
 	}
-	case SIM_K_NONE:
 	case SIM_K_FABRIC:
+		return sim_module_restore(c, rel); /* the module's discovery ACL outlived an rmdir */
+	case SIM_K_NONE:
 	case SIM_K_WWN:
 	case SIM_K_TPG:
 	case SIM_K_LUN:

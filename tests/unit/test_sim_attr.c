@@ -111,6 +111,29 @@ static void test_acl_auth(void **state)
 	ERR(cfs_write(&f->c, "target/iscsi/discovery_auth/enforce_discovery_auth", "2"), EINVAL);
 }
 
+/* The discovery ACL is iscsi_target_mod's, not target/iscsi's: its values outlive rmdir and mkdir of the
+ * fabric (6.1 and 6.12, tests/vm scenario 20); "NULL" unsets a value and stays readable as the word. */
+static void test_discovery_auth_is_the_modules(void **state)
+{
+	struct fx *f = *state;
+	if (!exists(f, "target/iscsi"))
+		MK("target/iscsi");
+	assert_string_equal(rd(f, "target/iscsi/discovery_auth/userid"), ""); /* never written */
+	W("target/iscsi/discovery_auth/userid", "discuser");
+	W("target/iscsi/discovery_auth/userid_mutual", "tgt");
+	W("target/iscsi/discovery_auth/password_mutual", "tgtsecret123");
+	W("target/iscsi/discovery_auth/enforce_discovery_auth", "1");
+	ERR(cfs_write(&f->c, "target/iscsi/discovery_auth/enforce_discovery_auth", "yes"), EINVAL);
+	OK(cfs_rmdir(&f->c, "target/iscsi"));
+	assert_int_equal(exists(f, "target/iscsi/discovery_auth"), 0);
+	MK("target/iscsi");
+	assert_string_equal(rd(f, "target/iscsi/discovery_auth/userid"), "discuser");
+	assert_string_equal(rd(f, "target/iscsi/discovery_auth/enforce_discovery_auth"), "1");
+	assert_string_equal(rd(f, "target/iscsi/discovery_auth/authenticate_target"), "1");
+	W("target/iscsi/discovery_auth/userid", "NULL");
+	assert_string_equal(rd(f, "target/iscsi/discovery_auth/userid"), "NULL");
+}
+
 static void test_mapped_lun_write_protect(void **state)
 {
 	struct fx *f = *state;
@@ -162,4 +185,5 @@ static void test_write_natural_errors(void **state)
 }
 
 UNIT_MAIN("sim-attr", SIM_TEST(test_tpg_enable), SIM_TEST(test_tpg_attrib_ranges), SIM_TEST(test_acl_auth),
-	  SIM_TEST(test_mapped_lun_write_protect), SIM_TEST(test_write_natural_errors))
+	  SIM_TEST(test_mapped_lun_write_protect), SIM_TEST(test_write_natural_errors),
+	  SIM_TEST(test_discovery_auth_is_the_modules), SIM_TEST_612(test_discovery_auth_is_the_modules))
