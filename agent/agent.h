@@ -56,12 +56,22 @@ struct agent_config {
 	const char *device_vg[AGENT_DEVICE_POLICY_MAX];
 	size_t n_device_vg;
 	enum log_level log_level;
+	bool discovery_chap; /* SendTargets discovery requires CHAP (agent/kernel/discovery.h) */
+};
+
+/* Discovery CHAP credentials (agent/kernel/discovery.h): the database's, kept while the agent runs. */
+struct agent_discovery {
+	bool stored; /* the database holds credentials (made by the first start with --discovery-chap) */
+	bool serve;  /* the kernel enforces them: initialize-connection replies carry them */
+	char userid[ATTACH_CHAP_MAX + 1];
+	char password[ATTACH_CHAP_MAX + 1];
 };
 
 struct agent {
 	struct agent_config cfg;
 	struct store *store;
 	struct cfs cfs;
+	struct agent_discovery disc;
 };
 
 #endif

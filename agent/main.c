@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "discovery.h"
 #include "dmdev.h"
 #include "hostlock.h"
 #include "kernel.h"
@@ -123,6 +124,8 @@ int main(int argc, char **argv)
 	}
 	struct srv *srv = NULL;
 	rc = agent_kernel_open(&a);
+	if (!rc)
+		rc = discovery_load(&a); /* the credentials reconciliation puts in the kernel */
 	if (!rc)
 		agent_reconcile(&a);
 	if (!rc)

@@ -55,6 +55,8 @@ void options_usage(FILE *out)
 		"                       directory ends in '/': /dev/vg0 would also take /dev/vg00/...)\n"
 		"  --device-vg VG       ... or be LVs of volume group VG (repeatable); with neither, only root\n"
 		"                       registers devices\n"
+		"  --discovery-chap     SendTargets discovery requires CHAP: credentials made once, kept in the\n"
+		"                       database, returned by initialize-connection (discovery_auth_*)\n"
 		"  --log-level L        error, warn, info (default) or debug\n"
 		"  --version, --help\n",
 		REC_PORTALS_MAX, AGENT_DEFAULT_CONFIGFS, AGENT_DEFAULT_IQN_PREFIX, AGENT_DEFAULT_MAX_CLIENTS,
@@ -338,6 +340,7 @@ static const struct options_row options_rows[] = {
 	OPT_NUMBER("idle-timeout", idle_timeout_ms, 86400000, "milliseconds"),
 	OPT_LIST("device-prefix", options_set_device_prefix, device_prefix, n_device_prefix),
 	OPT_LIST("device-vg", options_set_device_vg, device_vg, n_device_vg),
+	OPT_FLAG("discovery-chap", discovery_chap),
 	OPT_OWN("log-level", true, options_set_log_level),
 	OPT_OWN("version", false, options_set_version),
 	OPT_OWN("help", false, options_set_help),

@@ -130,7 +130,7 @@ static int call_conninfo(struct call_ctx *ctx, const struct rec_acl *acl)
 	if (ctx->dry_run)
 		return 0;
 	const char *ip = ctx->tb[ATTACH_A_IP] ? nla_get_string(ctx->tb[ATTACH_A_IP]) : NULL;
-	int rc = reply_conninfo(ctx->body, &ctx->plan.x, acl, ip);
+	int rc = reply_conninfo(ctx->body, &ctx->plan.x, acl, ip, &ctx->a->disc);
 	if (rc == -EDESTADDRREQ)
 		return ctx_fail(ctx, -EINVAL, "a wildcard portal listens everywhere: initialize-connection needs the "
 				"connector's ip to advertise the address that reaches it");

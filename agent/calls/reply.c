@@ -119,7 +119,19 @@ static int reply_portals(struct nl_msg *m, const struct rec_export *x, const cha
 	return rc ? rc : proto_nest_end(m, nest);
 }
 
-int reply_conninfo(struct nl_msg *m, const struct rec_export *x, const struct rec_acl *acl, const char *peer_ip)
+/* Discovery CHAP, when the agent enforces it (agent/kernel/discovery.h): os-brick's discovery_auth_*. */
+static int reply_discovery(struct nl_msg *m, const struct agent_discovery *disc)
+{
+	if (!disc || !disc->serve)
+		return 0;
+	int rc = proto_put_str(m, ATTACH_A_DISCOVERY_AUTH_METHOD, "CHAP");
+	if (!rc)
+		rc = proto_put_str(m, ATTACH_A_DISCOVERY_USERNAME, disc->userid);
+	return rc ? rc : proto_put_str(m, ATTACH_A_DISCOVERY_PASSWORD, disc->password);
+}
+
+int reply_conninfo(struct nl_msg *m, const struct rec_export *x, const struct rec_acl *acl, const char *peer_ip,
+		   const struct agent_discovery *disc)
 {
 	int rc = proto_put_str(m, ATTACH_A_DRIVER_TYPE, "iscsi");
 	if (!rc)
@@ -138,6 +150,8 @@ int reply_conninfo(struct nl_msg *m, const struct rec_export *x, const struct re
 		rc = proto_put_str(m, ATTACH_A_AUTH_PASSWORD, acl->password);
 	if (!rc)
 		rc = proto_put_u8(m, ATTACH_A_MODE, ATTACH_MODE_RW);
+	if (!rc)
+		rc = reply_discovery(m, disc);
 	return rc;
 }
 

@@ -12,6 +12,7 @@
 
 #include <netlink/msg.h>
 
+#include "agent.h"
 #include "plan.h"
 #include "record.h"
 
@@ -25,8 +26,9 @@ int reply_acl(struct nl_msg *m, const struct rec_acl *a, bool secrets);
 int reply_export(struct nl_msg *m, const struct rec_export *x);
 /* os-brick's connection info for @acl on @x. A wildcard portal is advertised as the local address that
  * reaches @peer_ip (the connector's ip): -EDESTADDRREQ without it, -EAFNOSUPPORT or -ENETUNREACH when no
- * portal reaches it. */
-int reply_conninfo(struct nl_msg *m, const struct rec_export *x, const struct rec_acl *acl, const char *peer_ip);
+ * portal reaches it. @disc (may be NULL): discovery CHAP, added while the agent enforces it. */
+int reply_conninfo(struct nl_msg *m, const struct rec_export *x, const struct rec_acl *acl, const char *peer_ip,
+		   const struct agent_discovery *disc);
 /* A dry run's ATTACH_A_PLAN nest: one ATTACH_A_STEP line per step (plan_describe: no secrets). */
 int reply_plan(struct nl_msg *m, const struct plan *p);
 

@@ -15,6 +15,7 @@
 #include <uuid/uuid.h>
 
 #include "device.h"
+#include "discovery.h"
 #include "dmdev.h"
 #include "lio_state.h"
 #include "log.h"
@@ -706,6 +707,23 @@ static void recon_forget(struct recon *run)
 	}
 }
 
+/* Discovery CHAP (--discovery-chap): the fabric's one discovery ACL, not an export's. */
+static void recon_discovery(struct recon *run)
+{
+	char line[512];
+	bool failed;
+	int rc = discovery_reconcile(run->a, run->dry_run, line, sizeof(line), &failed);
+	if (!rc)
+		return;
+	recon_line(run->r, "%s", line);
+	if (rc > 0)
+		run->r->differences++;
+	if (rc < 0 || failed)
+		run->r->failures++;
+	else if (!run->dry_run)
+		run->r->fixed++;
+}
+
 int reconcile(struct agent *a, const struct recon_opts *o, struct recon_report *r)
 {
 	struct recon run = { .a = a, .dry_run = o->dry_run, .purge_unowned = o->purge_unowned, .r = r };
@@ -738,6 +756,7 @@ int reconcile(struct agent *a, const struct recon_opts *o, struct recon_report *
 		}
 		plan_free(&p);
 	}
+	recon_discovery(&run);
 	err = recon_orphans(&run);
 	if (err) {
 		recon_line(r, "looking for unrecorded objects failed: %s", strerror(-err));

@@ -3,7 +3,9 @@
  * store.h: attachd's records in LMDB (the --db directory: 0700; data.mdb, lock.mdb, attachd.lock: 0600).
  *
  * Named databases and keys:
- *   meta         "schema" -> u32 schema version
+ *   meta         "schema" -> u32 schema version; "owned" -> u32 1 (the owned table is complete);
+ *                STORE_KEY_DISCOVERY -> "<userid>:<password>", the discovery CHAP credentials (letters
+ *                and digits; agent/kernel/discovery.h), once a start had --discovery-chap
  *   volumes      <volume-id>                     -> struct rec_volume
  *   attachments  <volume-id>/<attachment-id>     -> struct rec_attachment
  *   exports      <volume-id>                     -> struct rec_export
@@ -39,6 +41,7 @@
 #include "record.h"
 
 #define STORE_SCHEMA 1
+#define STORE_KEY_DISCOVERY "discovery_chap"
 
 enum store_db { STORE_META, STORE_VOLUMES, STORE_ATTACHMENTS, STORE_EXPORTS, STORE_ACLS, STORE_DEVICES,
 		STORE_INTENTS, STORE_OWNED, STORE_DB_COUNT };

@@ -25,6 +25,29 @@
 
 #define STORE_VERIFY_SECONDS 60
 
+static bool verify_is_key(const MDB_val *k, const char *key)
+{
+	return k->mv_size == strlen(key) && !memcmp(k->mv_data, key, k->mv_size);
+}
+
+/* The discovery credentials: "<userid>:<password>", each 1 to ATTACH_CHAP_MAX letters and digits. */
+static int verify_discovery(const MDB_val *v, char *why, size_t whylen)
+{
+	static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	const char *p = v->mv_data;
+	size_t n = v->mv_size, user = 0;
+	while (user < n && memchr(alnum, p[user], sizeof(alnum) - 1))
+		user++;
+	size_t pass = 0;
+	while (user + 1 + pass < n && memchr(alnum, p[user + 1 + pass], sizeof(alnum) - 1))
+		pass++;
+	if (user && user <= ATTACH_CHAP_MAX && user < n && p[user] == ':' && pass && pass <= ATTACH_CHAP_MAX &&
+	    user + 1 + pass == n)
+		return 0;
+	return fail_with(-EUCLEAN, why, whylen, "meta/" STORE_KEY_DISCOVERY ": %zu bytes that are not discovery "
+			 "credentials", n);
+}
+
 static int verify_value(enum store_db db, const MDB_val *k, const MDB_val *v, char *why, size_t whylen)
 {
 	const char *name = store_db_names[db];
@@ -43,6 +66,8 @@ static int verify_value(enum store_db db, const MDB_val *k, const MDB_val *v, ch
 	}
 	switch (db) {
 	case STORE_META:
+		if (verify_is_key(k, STORE_KEY_DISCOVERY))
+			return verify_discovery(v, why, whylen);
 		return v->mv_size == 4 ? 0 : fail_with(-EUCLEAN, why, whylen, "meta/%.*s: %zu bytes, not 4", (int)k->mv_size,
 							    (const char *)k->mv_data, v->mv_size);
 	case STORE_DEVICES:

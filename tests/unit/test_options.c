@@ -74,6 +74,7 @@ static void test_defaults(void **state)
 	assert_false(p.cfg.no_dm);
 	assert_false(p.cfg.no_kmod);
 	assert_false(p.cfg.foreground);
+	assert_false(p.cfg.discovery_chap);
 	assert_int_equal(p.cfg.n_allow_uid, 0);
 	assert_int_equal(p.cfg.n_allow_gid, 0);
 	assert_int_equal(p.cfg.max_clients, 64);
@@ -135,6 +136,13 @@ static void test_flags(void **state)
 	assert_fails(&p, "unknown or incomplete option --no-dm=1");
 	PARSE(&p, BASE, "--foreground=");
 	assert_fails(&p, "unknown or incomplete option --foreground=");
+	/* discovery CHAP: a flag like the others */
+	PARSE(&p, BASE, "--discovery-chap");
+	assert_int_equal(p.rc, OPTIONS_RUN);
+	assert_true(p.cfg.discovery_chap);
+	assert_false(p.cfg.no_dm);
+	PARSE(&p, BASE, "--discovery-chap=yes");
+	assert_fails(&p, "unknown or incomplete option --discovery-chap=yes");
 }
 
 static const struct number_case {

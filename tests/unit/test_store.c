@@ -178,6 +178,48 @@ static void test_store_schema_newer_refused(void **state)
 	assert_int_equal(store_open(&s, t->db), -EPROTONOSUPPORT);
 }
 
+/* meta/discovery_chap: "<userid>:<password>" in letters and digits, or the database is refused as corrupt. */
+static void put_meta_raw(const char *dir, const char *key, const char *val)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 8), 0);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	MDB_val k = { strlen(key), (void *)key }, d = { strlen(val), (void *)val };
+	assert_int_equal(mdb_put(txn, dbi, &k, &d, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static void test_store_discovery_value(void **state)
+{
+	struct tmpdir *t = *state;
+	struct store *s;
+	MDB_txn *txn;
+	char val[64];
+	assert_int_equal(store_open(&s, t->db), 0);
+	assert_int_equal(store_begin(s, true, &txn), 0);
+	assert_int_equal(store_put_str(s, txn, STORE_META, STORE_KEY_DISCOVERY, "AbCd1234EfGh5678:Zz9Yy8Xx7Ww6Vv5U"), 0);
+	assert_int_equal(store_commit(txn), 0);
+	store_close(s);
+	assert_int_equal(store_open(&s, t->db), 0); /* verified and kept */
+	assert_int_equal(store_begin(s, false, &txn), 0);
+	assert_int_equal(store_get_str(s, txn, STORE_META, STORE_KEY_DISCOVERY, val, sizeof(val)), 0);
+	assert_string_equal(val, "AbCd1234EfGh5678:Zz9Yy8Xx7Ww6Vv5U");
+	store_abort(txn);
+	store_close(s);
+	static const char *const bad[] = { "nocolon", ":pass", "user:", "us er:pass", "user:pa:ss", "user:pass\n",
+					   "\x01\x00\x00\x00" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		put_meta_raw(t->db, STORE_KEY_DISCOVERY, bad[i]);
+		assert_int_equal(store_open(&s, t->db), -EUCLEAN);
+	}
+}
+
 static int count_visit(const char *key, void *rec, void *arg)
 {
 	(void)rec;
@@ -235,6 +277,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_permissions_and_lock, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_store_schema_newer_refused, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_store_scan_and_reopen, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_store_discovery_value, tmp_setup, tmp_teardown),
 		cmocka_unit_test(test_store_key_lowercases_initiator),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
