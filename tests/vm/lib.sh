@@ -358,6 +358,13 @@ vm_sweep() {
 		echo "LIO target left: ${t##*/}"
 		lio_target_rm "${t##*/}"
 	done
+	# discovery authentication (20-discovery-chap): enforcement off, credentials unset
+	if [ "$(cat $CFG/target/iscsi/discovery_auth/enforce_discovery_auth 2>/dev/null)" = 1 ]; then
+		echo "discovery authentication left enforced: opened"
+		printf 0 >$CFG/target/iscsi/discovery_auth/enforce_discovery_auth
+		printf NULL >$CFG/target/iscsi/discovery_auth/userid
+		printf NULL >$CFG/target/iscsi/discovery_auth/password
+	fi
 	for so in $CFG/target/core/*/*; do
 		[ -f "$so/udev_path" ] || continue
 		echo "storage object left: ${so#$CFG/target/core/}"
