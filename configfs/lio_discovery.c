@@ -16,6 +16,7 @@ bool lio_discovery_unset(const char *value)
 static int lio_disc_read(struct cfs *c, const char *attr, char *buf, size_t size)
 {
 	char p[CFS_PATH_MAX];
+	buf[0] = '\0'; /* what a failed read leaves */
 	int rc = lio_path(&p, LIO_DISC "%s", attr);
 	if (!rc)
 		rc = cfs_read(c, p, buf, size);

@@ -32,10 +32,10 @@ static int discovery_make(struct agent *a, MDB_txn *txn, char *val, size_t size)
 	int rc = chap_random(user, sizeof(user));
 	if (!rc)
 		rc = chap_random(pass, sizeof(pass));
-	if (!rc)
+	if (!rc) {
 		snprintf(val, size, "%s:%s", user, pass);
-	if (!rc)
 		rc = store_put_str(a->store, txn, STORE_META, STORE_KEY_DISCOVERY, val);
+	}
 	explicit_bzero(pass, sizeof(pass));
 	return rc;
 }
