@@ -289,6 +289,31 @@ static int lio_acl_path(char (*p)[CFS_PATH_MAX], const char *iqn, const char *in
 	return lio_tpg_path(p, iqn, sub);
 }
 
+static bool lio_set(const char *s)
+{
+	return s && s[0];
+}
+
+/* auth/userid_mutual and auth/password_mutual: @a's, or cleared on an ACL that was there before (@made 0)
+ * when the kernel holds any ("NULL" clears; shown as "NULL" afterwards, "" before the first write). */
+static int lio_acl_mutual(struct cfs *c, const char *iqn, const struct lio_acl *a, int made)
+{
+	static const char *const attr[2] = { "auth/userid_mutual", "auth/password_mutual" };
+	const char *want[2] = { a->userid_mutual, a->password_mutual };
+	bool set = lio_set(want[0]) && lio_set(want[1]);
+	int rc = 0;
+	for (int i = 0; !rc && i < 2; i++) {
+		char p[CFS_PATH_MAX], cur[CFS_PATH_MAX];
+		if ((rc = lio_acl_path(&p, iqn, a->initiator, attr[i])))
+			break;
+		if (set)
+			rc = cfs_write(c, p, want[i]);
+		else if (made == 0 && cfs_read(c, p, cur, sizeof(cur)) >= 0 && cur[0] && strcmp(cur, "NULL"))
+			rc = cfs_write(c, p, "NULL");
+	}
+	return rc;
+}
+
 int lio_acl_create(struct cfs *c, const char *iqn, const struct lio_acl *a)
 {
 	char p[CFS_PATH_MAX];
@@ -302,6 +327,8 @@ int lio_acl_create(struct cfs *c, const char *iqn, const struct lio_acl *a)
 		rc = cfs_write(c, p, a->userid);
 	if (!rc && !(rc = lio_acl_path(&p, iqn, a->initiator, "auth/password")))
 		rc = cfs_write(c, p, a->password);
+	if (!rc)
+		rc = lio_acl_mutual(c, iqn, a, made);
 	if (rc && made == 1 && !lio_acl_path(&p, iqn, a->initiator, NULL))
 		cfs_rmdir(c, p);
 	return rc;
@@ -331,11 +358,9 @@ int lio_mapped_lun_create(struct cfs *c, const char *iqn, const struct lio_acl *
 		rc = lio_tpg_path(&lun, iqn, rest);
 	if (!rc)
 		rc = lio_link(c, lun, p);
-	if (!rc && a->write_protect) {
-		snprintf(rest, sizeof(rest), "lun_%u/write_protect", a->mapped_lun);
-		if (!(rc = lio_acl_path(&p, iqn, a->initiator, rest)))
-			rc = cfs_write(c, p, "1");
-	}
+	/* after the link: before it, the kernel has no entry to write it to and ignores it */
+	if (!rc && (a->write_protect || made == 0))
+		rc = lio_mapped_lun_protect(c, iqn, a, a->write_protect);
 	if (rc && made == 1) {
 		snprintf(rest, sizeof(rest), "lun_%u/" LIO_LINK_NAME, a->mapped_lun);
 		if (!lio_acl_path(&p, iqn, a->initiator, rest))
@@ -345,6 +370,18 @@ int lio_mapped_lun_create(struct cfs *c, const char *iqn, const struct lio_acl *
 			cfs_rmdir(c, p);
 	}
 	return rc;
+}
+
+int lio_mapped_lun_protect(struct cfs *c, const char *iqn, const struct lio_acl *a, bool on)
+{
+	char p[CFS_PATH_MAX], rest[64], cur[16];
+	snprintf(rest, sizeof(rest), "lun_%u/write_protect", a->mapped_lun);
+	int rc = lio_acl_path(&p, iqn, a->initiator, rest);
+	if (rc)
+		return rc;
+	if (cfs_read(c, p, cur, sizeof(cur)) >= 0 && !strcmp(cur, on ? "1" : "0"))
+		return 0;
+	return cfs_write(c, p, on ? "1" : "0");
 }
 
 int lio_mapped_lun_remove(struct cfs *c, const char *iqn, const struct lio_acl *a)

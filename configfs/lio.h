@@ -36,7 +36,9 @@ struct lio_acl {
 	const char *password; /* CHAP secret */
 	unsigned mapped_lun;  /* the LUN number this initiator sees */
 	unsigned lun;         /* the TPG LUN it maps to */
-	bool write_protect;
+	bool write_protect;   /* read-only access: the mapped LUN's write_protect */
+	const char *userid_mutual;   /* mutual CHAP: the target's credentials; NULL or "": none */
+	const char *password_mutual;
 };
 
 /* target/iscsi (not made by loading iscsi_target_mod): mkdir it when missing. */
@@ -58,11 +60,17 @@ int lio_lun_remove(struct cfs *c, const char *iqn, unsigned lun, const struct li
 
 int lio_tpg_enable(struct cfs *c, const char *iqn, bool on);
 
-/* Removing an ACL drops that initiator's sessions at once; its mapped LUNs must be gone first. */
+/* Removing an ACL drops that initiator's sessions at once; its mapped LUNs must be gone first. Creating
+ * one that exists writes its credentials again, mutual ones included (cleared with "NULL" when @a has
+ * none and the kernel holds some). */
 int lio_acl_create(struct cfs *c, const char *iqn, const struct lio_acl *a);
 int lio_acl_remove(struct cfs *c, const char *iqn, const char *initiator);
 
+/* The mapped LUN, linked, then write_protect written (the kernel ignores it before the link); on an existing
+ * one, write_protect is set to @a's when it differs. */
 int lio_mapped_lun_create(struct cfs *c, const char *iqn, const struct lio_acl *a);
+/* write_protect of an existing mapped LUN: @on 1 read-only, 0 read-write (takes effect on the next command). */
+int lio_mapped_lun_protect(struct cfs *c, const char *iqn, const struct lio_acl *a, bool on);
 int lio_mapped_lun_remove(struct cfs *c, const char *iqn, const struct lio_acl *a);
 
 #endif

@@ -80,6 +80,18 @@ int lio_target_state(struct cfs *c, const char *iqn, unsigned lun, const struct 
 	return 0;
 }
 
+/* An ACL credential: as wanted, or (@want NULL or "") unset. */
+static bool st_auth_is(struct cfs *c, const char *iqn, const char *ini, const char *attr, const char *want)
+{
+	char p[CFS_PATH_MAX], val[CFS_PATH_MAX];
+	if (lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/acls/%s/auth/%s", iqn, LIO_TPGT, ini, attr) ||
+	    cfs_read(c, p, val, sizeof(val)) < 0)
+		return false;
+	if (!want || !want[0])
+		return !val[0] || !strcmp(val, "NULL");
+	return !strcmp(val, want);
+}
+
 int lio_acl_state(struct cfs *c, const char *iqn, const struct lio_acl *a, struct lio_acl_state *st)
 {
 	char p[CFS_PATH_MAX], link[CFS_PATH_MAX], lun[CFS_PATH_MAX];
@@ -88,14 +100,19 @@ int lio_acl_state(struct cfs *c, const char *iqn, const struct lio_acl *a, struc
 	if (rc || (rc = cfs_exists(c, p)) <= 0)
 		return rc < 0 ? rc : 0;
 	st->exists = true;
-	st->chap_ok = !lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/acls/%s/auth/userid", iqn, LIO_TPGT, a->initiator) &&
-		      st_is(c, p, a->userid) &&
-		      !lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/acls/%s/auth/password", iqn, LIO_TPGT, a->initiator) &&
-		      st_is(c, p, a->password);
+	bool mutual = a->userid_mutual && a->userid_mutual[0];
+	st->chap_ok = st_auth_is(c, iqn, a->initiator, "userid", a->userid) &&
+		      st_auth_is(c, iqn, a->initiator, "password", a->password) &&
+		      st_auth_is(c, iqn, a->initiator, "userid_mutual", a->userid_mutual) &&
+		      st_auth_is(c, iqn, a->initiator, "password_mutual", mutual ? a->password_mutual : NULL);
 	st->mapped_ok = !lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/acls/%s/lun_%u/" LIO_LINK_NAME, iqn, LIO_TPGT, a->initiator,
 				 a->mapped_lun) &&
 			cfs_readlink(c, p, link, sizeof(link)) == 0 &&
 			!lio_path(&lun, LIO_ISCSI "/%s/tpgt_%d/lun/lun_%u", iqn, LIO_TPGT, a->lun) && !strcmp(link, lun);
+	st->wp_ok = st->mapped_ok &&
+		    !lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/acls/%s/lun_%u/write_protect", iqn, LIO_TPGT, a->initiator,
+			      a->mapped_lun) &&
+		    st_is(c, p, a->write_protect ? "1" : "0");
 	return 0;
 }
 

@@ -29,8 +29,9 @@ struct lio_target_state {
 
 struct lio_acl_state {
 	bool exists;
-	bool chap_ok;   /* userid and password as wanted */
+	bool chap_ok;   /* userid and password as wanted, and the mutual ones (none: unset or "NULL") */
 	bool mapped_ok; /* lun_<M> linked to the TPG's lun_<L> */
+	bool wp_ok;     /* ... with write_protect as wanted */
 };
 
 int lio_backstore_state(struct cfs *c, const struct lio_backstore *b, struct lio_so_state *st);

@@ -31,6 +31,8 @@ extern "C" {
 #endif
 
 #define ATTACH_PORTALS_MAX 16
+/* attach_attach_args.mode: the mode given at reserve (not an enum attach_mode: never on the wire) */
+#define ATTACH_MODE_AS_RESERVED (-1)
 
 struct attach_client;
 
@@ -117,6 +119,9 @@ struct attach_acl_info {
 	uint32_t refs;   /* connections holding this access */
 	char *username;
 	char *password;  /* NULL unless secrets were asked for */
+	int mode;        /* enum attach_mode: read-only while every connection on it was */
+	char *username_in; /* mutual CHAP: the target's username; NULL when no connection asked for it */
+	char *password_in; /* NULL unless secrets were asked for */
 };
 
 struct attach_volume_info {
@@ -154,6 +159,11 @@ void attach_volume_info_free(struct attach_volume_info *v);
  * attachment's id (may be NULL). -EALREADY: the volume is reserved already (a reserve whose reply was
  * lost?): @attachment_id receives that reservation's id. */
 int attach_reserve(struct attach_client *c, const char *volume_id, char attachment_id[ATTACH_UUID_LEN + 1]);
+/* The same with the attachment's mode (enum attach_mode; attach_reserve: ATTACH_MODE_RW), fixed here as
+ * Cinder's attachment_create fixes it: initialize_connection maps the LUN read-only for ATTACH_MODE_RO
+ * (the initiator's writes fail), and attach with another mode is refused. */
+int attach_reserve_mode(struct attach_client *c, const char *volume_id, int mode,
+			char attachment_id[ATTACH_UUID_LEN + 1]);
 int attach_unreserve(struct attach_client *c, const char *volume_id);
 
 struct attach_connector {
@@ -161,6 +171,7 @@ struct attach_connector {
 	const char *host;      /* optional */
 	const char *ip;        /* optional */
 	bool multipath;
+	bool mutual_chap;      /* the target authenticates too: auth_username_in/auth_password_in come back */
 };
 
 struct attach_conninfo {
@@ -174,6 +185,10 @@ struct attach_conninfo {
 	char auth_username[ATTACH_CHAP_MAX + 1];
 	char auth_password[ATTACH_CHAP_MAX + 1];
 	int mode;                    /* enum attach_mode: access_mode */
+	/* mutual CHAP (asked with attach_connector.mutual_chap, else ""): the target's credentials, which the
+	 * initiator checks (open-iscsi: node.session.auth.username_in / password_in) */
+	char auth_username_in[ATTACH_CHAP_MAX + 1];
+	char auth_password_in[ATTACH_CHAP_MAX + 1];
 	/* SendTargets discovery CHAP (attachd --discovery-chap): all three empty when the agent has it off */
 	char discovery_auth_method[16]; /* "CHAP" */
 	char discovery_auth_username[ATTACH_CHAP_MAX + 1];
@@ -190,7 +205,8 @@ struct attach_attach_args {
 	const char *instance;      /* required: instance UUID */
 	const char *host;          /* required */
 	const char *mountpoint;    /* required */
-	int mode;                  /* enum attach_mode */
+	int mode;                  /* enum attach_mode: must be the reservation's (refused otherwise), or
+				    * ATTACH_MODE_AS_RESERVED to take it */
 	const char *attachment_id; /* optional: which reserved attachment; the volume's only one if NULL */
 };
 /* attaching -> in-use; @attachment_id receives the attachment's id (may be NULL). The same attach again

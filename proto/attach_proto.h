@@ -88,7 +88,9 @@ enum attach_attr {
 	ATTACH_A_DOWN = 41,           /* string (export nest): why the export is down; absent when it is up */
 	ATTACH_A_PURGE_UNOWNED = 42,  /* flag (RECONCILE request): also remove objects with attachd's names
 				       * that this agent's database never made */
-	/* 43-45: mutual CHAP (another change) */
+	ATTACH_A_MUTUAL_CHAP = 43,    /* flag (INITIALIZE_CONNECTION request): the target authenticates too */
+	ATTACH_A_AUTH_USERNAME_IN = 44, /* string: the target's CHAP username (mutual CHAP) */
+	ATTACH_A_AUTH_PASSWORD_IN = 45, /* string (secret): the target's CHAP secret (mutual CHAP) */
 	/* SendTargets discovery CHAP (INITIALIZE_CONNECTION reply), present only with attachd --discovery-chap */
 	ATTACH_A_DISCOVERY_AUTH_METHOD = 46, /* string, "CHAP" */
 	ATTACH_A_DISCOVERY_USERNAME = 47,    /* string */

@@ -92,6 +92,22 @@ int attach_reserve(struct attach_client *c, const char *volume_id, char attachme
 	return rc;
 }
 
+int attach_reserve_mode(struct attach_client *c, const char *volume_id, int mode,
+			char attachment_id[ATTACH_UUID_LEN + 1])
+{
+	if (!volume_id || (mode != ATTACH_MODE_RW && mode != ATTACH_MODE_RO))
+		return client_fail(c, -EINVAL, "a volume id and a mode (rw or ro) are required");
+	struct nl_msg *m = client_request(c, ATTACH_MSG_RESERVE, volume_id);
+	if (!m)
+		return -ENOMEM;
+	if (proto_put_u8(m, ATTACH_A_MODE, (uint8_t)mode))
+		return client_put_failed(c, m);
+	int rc = client_transact(c, m);
+	if ((rc == 0 || rc == -EALREADY) && attachment_id)
+		client_copy_str(c->tb, ATTACH_A_ATTACHMENT_ID, attachment_id, ATTACH_UUID_LEN + 1);
+	return rc;
+}
+
 int attach_unreserve(struct attach_client *c, const char *volume_id)
 {
 	return client_simple(c, ATTACH_MSG_UNRESERVE, volume_id);
@@ -151,7 +167,8 @@ int attach_initialize_connection(struct attach_client *c, const char *volume_id,
 	if (!m)
 		return -ENOMEM;
 	if (proto_put_str(m, ATTACH_A_INITIATOR, conn->initiator) || client_put_opt(m, ATTACH_A_HOST, conn->host) ||
-	    client_put_opt(m, ATTACH_A_IP, conn->ip) || (conn->multipath && proto_put_flag(m, ATTACH_A_MULTIPATH)))
+	    client_put_opt(m, ATTACH_A_IP, conn->ip) || (conn->multipath && proto_put_flag(m, ATTACH_A_MULTIPATH)) ||
+	    (conn->mutual_chap && proto_put_flag(m, ATTACH_A_MUTUAL_CHAP)))
 		return client_put_failed(c, m);
 	int rc = client_transact(c, m);
 	if (rc || !out)
@@ -172,6 +189,10 @@ int attach_initialize_connection(struct attach_client *c, const char *volume_id,
 	client_copy_str(tb, ATTACH_A_AUTH_USERNAME, out->auth_username, sizeof(out->auth_username));
 	client_copy_str(tb, ATTACH_A_AUTH_PASSWORD, out->auth_password, sizeof(out->auth_password));
 	out->mode = tb[ATTACH_A_MODE] ? nla_get_u8(tb[ATTACH_A_MODE]) : ATTACH_MODE_RW;
+	if (conn->mutual_chap && (!tb[ATTACH_A_AUTH_USERNAME_IN] || !tb[ATTACH_A_AUTH_PASSWORD_IN]))
+		return client_fail(c, -EPROTO, "the agent's connection info lacks the mutual CHAP credentials asked for");
+	client_copy_str(tb, ATTACH_A_AUTH_USERNAME_IN, out->auth_username_in, sizeof(out->auth_username_in));
+	client_copy_str(tb, ATTACH_A_AUTH_PASSWORD_IN, out->auth_password_in, sizeof(out->auth_password_in));
 	if (out->n_portals == 0)
 		return client_fail(c, -EPROTO, "the agent's connection info has no portal");
 	return client_copy_discovery(c, out);
@@ -181,6 +202,7 @@ void attach_conninfo_clear(struct attach_conninfo *ci)
 {
 	explicit_bzero(ci->auth_password, sizeof(ci->auth_password));
 	explicit_bzero(ci->discovery_auth_password, sizeof(ci->discovery_auth_password));
+	explicit_bzero(ci->auth_password_in, sizeof(ci->auth_password_in));
 }
 
 int attach_attach(struct attach_client *c, const char *volume_id, const struct attach_attach_args *a,
@@ -193,7 +215,7 @@ int attach_attach(struct attach_client *c, const char *volume_id, const struct a
 		return -ENOMEM;
 	if (proto_put_str(m, ATTACH_A_INSTANCE, a->instance) || proto_put_str(m, ATTACH_A_HOST, a->host) ||
 	    proto_put_str(m, ATTACH_A_MOUNTPOINT, a->mountpoint) ||
-	    proto_put_u8(m, ATTACH_A_MODE, (uint8_t)a->mode) ||
+	    (a->mode != ATTACH_MODE_AS_RESERVED && proto_put_u8(m, ATTACH_A_MODE, (uint8_t)a->mode)) ||
 	    client_put_opt(m, ATTACH_A_ATTACHMENT_ID, a->attachment_id))
 		return client_put_failed(c, m);
 	int rc = client_transact(c, m);

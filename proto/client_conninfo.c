@@ -36,6 +36,10 @@ char *attach_conninfo_json(const struct attach_conninfo *ci)
 	json_string(&j, "auth_method", ci->auth_method);
 	json_string(&j, "auth_username", ci->auth_username);
 	json_string(&j, "auth_password", ci->auth_password);
+	if (ci->auth_username_in[0]) { /* mutual CHAP: open-iscsi's node.session.auth.username_in, password_in */
+		json_string(&j, "auth_username_in", ci->auth_username_in);
+		json_string(&j, "auth_password_in", ci->auth_password_in);
+	}
 	json_string(&j, "access_mode", proto_mode_name(ci->mode));
 	json_bool(&j, "encrypted", false);
 	if (ci->discovery_auth_method[0]) { /* os-brick's keys for a SendTargets discovery */

@@ -72,7 +72,11 @@ static int client_acl(struct attach_acl_info *a, struct nlattr *nest)
 	a->refs = tb[ATTACH_A_REFS] ? nla_get_u32(tb[ATTACH_A_REFS]) : 0;
 	a->username = client_dup(tb, ATTACH_A_AUTH_USERNAME);
 	a->password = tb[ATTACH_A_AUTH_PASSWORD] ? client_dup(tb, ATTACH_A_AUTH_PASSWORD) : NULL;
-	if (!a->initiator || !a->username || (tb[ATTACH_A_AUTH_PASSWORD] && !a->password))
+	a->mode = client_u8(tb, ATTACH_A_MODE, ATTACH_MODE_RW);
+	a->username_in = tb[ATTACH_A_AUTH_USERNAME_IN] ? client_dup(tb, ATTACH_A_AUTH_USERNAME_IN) : NULL;
+	a->password_in = tb[ATTACH_A_AUTH_PASSWORD_IN] ? client_dup(tb, ATTACH_A_AUTH_PASSWORD_IN) : NULL;
+	if (!a->initiator || !a->username || (tb[ATTACH_A_AUTH_PASSWORD] && !a->password) ||
+	    (tb[ATTACH_A_AUTH_USERNAME_IN] && !a->username_in) || (tb[ATTACH_A_AUTH_PASSWORD_IN] && !a->password_in))
 		return -ENOMEM;
 	return 0;
 }
@@ -114,6 +118,10 @@ static void client_volume_clear(struct attach_volume_info *v)
 		if (v->acls[i].password)
 			explicit_bzero(v->acls[i].password, strlen(v->acls[i].password));
 		free(v->acls[i].password);
+		free(v->acls[i].username_in);
+		if (v->acls[i].password_in)
+			explicit_bzero(v->acls[i].password_in, strlen(v->acls[i].password_in));
+		free(v->acls[i].password_in);
 	}
 	free(v->acls);
 }

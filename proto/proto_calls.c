@@ -35,6 +35,11 @@ static const struct nla_policy pol_volume[N] = {
 	[ATTACH_A_VOLUME_ID] = POL_UUID,
 	[ATTACH_A_DRY_RUN] = POL_FLAG,
 };
+static const struct nla_policy pol_reserve[N] = {
+	[ATTACH_A_VOLUME_ID] = POL_UUID,
+	[ATTACH_A_MODE] = POL_U8,
+	[ATTACH_A_DRY_RUN] = POL_FLAG,
+};
 static const struct nla_policy pol_volume_list[N]; /* no attributes */
 static const struct nla_policy pol_reconcile[N] = {
 	[ATTACH_A_DRY_RUN] = POL_FLAG,
@@ -50,6 +55,7 @@ static const struct nla_policy pol_initialize_connection[N] = {
 	[ATTACH_A_HOST] = POL_STR(ATTACH_HOST_MAX),
 	[ATTACH_A_IP] = POL_STR(ATTACH_IP_MAX),
 	[ATTACH_A_MULTIPATH] = POL_FLAG,
+	[ATTACH_A_MUTUAL_CHAP] = POL_FLAG,
 	[ATTACH_A_DRY_RUN] = POL_FLAG,
 };
 static const struct nla_policy pol_attach[N] = {
@@ -117,6 +123,9 @@ const struct nla_policy proto_reply_policy[N] = {
 	[ATTACH_A_DEVICE_NODE] = POL_STR(ATTACH_PATH_MAX),
 	[ATTACH_A_DOWN] = POL_STR(ATTACH_MESSAGE_MAX),
 	[ATTACH_A_PURGE_UNOWNED] = POL_FLAG,
+	[ATTACH_A_MUTUAL_CHAP] = POL_FLAG,
+	[ATTACH_A_AUTH_USERNAME_IN] = POL_STR(ATTACH_CHAP_MAX),
+	[ATTACH_A_AUTH_PASSWORD_IN] = POL_STR(ATTACH_CHAP_MAX),
 	[ATTACH_A_DISCOVERY_AUTH_METHOD] = POL_STR(ATTACH_CHAP_MAX),
 	[ATTACH_A_DISCOVERY_USERNAME] = POL_STR(ATTACH_CHAP_MAX),
 	[ATTACH_A_DISCOVERY_PASSWORD] = POL_STR(ATTACH_CHAP_MAX),
@@ -136,7 +145,7 @@ static const struct proto_call proto_calls[] = {
 	/* its CHAP passwords only with show_secrets, which raises it to ATTACH_PRIV_SECRETS */
 	{ .type = ATTACH_MSG_VOLUME_SHOW, .name = "volume-show", .policy = pol_volume_show, .required = B(VOLUME_ID),
 	  READ },
-	{ .type = ATTACH_MSG_RESERVE, .name = "reserve", .policy = pol_volume, .required = B(VOLUME_ID), WRITE },
+	{ .type = ATTACH_MSG_RESERVE, .name = "reserve", .policy = pol_reserve, .required = B(VOLUME_ID), WRITE },
 	{ .type = ATTACH_MSG_UNRESERVE, .name = "unreserve", .policy = pol_volume, .required = B(VOLUME_ID), WRITE },
 	{ .type = ATTACH_MSG_INITIALIZE_CONNECTION, .name = "initialize-connection",
 	  .policy = pol_initialize_connection, .required = B(VOLUME_ID) | B(INITIATOR), .mutating = true,
@@ -245,6 +254,9 @@ static const char *const attr_names[N] = {
 	[ATTACH_A_DEVICE_NODE] = "device_node",
 	[ATTACH_A_DOWN] = "down",
 	[ATTACH_A_PURGE_UNOWNED] = "purge_unowned",
+	[ATTACH_A_MUTUAL_CHAP] = "mutual_chap",
+	[ATTACH_A_AUTH_USERNAME_IN] = "auth_username_in",
+	[ATTACH_A_AUTH_PASSWORD_IN] = "auth_password_in",
 	[ATTACH_A_DISCOVERY_AUTH_METHOD] = "discovery_auth_method",
 	[ATTACH_A_DISCOVERY_USERNAME] = "discovery_auth_username",
 	[ATTACH_A_DISCOVERY_PASSWORD] = "discovery_auth_password",

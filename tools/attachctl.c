@@ -75,12 +75,14 @@ static int actl_call(struct attach_client *c, const struct actl_args *a, struct 
 	case ACTL_CMD_VOLUME_SHOW:
 		return attach_volume_show(c, a->volume_id, a->secrets, &r->vol);
 	case ACTL_CMD_RESERVE:
-		return attach_reserve(c, a->volume_id, r->id);
+		return a->mode == ATTACH_MODE_AS_RESERVED ? attach_reserve(c, a->volume_id, r->id) :
+							    attach_reserve_mode(c, a->volume_id, a->mode, r->id);
 	case ACTL_CMD_UNRESERVE:
 		return attach_unreserve(c, a->volume_id);
 	case ACTL_CMD_INITIALIZE_CONNECTION: {
 		struct attach_connector conn = {
 			.initiator = a->initiator, .host = a->host, .ip = a->ip, .multipath = a->multipath,
+			.mutual_chap = a->mutual_chap,
 		};
 		return attach_initialize_connection(c, a->volume_id, &conn, &r->ci);
 	}

@@ -24,6 +24,7 @@ enum actl_opt {
 	OPT_HOST,
 	OPT_IP,
 	OPT_MULTIPATH,
+	OPT_MUTUAL_CHAP,
 	OPT_INSTANCE,
 	OPT_MOUNTPOINT,
 	OPT_MODE,
@@ -51,6 +52,7 @@ static const struct actl_option {
 	[OPT_HOST] = { "host", true, ATTACH_A_HOST },
 	[OPT_IP] = { "ip", true, ATTACH_A_IP },
 	[OPT_MULTIPATH] = { "multipath", false, ATTACH_A_MULTIPATH },
+	[OPT_MUTUAL_CHAP] = { "mutual-chap", false, ATTACH_A_MUTUAL_CHAP },
 	[OPT_INSTANCE] = { "instance", true, ATTACH_A_INSTANCE },
 	[OPT_MOUNTPOINT] = { "mountpoint", true, ATTACH_A_MOUNTPOINT },
 	[OPT_MODE] = { "mode", true, ATTACH_A_MODE },
@@ -75,12 +77,15 @@ static const struct actl_command actl_table[] = {
 	{ CMD(RECONCILE), .synopsis = "[--dry-run] [--purge-unowned]",
 	  .summary = "make the kernel match the records (as at every start); prints the differences and steps; "
 		     "--purge-unowned also removes objects of attachd's names this database did not make" },
-	{ CMD(RESERVE), .synopsis = "VOL", .summary = "start attaching; prints the attachment id" },
+	{ CMD(RESERVE), .synopsis = "VOL [--mode rw|ro]",
+	  .summary = "start attaching, read-write or read-only (the LUN is mapped so); prints the attachment id" },
 	{ CMD(UNRESERVE), .synopsis = "VOL", .summary = "undo reserve" },
-	{ CMD(INITIALIZE_CONNECTION), .synopsis = "VOL --initiator IQN [--host H] [--ip IP] [--multipath]",
-	  .summary = "export the volume to an initiator; prints the connection info" },
+	{ CMD(INITIALIZE_CONNECTION),
+	  .synopsis = "VOL --initiator IQN [--host H] [--ip IP] [--multipath] [--mutual-chap]",
+	  .summary = "export the volume to an initiator; prints the connection info (--mutual-chap: with the "
+		     "target's credentials too)" },
 	{ CMD(ATTACH), .synopsis = "VOL --instance UUID --host H --mountpoint M [--mode rw|ro] [--attachment ID]",
-	  .summary = "mark the reserved attachment attached; prints the attachment id" },
+	  .summary = "mark the reserved attachment attached (--mode must be reserve's); prints the attachment id" },
 	{ CMD(BEGIN_DETACHING), .synopsis = "VOL", .summary = "start detaching" },
 	{ CMD(ROLL_DETACHING), .synopsis = "VOL", .summary = "undo begin-detaching" },
 	{ CMD(TERMINATE_CONNECTION), .synopsis = "VOL --initiator IQN [--attachment ID] [--force]",
@@ -167,6 +172,7 @@ static int actl_set(struct actl_args *a, enum actl_opt o, const char *value, cha
 	case OPT_HOST: a->host = value; break;
 	case OPT_IP: a->ip = value; break;
 	case OPT_MULTIPATH: a->multipath = true; break;
+	case OPT_MUTUAL_CHAP: a->mutual_chap = true; break;
 	case OPT_INSTANCE: a->instance = value; break;
 	case OPT_MOUNTPOINT: a->mountpoint = value; break;
 	case OPT_MODE:
@@ -338,7 +344,7 @@ int actl_parse(int argc, char *const argv[], struct actl_args *a, char *err, siz
 {
 	memset(a, 0, sizeof(*a));
 	a->cmd_name = "attachctl";
-	a->mode = ATTACH_MODE_RW;
+	a->mode = ATTACH_MODE_AS_RESERVED;
 	if (err && errlen)
 		err[0] = '\0';
 	int i = actl_parse_globals(argc, argv, a, err, errlen);

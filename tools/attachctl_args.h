@@ -52,9 +52,10 @@ struct actl_args {
 	const char *host;
 	const char *ip;
 	bool multipath;
+	bool mutual_chap;
 	const char *instance;
 	const char *mountpoint;
-	int mode; /* enum attach_mode; ATTACH_MODE_RW unless --mode ro */
+	int mode; /* enum attach_mode from --mode; ATTACH_MODE_AS_RESERVED without it */
 	const char *attachment_id;
 	bool force;
 	bool secrets;

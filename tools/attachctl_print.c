@@ -141,6 +141,8 @@ int actl_print_conninfo(FILE *out, bool json, const struct attach_conninfo *ci)
 	fprintf(out, "auth_method=%s\n", ci->auth_method);
 	fprintf(out, "auth_username=%s\n", ci->auth_username);
 	fprintf(out, "auth_password=%s\n", ci->auth_password);
+	if (ci->auth_username_in[0])
+		fprintf(out, "auth_username_in=%s\nauth_password_in=%s\n", ci->auth_username_in, ci->auth_password_in);
 	fprintf(out, "access_mode=%s\n", attach_mode_name(ci->mode));
 	fprintf(out, "volume_id=%s\n", ci->volume_id);
 	if (ci->discovery_auth_method[0]) {
@@ -266,6 +268,9 @@ static void actl_json_show(struct json *j, const struct attach_volume_info *v)
 		actl_json_opt(j, "auth_username", acl->username);
 		if (acl->password)
 			json_string(j, "auth_password", acl->password);
+		actl_json_opt(j, "auth_username_in", acl->username_in);
+		actl_json_opt(j, "auth_password_in", acl->password_in);
+		json_string(j, "mode", attach_mode_name(acl->mode));
 		json_object_end(j);
 	}
 	json_array_end(j);
@@ -303,10 +308,14 @@ static void actl_text_show(FILE *out, const struct attach_volume_info *v)
 	}
 	for (size_t i = 0; i < v->n_acls; i++) {
 		const struct attach_acl_info *acl = &v->acls[i];
-		fprintf(out, "initiator: %s\n  refs: %u\n  auth_username: %s\n", acl->initiator, acl->refs,
-			actl_text(acl->username));
+		fprintf(out, "initiator: %s\n  refs: %u\n  mode: %s\n  auth_username: %s\n", acl->initiator, acl->refs,
+			attach_mode_name(acl->mode), actl_text(acl->username));
 		if (acl->password)
 			fprintf(out, "  auth_password: %s\n", acl->password);
+		if (acl->username_in)
+			fprintf(out, "  auth_username_in: %s\n", acl->username_in);
+		if (acl->password_in)
+			fprintf(out, "  auth_password_in: %s\n", acl->password_in);
 	}
 }
 

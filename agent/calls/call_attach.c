@@ -43,12 +43,15 @@ int call_reserve(struct call_ctx *ctx)
 		if (rc)
 			return rc == -ENOENT ? ctx_fail(ctx, -EBADFD, "volume %s is attaching but has no reserved "
 							"attachment", v->id) : rc;
-		return call_already(ctx, res.id, "volume %s is already reserved: attachment %s. If this is a reserve "
-				    "whose reply was lost, that attachment is yours; unreserve drops it", v->id, res.id);
+		return call_already(ctx, res.id, "volume %s is already reserved (%s): attachment %s. If this is a reserve "
+				    "whose reply was lost, that attachment is yours; unreserve drops it", v->id,
+				    proto_mode_name(res.mode), res.id);
 	}
 	if (v->state == ATTACH_STATE_IN_USE && !v->multiattach)
 		return ctx_fail(ctx, -EBADFD, "volume %s is in-use and not multiattach; reserve expects available", v->id);
-	struct rec_attachment att = { .state = ATTACH_ATT_RESERVED, .mode = ATTACH_MODE_RW };
+	/* the mode is fixed here, as Cinder's attachment_create fixes it: initialize_connection maps the LUN so */
+	uint8_t mode = ctx->tb[ATTACH_A_MODE] ? nla_get_u8(ctx->tb[ATTACH_A_MODE]) : ATTACH_MODE_RW;
+	struct rec_attachment att = { .state = ATTACH_ATT_RESERVED, .mode = mode };
 	v->last_detached[0] = '\0'; /* a new attach cycle: a detach now is no retry of the last one */
 	call_new_uuid(att.id);
 	snprintf(att.volume_id, sizeof(att.volume_id), "%s", v->id);
@@ -60,8 +63,8 @@ int call_reserve(struct call_ctx *ctx)
 		rc = proto_put_str(ctx->body, ATTACH_A_ATTACHMENT_ID, att.id);
 	if (rc)
 		return rc;
-	plan_note(&ctx->plan, "attachment %s: reserved", att.id);
-	ctx_say(ctx, "volume %s reserved: attachment %s", v->id, att.id);
+	plan_note(&ctx->plan, "attachment %s: reserved (%s)", att.id, proto_mode_name(att.mode));
+	ctx_say(ctx, "volume %s reserved: attachment %s (%s)", v->id, att.id, proto_mode_name(att.mode));
 	return 0;
 }
 
@@ -108,15 +111,15 @@ int call_unreserve(struct call_ctx *ctx)
 static bool call_attach_same(struct call_ctx *ctx, const struct rec_attachment *att)
 {
 	struct nlattr **tb = ctx->tb;
-	uint8_t mode = tb[ATTACH_A_MODE] ? nla_get_u8(tb[ATTACH_A_MODE]) : ATTACH_MODE_RW;
 	return !strcmp(att->instance, nla_get_string(tb[ATTACH_A_INSTANCE])) &&
 	       !strcmp(att->host, nla_get_string(tb[ATTACH_A_HOST])) &&
-	       !strcmp(att->mountpoint, nla_get_string(tb[ATTACH_A_MOUNTPOINT])) && att->mode == mode;
+	       !strcmp(att->mountpoint, nla_get_string(tb[ATTACH_A_MOUNTPOINT])) &&
+	       (!tb[ATTACH_A_MODE] || att->mode == nla_get_u8(tb[ATTACH_A_MODE]));
 }
 
 struct call_attached_find {
 	struct call_ctx *ctx;
-	const char *id; /* NULL: the one with the request's instance, host, mountpoint and mode */
+	const char *id; /* NULL: the one with the request's instance, host, mountpoint (and mode, if given) */
 	struct rec_attachment found;
 	bool any;
 };
@@ -176,10 +179,13 @@ int call_attach(struct call_ctx *ctx)
 		return ctx_fail(ctx, -ENOENT, "attachment %s is not the reserved attachment of volume %s (%s is)",
 				nla_get_string(tb[ATTACH_A_ATTACHMENT_ID]), ctx->vol.id, att.id);
 	}
+	if (tb[ATTACH_A_MODE] && nla_get_u8(tb[ATTACH_A_MODE]) != att.mode)
+		return ctx_fail(ctx, -EINVAL, "attachment %s of volume %s was reserved %s: attach as %s conflicts (the "
+				"mode is given at reserve; unreserve and reserve again to change it)", att.id, ctx->vol.id,
+				proto_mode_name(att.mode), proto_mode_name(nla_get_u8(tb[ATTACH_A_MODE])));
 	snprintf(att.instance, sizeof(att.instance), "%s", nla_get_string(tb[ATTACH_A_INSTANCE]));
 	snprintf(att.host, sizeof(att.host), "%s", nla_get_string(tb[ATTACH_A_HOST]));
 	snprintf(att.mountpoint, sizeof(att.mountpoint), "%s", nla_get_string(tb[ATTACH_A_MOUNTPOINT]));
-	att.mode = tb[ATTACH_A_MODE] ? nla_get_u8(tb[ATTACH_A_MODE]) : ATTACH_MODE_RW;
 	att.state = ATTACH_ATT_ATTACHED;
 	rc = call_put_attachment(ctx, &att);
 	if (!rc)

@@ -9,6 +9,13 @@
  * repeat is a retry: it changes nothing and returns the same credentials. terminate_connection releases
  * one reference; the ACL goes at zero (dropping that initiator's sessions) and the export with the last
  * ACL. --force removes every ACL and the export at once.
+ *
+ * Each connection has a mode: its reserved attachment's (fixed at reserve), or for a connection with no
+ * reservation (live migration) read-only when every attached attachment of the volume is. The ACL is
+ * read-only (its mapped LUN write-protected) while every connection that made or joined it was; a
+ * read-write one makes it read-write for the rest of its life (the initiator's host shares one session:
+ * a read-only instance beside a read-write one is held read-only by its hypervisor). Mutual CHAP: the
+ * target's credentials are drawn when a connection first asks for them and stay with the ACL.
  */
 #include "calls.h"
 
@@ -26,8 +33,19 @@ static void call_acl_wipe(struct rec_acl *acl)
 }
 #define ACL_LOCAL __attribute__((cleanup(call_acl_wipe))) struct rec_acl
 
+/* The target's credentials for mutual CHAP, once per ACL. */
+static int call_acl_mutual(struct call_ctx *ctx, struct rec_acl *acl)
+{
+	int rc = chap_random(acl->username_in, sizeof(acl->username_in));
+	if (!rc)
+		rc = chap_random(acl->password_in, sizeof(acl->password_in));
+	if (rc)
+		return ctx_fail(ctx, rc, "cannot draw mutual CHAP credentials: %s", strerror(-rc));
+	return 0;
+}
+
 /* A new ACL record for @ini, with fresh credentials. */
-static int call_acl_new(struct call_ctx *ctx, const char *ini, struct rec_acl *acl)
+static int call_acl_new(struct call_ctx *ctx, const char *ini, uint8_t mode, struct rec_acl *acl)
 {
 	memset(acl, 0, sizeof(*acl));
 	snprintf(acl->volume_id, sizeof(acl->volume_id), "%s", ctx->vol.id);
@@ -42,8 +60,9 @@ static int call_acl_new(struct call_ctx *ctx, const char *ini, struct rec_acl *a
 	if (ctx->tb[ATTACH_A_IP])
 		snprintf(acl->ip, sizeof(acl->ip), "%s", nla_get_string(ctx->tb[ATTACH_A_IP]));
 	acl->mapped_lun = 0;
+	acl->mode = mode;
 	acl->created = call_now();
-	return 0;
+	return ctx->tb[ATTACH_A_MUTUAL_CHAP] ? call_acl_mutual(ctx, acl) : 0;
 }
 
 /* The volume's first export, with @acl as its first initiator: the disk checked, the size noted. */
@@ -84,9 +103,9 @@ static int call_export_new(struct call_ctx *ctx, const struct rec_acl *acl)
 }
 
 /* A new initiator's access: a new export, or an ACL on the existing one (which must be up). */
-static int call_grant(struct call_ctx *ctx, const char *ini, struct rec_acl *acl)
+static int call_grant(struct call_ctx *ctx, const char *ini, uint8_t mode, struct rec_acl *acl)
 {
-	int rc = call_acl_new(ctx, ini, acl);
+	int rc = call_acl_new(ctx, ini, mode, acl);
 	if (rc)
 		return rc;
 	rc = call_export(ctx, &ctx->plan.x);
@@ -100,11 +119,14 @@ static int call_grant(struct call_ctx *ctx, const char *ini, struct rec_acl *acl
 	return export_plan_acl_add(&ctx->plan, acl);
 }
 
-/* Does this call count a new connection on @ini's access? It binds the reserved attachment, if any. */
-static int call_bind(struct call_ctx *ctx, const char *ini, bool have_acl, const struct rec_acl *acl, bool *count)
+/* Does this call count a new connection on @ini's access? It binds the reserved attachment, if any, which
+ * @res receives (res->id "" when there is none). */
+static int call_bind(struct call_ctx *ctx, const char *ini, bool have_acl, const struct rec_acl *acl, bool *count,
+		     struct rec_attachment *res)
 {
 	struct rec_attachment att;
 	int rc = call_reserved(ctx, &att);
+	res->id[0] = '\0';
 	if (rc && rc != -ENOENT)
 		return rc;
 	bool have_att = rc == 0;
@@ -112,6 +134,8 @@ static int call_bind(struct call_ctx *ctx, const char *ini, bool have_acl, const
 		return ctx_fail(ctx, -EBUSY,
 				"the reserved attachment %s of volume %s is already connected to %s; "
 				"terminate-connection or unreserve first", att.id, ctx->vol.id, att.initiator);
+	if (have_att)
+		*res = att;
 	/* counted: the reservation's first connection, or a new initiator (e.g. live migration target) */
 	*count = !have_acl || (have_att && !att.connected);
 	if (!have_att || att.connected)
@@ -124,13 +148,72 @@ static int call_bind(struct call_ctx *ctx, const char *ini, bool have_acl, const
 	return rc;
 }
 
+static int call_attached_ro_visit(const char *key, void *rec, void *arg)
+{
+	const struct rec_attachment *att = rec;
+	int *seen = arg;
+	(void)key;
+	if (att->state != ATTACH_ATT_ATTACHED)
+		return 0;
+	if (att->mode != ATTACH_MODE_RO)
+		return 1;
+	*seen = 1;
+	return 0;
+}
+
+/* A connection's mode: its reservation's; without one (live migration), read-only when the volume's
+ * attached attachments all are (and there is one). */
+static int call_conn_mode(struct call_ctx *ctx, const struct rec_attachment *res, uint8_t *mode)
+{
+	char prefix[ATTACH_UUID_LEN + 2];
+	struct rec_attachment buf;
+	int seen = 0;
+	if (res->id[0]) {
+		*mode = res->mode;
+		return 0;
+	}
+	snprintf(prefix, sizeof(prefix), "%s/", ctx->vol.id);
+	int rc = store_scan(ctx->a->store, ctx->txn, STORE_ATTACHMENTS, prefix, &buf, call_attached_ro_visit, &seen);
+	if (rc < 0)
+		return rc;
+	*mode = rc == 0 && seen ? ATTACH_MODE_RO : ATTACH_MODE_RW;
+	return 0;
+}
+
+/* An existing ACL that a connection joins: read-write when it is, the target's credentials when it asks. */
+static int call_acl_join(struct call_ctx *ctx, struct rec_acl *acl, uint8_t mode, bool count)
+{
+	int rc = 0;
+	if (count && mode == ATTACH_MODE_RW && acl->mode == ATTACH_MODE_RO) {
+		acl->mode = ATTACH_MODE_RW;
+		rc = plan_add(&ctx->plan, PLAN_MAPPED_LUN_UNPROTECT, acl, NULL);
+		if (!rc)
+			plan_note(&ctx->plan, "ACL %s: read-write (a read-write connection joins it)", acl->initiator);
+	}
+	if (!rc && ctx->tb[ATTACH_A_MUTUAL_CHAP] && !acl->username_in[0]) {
+		rc = call_acl_mutual(ctx, acl);
+		if (!rc)
+			rc = plan_add(&ctx->plan, PLAN_ACL_MUTUAL_SET, acl, NULL);
+		if (!rc)
+			plan_note(&ctx->plan, "ACL %s: mutual CHAP credentials drawn", acl->initiator);
+	}
+	return rc;
+}
+
 /* The reply: the connection info (a dry run's credentials would never exist: it returns the plan). */
-static int call_conninfo(struct call_ctx *ctx, const struct rec_acl *acl)
+static int call_conninfo(struct call_ctx *ctx, const struct rec_acl *acl, uint8_t mode)
 {
 	if (ctx->dry_run)
 		return 0;
-	const char *ip = ctx->tb[ATTACH_A_IP] ? nla_get_string(ctx->tb[ATTACH_A_IP]) : NULL;
-	int rc = reply_conninfo(ctx->body, &ctx->plan.x, acl, ip, &ctx->a->disc);
+	struct reply_conn how = {
+		.peer_ip = ctx->tb[ATTACH_A_IP] ? nla_get_string(ctx->tb[ATTACH_A_IP]) : NULL,
+		/* what the kernel enforces wins: a read-only ACL is read-only for every connection on it */
+		.mode = acl->mode == ATTACH_MODE_RO ? ATTACH_MODE_RO : mode,
+		.mutual = ctx->tb[ATTACH_A_MUTUAL_CHAP] != NULL,
+		.disc = &ctx->a->disc,
+	};
+	const char *ip = how.peer_ip;
+	int rc = reply_conninfo(ctx->body, &ctx->plan.x, acl, &how);
 	if (rc == -EDESTADDRREQ)
 		return ctx_fail(ctx, -EINVAL, "a wildcard portal listens everywhere: initialize-connection needs the "
 				"connector's ip to advertise the address that reaches it");
@@ -139,35 +222,22 @@ static int call_conninfo(struct call_ctx *ctx, const struct rec_acl *acl)
 	return rc;
 }
 
-int call_initialize_connection(struct call_ctx *ctx)
+/* The initiator's ACL record: @have receives whether there is one. */
+static int call_acl_get(struct call_ctx *ctx, const char *ini, char *key, size_t keysize, struct rec_acl *acl,
+			bool *have)
 {
-	struct store *s = ctx->a->store;
-	const char *ini = nla_get_string(ctx->tb[ATTACH_A_INITIATOR]);
-	char key[ATTACH_UUID_LEN + ATTACH_IQN_MAX + 2];
-	ACL_LOCAL acl;
-	bool count = false;
-
-	int rc = call_acl_key(key, sizeof(key), ctx->vol.id, ini);
+	int rc = call_acl_key(key, keysize, ctx->vol.id, ini);
 	if (!rc)
-		rc = store_get(s, ctx->txn, STORE_ACLS, key, &acl);
-	if (rc && rc != -ENOENT)
-		return rc;
-	bool have_acl = rc == 0;
-	rc = call_bind(ctx, ini, have_acl, &acl, &count);
-	if (!rc && !have_acl)
-		rc = call_grant(ctx, ini, &acl);
-	if (rc)
-		return rc;
-	if (count) {
-		acl.refs++;
-		acl.released = 0; /* a new connection: the next terminate is not a retry */
-		plan_note(&ctx->plan, "ACL %s: %u connection(s)", acl.initiator, acl.refs);
-		rc = store_put(s, ctx->txn, STORE_ACLS, key, &acl);
-		if (rc)
-			return rc;
-	}
+		rc = store_get(ctx->a->store, ctx->txn, STORE_ACLS, key, acl);
+	*have = rc == 0;
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/* The export the connection leads to, loaded when no step planned it; it must be up. */
+static int call_export_up(struct call_ctx *ctx, const char *ini)
+{
 	if (ctx->plan.x.target_iqn[0] == '\0') {
-		rc = call_export(ctx, &ctx->plan.x);
+		int rc = call_export(ctx, &ctx->plan.x);
 		if (rc == -ENOENT)
 			return ctx_fail(ctx, -EUCLEAN, "volume %s: initiator %s has access but the export record is missing; "
 					"run terminate-connection --force", ctx->vol.id, ini);
@@ -177,12 +247,43 @@ int call_initialize_connection(struct call_ctx *ctx)
 	if (ctx->plan.x.down[0])
 		return ctx_fail(ctx, -EMEDIUMTYPE, "volume %s: its export is down (%s): the connection info would lead "
 				"nowhere until its device is back and reconcile has rebuilt it", ctx->vol.id, ctx->plan.x.down);
-	rc = call_conninfo(ctx, &acl);
+	return 0;
+}
+
+int call_initialize_connection(struct call_ctx *ctx)
+{
+	const char *ini = nla_get_string(ctx->tb[ATTACH_A_INITIATOR]);
+	char key[ATTACH_UUID_LEN + ATTACH_IQN_MAX + 2];
+	struct rec_attachment res;
+	ACL_LOCAL acl;
+	bool count = false, have_acl;
+	uint8_t mode;
+
+	int rc = call_acl_get(ctx, ini, key, sizeof(key), &acl, &have_acl);
+	if (!rc)
+		rc = call_bind(ctx, ini, have_acl, &acl, &count, &res);
+	if (!rc)
+		rc = call_conn_mode(ctx, &res, &mode);
+	if (!rc)
+		rc = have_acl ? call_acl_join(ctx, &acl, mode, count) : call_grant(ctx, ini, mode, &acl);
 	if (rc)
 		return rc;
-	ctx_say(ctx, "volume %s: initiator %s %s through %s", ctx->vol.id, ini,
+	if (count) {
+		acl.refs++;
+		acl.released = 0; /* a new connection: the next terminate is not a retry */
+		plan_note(&ctx->plan, "ACL %s: %u connection(s)", acl.initiator, acl.refs);
+	}
+	if (count || plan_kernel_steps(&ctx->plan) > 0)
+		rc = store_put(ctx->a->store, ctx->txn, STORE_ACLS, key, &acl);
+	if (!rc)
+		rc = call_export_up(ctx, ini);
+	if (!rc)
+		rc = call_conninfo(ctx, &acl, mode);
+	if (rc)
+		return rc;
+	ctx_say(ctx, "volume %s: initiator %s %s through %s (%s)", ctx->vol.id, ini,
 		count ? (have_acl ? "connected again" : "granted access") : "already connected (retry)",
-		ctx->plan.x.target_iqn);
+		ctx->plan.x.target_iqn, proto_mode_name(acl.mode == ATTACH_MODE_RO ? ATTACH_MODE_RO : mode));
 	return 0;
 }
 

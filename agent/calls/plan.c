@@ -120,8 +120,19 @@ void plan_describe(const struct plan *p, size_t i, char *buf, size_t size)
 	case PLAN_ACL_CREATE: snprintf(buf, size, "create ACL %s on %s with its CHAP credentials", ini, t); return;
 	case PLAN_ACL_REMOVE: snprintf(buf, size, "remove ACL %s from %s (drops its sessions)", ini, t); return;
 	case PLAN_MAPPED_LUN_CREATE:
-		snprintf(buf, size, "map LUN %u as %u for %s on %s", x->lun, s->acl.mapped_lun, ini, t);
+		snprintf(buf, size, "map LUN %u as %u for %s on %s%s", x->lun, s->acl.mapped_lun, ini, t,
+			 s->acl.mode == ATTACH_MODE_RO ? " read-only (write_protect)" : "");
 		return;
+	case PLAN_MAPPED_LUN_PROTECT:
+		snprintf(buf, size, "make LUN %u read-only for %s on %s (write_protect 1)", s->acl.mapped_lun, ini, t);
+		return;
+	case PLAN_MAPPED_LUN_UNPROTECT:
+		snprintf(buf, size, "make LUN %u read-write for %s on %s (write_protect 0)", s->acl.mapped_lun, ini, t);
+		return;
+	case PLAN_ACL_MUTUAL_SET:
+		snprintf(buf, size, "give ACL %s on %s the target's mutual CHAP credentials", ini, t);
+		return;
+	case PLAN_ACL_MUTUAL_CLEAR: snprintf(buf, size, "clear the mutual CHAP credentials of ACL %s on %s", ini, t); return;
 	case PLAN_MAPPED_LUN_REMOVE: snprintf(buf, size, "unmap LUN %u for %s on %s", s->acl.mapped_lun, ini, t); return;
 	case PLAN_DM_CREATE:
 		snprintf(buf, size, "create dm device %s over %s (%u:%u)", x->dm_name, x->backing, x->backing_major,
@@ -167,6 +178,10 @@ static const enum plan_op plan_inverses[] = {
 	[PLAN_DM_FENCE] = PLAN_DM_UNFENCE,
 	[PLAN_DM_UNFENCE] = PLAN_DM_FENCE,
 	[PLAN_DM_RESIZE] = PLAN_DM_RESIZE,
+	[PLAN_MAPPED_LUN_PROTECT] = PLAN_MAPPED_LUN_UNPROTECT,
+	[PLAN_MAPPED_LUN_UNPROTECT] = PLAN_MAPPED_LUN_PROTECT,
+	[PLAN_ACL_MUTUAL_SET] = PLAN_ACL_MUTUAL_CLEAR,
+	[PLAN_ACL_MUTUAL_CLEAR] = PLAN_ACL_MUTUAL_SET,
 	[PLAN_ACL_PURGE] = PLAN_NOTE,
 	[PLAN_TARGET_PURGE] = PLAN_NOTE,
 	[PLAN_HBA_REMOVE] = PLAN_NOTE,
@@ -222,7 +237,8 @@ static int plan_exec(const struct plan *p, enum plan_op op, const struct plan_st
 	const char *t = x->target_iqn;
 	struct lio_backstore b = { .hba = x->hba, .name = x->backstore, .dev = x->device, .serial = x->volume_id };
 	struct lio_acl acl = { .initiator = s->acl.initiator, .userid = s->acl.username, .password = s->acl.password,
-			       .mapped_lun = s->acl.mapped_lun, .lun = x->lun };
+			       .mapped_lun = s->acl.mapped_lun, .lun = x->lun, .write_protect = s->acl.mode == ATTACH_MODE_RO,
+			       .userid_mutual = s->acl.username_in, .password_mutual = s->acl.password_in };
 	struct cfs *c = env->cfs;
 	int rc;
 	switch (op) {
@@ -241,6 +257,12 @@ static int plan_exec(const struct plan *p, enum plan_op op, const struct plan_st
 	case PLAN_ACL_REMOVE: return lio_acl_remove(c, t, acl.initiator);
 	case PLAN_MAPPED_LUN_CREATE: return lio_mapped_lun_create(c, t, &acl);
 	case PLAN_MAPPED_LUN_REMOVE: return lio_mapped_lun_remove(c, t, &acl);
+	case PLAN_MAPPED_LUN_PROTECT: return lio_mapped_lun_protect(c, t, &acl, true);
+	case PLAN_MAPPED_LUN_UNPROTECT: return lio_mapped_lun_protect(c, t, &acl, false);
+	case PLAN_ACL_MUTUAL_SET: return lio_acl_create(c, t, &acl);
+	case PLAN_ACL_MUTUAL_CLEAR:
+		acl.userid_mutual = acl.password_mutual = NULL;
+		return lio_acl_create(c, t, &acl);
 	case PLAN_DM_CREATE: return (rc = plan_disk_check(p)) ? rc : plan_dm_create(x);
 	case PLAN_DM_REMOVE: return dmdev_remove(x->dm_name);
 	/* a device that is not there serves nobody: fenced already */

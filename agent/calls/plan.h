@@ -39,6 +39,10 @@ enum plan_op {
 	PLAN_DM_FENCE,    /* swap in an error table: a stuck initiator can no longer reach the disk */
 	PLAN_DM_UNFENCE,  /* the linear table again */
 	PLAN_DM_RESIZE,   /* reload the linear table at the export's recorded size */
+	PLAN_MAPPED_LUN_PROTECT,   /* an existing mapped LUN read-only (write_protect 1) ... */
+	PLAN_MAPPED_LUN_UNPROTECT, /* ... or read-write again */
+	PLAN_ACL_MUTUAL_SET,       /* an existing ACL gets the step's mutual CHAP credentials ... */
+	PLAN_ACL_MUTUAL_CLEAR,     /* ... or loses them */
 	/* reconciliation: objects of ours the records do not know (no inverse: their contents are gone) */
 	PLAN_ACL_PURGE,    /* an ACL with whatever mapped LUNs it has */
 	PLAN_TARGET_PURGE, /* a target with everything under it */

@@ -69,6 +69,12 @@ int reply_acl(struct nl_msg *m, const struct rec_acl *a, bool secrets)
 		rc = proto_put_str(m, ATTACH_A_AUTH_USERNAME, a->username);
 	if (!rc && secrets)
 		rc = proto_put_str(m, ATTACH_A_AUTH_PASSWORD, a->password);
+	if (!rc && a->username_in[0])
+		rc = proto_put_str(m, ATTACH_A_AUTH_USERNAME_IN, a->username_in);
+	if (!rc && a->username_in[0] && secrets)
+		rc = proto_put_str(m, ATTACH_A_AUTH_PASSWORD_IN, a->password_in);
+	if (!rc)
+		rc = proto_put_u8(m, ATTACH_A_MODE, a->mode);
 	if (!rc && a->host[0])
 		rc = proto_put_str(m, ATTACH_A_HOST, a->host);
 	if (!rc && a->ip[0])
@@ -130,8 +136,8 @@ static int reply_discovery(struct nl_msg *m, const struct agent_discovery *disc)
 	return rc ? rc : proto_put_str(m, ATTACH_A_DISCOVERY_PASSWORD, disc->password);
 }
 
-int reply_conninfo(struct nl_msg *m, const struct rec_export *x, const struct rec_acl *acl, const char *peer_ip,
-		   const struct agent_discovery *disc)
+int reply_conninfo(struct nl_msg *m, const struct rec_export *x, const struct rec_acl *acl,
+		   const struct reply_conn *how)
 {
 	int rc = proto_put_str(m, ATTACH_A_DRIVER_TYPE, "iscsi");
 	if (!rc)
@@ -139,7 +145,7 @@ int reply_conninfo(struct nl_msg *m, const struct rec_export *x, const struct re
 	if (!rc)
 		rc = proto_put_str(m, ATTACH_A_TARGET_IQN, x->target_iqn);
 	if (!rc)
-		rc = reply_portals(m, x, peer_ip);
+		rc = reply_portals(m, x, how->peer_ip);
 	if (!rc)
 		rc = proto_put_u32(m, ATTACH_A_LUN, acl->mapped_lun);
 	if (!rc)
@@ -148,10 +154,14 @@ int reply_conninfo(struct nl_msg *m, const struct rec_export *x, const struct re
 		rc = proto_put_str(m, ATTACH_A_AUTH_USERNAME, acl->username);
 	if (!rc)
 		rc = proto_put_str(m, ATTACH_A_AUTH_PASSWORD, acl->password);
+	if (!rc && how->mutual)
+		rc = proto_put_str(m, ATTACH_A_AUTH_USERNAME_IN, acl->username_in);
+	if (!rc && how->mutual)
+		rc = proto_put_str(m, ATTACH_A_AUTH_PASSWORD_IN, acl->password_in);
 	if (!rc)
-		rc = proto_put_u8(m, ATTACH_A_MODE, ATTACH_MODE_RW);
+		rc = proto_put_u8(m, ATTACH_A_MODE, how->mode);
 	if (!rc)
-		rc = reply_discovery(m, disc);
+		rc = reply_discovery(m, how->disc);
 	return rc;
 }
 

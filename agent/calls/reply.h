@@ -24,11 +24,19 @@ int reply_attachment(struct nl_msg *m, const struct rec_attachment *a);
 int reply_acl(struct nl_msg *m, const struct rec_acl *a, bool secrets);
 /* An ATTACH_A_EXPORT nest: target, portals as recorded, LUN, and why it is down. */
 int reply_export(struct nl_msg *m, const struct rec_export *x);
-/* os-brick's connection info for @acl on @x. A wildcard portal is advertised as the local address that
- * reaches @peer_ip (the connector's ip): -EDESTADDRREQ without it, -EAFNOSUPPORT or -ENETUNREACH when no
- * portal reaches it. @disc (may be NULL): discovery CHAP, added while the agent enforces it. */
-int reply_conninfo(struct nl_msg *m, const struct rec_export *x, const struct rec_acl *acl, const char *peer_ip,
-		   const struct agent_discovery *disc);
+/* How a connection is answered: the connector's address (wildcard portals), its mode, mutual CHAP
+ * asked, and discovery CHAP (may be NULL: added while the agent enforces it). */
+struct reply_conn {
+	const char *peer_ip;
+	uint8_t mode;
+	bool mutual;
+	const struct agent_discovery *disc;
+};
+/* os-brick's connection info for @acl on @x, answered as @how says. A wildcard portal is advertised as
+ * the local address that reaches how->peer_ip (the connector's ip): -EDESTADDRREQ without it,
+ * -EAFNOSUPPORT or -ENETUNREACH when no portal reaches it. */
+int reply_conninfo(struct nl_msg *m, const struct rec_export *x, const struct rec_acl *acl,
+		   const struct reply_conn *how);
 /* A dry run's ATTACH_A_PLAN nest: one ATTACH_A_STEP line per step (plan_describe: no secrets). */
 int reply_plan(struct nl_msg *m, const struct plan *p);
 

@@ -431,6 +431,17 @@ static int recon_walk_start(struct recon_walk *w)
 	return err ? err : plan_add(w->p, PLAN_BACKSTORE_REMOVE, NULL, NULL);
 }
 
+/* A mapped LUN that is there: its write_protect follows the ACL's mode (fixed in place, sessions stay). */
+static int recon_walk_wp(struct recon_walk *w, const struct rec_acl *ra)
+{
+	if (w->as.wp_ok)
+		return 0;
+	bool ro = ra->mode == ATTACH_MODE_RO;
+	recon_line(w->run->r, "volume %s: ACL %s maps LUN %u %s, its record says %s", w->p->x.volume_id, ra->initiator,
+		   ra->mapped_lun, ro ? "read-write" : "read-only", ro ? "read-only" : "read-write");
+	return plan_add(w->p, ro ? PLAN_MAPPED_LUN_PROTECT : PLAN_MAPPED_LUN_UNPROTECT, ra, NULL);
+}
+
 /* An initiator's ACL and its mapped LUN: 1 when the part must be built. */
 static int recon_walk_acl(struct recon_walk *w, enum export_part part, const struct rec_acl *ra)
 {
@@ -438,10 +449,11 @@ static int recon_walk_acl(struct recon_walk *w, enum export_part part, const str
 	if (part == EXPORT_MAPPED_LUN) {
 		if (!w->as.mapped_ok && w->as.exists)
 			recon_line(w->run->r, "volume %s: ACL %s does not map LUN %u", x->volume_id, ra->initiator, x->lun);
-		return !w->as.mapped_ok;
+		return w->as.mapped_ok ? recon_walk_wp(w, ra) : 1;
 	}
 	struct lio_acl la = { .initiator = ra->initiator, .userid = ra->username, .password = ra->password,
-			      .mapped_lun = ra->mapped_lun, .lun = x->lun };
+			      .mapped_lun = ra->mapped_lun, .lun = x->lun, .write_protect = ra->mode == ATTACH_MODE_RO,
+			      .userid_mutual = ra->username_in, .password_mutual = ra->password_in };
 	memset(&w->as, 0, sizeof(w->as));
 	int err = lio_acl_state(&w->run->a->cfs, x->target_iqn, &la, &w->as);
 	if (err || (w->as.exists && w->as.chap_ok))

@@ -91,6 +91,9 @@ static const struct rec_field rec_acl_fields[] = {
 	F_U64(struct rec_acl, 10, created),
 	F_U64(struct rec_acl, 11, released_gen),
 	F_U8(struct rec_acl, 12, released),
+	F_U8(struct rec_acl, 13, mode),
+	F_STR(struct rec_acl, 14, username_in),
+	F_STR(struct rec_acl, 15, password_in),
 };
 
 struct rec_type {

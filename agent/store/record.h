@@ -86,6 +86,12 @@ struct rec_acl {
 	 * terminate with the volume unchanged since then is a retry and releases nothing. */
 	uint64_t released_gen;
 	uint8_t released; /* released_gen is set */
+	/* enum attach_mode of the access: ro (the mapped LUN write-protected) while every connection that
+	 * made or joined it was read-only; a read-write connection turns it rw for the ACL's life. */
+	uint8_t mode;
+	/* Mutual CHAP: the target's credentials ("" when no connection asked for them). Secret: never logged. */
+	char username_in[REC_CHAP_MAX + 1];
+	char password_in[REC_CHAP_MAX + 1];
 };
 
 enum rec_type_id { REC_VOLUME, REC_ATTACHMENT, REC_EXPORT, REC_ACL, REC_TYPE_COUNT };

@@ -55,8 +55,9 @@ static uint64_t given(const struct actl_args *a)
 		{ a->device, ATTACH_A_DEVICE }, { a->name, ATTACH_A_NAME }, { a->multiattach, ATTACH_A_MULTIATTACH },
 		{ a->id || a->volume_id, ATTACH_A_VOLUME_ID }, { a->initiator, ATTACH_A_INITIATOR },
 		{ a->host, ATTACH_A_HOST }, { a->ip, ATTACH_A_IP }, { a->multipath, ATTACH_A_MULTIPATH },
+		{ a->mutual_chap, ATTACH_A_MUTUAL_CHAP },
 		{ a->instance, ATTACH_A_INSTANCE }, { a->mountpoint, ATTACH_A_MOUNTPOINT },
-		{ a->mode != ATTACH_MODE_RW, ATTACH_A_MODE }, { a->attachment_id, ATTACH_A_ATTACHMENT_ID },
+		{ a->mode != ATTACH_MODE_AS_RESERVED, ATTACH_A_MODE }, { a->attachment_id, ATTACH_A_ATTACHMENT_ID },
 		{ a->force, ATTACH_A_FORCE }, { a->secrets, ATTACH_A_SHOW_SECRETS },
 		{ a->purge_unowned, ATTACH_A_PURGE_UNOWNED },
 	};
@@ -73,7 +74,7 @@ static void check_result(int rc, const struct actl_args *a, const char *err, boo
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		check_in_argv(strs[i]);
 	CHECK(a->cmd_name);
-	CHECK(a->mode == ATTACH_MODE_RW || a->mode == ATTACH_MODE_RO);
+	CHECK(a->mode == ATTACH_MODE_RW || a->mode == ATTACH_MODE_RO || a->mode == ATTACH_MODE_AS_RESERVED);
 	if (rc) {
 		CHECK(rc == -EINVAL && err[0]);
 		CHECK(newline_in_args || !strchr(err, '\n'));

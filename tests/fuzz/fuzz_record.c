@@ -45,7 +45,8 @@ static const struct str_field export_strs[] = {
 };
 static const struct str_field acl_strs[] = {
 	S(struct rec_acl, volume_id), S(struct rec_acl, initiator), S(struct rec_acl, username),
-	S(struct rec_acl, password), S(struct rec_acl, host), S(struct rec_acl, ip), { 0, 0, 0 },
+	S(struct rec_acl, password), S(struct rec_acl, host), S(struct rec_acl, ip), S(struct rec_acl, username_in),
+	S(struct rec_acl, password_in), { 0, 0, 0 },
 };
 static const struct str_field *const strs[REC_TYPE_COUNT] = {
 	[REC_VOLUME] = volume_strs, [REC_ATTACHMENT] = attachment_strs,

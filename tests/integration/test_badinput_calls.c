@@ -122,7 +122,7 @@ static const struct bad_case cases[] = {
 	{ "detach twice, naming the attachment: a retry, nothing changes", M(DETACH),
 	  { VOL("$TWICE"), STR(ATTACHMENT_ID, "$TWICE_ATT") }, .status = ATTACH_OK, .msg = "already detached (retry)" },
 	{ "reserve while attaching: names the reservation", M(RESERVE), { VOL("$ATTACHING") }, .status = E(ALREADY),
-	  .msg = "volume $ATTACHING is already reserved: attachment $ATTACHING_ATT" },
+	  .msg = "volume $ATTACHING is already reserved (rw): attachment $ATTACHING_ATT" },
 	{ "attach again while in-use: a retry, nothing changes", M(ATTACH), { VOL("$INUSE"), ATTACH_ARGS },
 	  .status = ATTACH_OK, .msg = "attachment $INUSE_ATT is already attached to instance " INSTANCE " (retry)" },
 	{ "attach of the attached attachment with other details", M(ATTACH), { VOL("$INUSE"),

@@ -18,9 +18,11 @@ INI_B=iqn.2004-10.org.example:crash-b
 INST=6f1c9d7e-1111-4222-8333-944455556666
 POINTS_TOTAL=0
 
-# Everything the invariants compare: the tree, the dm devices, every record (secrets included).
+# Everything the invariants compare: the tree, the dm devices, every record (secrets included). An ACL's
+# mutual credentials that were never set show "", once cleared "NULL": both are "none" to the kernel
+# (authenticate_target 0), and a rollback of their first setting can only clear them.
 snapshot() {
-	tree_dump
+	tree_dump | sed -E 's,(/auth/(userid|password)_mutual.*)NULL,\1,'
 	for t in "$W"/dm/*.table; do [ -e "$t" ] && echo "dm $(basename "$t"): $(tr '\n' ' ' <"$t")"; done
 	local v
 	for v in $(ctl --json volume-list | python3 -c 'import json,sys; [print(v["volume_id"]) for v in json.load(sys.stdin)["volumes"]]'); do
@@ -56,6 +58,14 @@ prepare_force() {
 prepare_unreserve() {
 	ctl reserve "$1" >/dev/null && init "$1" "$INI_A"
 	CALL=unreserve ARGS=(unreserve "$1")
+}
+prepare_read_only_mutual() {
+	ctl reserve "$1" --mode ro >/dev/null
+	CALL=initialize-connection ARGS=(initialize-connection "$1" --initiator "$INI_A" --mutual-chap)
+}
+prepare_join_read_write() { # A's ACL read-only, then a read-write connection through A asking for mutual CHAP
+	ctl reserve "$1" --mode ro >/dev/null && init "$1" "$INI_A" && attach "$1" && ctl reserve "$1" >/dev/null
+	CALL=initialize-connection ARGS=(initialize-connection "$1" --initiator "$INI_A" --mutual-chap)
 }
 prepare_extend() {
 	ctl reserve "$1" >/dev/null && init "$1" "$INI_A" && attach "$1" && echo $((2 << 30)) >"$W/dm/size-7:220"
@@ -111,7 +121,8 @@ walk() { # SITUATION
 	done
 }
 
-for s in first_export second_initiator last_terminate one_of_two_terminate force unreserve extend; do
+for s in first_export second_initiator last_terminate one_of_two_terminate force unreserve extend read_only_mutual \
+	join_read_write; do
 	walk "$s"
 done
 

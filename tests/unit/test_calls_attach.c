@@ -133,7 +133,7 @@ static void test_state_matrix(void **state)
 			/* the message names the volume, its state and what the call expects */
 			assert_non_null(strstr(h->message, vol));
 			if (again) {
-				assert_non_null(strstr(h->message, "already reserved: attachment"));
+				assert_non_null(strstr(h->message, "already reserved (rw): attachment"));
 			} else if (retry) {
 				assert_non_null(strstr(h->message, "(retry): nothing changed"));
 			} else {
@@ -209,13 +209,20 @@ static void test_attach_and_detach_ids(void **state)
 				"00000000-0000-4000-8000-000000000000", 0), ATTACH_E_NOT_FOUND);
 	assert_int_equal(h_call(h, ATTACH_MSG_ATTACH, V(vol), ATTACH_A_INSTANCE, "not-a-uuid-at-all-but-36-characters",
 				ATTACH_A_HOST, "h", ATTACH_A_MOUNTPOINT, "/dev/vdb", 0), ATTACH_E_INVALID);
+	/* the mode was fixed at reserve (rw): another one is refused, nothing changed */
+	char *fixed = h_snapshot(h);
 	assert_int_equal(h_call(h, ATTACH_MSG_ATTACH, V(vol), ATTACH_A_INSTANCE, INSTANCE, ATTACH_A_HOST, "h",
 				ATTACH_A_MOUNTPOINT, "/dev/vdb", ATTACH_A_MODE, "1", ATTACH_A_ATTACHMENT_ID, att, 0),
+			 ATTACH_E_INVALID);
+	assert_non_null(strstr(h->message, "was reserved rw: attach as ro conflicts"));
+	assert_unchanged(h, fixed);
+	assert_int_equal(h_call(h, ATTACH_MSG_ATTACH, V(vol), ATTACH_A_INSTANCE, INSTANCE, ATTACH_A_HOST, "h",
+				ATTACH_A_MOUNTPOINT, "/dev/vdb", ATTACH_A_MODE, "0", ATTACH_A_ATTACHMENT_ID, att, 0),
 			 ATTACH_OK);
 	/* the same attach again: a retry that changes nothing; other details for it: already attached */
 	char *before = h_snapshot(h);
 	assert_int_equal(h_call(h, ATTACH_MSG_ATTACH, V(vol), ATTACH_A_INSTANCE, INSTANCE, ATTACH_A_HOST, "h",
-				ATTACH_A_MOUNTPOINT, "/dev/vdb", ATTACH_A_MODE, "1", ATTACH_A_ATTACHMENT_ID, att, 0),
+				ATTACH_A_MOUNTPOINT, "/dev/vdb", ATTACH_A_MODE, "0", ATTACH_A_ATTACHMENT_ID, att, 0),
 			 ATTACH_OK);
 	assert_non_null(strstr(h->message, "(retry): nothing changed"));
 	assert_string_equal(h_str(h, ATTACH_A_ATTACHMENT_ID), att);

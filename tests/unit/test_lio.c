@@ -386,6 +386,38 @@ static void test_acl(void **state)
 	OK(lio_acl_remove(&f->c, IQN, INI)); /* gone is done */
 }
 
+/* Mutual CHAP: the target's credentials with the ACL's; on an existing ACL without them in @a, cleared
+ * ("NULL", which the kernel shows from then on) only when the kernel holds some. */
+static void test_acl_mutual(void **state)
+{
+	struct fx *f = *state;
+	OK(lio_fabric_ensure(&f->c));
+	OK(lio_target_create(&f->c, IQN));
+	struct lio_acl mutual = acl;
+	mutual.userid_mutual = "target-user";
+	mutual.password_mutual = "target-secret-1";
+	sim_stats_reset();
+	OK(lio_acl_create(&f->c, IQN, &mutual));
+	assert_string_equal(ops(), "1/0/4/0/0");
+	assert_string_equal(rd(f, ACL "/auth/userid_mutual"), "target-user");
+	assert_string_equal(rd(f, ACL "/auth/password_mutual"), "target-secret-1");
+	assert_string_equal(rd(f, ACL "/auth/authenticate_target"), "1");
+	sim_stats_reset();
+	OK(lio_acl_create(&f->c, IQN, &acl)); /* the same ACL without them: cleared (its mkdir: EEXIST) */
+	assert_string_equal(ops(), "1/0/4/0/0");
+	assert_string_equal(rd(f, ACL "/auth/userid_mutual"), "NULL");
+	assert_string_equal(rd(f, ACL "/auth/authenticate_target"), "0");
+	sim_stats_reset();
+	OK(lio_acl_create(&f->c, IQN, &acl)); /* cleared already: only the initiator's credentials */
+	assert_string_equal(ops(), "1/0/2/0/0");
+	/* a failed mutual write removes the ACL it made */
+	OK(lio_acl_remove(&f->c, IQN, INI));
+	char *before = dump(f);
+	sim_fail("write", ACL "/auth/password_mutual", EIO, 1);
+	ERR(lio_acl_create(&f->c, IQN, &mutual), EIO);
+	assert_tree_is(f, before);
+}
+
 static void test_mapped_lun(void **state)
 {
 	struct fx *f = *state;
@@ -404,6 +436,20 @@ static void test_mapped_lun(void **state)
 	OK(lio_mapped_lun_create(&f->c, IQN, &ro));
 	assert_string_equal(ops(), "1/0/1/1/0");
 	assert_string_equal(rd(f, ACL "/lun_6/write_protect"), "1");
+	/* an existing mapped LUN takes the wanted write_protect; in place, either way */
+	struct lio_acl rw = ro;
+	rw.write_protect = false;
+	sim_stats_reset();
+	OK(lio_mapped_lun_create(&f->c, IQN, &rw)); /* mkdir and symlink: EEXIST, then the one write */
+	assert_string_equal(ops(), "1/0/1/1/0");
+	assert_string_equal(rd(f, ACL "/lun_6/write_protect"), "0");
+	OK(lio_mapped_lun_protect(&f->c, IQN, &ro, true));
+	assert_string_equal(rd(f, ACL "/lun_6/write_protect"), "1");
+	sim_stats_reset();
+	OK(lio_mapped_lun_protect(&f->c, IQN, &ro, true)); /* as wanted already: no write */
+	assert_string_equal(ops(), "0/0/0/0/0");
+	OK(lio_mapped_lun_protect(&f->c, IQN, &ro, false));
+	assert_string_equal(rd(f, ACL "/lun_6/write_protect"), "0");
 	OK(lio_mapped_lun_remove(&f->c, IQN, &ro));
 	/* a failed write_protect undoes the link and the directory */
 	before = dump(f);
@@ -442,5 +488,5 @@ UNIT_MAIN("lio", SIM_TEST(test_fabric_ensure), SIM_TEST(test_backstore_create),
 	  SIM_TEST(test_backstore_other_device), SIM_TEST(test_backstore_remove), SIM_TEST(test_target_create),
 	  SIM_TEST(test_target_create_order_and_undo), SIM_TEST(test_target_remove), SIM_TEST(test_portals),
 	  SIM_TEST(test_lun), SIM_TEST(test_links_elsewhere), SIM_TEST(test_lun_remove_busy),
-	  SIM_TEST(test_tpg_enable), SIM_TEST(test_acl), SIM_TEST(test_mapped_lun),
+	  SIM_TEST(test_tpg_enable), SIM_TEST(test_acl), SIM_TEST(test_acl_mutual), SIM_TEST(test_mapped_lun),
 	  SIM_TEST(test_acl_remove_refused))

@@ -366,6 +366,8 @@ static void test_inverse_table(void **state)
 		{ PLAN_DM_CREATE, PLAN_DM_REMOVE },
 		{ PLAN_DM_FENCE, PLAN_DM_UNFENCE },
 		{ PLAN_DM_RESIZE, PLAN_DM_RESIZE },
+		{ PLAN_MAPPED_LUN_PROTECT, PLAN_MAPPED_LUN_UNPROTECT },
+		{ PLAN_ACL_MUTUAL_SET, PLAN_ACL_MUTUAL_CLEAR },
 	};
 	int seen[PLAN_HBA_REMOVE + 1] = { 0 };
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
@@ -427,6 +429,27 @@ static void test_inverse_undoes_each_step(void **state)
 	assert_int_equal(plan_add(&f->p, PLAN_DM_FENCE, NULL, NULL), 0);
 	assert_int_equal(plan_add(&f->p, PLAN_DM_UNFENCE, NULL, NULL), 0);
 	round_trip_all(f);
+	/* an ACL made read-only and given mutual credentials in place, and back. The kernel cannot unset
+	 * them: "NULL" clears them and shows as NULL from then on, so the ACL starts from there */
+	char path[CFS_PATH_MAX];
+	snprintf(path, sizeof(path), "target/iscsi/%s/tpgt_1/acls/%s/auth/userid_mutual", f->p.x.target_iqn, INI1);
+	assert_int_equal(cfs_write(f->env.cfs, path, "NULL"), 0);
+	snprintf(path, sizeof(path), "target/iscsi/%s/tpgt_1/acls/%s/auth/password_mutual", f->p.x.target_iqn, INI1);
+	assert_int_equal(cfs_write(f->env.cfs, path, "NULL"), 0);
+	struct rec_acl both = f->acl[1];
+	snprintf(both.username_in, sizeof(both.username_in), "MutualUser0001");
+	snprintf(both.password_in, sizeof(both.password_in), "MutualPass0001");
+	assert_int_equal(plan_add(&f->p, PLAN_MAPPED_LUN_PROTECT, &both, NULL), 0);
+	assert_int_equal(plan_add(&f->p, PLAN_ACL_MUTUAL_SET, &both, NULL), 0);
+	assert_int_equal(plan_add(&f->p, PLAN_ACL_MUTUAL_CLEAR, &both, NULL), 0);
+	assert_int_equal(plan_add(&f->p, PLAN_MAPPED_LUN_UNPROTECT, &both, NULL), 0);
+	round_trip_all(f);
+	/* the ACL made again, as new (mutual credentials unset: the teardown's undo makes it so) */
+	char err[256];
+	assert_int_equal(export_plan_acl_remove(&f->p, &f->acl[1]), 0);
+	assert_int_equal(export_plan_acl_add(&f->p, &f->acl[1]), 0);
+	assert_int_equal(plan_apply(&f->p, &f->env, err, sizeof(err)), 0);
+	pf_reset(f);
 	/* the disk grew to 2 GiB: the dm device follows, and its undo goes back to 1 GiB */
 	assert_int_equal(f->p.x.size, 1ull << 30);
 	assert_int_equal(sim_dm_set_size(f->h->dev[0], 2ull << 30), 0);
@@ -448,9 +471,13 @@ static void test_describe_no_secrets(void **state)
 {
 	struct pf *f = *state;
 	assert_int_equal(plan_note(&f->p, "acl %s: refs 1 -> 2", INI0), 0);
+	for (int i = 0; i < 2; i++) { /* mutual credentials are secrets too */
+		snprintf(f->acl[i].username_in, sizeof(f->acl[i].username_in), "KAZOOuser");
+		snprintf(f->acl[i].password_in, sizeof(f->acl[i].password_in), "KAZOOpass");
+	}
 	for (int op = PLAN_NOTE + 1; op <= PLAN_HBA_REMOVE; op++)
 		assert_int_equal(plan_add(&f->p, (enum plan_op)op, &f->acl[op % 2], portals[op % N_PORTALS]), 0);
-	static const char *const secrets[] = { USER0, PASS0, USER1, PASS1, "XYZZY", "PLUGH" };
+	static const char *const secrets[] = { USER0, PASS0, USER1, PASS1, "XYZZY", "PLUGH", "KAZOO" };
 	for (size_t i = 0; i < f->p.n; i++) {
 		char line[300];
 		plan_describe(&f->p, i, line, sizeof(line));
@@ -461,7 +488,8 @@ static void test_describe_no_secrets(void **state)
 				fail_msg("step %zu (op %d) shows a secret: %s", i, f->p.steps[i].op, line);
 		enum plan_op op = f->p.steps[i].op;
 		if (op == PLAN_ACL_CREATE || op == PLAN_ACL_REMOVE || op == PLAN_MAPPED_LUN_CREATE ||
-		    op == PLAN_MAPPED_LUN_REMOVE || op == PLAN_ACL_PURGE)
+		    op == PLAN_MAPPED_LUN_REMOVE || op == PLAN_ACL_PURGE || op == PLAN_MAPPED_LUN_PROTECT ||
+		    op == PLAN_MAPPED_LUN_UNPROTECT || op == PLAN_ACL_MUTUAL_SET || op == PLAN_ACL_MUTUAL_CLEAR)
 			assert_non_null(strstr(line, f->p.steps[i].acl.initiator));
 		if (op == PLAN_PORTAL_ADD || op == PLAN_PORTAL_REMOVE)
 			assert_non_null(strstr(line, f->p.steps[i].portal));
