@@ -115,8 +115,8 @@ walk() { # SITUATION
 		ctl reconcile --dry-run | grep -q '^nothing to do' || why="${why:+$why; }reconcile finds differences"
 		ctl "${ARGS[@]}" >/dev/null 2>"$W/retry.err" || why="${why:+$why; }retry failed: $(cat "$W/retry.err")"
 		ctl reconcile --dry-run | grep -q '^nothing to do' || why="${why:+$why; }reconcile finds differences after the retry"
-		if [ -z "$why" ]; then ok "$sit: crash at $CALL:$p, restart, rollback, retry"; else
-			not_ok "$sit: crash at $CALL:$p: $why"; tail -5 "$LOG" | diag; fi
+		if [ -z "$why" ]; then ok "${LABEL:-}$sit: crash at $CALL:$p, restart, rollback, retry"; else
+			not_ok "${LABEL:-}$sit: crash at $CALL:$p: $why"; tail -5 "$LOG" | diag; fi
 		world_free
 	done
 }
@@ -125,6 +125,16 @@ for s in first_export second_initiator last_terminate one_of_two_terminate force
 	join_read_write; do
 	walk "$s"
 done
+# Two portals (multipath: two np/ entries in the TPG): the export that makes both, the teardown of both.
+two_portals() { local np=$W/cfs/target/iscsi/iqn.2026-11.org.attachd:$VOL/tpgt_1/np; [ -d "$np/127.0.0.1:3260" ] && [ -d "$np/127.0.0.1:3261" ]; }
+PORTALS="--portal 127.0.0.1:3260 --portal 127.0.0.1:3261" LABEL="two portals: "
+world_at last_terminate
+check "two portals: the export has np/127.0.0.1:3260 and np/127.0.0.1:3261" two_portals
+world_free
+for s in first_export last_terminate; do
+	walk "$s"
+done
+unset PORTALS LABEL
 
 # SIGTERM in the middle of a call: the call finishes (and is answered) before the agent exits.
 world_at first_export

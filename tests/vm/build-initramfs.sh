@@ -55,7 +55,8 @@ copy_file() { # SRC DST(absolute, inside $R)
 }
 copy_libs_of() { # ELF: copy the shared libraries ldd resolves (stage first, then the host)
 	local name arrow path rest
-	LD_LIBRARY_PATH=$STAGE/lib/x86_64-linux-gnu:$STAGE/usr/lib/x86_64-linux-gnu ldd "$1" 2>/dev/null |
+	# $STAGE/lib: multipath-tools keeps libmultipath.so.0 and libmpath*.so.0 there
+	LD_LIBRARY_PATH=$STAGE/lib/x86_64-linux-gnu:$STAGE/usr/lib/x86_64-linux-gnu:$STAGE/lib ldd "$1" 2>/dev/null |
 		while read -r name arrow path rest; do
 			if [ "$arrow" = "=>" ] && [ -e "$path" ]; then
 				copy_file "$path" "$ARCH_LIBS/$(basename "$name")"
@@ -81,6 +82,8 @@ pack() { # DIR OUT: newc archive with entries in byte order (stable output for a
 MODS="configfs target_core_mod target_core_iblock iscsi_target_mod dm_mod loop
       iscsi_tcp libiscsi scsi_transport_iscsi sd_mod crc32c_generic crc32c-intel
       virtio_pci virtio_blk ext4"
+# dm-multipath over two portals (scenario 19): the target type, its path selectors, ALUA's handler
+MODS="$MODS dm_multipath dm_round_robin dm_service_time dm_queue_length scsi_dh_alua"
 build_base() {
 	R=$WORK/base
 	mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,usr/lib,etc,proc,sys,dev,run,tmp,root,var/lib,lib64,lib/x86_64-linux-gnu}
@@ -123,6 +126,11 @@ build_base() {
 	for app in iscsi-ls iscsi-inq iscsi-readcapacity16; do copy_bin "$STAGE/usr/bin/$app" "/usr/bin/$app"; done
 	copy_bin "$STAGE/sbin/dmsetup" /sbin/dmsetup
 	copy_file "$STAGE/lib64/ld-linux-x86-64.so.2" /lib64/ld-linux-x86-64.so.2
+	# dm-multipath (scenario 19): multipath, multipathd, their plugins (path checkers, prioritizers),
+	# sg_inq for the VPD pages the paths are grouped by
+	for app in multipath multipathd; do copy_bin "$STAGE/sbin/$app" "/sbin/$app"; done
+	for ko in "$STAGE"/lib/multipath/*.so; do copy_bin "$ko" "/lib/multipath/${ko##*/}"; done
+	copy_bin "$STAGE/usr/bin/sg_inq" /usr/bin/sg_inq
 
 	mkdir -p "$R/etc/iscsi/nodes" "$R/etc/iscsi/send_targets" "$R/etc/iscsi/ifaces" "$R/var/lib/iscsi"
 	# Defaults every node record starts from (also those os-brick makes): manual start-up; a short

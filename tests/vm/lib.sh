@@ -251,6 +251,30 @@ session_of() {
 	done
 	return 1
 }
+# session_via IQN ADDR: the sysfs session of IQN whose connection goes to ADDR (127.0.0.2, ::1): one
+# of several sessions to the same target over different portals (multipath)
+session_via() {
+	local s c
+	for s in /sys/class/iscsi_session/session*; do
+		[ "$(cat "$s/targetname" 2>/dev/null)" = "$1" ] || continue
+		for c in "$s"/device/connection*/iscsi_connection/connection*; do
+			[ "$(cat "$c/persistent_address" 2>/dev/null)" = "$2" ] && echo "$s" && return 0
+		done
+	done
+	return 1
+}
+# disk_of_session SESSION-DIR: its LUN 0's sdX, waiting up to 10 s
+disk_of_session() {
+	local n=100 b
+	while [ $n -gt 0 ]; do
+		for b in "$1"/device/target*/*:0/block/*; do
+			[ -e "$b" ] && [ -b "/dev/${b##*/}" ] && echo "${b##*/}" && return 0
+		done
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
 # lio_session IQN INITIATOR: the target's "LIO Session ID: N TSIH: M" of the initiator's session
 # (a new login gets a new session id), or "none"
 lio_session() {
@@ -281,6 +305,14 @@ session_disk() {
 		n=$((n - 1))
 	done
 	return 1
+}
+# multipath_conf: /etc/multipath.conf for the multipath scenarios (19): every SCSI disk is a path (no
+# find_multipaths heuristics), maps named by their wwid; multipathd adds a second path to a new map only
+# once udev's event for the map came, or after missing_uev_wait_timeout (30 s): the guest has no udevd
+multipath_conf() {
+	mkdir -p /etc/multipath
+	printf 'defaults {\n\tuser_friendly_names no\n\tfind_multipaths no\n\tmissing_uev_wait_timeout 1\n}\n' \
+		>/etc/multipath.conf
 }
 # libiscsi_url USER PASS [LUN]: iscsi:// URL for $TGT on $PORTAL (USER empty = no CHAP)
 libiscsi_url() {
@@ -342,6 +374,18 @@ vm_sweep() {
 		wait_for 5 sh -c "! kill -0 $pid" || kill -KILL "$pid"
 	fi
 	rm -f /run/vm/attachd.pid
+	# dm-multipath (19): multipathd, its maps (they hold the sessions' disks), the second address
+	if pidof multipathd >/dev/null; then
+		echo "multipathd still running: stopped"
+		kill $(pidof multipathd)
+	fi
+	for t in $(dmsetup ls --target multipath 2>/dev/null | awk '$1 != "No" {print $1}'); do
+		echo "multipath map left: $t"
+		dmsetup remove --retry "$t"
+	done
+	rm -rf /run/udev /etc/multipath /etc/multipath.conf
+	ip -4 addr show dev lo 2>/dev/null | grep -q "inet 127.0.0.2/" && echo "127.0.0.2 left on lo: removed" &&
+		ip addr del 127.0.0.2/8 dev lo
 	if [ -n "$(iscsiadm -m session 2>/dev/null)" ]; then
 		echo "iSCSI sessions left: logged out"
 		iscsiadm -m node --logoutall=all >/dev/null 2>&1
