@@ -122,6 +122,8 @@ build_base() {
 	copy_bin "$STAGE/sbin/iscsi-iname" /sbin/iscsi-iname
 	for app in iscsi-ls iscsi-inq iscsi-readcapacity16; do copy_bin "$STAGE/usr/bin/$app" "/usr/bin/$app"; done
 	copy_bin "$STAGE/sbin/dmsetup" /sbin/dmsetup
+	# persistent reservations from the initiator side (18-pr): PR IN/OUT, and the disk's identity
+	for app in sg_persist sg_inq sg_turs; do copy_bin "$STAGE/usr/bin/$app" "/usr/bin/$app"; done
 	copy_file "$STAGE/lib64/ld-linux-x86-64.so.2" /lib64/ld-linux-x86-64.so.2
 
 	mkdir -p "$R/etc/iscsi/nodes" "$R/etc/iscsi/send_targets" "$R/etc/iscsi/ifaces" "$R/var/lib/iscsi"

@@ -31,6 +31,8 @@ say() { echo "fetch[$SUITE]: $*" >&2; }
 # Guest userland, always from bookworm whatever the kernel suite: the tools a Debian 12 host runs.
 # kmod: real modprobe in the guest (libkmod reads the depmod output, like attachd does).
 BASE_PKGS="open-iscsi libiscsi-bin dmsetup kmod"
+# sg3-utils: sg_persist, SCSI persistent reservations from the initiator side (scenario 18-pr).
+BASE_PKGS="$BASE_PKGS sg3-utils"
 # rtslib-fb reads attachd's configfs back (scenario 08); os-brick is what Nova drives (scenario 09).
 PY_PKGS="python3 python3-rtslib-fb python3-os-brick"
 # Bump FORMAT when the layout under $DIR changes, so old caches are redone instead of misread.
