@@ -62,6 +62,9 @@ struct agent {
 	struct agent_config cfg;
 	struct store *store;
 	struct cfs cfs;
+	/* LIO's dbroot when it is attachd's <db>/dbroot (dbroot.h), "" when the kernel writes elsewhere:
+	 * persistent reservations are then not restored */
+	char dbroot[CFS_PATH_MAX];
 };
 
 #endif
