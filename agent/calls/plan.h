@@ -39,6 +39,9 @@ enum plan_op {
 	PLAN_DM_FENCE,    /* swap in an error table: a stuck initiator can no longer reach the disk */
 	PLAN_DM_UNFENCE,  /* the linear table again */
 	PLAN_DM_RESIZE,   /* reload the linear table at the export's recorded size */
+	/* an initiator's persistent reservations fed to a new storage object (pr_restore.h); no inverse: they
+	 * go with the storage object */
+	PLAN_PR_RESTORE,
 	/* reconciliation: objects of ours the records do not know (no inverse: their contents are gone) */
 	PLAN_ACL_PURGE,    /* an ACL with whatever mapped LUNs it has */
 	PLAN_TARGET_PURGE, /* a target with everything under it */
@@ -49,7 +52,7 @@ struct plan_step {
 	enum plan_op op;
 	char portal[ATTACH_PORTAL_MAX + 1]; /* PLAN_PORTAL_* */
 	uint64_t old_size; /* PLAN_DM_RESIZE: the size to go back to on undo */
-	struct rec_acl acl; /* PLAN_ACL_*, PLAN_MAPPED_LUN_* */
+	struct rec_acl acl; /* PLAN_ACL_*, PLAN_MAPPED_LUN_*, PLAN_PR_RESTORE */
 	char note[160];  /* PLAN_NOTE */
 };
 
@@ -68,6 +71,7 @@ struct plan {
 /* What plan_apply needs to reach the kernel. */
 struct plan_env {
 	struct cfs *cfs;
+	const char *dbroot; /* attachd's dbroot when LIO's is it (agent.h), else NULL or "" */
 };
 
 void plan_init(struct plan *p);
