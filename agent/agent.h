@@ -72,6 +72,9 @@ struct agent {
 	struct store *store;
 	struct cfs cfs;
 	struct agent_discovery disc;
+	/* LIO's dbroot when it is attachd's <db>/dbroot (dbroot.h), "" when the kernel writes elsewhere:
+	 * persistent reservations are then not restored */
+	char dbroot[CFS_PATH_MAX];
 };
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "agent.h"
 #include "discovery.h"
+#include "dbroot.h"
 #include "dmdev.h"
 #include "hostlock.h"
 #include "kernel.h"
@@ -45,6 +46,10 @@ static int agent_kernel_open(struct agent *a)
 		log_error("%s/target is missing: load target_core_mod (or run without --no-kmod)", a->cfg.configfs_root);
 		return rc ? rc : -ENOENT;
 	}
+	/* before any storage object of ours: the kernel takes a new dbroot only while there is none */
+	rc = dbroot_setup(a);
+	if (rc)
+		return rc;
 	rc = lio_fabric_ensure(&a->cfs);
 	if (rc)
 		log_error("cannot create %s/target/iscsi: %s (is iscsi_target_mod loaded?)", a->cfg.configfs_root,

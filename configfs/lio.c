@@ -127,6 +127,13 @@ undo:
 	return rc;
 }
 
+int lio_backstore_pr_metadata(struct cfs *c, const struct lio_backstore *b, const char *registration)
+{
+	char p[CFS_PATH_MAX];
+	int rc = lio_so_path(&p, b, "pr/res_aptpl_metadata");
+	return rc ? rc : cfs_write(c, p, registration);
+}
+
 int lio_backstore_remove(struct cfs *c, const struct lio_backstore *b)
 {
 	char p[CFS_PATH_MAX];

@@ -46,6 +46,9 @@ int lio_fabric_ensure(struct cfs *c);
 
 int lio_backstore_create(struct cfs *c, const struct lio_backstore *b);
 int lio_backstore_remove(struct cfs *c, const struct lio_backstore *b);
+/* One registration of APTPL metadata (the kernel's res_aptpl_metadata syntax) for the storage object to
+ * hold until an ACL's mapped LUN matches it: only while no LUN links the object (else -EINVAL). */
+int lio_backstore_pr_metadata(struct cfs *c, const struct lio_backstore *b, const char *registration);
 
 /* Target + tpgt_1 with CHAP enforced, no generated ACLs, no discovery without an ACL. Not enabled. */
 int lio_target_create(struct cfs *c, const char *iqn);

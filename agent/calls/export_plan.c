@@ -48,6 +48,7 @@ int export_prepare(struct agent *a, const struct rec_volume *v, struct rec_expor
 static const enum plan_op export_create_op[] = {
 	[EXPORT_DM] = PLAN_DM_CREATE,
 	[EXPORT_BACKSTORE] = PLAN_BACKSTORE_CREATE,
+	[EXPORT_PR] = PLAN_PR_RESTORE,
 	[EXPORT_TARGET] = PLAN_TARGET_CREATE,
 	[EXPORT_LUN] = PLAN_LUN_CREATE,
 	[EXPORT_ACL] = PLAN_ACL_CREATE,
@@ -73,8 +74,13 @@ static int export_part_plan(struct plan *p, enum export_part part, const struct 
 
 int export_plan_build(struct plan *p, const struct rec_acl *acls, size_t n_acls, export_check check, void *arg)
 {
-	static const enum export_part head[] = { EXPORT_BACKSTORE, EXPORT_TARGET, EXPORT_LUN };
+	static const enum export_part head[] = { EXPORT_TARGET, EXPORT_LUN };
 	int rc = p->x.dm_name[0] ? export_part_plan(p, EXPORT_DM, NULL, NULL, check, arg) : 0;
+	if (!rc)
+		rc = export_part_plan(p, EXPORT_BACKSTORE, NULL, NULL, check, arg);
+	/* the kernel takes reservations only while no LUN links the storage object */
+	for (size_t i = 0; !rc && i < n_acls; i++)
+		rc = export_part_plan(p, EXPORT_PR, &acls[i], NULL, check, arg);
 	for (size_t i = 0; !rc && i < sizeof(head) / sizeof(head[0]); i++)
 		rc = export_part_plan(p, head[i], NULL, NULL, check, arg);
 	for (size_t i = 0; !rc && i < n_acls; i++) {

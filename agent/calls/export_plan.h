@@ -21,6 +21,8 @@
 enum export_part {
 	EXPORT_DM,           /* the dm linear device over the volume (when exported through device-mapper) */
 	EXPORT_BACKSTORE,    /* the storage object on it */
+	EXPORT_PR,           /* per initiator: its persistent reservations fed to the new storage object,
+			      * before a LUN links it (pr_restore.h) */
 	EXPORT_TARGET,       /* <iqn-prefix>:<volume-id> with tpgt_1 and its attributes */
 	EXPORT_LUN,          /* LUN 0 on the storage object */
 	EXPORT_ACL,          /* per initiator: its ACL with CHAP credentials ... */
@@ -32,7 +34,7 @@ enum export_part {
 };
 
 /*
- * Asked for each part in order, with its ACL (EXPORT_ACL, EXPORT_MAPPED_LUN) or portal (EXPORT_PORTAL).
+ * Asked for each part in order, with its ACL (EXPORT_PR, EXPORT_ACL, EXPORT_MAPPED_LUN) or portal (EXPORT_PORTAL).
  * Returns 1 to have the part's create step added, 0 when it is there already (the checker may add steps
  * of its own, e.g. a removal before the create), or a negative errno, which ends the walk.
  */

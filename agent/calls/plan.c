@@ -14,6 +14,7 @@
 #include "lio.h"
 #include "lio_state.h"
 #include "log.h"
+#include "pr_restore.h"
 
 void plan_init(struct plan *p)
 {
@@ -146,6 +147,10 @@ void plan_describe(const struct plan *p, size_t i, char *buf, size_t size)
 	case PLAN_DM_RESIZE:
 		snprintf(buf, size, "reload dm device %s at %llu bytes of %s", x->dm_name, bytes, x->backing);
 		return;
+	case PLAN_PR_RESTORE:
+		snprintf(buf, size, "restore the persistent reservations of %s on core/%s/%s (dbroot pr/aptpl_%s, if any)", ini,
+			 x->hba, x->backstore, x->volume_id);
+		return;
 	case PLAN_ACL_PURGE:
 		snprintf(buf, size, "remove unrecorded ACL %s from %s (drops its sessions)", ini, t);
 		return;
@@ -182,6 +187,7 @@ static const enum plan_op plan_inverses[] = {
 	[PLAN_MAPPED_LUN_UNPROTECT] = PLAN_MAPPED_LUN_PROTECT,
 	[PLAN_ACL_MUTUAL_SET] = PLAN_ACL_MUTUAL_CLEAR,
 	[PLAN_ACL_MUTUAL_CLEAR] = PLAN_ACL_MUTUAL_SET,
+	[PLAN_PR_RESTORE] = PLAN_NOTE,
 	[PLAN_ACL_PURGE] = PLAN_NOTE,
 	[PLAN_TARGET_PURGE] = PLAN_NOTE,
 	[PLAN_HBA_REMOVE] = PLAN_NOTE,
@@ -270,6 +276,7 @@ static int plan_exec(const struct plan *p, enum plan_op op, const struct plan_st
 	case PLAN_DM_UNFENCE: return plan_dm_reload(p, x->size);
 	/* undone: back to the size before (the inverse step carries it) */
 	case PLAN_DM_RESIZE: return plan_dm_reload(p, undo ? s->old_size : x->size);
+	case PLAN_PR_RESTORE: return pr_restore(c, env->dbroot, x, &s->acl);
 	case PLAN_ACL_PURGE: return lio_acl_purge(c, t, acl.initiator);
 	case PLAN_TARGET_PURGE: return lio_target_purge(c, t);
 	case PLAN_HBA_REMOVE: return lio_hba_remove(c, x->hba);

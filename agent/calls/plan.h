@@ -43,6 +43,9 @@ enum plan_op {
 	PLAN_MAPPED_LUN_UNPROTECT, /* ... or read-write again */
 	PLAN_ACL_MUTUAL_SET,       /* an existing ACL gets the step's mutual CHAP credentials ... */
 	PLAN_ACL_MUTUAL_CLEAR,     /* ... or loses them */
+	/* an initiator's persistent reservations fed to a new storage object (pr_restore.h); no inverse: they
+	 * go with the storage object */
+	PLAN_PR_RESTORE,
 	/* reconciliation: objects of ours the records do not know (no inverse: their contents are gone) */
 	PLAN_ACL_PURGE,    /* an ACL with whatever mapped LUNs it has */
 	PLAN_TARGET_PURGE, /* a target with everything under it */
@@ -53,7 +56,7 @@ struct plan_step {
 	enum plan_op op;
 	char portal[ATTACH_PORTAL_MAX + 1]; /* PLAN_PORTAL_* */
 	uint64_t old_size; /* PLAN_DM_RESIZE: the size to go back to on undo */
-	struct rec_acl acl; /* PLAN_ACL_*, PLAN_MAPPED_LUN_* */
+	struct rec_acl acl; /* PLAN_ACL_*, PLAN_MAPPED_LUN_*, PLAN_PR_RESTORE */
 	char note[160];  /* PLAN_NOTE */
 };
 
@@ -72,6 +75,7 @@ struct plan {
 /* What plan_apply needs to reach the kernel. */
 struct plan_env {
 	struct cfs *cfs;
+	const char *dbroot; /* attachd's dbroot when LIO's is it (agent.h), else NULL or "" */
 };
 
 void plan_init(struct plan *p);

@@ -374,6 +374,7 @@ struct recon_walk {
 	const struct recon_export *e;
 	struct plan *p;
 	bool rebuild; /* its storage object opens another device: every part is built again */
+	bool so_new;  /* its storage object is (re)made: the initiators' reservations are fed to it */
 	struct lio_backstore b;
 	struct lio_so_state so;
 	struct lio_target_state ts;
@@ -478,11 +479,22 @@ static int recon_part(void *arg, struct plan *p, enum export_part part, const st
 	case EXPORT_DM:
 		return 0; /* recon_walk_start's, before anything else: the disk decides whether the export is up */
 	case EXPORT_BACKSTORE:
+		if (w->so.exists && !w->ts.lun_ok) {
+			/* Unexported, it has no live reservation, and whether an interrupted build fed it some
+			 * already the kernel does not show: made again, so they are fed once (pr_restore.h). */
+			recon_line(r, "volume %s: storage object core/%s/%s is not linked by its LUN: made again",
+				   x->volume_id, x->hba, x->backstore);
+			w->so_new = true;
+			return (err = plan_add(p, PLAN_BACKSTORE_REMOVE, NULL, NULL)) ? err : 1;
+		}
 		if (w->so.exists && w->so.enabled && w->so.serial_ok)
 			return 0;
 		recon_line(r, "volume %s: storage object core/%s/%s is %s", x->volume_id, x->hba, x->backstore,
 			   !w->so.exists ? "missing" : !w->so.enabled ? "not enabled" : "without its serial");
+		w->so_new = !w->so.exists;
 		return 1;
+	case EXPORT_PR:
+		return w->so_new; /* a live storage object keeps its reservations: never touched */
 	case EXPORT_TARGET:
 		if (w->ts.exists && w->ts.tpg && w->ts.attribs_ok)
 			return 0;
@@ -542,7 +554,7 @@ static void recon_apply(struct recon *run, struct plan *p, const char *what)
 	if (run->dry_run)
 		return;
 	char err[ATTACH_MESSAGE_MAX + 1];
-	struct plan_env env = { .cfs = &run->a->cfs };
+	struct plan_env env = { .cfs = &run->a->cfs, .dbroot = run->a->dbroot };
 	if (plan_apply(p, &env, err, sizeof(err))) {
 		run->r->failures++;
 		recon_line(run->r, "%s: not fixed: %s", what, err);
@@ -779,7 +791,7 @@ int reconcile(struct agent *a, const struct recon_opts *o, struct recon_report *
 		struct plan p;
 		plan_init(&p);
 		snprintf(p.x.hba, sizeof(p.x.hba), "%s", AGENT_HBA);
-		struct plan_env env = { .cfs = &a->cfs };
+		struct plan_env env = { .cfs = &a->cfs, .dbroot = a->dbroot };
 		/* an HBA left empty by an interrupted call: quietly gone (kept while anything is in it) */
 		if (cfs_exists(&a->cfs, "target/core/" AGENT_HBA) == 1 && !plan_add(&p, PLAN_HBA_REMOVE, NULL, NULL)) {
 			char e[256];

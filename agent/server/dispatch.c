@@ -255,7 +255,7 @@ static int dispatch_finish(struct call_ctx *ctx)
 	ctx->intent_committed = true;
 	fault_point(ctx->call->name, "intent");
 
-	struct plan_env env = { .cfs = &ctx->a->cfs };
+	struct plan_env env = { .cfs = &ctx->a->cfs, .dbroot = ctx->a->dbroot };
 	char err[ATTACH_MESSAGE_MAX + 1];
 	int applied = plan_apply(&ctx->plan, &env, err, sizeof(err));
 	if (!applied)

@@ -99,7 +99,7 @@ int store_full(MDB_txn *txn, int rc)
 static bool store_own_file(const char *name)
 {
 	return !strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, "data.mdb") || !strcmp(name, "lock.mdb") ||
-	       !strcmp(name, "attachd.lock");
+	       !strcmp(name, "attachd.lock") || !strcmp(name, "dbroot"); /* LIO's reservations: dbroot.h */
 }
 
 /* @dir, made if missing: a directory of ours holding only our files, mode 0700 (fixed through its
@@ -127,7 +127,7 @@ static int store_prepare_dir(struct store *s, const char *dir, char *why, size_t
 	for (struct dirent *e; d && !rc && (e = readdir(d));) {
 		if (!store_own_file(e->d_name)) {
 			snprintf(why, whylen, "%s holds %s, which is not attachd's: --db must name a directory of "
-				 "attachd's own (empty, or with its data.mdb, lock.mdb and attachd.lock)", dir, e->d_name);
+				 "attachd's own (empty, or with its data.mdb, lock.mdb, attachd.lock and dbroot/)", dir, e->d_name);
 			rc = -ENOTEMPTY;
 		}
 	}

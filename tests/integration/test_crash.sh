@@ -30,6 +30,12 @@ snapshot() {
 	done
 }
 
+# aptpl_file VOL INITIATOR: the kernel's reservations file for VOL under the agent's dbroot: INITIATOR
+# registered on LUN 0 with APTPL and holding a WRITE EXCLUSIVE, REGISTRANTS ONLY reservation
+aptpl_file() {
+	printf 'PR_REG_START: 0\ninitiator_fabric=iSCSI\ninitiator_node=%s\ninitiator_sid=00023d000001\nsa_res_key=4369\nres_holder=1\nres_type=05\nres_scope=00\nres_all_tg_pt=0\nmapped_lun=0\ntarget_fabric=iSCSI\ntarget_node=iqn.2026-11.org.attachd:%s\ntpgt=1\nport_rtpi=1\ntarget_lun=0\nPR_REG_END: 0\n\0' \
+		"$2" "$1" >"$DB/dbroot/pr/aptpl_$1" && chmod 600 "$DB/dbroot/pr/aptpl_$1"
+}
 init() { ctl initialize-connection "$1" --initiator "$2" >/dev/null; }
 attach() { ctl attach "$1" --instance "$INST" --host h --mountpoint /dev/vdb >/dev/null; }
 
@@ -37,6 +43,13 @@ attach() { ctl attach "$1" --instance "$INST" --host h --mountpoint /dev/vdb >/d
 # prepare_X VOL sets CALL (the call's name) and ARGS (attachctl arguments).
 prepare_first_export() {
 	ctl reserve "$1" >/dev/null
+	CALL=initialize-connection ARGS=(initialize-connection "$1" --initiator "$INI_A")
+}
+# The first export of a volume whose reservations LIO kept (dbroot.h): the step that feeds them to the
+# new storage object writes to the kernel too.
+prepare_first_export_reserved() {
+	ctl reserve "$1" >/dev/null
+	aptpl_file "$1" "$INI_A"
 	CALL=initialize-connection ARGS=(initialize-connection "$1" --initiator "$INI_A")
 }
 prepare_second_initiator() {
@@ -121,8 +134,8 @@ walk() { # SITUATION
 	done
 }
 
-for s in first_export second_initiator last_terminate one_of_two_terminate force unreserve extend read_only_mutual \
-	join_read_write; do
+for s in first_export first_export_reserved second_initiator last_terminate one_of_two_terminate force unreserve extend \
+	read_only_mutual join_read_write; do
 	walk "$s"
 done
 # Two portals (multipath: two np/ entries in the TPG): the export that makes both, the teardown of both.

@@ -201,13 +201,19 @@ static void test_file_modes(void **state)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", W.db, e->d_name);
-		assert_int_equal(stat(p, &st), 0);
-		if ((st.st_mode & 07777) != 0600)
+		assert_int_equal(lstat(p, &st), 0);
+		/* dbroot/ (LIO's reservations) and its pr/: directories of attachd's alone */
+		unsigned want = strcmp(e->d_name, "dbroot") ? 0600 : 0700;
+		if ((st.st_mode & 07777) != want || (want == 0700 && !S_ISDIR(st.st_mode)))
 			fail_msg("%s has mode %04o", p, st.st_mode & 07777);
 		files++;
 	}
 	closedir(d);
-	assert_true(files >= 3); /* data.mdb, lock.mdb, attachd.lock */
+	assert_true(files >= 4); /* data.mdb, lock.mdb, attachd.lock, dbroot */
+	snprintf(p, sizeof(p), "%s/dbroot/pr", W.db);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0700);
 }
 
 static int setup(void **state)

@@ -78,6 +78,16 @@ struct sim_stats sim_stats(void);
 void sim_stats_reset(void);
 
 /*
+ * Persistent reservations (sim_pr.c): target/dbroot follows the kernel's rules (EINVAL while any storage
+ * object exists, the path must be a directory, the copy without its NUL); a storage object's
+ * pr/res_aptpl_metadata takes one registration per write until a LUN links the object. What the
+ * storage objects took since the start or sim_pr_reset(): sim_pr_fed() returns the count and puts one
+ * "<storage object>: <registration>" line each in @buf.
+ */
+size_t sim_pr_fed(char *buf, size_t size);
+void sim_pr_reset(void);
+
+/*
  * Canonical listing of the tree, to compare the simulator with a capture of the real kernel. For each
  * of the NULL-terminated @subtrees (paths relative to @root, e.g. "target"), every entry including the
  * subtree itself, one line each, all lines sorted by path in byte order (strcmp, i.e. LC_ALL=C):

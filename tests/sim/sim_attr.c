@@ -368,6 +368,22 @@ static int sim_w_lun_alua(struct sim_w *w)
 	return sim_lun_has_dev(w) ? sim_store_plain(w) : -ENODEV;
 }
 
+/* ------------------------------------------------------------------ persistent reservations */
+static int sim_w_dbroot(struct sim_w *w)
+{
+	char cur[SIM_PAGE];
+	if (!w->count)
+		return w->keep = 1, 0;
+	int rc = sim_get(w->c->rootfd, w->rel, cur, sizeof(cur));
+	return rc < 0 ? rc : sim_dbroot_store(w->c, cur, w->page, w->count, w->out, sizeof(w->out));
+}
+
+static int sim_w_pr_metadata(struct sim_w *w)
+{
+	w->keep = 1; /* shows "Ready to process PR APTPL metadata.." whatever was written */
+	return sim_pr_metadata_store(w->c, w->n->obj, w->page);
+}
+
 /* lio_target_np_driver_store: 0/1; there is no iSER or cxgbit transport here, so 1 fails */
 static int sim_w_np_driver(struct sim_w *w)
 {
@@ -395,6 +411,7 @@ static const struct sim_wrule sim_wrules[] = {
 	{ SIM_K_SO, "wwn/product_id", sim_w_inquiry },
 	{ SIM_K_SO, "wwn/revision", sim_w_inquiry },
 	{ SIM_K_SO, "wwn/company_id", sim_w_company },
+	{ SIM_K_SO, "pr/res_aptpl_metadata", sim_w_pr_metadata },
 	{ SIM_K_FABRIC, "discovery_auth/enforce_discovery_auth", sim_w_disc_enforce },
 	{ SIM_K_FABRIC, "discovery_auth/*", sim_w_disc_auth },
 	{ SIM_K_TPG, "enable", sim_w_tpg_enable },
@@ -435,7 +452,7 @@ int sim_attr_write(struct cfs *c, enum sim_kernel k, const struct sim_node *n, c
 	w.rel = rel;
 	w.page = page;
 	w.count = strlen(page);
-	sim_store_fn fn = sim_store_plain;
+	sim_store_fn fn = strcmp(rel, "target/dbroot") ? sim_store_plain : sim_w_dbroot;
 	for (size_t i = 0; i < sizeof(sim_wrules) / sizeof(sim_wrules[0]); i++)
 		if (sim_wrules[i].kind == n->kind && sim_sub_match(sim_wrules[i].sub, n->sub)) {
 			fn = sim_wrules[i].fn;

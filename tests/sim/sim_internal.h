@@ -133,6 +133,10 @@ int sim_so_save_info(struct cfs *c, const char *so, const struct sim_so *s);
 int sim_so_control(struct cfs *c, const char *so, const char *page);
 int sim_so_enable(struct cfs *c, const char *so, const char *page);
 
+/* LIO's dbroot and APTPL metadata (sim_pr.c). */
+int sim_dbroot_store(struct cfs *c, const char *cur, const char *page, size_t count, char *out, size_t size);
+int sim_pr_metadata_store(struct cfs *c, const char *so, const char *page);
+
 /* Links. The callback gets the link path and its target (both root-relative); non-zero stops. */
 typedef int (*sim_link_fn)(const char *link, const char *target, void *arg);
 int sim_for_each_link(struct cfs *c, sim_link_fn fn, void *arg);

@@ -81,7 +81,8 @@ GROUP(sim_t_so_wwn, sim_so_wwn_ents, EPERM);
 
 #define NOPR "No SPC-3 Reservation holder\n"
 static const struct sim_ent sim_so_pr_ents[] = {
-	FRO("res_aptpl_active", "0\n"), F("res_aptpl_metadata", ""), FRO("res_holder", NOPR),
+	FRO("res_aptpl_active", "APTPL Bit Status: Disabled\n"),
+	F("res_aptpl_metadata", "Ready to process PR APTPL metadata..\n"), FRO("res_holder", NOPR),
 	FRO("res_pr_all_tgt_pts", NOPR), FRO("res_pr_generation", "0x00000000\n"),
 	FRO("res_pr_holder_tg_port", NOPR),
 	FRO("res_pr_registered_i_pts", "SPC-3 PR Registrations:\nNone\n"),

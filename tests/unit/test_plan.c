@@ -3,7 +3,8 @@
  * test_plan.c: plans (agent/calls/plan.c) and the plans of an export (agent/calls/export_plan.c), against
  * plan.h's and export_plan.h's contracts. The export is a real one: a volume registered on the harness of
  * helpers/harness.h, prepared by export_prepare() with three portals, and two ACLs with recognisable CHAP
- * secrets. Checked: the exact steps of a new export, with and without its dm device; a teardown as the
+ * secrets, and a reservations file under the plans' dbroot (pf_aptpl). Checked: the exact steps of a new
+ * export, with and without its dm device (an initiator's reservations fed before the LUN); a teardown as the
  * exact reverse of the build, each step's inverse; an initiator's access added and removed; the walk of
  * export_plan_build() as a checker sees it (order, ACLs and portals, answers 0, 1 and negative); every
  * step's inverse, and each step applied then undone over the simulator (configfs tree with its attribute
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -44,6 +46,7 @@ struct pf {
 	struct plan p; /* x: the volume's export, ident: its disk */
 	struct rec_acl acl[2];
 	struct plan_env env;
+	char dbroot[4096]; /* env.dbroot: holds the volume's reservations file (pf_aptpl) */
 };
 
 /* What the log said: plan_apply's "done: ..." and plan_undo's "undone: ..." lines, in order. */
@@ -68,6 +71,29 @@ static void pf_reset(struct pf *f)
 	f->p.call = "test";
 	f->p.x = x;
 	memcpy(f->p.ident, ident, sizeof(ident));
+}
+
+/* The kernel's reservations file for the export: a registration of each ACL on its mapped LUN, INI0's
+ * holding a WRITE EXCLUSIVE, REGISTRANTS ONLY reservation (docs/KERNEL.md, 'dbroot and persistent
+ * reservations'). */
+static void pf_aptpl(struct pf *f)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/pr", f->dbroot);
+	assert_int_equal(mkdir(f->dbroot, 0700), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/pr/aptpl_%s", f->dbroot, f->p.x.volume_id);
+	FILE *a = fopen(path, "w");
+	assert_non_null(a);
+	for (int i = 0; i < 2; i++)
+		fprintf(a, "PR_REG_START: %d\ninitiator_fabric=iSCSI\ninitiator_node=%s\ninitiator_sid=00023d00000%d\n"
+			"sa_res_key=%d\nres_holder=%d\n%sres_all_tg_pt=0\nmapped_lun=%u\ntarget_fabric=iSCSI\n"
+			"target_node=%s\ntpgt=1\nport_rtpi=1\ntarget_lun=0\nPR_REG_END: %d\n", i, f->acl[i].initiator,
+			i + 1, 4369 * (i + 1), !i, i ? "" : "res_type=05\nres_scope=00\n", f->acl[i].mapped_lun,
+			f->p.x.target_iqn, i);
+	fputc('\0', a);
+	assert_int_equal(fclose(a), 0);
+	assert_int_equal(chmod(path, 0600), 0);
 }
 
 static int pf_setup(void **state)
@@ -99,6 +125,10 @@ static int pf_setup(void **state)
 	memcpy(f->acl[0].volume_id, vol, sizeof(vol));
 	memcpy(f->acl[1].volume_id, vol, sizeof(vol));
 	f->env.cfs = &h->a.cfs;
+	snprintf(f->dbroot, sizeof(f->dbroot), "%s/dbroot", h->dir);
+	f->env.dbroot = f->dbroot;
+	pf_aptpl(f);
+	sim_pr_reset();
 	n_logged = 0;
 	*state = f;
 	return 0;
@@ -115,6 +145,7 @@ static int pf_teardown(void **state)
 }
 
 #define PF_TEST(fn) cmocka_unit_test_setup_teardown(fn, pf_setup, pf_teardown)
+
 
 /* --- expected steps: an op, with the ACL (index, -1 none) and portal (index, -1 none) it carries */
 struct want {
@@ -163,7 +194,7 @@ static void test_create_order(void **state)
 {
 	struct pf *f = *state;
 	assert_int_equal(export_plan_create(&f->p, &f->acl[0]), 0);
-	assert_steps(f, 0, S(DM_CREATE), S(BACKSTORE_CREATE), S(TARGET_CREATE), S(LUN_CREATE), SA(ACL_CREATE, 0),
+	assert_steps(f, 0, S(DM_CREATE), S(BACKSTORE_CREATE), SA(PR_RESTORE, 0), S(TARGET_CREATE), S(LUN_CREATE), SA(ACL_CREATE, 0),
 		     SA(MAPPED_LUN_CREATE, 0), SP(PORTAL_ADD, 0), SP(PORTAL_ADD, 1), SP(PORTAL_ADD, 2), S(TPG_ENABLE));
 }
 
@@ -173,7 +204,7 @@ static void test_no_dm_no_dm_step(void **state)
 	struct pf *f = *state;
 	f->p.x.dm_name[0] = '\0';
 	assert_int_equal(export_plan_create(&f->p, &f->acl[1]), 0);
-	assert_steps(f, 0, S(BACKSTORE_CREATE), S(TARGET_CREATE), S(LUN_CREATE), SA(ACL_CREATE, 1),
+	assert_steps(f, 0, S(BACKSTORE_CREATE), SA(PR_RESTORE, 1), S(TARGET_CREATE), S(LUN_CREATE), SA(ACL_CREATE, 1),
 		     SA(MAPPED_LUN_CREATE, 1), SP(PORTAL_ADD, 0), SP(PORTAL_ADD, 1), SP(PORTAL_ADD, 2), S(TPG_ENABLE));
 	pf_reset(f);
 	f->p.x.dm_name[0] = '\0';
@@ -247,6 +278,8 @@ static const struct {
 } walk[] = {
 	{ EXPORT_DM, -1, -1, S(DM_CREATE) },
 	{ EXPORT_BACKSTORE, -1, -1, S(BACKSTORE_CREATE) },
+	{ EXPORT_PR, 0, -1, SA(PR_RESTORE, 0) },
+	{ EXPORT_PR, 1, -1, SA(PR_RESTORE, 1) },
 	{ EXPORT_TARGET, -1, -1, S(TARGET_CREATE) },
 	{ EXPORT_LUN, -1, -1, S(LUN_CREATE) },
 	{ EXPORT_ACL, 0, -1, SA(ACL_CREATE, 0) },
@@ -318,11 +351,11 @@ static void test_build_answers(void **state)
 	struct script s;
 	script_init(&s, f);
 	s.own_step = true;
-	static const int answers[N_WALK] = { 0, 1, 1, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1, 1 };
+	static const int answers[N_WALK] = { 0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1, 1 };
 	memcpy(s.answer, answers, sizeof(answers));
 	assert_int_equal(export_plan_build(&f->p, f->acl, 2, script_check, &s), 0);
 	check_asked(&s, N_WALK);
-	assert_steps(f, 0, S(BACKSTORE_CREATE), S(TARGET_REMOVE), S(TARGET_CREATE), S(LUN_CREATE),
+	assert_steps(f, 0, S(BACKSTORE_CREATE), SA(PR_RESTORE, 0), S(TARGET_REMOVE), S(TARGET_CREATE), S(LUN_CREATE),
 		     SA(MAPPED_LUN_CREATE, 0), SA(ACL_CREATE, 1), SP(PORTAL_ADD, 1), S(TPG_ENABLE));
 	/* all 0: nothing to build */
 	pf_reset(f);
@@ -375,10 +408,11 @@ static void test_inverse_table(void **state)
 		assert_int_equal(plan_inverse(pairs[i][1]), pairs[i][0]);
 		seen[pairs[i][0]] = seen[pairs[i][1]] = 1;
 	}
+	assert_int_equal(plan_inverse(PLAN_PR_RESTORE), PLAN_NOTE);
 	assert_int_equal(plan_inverse(PLAN_ACL_PURGE), PLAN_NOTE);
 	assert_int_equal(plan_inverse(PLAN_TARGET_PURGE), PLAN_NOTE);
 	assert_int_equal(plan_inverse(PLAN_HBA_REMOVE), PLAN_NOTE);
-	seen[PLAN_ACL_PURGE] = seen[PLAN_TARGET_PURGE] = seen[PLAN_HBA_REMOVE] = 1;
+	seen[PLAN_PR_RESTORE] = seen[PLAN_ACL_PURGE] = seen[PLAN_TARGET_PURGE] = seen[PLAN_HBA_REMOVE] = 1;
 	for (int op = 0; op <= PLAN_HBA_REMOVE; op++)
 		if (!seen[op])
 			fail_msg("op %d is missing from this test", op);
@@ -397,11 +431,13 @@ static void round_trip(struct pf *f, const struct plan_step *s)
 	assert_int_equal(plan_add(&one, s->op, NULL, NULL), 0);
 	one.steps[0] = *s;
 	plan_describe(&one, 0, what, sizeof(what));
-	char *before = h_kernel_state(f->h, f->p.x.dm_name);
+	char *before = h_kernel_state(f->h, f->p.x.dm_name), fed[2048];
+	size_t n_fed = sim_pr_fed(fed, sizeof(fed));
 	if (plan_apply(&one, &f->env, err, sizeof(err)))
 		fail_msg("%s: %s", what, err);
 	char *done = h_kernel_state(f->h, f->p.x.dm_name);
-	if (!strcmp(before, done))
+	/* the kernel shows fed reservations nowhere until a mapped LUN matches them */
+	if (s->op == PLAN_PR_RESTORE ? sim_pr_fed(fed, sizeof(fed)) != n_fed + 1 : !strcmp(before, done))
 		fail_msg("%s changed nothing", what);
 	assert_int_equal(plan_undo(&one, &f->env), 0);
 	char undo[320];
@@ -540,16 +576,17 @@ static void test_apply_fails_at_each_create_step(void **state)
 {
 	struct pf *f = *state;
 	assert_int_equal(export_plan_create(&f->p, &f->acl[0]), 0);
-	struct fault faults[10] = { [1] = { "mkdir", AGENT_HBA "/", 1 }, [2] = { "mkdir", "", 1 },
-				    [3] = { "mkdir", "/lun/lun_0", 1 },  [4] = { "mkdir", "/acls/", 1 },
-				    [5] = { "mkdir", INI0 "/lun_0", 1 }, [9] = { "write", "tpgt_1/enable", 1 } };
-	assert_int_equal(f->p.n, 10);
-	snprintf(faults[2].path, sizeof(faults[2].path), "%s", f->p.x.target_iqn);
+	struct fault faults[11] = { [1] = { "mkdir", AGENT_HBA "/", 1 }, [2] = { "write", "pr/res_aptpl_metadata", 1 },
+				    [3] = { "mkdir", "", 1 }, [4] = { "mkdir", "/lun/lun_0", 1 },
+				    [5] = { "mkdir", "/acls/", 1 }, [6] = { "mkdir", INI0 "/lun_0", 1 },
+				    [10] = { "write", "tpgt_1/enable", 1 } };
+	assert_int_equal(f->p.n, 11);
+	snprintf(faults[3].path, sizeof(faults[3].path), "%s", f->p.x.target_iqn);
 	for (int i = 0; i < N_PORTALS; i++) {
-		faults[6 + i] = (struct fault){ "mkdir", "/np/", 1 };
-		strcat(faults[6 + i].path, portals[i]);
+		faults[7 + i] = (struct fault){ "mkdir", "/np/", 1 };
+		strcat(faults[7 + i].path, portals[i]);
 	}
-	for (size_t k = 1; k < 10; k++)
+	for (size_t k = 1; k < 11; k++)
 		fail_at(f, k, &faults[k], "Input/output error");
 	/* the first step: the dm device goes on the volume's disk only, which the number is not any more */
 	snprintf(f->p.ident, sizeof(f->p.ident), "serial:someone-else");
@@ -608,14 +645,14 @@ static void test_kernel_steps_and_has(void **state)
 	assert_false(plan_has(&f->p, PLAN_TARGET_CREATE));
 	pf_reset(f);
 	assert_int_equal(export_plan_create(&f->p, &f->acl[0]), 0);
-	assert_int_equal(plan_kernel_steps(&f->p), 10);
+	assert_int_equal(plan_kernel_steps(&f->p), 11);
 	assert_true(plan_has(&f->p, PLAN_DM_CREATE));
 	assert_false(plan_has(&f->p, PLAN_DM_REMOVE));
 	/* the notes apply as nothing and count in no step */
 	char err[512];
 	assert_int_equal(plan_note(&f->p, "export %s: created", f->p.x.volume_id), 0);
 	assert_int_equal(plan_apply(&f->p, &f->env, err, sizeof(err)), 0);
-	assert_int_equal(f->p.applied, 11);
+	assert_int_equal(f->p.applied, 12);
 	assert_int_equal(plan_undo(&f->p, &f->env), 0);
 	assert_int_equal(f->p.applied, 0);
 	plan_free(&f->p);

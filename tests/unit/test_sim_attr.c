@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_sim_attr.c: attribute writes in the configfs simulator (tests/sim/sim_attr.c, sim_rules.c): TPG enable
- * and its attribute ranges, ACL CHAP credentials, a mapped LUN's write_protect, and the errors any write
- * meets (a directory, a missing or read-only attribute).
+ * and its attribute ranges, ACL CHAP credentials, a mapped LUN's write_protect, the errors any write
+ * meets (a directory, a missing or read-only attribute), target/dbroot and a storage object's
+ * pr/res_aptpl_metadata (docs/KERNEL.md, 'dbroot and persistent reservations').
  */
 #include <errno.h>
 #include <limits.h>
@@ -12,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -175,8 +178,8 @@ static void test_write_natural_errors(void **state)
 	ERR(cfs_write(&f->c, TPG "/attrib", "1"), EISDIR);
 	ERR(cfs_write(&f->c, TPG "/nope", "1"), ENOENT);
 	ERR(cfs_write(&f->c, "target/version", "x"), EACCES);
-	W("target/dbroot", "/var/target");
-	assert_string_equal(rd(f, "target/dbroot"), "/var/target");
+	W("target/dbroot", f->root); /* an existing directory (test_dbroot has the rules) */
+	assert_string_equal(rd(f, "target/dbroot"), f->root);
 	W(TPG "/param/TargetAlias", "alias\n"); /* param strips one trailing space character */
 	assert_string_equal(rd(f, TPG "/param/TargetAlias"), "alias");
 	ERR(cfs_write(&f->c, TPG "/", "1"), EISDIR); /* a trailing '/' is normalised away */
@@ -184,6 +187,90 @@ static void test_write_natural_errors(void **state)
 	assert_int_equal(exists(f, TPG "/lun/lun_7/statistics"), 1);
 }
 
+/* target_core_item_dbroot_store, as 6.1 and 6.12 do it (measured in tests/vm 18-pr). */
+static void test_dbroot(void **state)
+{
+	struct fx *f = *state;
+	char longer[128], shorter[128], file[128], link[128], v[160];
+	snprintf(longer, sizeof(longer), "%s/db1/dbroot", f->root);
+	snprintf(shorter, sizeof(shorter), "%s/s", f->root);
+	snprintf(file, sizeof(file), "%s/afile", f->root);
+	snprintf(link, sizeof(link), "%s/alink", f->root);
+	snprintf(v, sizeof(v), "%s/db1", f->root);
+	OK(mkdir(v, 0700));
+	OK(mkdir(longer, 0700));
+	OK(mkdir(shorter, 0700));
+	FILE *a = fopen(file, "w");
+	assert_non_null(a);
+	fclose(a);
+	OK(symlink(longer, link));
+	assert_string_equal(rd(f, "target/dbroot"), "/etc/target");
+	snprintf(v, sizeof(v), "%s/missing", f->root);
+	ERR(cfs_write(&f->c, "target/dbroot", v), ENOENT);
+	ERR(cfs_write(&f->c, "target/dbroot", file), ENOTDIR);
+	ERR(cfs_write(&f->c, "target/dbroot", "relative-and-missing"), ENOENT);
+	assert_string_equal(rd(f, "target/dbroot"), "/etc/target");
+	OK(cfs_write(&f->c, "target/dbroot", "")); /* never reaches store(): nothing changes */
+	assert_string_equal(rd(f, "target/dbroot"), "/etc/target");
+	W("target/dbroot", link); /* a link is followed to check, and shown as written */
+	assert_string_equal(rd(f, "target/dbroot"), link);
+	W("target/dbroot", longer);
+	/* without a newline the NUL is not copied: a shorter path keeps the longer one's tail */
+	W("target/dbroot", shorter);
+	snprintf(v, sizeof(v), "%s%s", shorter, longer + strlen(shorter));
+	assert_string_equal(rd(f, "target/dbroot"), v);
+	snprintf(v, sizeof(v), "%s\n", shorter);
+	W("target/dbroot", v);
+	assert_string_equal(rd(f, "target/dbroot"), shorter);
+	/* an HBA alone does not count; a storage object, enabled or not, does, even for the same value */
+	MK(HBA);
+	W("target/dbroot", v);
+	MK(SO);
+	ERR(cfs_write(&f->c, "target/dbroot", v), EINVAL);
+	snprintf(v, sizeof(v), "%s\n", longer);
+	ERR(cfs_write(&f->c, "target/dbroot", v), EINVAL);
+	assert_string_equal(rd(f, "target/dbroot"), shorter);
+	OK(cfs_rmdir(&f->c, SO));
+	W("target/dbroot", v);
+	assert_string_equal(rd(f, "target/dbroot"), longer);
+}
+
+/* target_pr_res_aptpl_metadata_store: one registration a write, until a LUN links the object. */
+static void test_aptpl_metadata(void **state)
+{
+	struct fx *f = *state;
+	char log[2048];
+	const char *reg = "initiator_fabric=iSCSI,initiator_node=" INI ",initiator_sid=00023d000001,sa_res_key=4369,"
+			  "res_holder=1,res_type=5,res_scope=0,res_all_tg_pt=0,mapped_lun=5,target_fabric=iSCSI,"
+			  "target_node=" IQN ",tpgt=1,port_rtpi=1,target_lun=0";
+	sim_pr_reset();
+	mk_so(f, HBA, SO, f->dev[0]);
+	assert_string_equal(rd(f, SO "/pr/res_aptpl_metadata"), "Ready to process PR APTPL metadata..");
+	assert_string_equal(rd(f, SO "/pr/res_aptpl_active"), "APTPL Bit Status: Disabled");
+	ERR(cfs_write(&f->c, SO "/pr/res_aptpl_metadata", "garbage"), EINVAL);
+	ERR(cfs_write(&f->c, SO "/pr/res_aptpl_metadata", "initiator_node=" INI ",target_node=" IQN), EINVAL);
+	ERR(cfs_write(&f->c, SO "/pr/res_aptpl_metadata", "initiator_node=" INI ",target_node=" IQN ",sa_res_key=0"),
+	    EINVAL);
+	ERR(cfs_write(&f->c, SO "/pr/res_aptpl_metadata",
+		      "initiator_node=" INI ",target_node=" IQN ",sa_res_key=5,res_holder=1"), EINVAL);
+	/* numbers are read with base 0: the kernel's own "08" is not octal */
+	ERR(cfs_write(&f->c, SO "/pr/res_aptpl_metadata",
+		      "initiator_node=" INI ",target_node=" IQN ",sa_res_key=5,res_holder=1,res_type=08"), EINVAL);
+	ERR(cfs_write(&f->c, SO "/pr/res_aptpl_metadata", "initiator_node=" INI ",target_node=" IQN ",sa_res_key=x"),
+	    EINVAL);
+	assert_int_equal(sim_pr_fed(log, sizeof(log)), 0);
+	W(SO "/pr/res_aptpl_metadata", reg);
+	assert_int_equal(sim_pr_fed(log, sizeof(log)), 1);
+	assert_non_null(strstr(log, SO ": initiator_fabric=iSCSI,initiator_node=" INI));
+	assert_string_equal(rd(f, SO "/pr/res_aptpl_metadata"), "Ready to process PR APTPL metadata..");
+	mk_tpg(f, T);
+	MK(LUN);
+	LN(SO, LUN "/lnk");
+	ERR(cfs_write(&f->c, SO "/pr/res_aptpl_metadata", reg), EINVAL);
+	assert_int_equal(sim_pr_fed(log, sizeof(log)), 1);
+}
+
 UNIT_MAIN("sim-attr", SIM_TEST(test_tpg_enable), SIM_TEST(test_tpg_attrib_ranges), SIM_TEST(test_acl_auth),
 	  SIM_TEST(test_mapped_lun_write_protect), SIM_TEST(test_write_natural_errors),
-	  SIM_TEST(test_discovery_auth_is_the_modules), SIM_TEST_612(test_discovery_auth_is_the_modules))
+	  SIM_TEST(test_discovery_auth_is_the_modules), SIM_TEST_612(test_discovery_auth_is_the_modules),
+	  SIM_TEST(test_dbroot), SIM_TEST_612(test_dbroot), SIM_TEST(test_aptpl_metadata))

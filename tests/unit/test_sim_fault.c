@@ -83,7 +83,7 @@ static void test_stats(void **state)
 	sim_stats_reset();
 	MK("target/iscsi");
 	MK(T);
-	W("target/dbroot", "/etc/target");
+	W("target/dbroot", f->root);
 	rd(f, "target/dbroot");
 	ERR(cfs_rmdir(&f->c, "target/core"), EPERM);
 	struct sim_stats s = sim_stats();

@@ -125,12 +125,13 @@ build_base() {
 	copy_bin "$STAGE/sbin/iscsi-iname" /sbin/iscsi-iname
 	for app in iscsi-ls iscsi-inq iscsi-readcapacity16; do copy_bin "$STAGE/usr/bin/$app" "/usr/bin/$app"; done
 	copy_bin "$STAGE/sbin/dmsetup" /sbin/dmsetup
+	# persistent reservations from the initiator side (18-pr): PR IN/OUT, and the disk's identity
+	for app in sg_persist sg_inq sg_turs; do copy_bin "$STAGE/usr/bin/$app" "/usr/bin/$app"; done
 	copy_file "$STAGE/lib64/ld-linux-x86-64.so.2" /lib64/ld-linux-x86-64.so.2
-	# dm-multipath (scenario 19): multipath, multipathd, their plugins (path checkers, prioritizers),
-	# sg_inq for the VPD pages the paths are grouped by
+	# dm-multipath (scenario 19): multipath, multipathd, their plugins (path checkers, prioritizers);
+	# sg_inq (above) reads the VPD pages the paths are grouped by
 	for app in multipath multipathd; do copy_bin "$STAGE/sbin/$app" "/sbin/$app"; done
 	for ko in "$STAGE"/lib/multipath/*.so; do copy_bin "$ko" "/lib/multipath/${ko##*/}"; done
-	copy_bin "$STAGE/usr/bin/sg_inq" /usr/bin/sg_inq
 
 	mkdir -p "$R/etc/iscsi/nodes" "$R/etc/iscsi/send_targets" "$R/etc/iscsi/ifaces" "$R/var/lib/iscsi"
 	# Defaults every node record starts from (also those os-brick makes): manual start-up; a short

@@ -31,7 +31,8 @@ say() { echo "fetch[$SUITE]: $*" >&2; }
 # Guest userland, always from bookworm whatever the kernel suite: the tools a Debian 12 host runs.
 # kmod: real modprobe in the guest (libkmod reads the depmod output, like attachd does).
 BASE_PKGS="open-iscsi libiscsi-bin dmsetup kmod"
-# dm-multipath over two portals (scenario 19): multipath and multipathd, sg_inq for the disks' identity.
+# dm-multipath over two portals (scenario 19): multipath and multipathd. sg3-utils: sg_inq for the disks'
+# identity (19), sg_persist for SCSI persistent reservations from the initiator side (18-pr).
 BASE_PKGS="$BASE_PKGS multipath-tools sg3-utils"
 # rtslib-fb reads attachd's configfs back (scenario 08); os-brick is what Nova drives (scenario 09).
 PY_PKGS="python3 python3-rtslib-fb python3-os-brick"
