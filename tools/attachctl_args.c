@@ -372,6 +372,7 @@ int actl_parse(int argc, char *const argv[], struct actl_args *a, char *err, siz
 		const char *cmd_name = a->cmd_name;
 		memset(a, 0, sizeof(*a));
 		a->cmd_name = cmd_name;
+		a->mode = ATTACH_MODE_AS_RESERVED;
 	}
 	return rc;
 }

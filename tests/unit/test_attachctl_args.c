@@ -66,6 +66,7 @@ static void test_usage_errors(void **state)
 		{ "--json", "missing subcommand" },
 		{ "-s", "-s needs a value" },
 		{ "help me", "help: unexpected argument 'me'" },
+		{ "attach " VOL " --mode ro --host", "attach: --host needs a value" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct actl_args a;
@@ -75,6 +76,7 @@ static void test_usage_errors(void **state)
 			fail_msg("\"%s\": rc %d \"%s\", expected \"%s\"", cases[i].line, rc, err, cases[i].err);
 		assert_null(a.volume_id); /* nothing half-filled is left */
 		assert_int_equal(a.cmd, ACTL_CMD_NONE);
+		assert_int_equal(a.mode, ATTACH_MODE_AS_RESERVED); /* no --mode left behind either */
 	}
 }
 
