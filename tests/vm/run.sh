@@ -9,9 +9,10 @@
 # that exited abnormally or ran no check, and for any stage (fetch, image, boot) that failed.
 # The plan line comes last. Exit status: 0 when every line is ok, 1 otherwise, 2 on a usage error.
 #
-# Two-boot scenarios (a line "# vm-boots: 2" in the file, e.g. the reboot test) run last in that boot,
-# with a fresh ext4 image as the guest's /dev/vda, and end it with a power cut; a second boot of the
-# same kernel with the same image then runs them again with $VM_BOOT = 2. Their lines read
+# Two-boot scenarios (a line "# vm-boots: 2" in the file, e.g. the reboot test) end their boot with a
+# power cut, so each gets a pair of boots of its own, with a fresh ext4 image as the guest's /dev/vda:
+# the first one runs last in the ordinary boot, every other one alone in a boot of its own; a second
+# boot of the same kernel with the same image then runs it again with $VM_BOOT = 2. Their lines read
 # "<scenario> (boot 2): ..."; a first boot that never reached its power cut is a "not ok".
 #
 # After the boots, the configfs capture of scenario 10 is compared with the simulator
@@ -22,7 +23,9 @@
 # tests/vm/scenarios/ (or $ATTACHD_VM_SCENARIO_DIR). Also settable as ATTACHD_VM_SCENARIOS.
 #
 # Per suite, in build/vm/<suite>/ (ATTACHD_VM_OUT to move it): console.log (the whole console),
-# console-boot2.log (the second boot), initrd.img, disk.img (the persistent disk), fetch.log,
+# console-boot2.log (the second boot of the first two-boot scenario; console-<scenario>.log and
+# console-<scenario>-boot2.log for each other one), initrd.img, disk.img (the persistent disk;
+# disk-<scenario>.img for the others), fetch.log,
 # build.log, configfs-capture.txt (from scenario 10) and bench.txt (scenario 16: the bench tables and
 # the export timings).
 # Other knobs: see fetch.sh, build-initramfs.sh, run-vm.sh (ATTACHD_VM_ACCEL=tcg forces TCG).
@@ -59,14 +62,15 @@ else
 		SCEN+=("$(basename "${m[0]}" .sh)")
 	done
 fi
-# the first boot runs the two-boot scenarios last: their power cut ends it
+# The first boot runs the first two-boot scenario last: its power cut ends that boot. Every other
+# two-boot scenario gets a first boot of its own (one power cut per boot, one disk per scenario).
 ONE=() TWO=()
 for s in "${SCEN[@]}"; do
 	if grep -qx '# vm-boots: 2' "$SDIR/$s.sh"; then TWO+=("$s"); else ONE+=("$s"); fi
 done
-ALL=("${ONE[@]}" "${TWO[@]}")
-SCEN_CSV=$(IFS=,; echo "${ALL[*]}")
-TWO_CSV=$(IFS=,; echo "${TWO[*]}")
+FIRST=("${ONE[@]}" "${TWO[@]:0:1}")
+SCEN_CSV=$(IFS=,; echo "${SCEN[*]}")
+FIRST_CSV=$(IFS=,; echo "${FIRST[*]}")
 
 N=0 FAILED=0
 tap() { # ok|"not ok" DESC
@@ -76,14 +80,14 @@ tap() { # ok|"not ok" DESC
 }
 diag() { sed 's/^/# /'; }
 
-# boot NAME SCENARIOS [run-vm options]: one boot of $SUITE with these scenarios; its console in
-# $OUT/NAME.log (and .txt without CRs) becomes TAP lines. NAME "console" = the first boot;
-# "console-bootN" = boot N, whose lines the guest labels itself ("<scenario> (boot N): ...") and whose
-# lines from run.sh get the same suffix. Sets BOOT_SECONDS, BOOT_ACCEL, BOOT_GUEST (guest clock).
+# boot NAME SUFFIX TAG SCENARIOS [run-vm options]: one boot of $SUITE with these scenarios; its
+# console in $OUT/NAME.log (and .txt without CRs) becomes TAP lines. SUFFIX: what run.sh adds to a
+# scenario's name in its own lines, as the guest does in a second boot (" (boot 2)"); TAG: what it
+# adds to "guest reported its result", so that each boot's line is its own. Sets BOOT_SECONDS,
+# BOOT_ACCEL, BOOT_GUEST (guest clock).
 boot() {
-	local name=$1 scen=$2 suffix=
-	shift 2
-	[ "$name" = console ] || suffix=" (boot ${name#console-boot})"
+	local name=$1 suffix=$2 tag=$3 scen=$4
+	shift 4
 	local t0 t1 vmrc
 	t0=$(date +%s.%N)
 	"$HERE/run-vm.sh" --suite "$SUITE" --initrd "$OUT/initrd.img" --scenarios "$scen" \
@@ -99,7 +103,7 @@ boot() {
 		tap) tap "$a" "$b" ;;
 		diag) echo "$a" ;;
 		esac
-	done < <(awk -v want="$scen" -v label="$LABEL" -v sfx="$suffix" '
+	done < <(awk -v want="$scen" -v label="$LABEL" -v sfx="$suffix" -v tag="$tag" '
 		BEGIN { n = split(want, w, ","); for (i = 1; i <= n; i++) expect[w[i]] = 1 }
 		/^ATTACHD-VM begin / { cur = $3; begun[cur] = 1; next }
 		/^ATTACHD-VM end / {
@@ -122,7 +126,7 @@ boot() {
 			for (i = 1; i <= n; i++) if (!ended[w[i]])
 				printf "tap\tnot ok\t%s %s%s: no result (%s)\n", label, w[i], sfx,
 					begun[w[i]] ? "the guest stopped inside it" : "never started"
-			printf "tap\t%s\t%s guest reported its result%s\n", done ? "ok" : "not ok", label, sfx
+			printf "tap\t%s\t%s guest reported its result%s\n", done ? "ok" : "not ok", label, tag
 		}' "$OUT/$name.txt")
 
 	# captures: "ATTACHD-VM capture-begin NAME" ... "ATTACHD-VM capture-end NAME" -> NAME-capture.txt,
@@ -144,6 +148,20 @@ boot() {
 	BOOT_SECONDS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 	BOOT_ACCEL=$(sed -n 's/^# kernel: .*accel: \([a-z]*\);.*/\1/p' "$OUT/$name.txt" | head -n 1)
 	BOOT_GUEST=$(awk '/^TIME /{t = $3} END {print t}' "$OUT/$name.txt")
+}
+
+# make_disk FILE: a fresh persistent disk for a pair of boots (sparse, ext4 made here: the guest has
+# no mkfs); DISK = the run-vm options that attach it, or none when it cannot be made
+make_disk() {
+	DISK=()
+	rm -f "$1"
+	if truncate -s 256M "$1" &&
+		PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -q -F -L attachd-vm -E lazy_itable_init=0,lazy_journal_init=0 "$1" >"$OUT/mkfs.log" 2>&1; then
+		DISK=(--disk "$1")
+	else
+		tap "not ok" "$LABEL persistent disk (mkfs.ext4 of a 256 MiB image)"
+		diag <"$OUT/mkfs.log"
+	fi
 }
 
 # compare_sim: scenario 10's capture against the simulator of the same kernel series
@@ -176,7 +194,7 @@ compare_sim() {
 for SUITE in "${SUITES[@]}"; do
 	OUT=$OUTROOT/$SUITE
 	mkdir -p "$OUT"
-	rm -f "$OUT"/console*.log "$OUT"/console*.txt "$OUT"/*-capture.txt "$OUT/bench.txt" "$OUT/disk.img"
+	rm -f "$OUT"/console*.log "$OUT"/console*.txt "$OUT"/*-capture.txt "$OUT/bench.txt" "$OUT"/disk*.img
 	t0=$(date +%s.%N)
 	if ! "$HERE/fetch.sh" "$SUITE" >"$OUT/fetch.log" 2>&1; then
 		tap "not ok" "$SUITE fetch (kernel + guest packages)"
@@ -193,29 +211,25 @@ for SUITE in "${SUITES[@]}"; do
 	grep WARNING "$OUT/build.log" | diag
 	t2=$(date +%s.%N)
 	DISK=()
-	if [ ${#TWO[@]} -gt 0 ]; then
-		# the persistent disk: sparse, ext4 made here (the guest has no mkfs)
-		if truncate -s 256M "$OUT/disk.img" &&
-			PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -q -F -L attachd-vm -E lazy_itable_init=0,lazy_journal_init=0 "$OUT/disk.img" >"$OUT/mkfs.log" 2>&1; then
-			DISK=(--disk "$OUT/disk.img")
-		else
-			tap "not ok" "$LABEL persistent disk (mkfs.ext4 of a 256 MiB image)"
-			diag <"$OUT/mkfs.log"
-		fi
-	fi
-	boot console "$SCEN_CSV" "${DISK[@]}"
+	[ ${#TWO[@]} -gt 0 ] && make_disk "$OUT/disk.img"
+	boot console "" "" "$FIRST_CSV" "${DISK[@]}"
 	times="boot to result $BOOT_SECONDS s (${BOOT_ACCEL:-?}; guest clock at the end ${BOOT_GUEST:-?} s)"
-	if [ ${#TWO[@]} -gt 0 ]; then
-		for s in "${TWO[@]}"; do
-			if grep -qx "ATTACHD-VM power-cut $s" "$OUT/console.txt"; then
-				tap ok "$LABEL $s: the first boot ends in a power cut"
-			else
-				tap "not ok" "$LABEL $s: the first boot ends in a power cut (it never got there: see its lines above)"
-			fi
-		done
-		ATTACHD_VM_APPEND="${ATTACHD_VM_APPEND:-} vm.boot=2" boot console-boot2 "$TWO_CSV" "${DISK[@]}"
-		times+=", second boot $BOOT_SECONDS s (guest clock ${BOOT_GUEST:-?} s)"
-	fi
+	first=console
+	for s in "${TWO[@]}"; do
+		if [ "$first" != console ]; then
+			make_disk "$OUT/disk-$s.img"
+			boot "$first" "" " ($s, boot 1)" "$s" "${DISK[@]}"
+			times+=", $s: boot 1 $BOOT_SECONDS s"
+		fi
+		if grep -qx "ATTACHD-VM power-cut $s" "$OUT/$first.txt"; then
+			tap ok "$LABEL $s: the first boot ends in a power cut"
+		else
+			tap "not ok" "$LABEL $s: the first boot ends in a power cut (it never got there: see its lines above)"
+		fi
+		ATTACHD_VM_APPEND="${ATTACHD_VM_APPEND:-} vm.boot=2" boot "$first-boot2" " (boot 2)" " ($s, boot 2)" "$s" "${DISK[@]}"
+		times+=", $s: boot 2 $BOOT_SECONDS s (guest clock ${BOOT_GUEST:-?} s)"
+		first=console-$s
+	done
 	case ",$SCEN_CSV," in *,10-capture,*) [ "$SDIR" = "$HERE/scenarios" ] && compare_sim ;; esac
 	t3=$(date +%s.%N)
 	awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v l="$LABEL" -v t="$times" \

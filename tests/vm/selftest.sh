@@ -5,9 +5,10 @@
 #      looks like TAP, a kernel panic mid-scenario, a scenario that never starts
 #   2. scenario 00-rig alone (no agent needed): all ok, exit 0
 #   3. a qemu that cannot run: "not ok", exit nonzero
-#   4. a two-boot scenario alone: both boots reported, the power cut seen, the disk kept; and (in 1)
-#      the same scenario never reached in its first boot is reported, its second boot too
-# Prints TAP; exits 1 if any expectation fails. About 70 s under TCG.
+#   4. two two-boot scenarios: each its own pair of boots and disk, both boots reported, the power
+#      cut seen, the disk kept; and (in 1) the first one never reached in its first boot is reported,
+#      its second boot too, while the second one still gets its own pair
+# Prints TAP; exits 1 if any expectation fails. About 2 min under TCG.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SUITE=${1:-bookworm}
@@ -40,7 +41,10 @@ expect "a guest that never reported is a failure" has "not ok - guest reported i
 expect "a first boot that never reached its power cut is a failure" \
 	has "not ok - 06-two-boots: the first boot ends in a power cut (it never got there: see its lines above)"
 expect "... and the second boot still runs and reports" has "not ok - 06-two-boots (boot 2): boot 2 finds boot 1's stamp on the disk"
-expect "... with its own result line" has "ok - guest reported its result (boot 2)"
+expect "... with its own result line" has "ok - guest reported its result (06-two-boots, boot 2)"
+expect "another two-boot scenario still gets its own first boot" has "ok - 07-two-boots-again: boot 1 leaves its stamp on the disk"
+expect "... on a disk of its own" has "ok - 07-two-boots-again: its disk is not 06's"
+expect "... and its second boot" has "ok - 07-two-boots-again (boot 2): boot 2 finds boot 1's stamp on the disk"
 expect "the plan counts every line" grep -qx "1..$(grep -cE '^(not )?ok ' "$OUT")" "$OUT"
 
 # 2. a clean run
@@ -57,13 +61,16 @@ PATH=$ATTACHD_VM_OUT/fakebin:$PATH "$HERE/run.sh" --scenarios 00 "$SUITE" >"$OUT
 rc=$?
 expect "a qemu that cannot run fails the stage" [ $rc = 1 ]
 expect "... with a not ok line for the scenario" grep -q '^not ok .*00-rig: no result (never started)' "$OUT"
-# 4. a two-boot scenario alone
-ATTACHD_VM_SCENARIO_DIR=$HERE/selftest "$HERE/run.sh" --scenarios 06 "$SUITE" >"$OUT.n"
+# 4. two two-boot scenarios
+ATTACHD_VM_SCENARIO_DIR=$HERE/selftest "$HERE/run.sh" --scenarios 06,07 "$SUITE" >"$OUT.n"
 rc=$?
 sed -E 's/^((not )?ok) [0-9]+ - [^ ]+ /\1 - /' "$OUT.n" >"$OUT"
-expect "a two-boot scenario alone exits 0" [ $rc = 0 ]
-expect "... its first boot ends in the power cut" has "ok - 06-two-boots: the first boot ends in a power cut"
-expect "... the second boot finds the first boot's stamp" has "ok - 06-two-boots (boot 2): boot 2 finds boot 1's stamp on the disk"
-expect "... both boots report their result" bash -c "[ \$(grep -c '^ok - guest reported its result' '$OUT') = 2 ]"
+expect "two two-boot scenarios exit 0" [ $rc = 0 ]
+for s in 06-two-boots 07-two-boots-again; do
+	expect "... $s: its first boot ends in the power cut" has "ok - $s: the first boot ends in a power cut"
+	expect "... $s: the second boot finds the first boot's stamp" has "ok - $s (boot 2): boot 2 finds boot 1's stamp on the disk"
+done
+expect "... all four boots report their result" bash -c "[ \$(grep -c '^ok - guest reported its result' '$OUT') = 4 ]"
+expect "... nothing failed" bash -c "! grep -q '^not ok' '$OUT'"
 echo "1..$N"
 [ $F = 0 ]
