@@ -171,33 +171,30 @@ demo:
 demo-sim: all $(B)/attachd-sim $(B)/tests/sim-setup
 	$(Q)tests/demo-sim.sh
 
-# --- install and uninstall: GNU's directory variables, each under DESTDIR. PREFIX is prefix.
+# --- install and uninstall: GNU's directory variables, each under DESTDIR; set them on make's command
+# line (PREFIX, the old spelling, also from the environment).
 PREFIX ?= /usr/local
-prefix ?= $(PREFIX)
-exec_prefix ?= $(prefix)
-bindir ?= $(exec_prefix)/bin
-sbindir ?= $(exec_prefix)/sbin
-libdir ?= $(exec_prefix)/lib
-includedir ?= $(prefix)/include
-datarootdir ?= $(prefix)/share
-datadir ?= $(datarootdir)
-mandir ?= $(datarootdir)/man
-pkgconfigdir ?= $(libdir)/pkgconfig
+prefix = $(PREFIX)
+exec_prefix = $(prefix)
+bindir = $(exec_prefix)/bin
+sbindir = $(exec_prefix)/sbin
+libdir = $(exec_prefix)/lib
+includedir = $(prefix)/include
+datarootdir = $(prefix)/share
+datadir = $(datarootdir)
+mandir = $(datarootdir)/man
+pkgconfigdir = $(libdir)/pkgconfig
 # /etc, not $(prefix)/etc: attachd reads /etc/attachd.conf whatever its prefix
-sysconfdir ?= /etc
+sysconfdir = /etc
 # where systemd and bash-completion look, when they say; else their places under the prefix
-ifeq ($(origin systemdsystemunitdir),undefined)
 systemdsystemunitdir := $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),$(prefix)/lib/systemd/system)
-endif
-ifeq ($(origin bashcompletiondir),undefined)
 bashcompletiondir := $(or $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null),$(datadir)/bash-completion/completions)
-endif
 INSTALL ?= install
 
 MANPAGES := $(sort $(wildcard man/*.[1-8]))
 MAN_SECTIONS := $(sort $(patsubst .%,%,$(suffix $(MANPAGES))))
 # the systemd units, once they exist
-UNITS ?= $(wildcard systemd/attachd.service systemd/attachd.socket)
+UNITS := $(wildcard systemd/attachd.service systemd/attachd.socket)
 CONF := $(DESTDIR)$(sysconfdir)/attachd.conf
 INSTALL_DIRS := $(sort $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) $(DESTDIR)$(pkgconfigdir) \
 	$(DESTDIR)$(includedir) $(patsubst %,$(DESTDIR)$(mandir)/man%,$(MAN_SECTIONS)) $(DESTDIR)$(sysconfdir) \
