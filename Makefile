@@ -1,10 +1,8 @@
 # attachd: plain Makefile. Objects under build/, automatic dependencies, quiet unless V=1.
-# Targets: all (default), check, demo, install, clean. See README.md.
+# Targets: all (default), check, demo, install, uninstall, clean. See README.md.
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PREFIX ?= /usr/local
-DESTDIR ?=
 B := build
 VERSION := 0.1.0
 # the tests find the binaries (and write their results) under $(BUILD): `make B=build-asan check` works
@@ -69,7 +67,11 @@ SIM_WRAPS := cfs_mkdir cfs_rmdir cfs_write cfs_read cfs_symlink cfs_unlink \
 	blkdev_size blkdev_size_dev blkdev_dm blkdev_identity blkdev_claimable fault_point
 SIM_LDFLAGS := $(foreach f,$(SIM_WRAPS),-Wl,--wrap=$(f))
 
-LIBATTACH_SO := $(B)/libattach.so.1
+# libattach's ABI version: the soname's number changes with an incompatible change of attach.h
+LIBATTACH_MAJOR := 1
+LIBATTACH_VERSION := $(LIBATTACH_MAJOR).0.0
+LIBATTACH_SONAME := libattach.so.$(LIBATTACH_MAJOR)
+LIBATTACH_SO := $(B)/$(LIBATTACH_SONAME)
 LIBATTACH_A := $(B)/libattach.a
 AGENT_A := $(B)/libagent.a
 
@@ -90,7 +92,7 @@ $(LIBATTACH_A): $(PROTO_OBJS)
 
 $(LIBATTACH_SO): $(PROTO_OBJS) proto/libattach.map
 	$(call say,LD,$@)
-	$(Q)$(CC) -shared -Wl,-soname,libattach.so.1 -Wl,--version-script=proto/libattach.map \
+	$(Q)$(CC) -shared -Wl,-soname,$(LIBATTACH_SONAME) -Wl,--version-script=proto/libattach.map \
 		$(ALL_LDFLAGS) -o $@ $(PROTO_OBJS) $(CLIENT_LIBS)
 
 $(AGENT_A): $(AGENT_OBJS)
@@ -169,14 +171,80 @@ demo:
 demo-sim: all $(B)/attachd-sim $(B)/tests/sim-setup
 	$(Q)tests/demo-sim.sh
 
+# --- install and uninstall: GNU's directory variables, each under DESTDIR; set them on make's command
+# line (PREFIX, the old spelling, also from the environment).
+PREFIX ?= /usr/local
+prefix = $(PREFIX)
+exec_prefix = $(prefix)
+bindir = $(exec_prefix)/bin
+sbindir = $(exec_prefix)/sbin
+libdir = $(exec_prefix)/lib
+includedir = $(prefix)/include
+datarootdir = $(prefix)/share
+datadir = $(datarootdir)
+mandir = $(datarootdir)/man
+pkgconfigdir = $(libdir)/pkgconfig
+# /etc, not $(prefix)/etc: attachd reads /etc/attachd.conf whatever its prefix
+sysconfdir = /etc
+# where systemd and bash-completion look, when they say; else their places under the prefix
+systemdsystemunitdir := $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),$(prefix)/lib/systemd/system)
+bashcompletiondir := $(or $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null),$(datadir)/bash-completion/completions)
+INSTALL ?= install
+
+MANPAGES := $(sort $(wildcard man/*.[1-8]))
+MAN_SECTIONS := $(sort $(patsubst .%,%,$(suffix $(MANPAGES))))
+# the systemd units, once they exist
+UNITS := $(wildcard systemd/attachd.service systemd/attachd.socket)
+CONF := $(DESTDIR)$(sysconfdir)/attachd.conf
+INSTALL_DIRS := $(sort $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) $(DESTDIR)$(pkgconfigdir) \
+	$(DESTDIR)$(includedir) $(patsubst %,$(DESTDIR)$(mandir)/man%,$(MAN_SECTIONS)) $(DESTDIR)$(sysconfdir) \
+	$(DESTDIR)$(bashcompletiondir) $(if $(UNITS),$(DESTDIR)$(systemdsystemunitdir)))
+INSTALLED := $(DESTDIR)$(sbindir)/attachd $(DESTDIR)$(bindir)/attachctl \
+	$(addprefix $(DESTDIR)$(libdir)/,libattach.so.$(LIBATTACH_VERSION) $(LIBATTACH_SONAME) libattach.so libattach.a) \
+	$(DESTDIR)$(pkgconfigdir)/attach.pc $(DESTDIR)$(includedir)/attach.h $(DESTDIR)$(includedir)/attach_proto.h \
+	$(foreach m,$(MANPAGES),$(DESTDIR)$(mandir)/man$(patsubst .%,%,$(suffix $(m)))/$(notdir $(m))) \
+	$(DESTDIR)$(bashcompletiondir)/attachctl $(addprefix $(DESTDIR)$(systemdsystemunitdir)/,$(notdir $(UNITS)))
+# The directories install made (they were not there), one a line: uninstall removes those that are
+# empty again, and never one that was there before. Kept in the build directory, as CMake keeps its
+# install manifest: after `make clean`, uninstall leaves the empty directories.
+INSTALL_LOG := $(B)/installed-dirs
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
-		$(DESTDIR)$(PREFIX)/include
-	install -m 0755 $(B)/attachd $(DESTDIR)$(PREFIX)/sbin/attachd
-	install -m 0755 $(B)/attachctl $(DESTDIR)$(PREFIX)/bin/attachctl
-	install -m 0755 $(LIBATTACH_SO) $(DESTDIR)$(PREFIX)/lib/libattach.so.1
-	ln -sf libattach.so.1 $(DESTDIR)$(PREFIX)/lib/libattach.so
-	install -m 0644 proto/attach.h proto/attach_proto.h $(DESTDIR)$(PREFIX)/include/
+	$(call say,INSTALL,$(DESTDIR)$(prefix))
+	$(Q)for d in $(INSTALL_DIRS); do \
+		case $$d in /*) p= ;; *) p=. ;; esac; \
+		for c in $$(echo "$$d" | tr / ' '); do \
+			p=$$p/$$c; [ -d "$$p" ] || { mkdir -m 0755 "$$p" && echo "$$p" >>$(INSTALL_LOG); } || exit 1; \
+		done; \
+	done
+	$(Q)$(INSTALL) -m 0755 $(B)/attachd $(DESTDIR)$(sbindir)/attachd
+	$(Q)$(INSTALL) -m 0755 $(B)/attachctl $(DESTDIR)$(bindir)/attachctl
+	$(Q)$(INSTALL) -m 0755 $(LIBATTACH_SO) $(DESTDIR)$(libdir)/libattach.so.$(LIBATTACH_VERSION)
+	$(Q)ln -sfn libattach.so.$(LIBATTACH_VERSION) $(DESTDIR)$(libdir)/$(LIBATTACH_SONAME)
+	$(Q)ln -sfn $(LIBATTACH_SONAME) $(DESTDIR)$(libdir)/libattach.so
+	$(Q)$(INSTALL) -m 0644 $(LIBATTACH_A) $(DESTDIR)$(libdir)/libattach.a
+	$(Q)$(INSTALL) -m 0644 proto/attach.h proto/attach_proto.h $(DESTDIR)$(includedir)/
+	$(Q)sed -e 's|@prefix@|$(prefix)|; s|@libdir@|$(libdir)|; s|@includedir@|$(includedir)|' \
+		-e 's|@VERSION@|$(VERSION)|; s|@CLIENT_LIBS@|$(strip $(CLIENT_LIBS))|' proto/attach.pc.in >$(B)/attach.pc
+	$(Q)$(INSTALL) -m 0644 $(B)/attach.pc $(DESTDIR)$(pkgconfigdir)/attach.pc
+	$(Q)$(foreach m,$(MANPAGES),$(INSTALL) -m 0644 $(m) $(DESTDIR)$(mandir)/man$(patsubst .%,%,$(suffix $(m)))/ &&) true
+	$(Q)$(INSTALL) -m 0644 tools/attachctl.bash $(DESTDIR)$(bashcompletiondir)/attachctl
+	$(Q)$(if $(UNITS),$(INSTALL) -m 0644 $(UNITS) $(DESTDIR)$(systemdsystemunitdir)/,true)
+	$(Q)if [ -e $(CONF) ]; then echo "  keeping the existing $(CONF)"; \
+		else $(INSTALL) -m 0644 etc/attachd.conf $(CONF); fi
+	$(Q)if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+# The configuration file goes only while it is the example still; the directories install made, once empty.
+uninstall:
+	$(call say,RM,$(DESTDIR)$(prefix))
+	$(Q)rm -f $(INSTALLED)
+	$(Q)if cmp -s etc/attachd.conf $(CONF); then rm -f $(CONF); \
+		elif [ -e $(CONF) ]; then echo "  keeping $(CONF): it is not the example"; fi
+	$(Q)if [ -f $(INSTALL_LOG) ]; then \
+		tac $(INSTALL_LOG) | while read -r d; do [ ! -d "$$d" ] || rmdir --ignore-fail-on-non-empty "$$d"; done; \
+		while read -r d; do [ ! -d "$$d" ] || echo "$$d"; done <$(INSTALL_LOG) >$(INSTALL_LOG).new; \
+		mv $(INSTALL_LOG).new $(INSTALL_LOG); \
+	fi
 
 clean:
 	rm -rf $(B)
@@ -185,7 +253,7 @@ clean:
 # a stage to check with: EXTRA_STAGES += name; EXTRA_STAGE_name := commands; check: their prerequisites.
 -include $(sort $(wildcard tests/*/*.mk))
 
-.PHONY: all check demo demo-sim install clean
+.PHONY: all check demo demo-sim install uninstall clean
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -5,8 +5,9 @@
  * agent or the connection ("attachctl: <subcommand>: <agent message>"), 2 a usage error. Links only
  * libattach and libnl-3: on small hosts the process start is most of a call's cost.
  */
-#include "attachctl_print.h"
 #include "attachctl_args.h"
+#include "attachctl_help.h"
+#include "attachctl_print.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -29,29 +30,6 @@ static void actl_result_free(struct actl_result *r)
 	attach_conninfo_clear(&r->ci);
 	attach_volume_list_free(r->vols, r->n_vols);
 	attach_volume_info_free(r->vol);
-}
-
-static void actl_help(FILE *out)
-{
-	const struct actl_command *t;
-	size_t n = actl_commands(&t);
-	fputs("usage: attachctl [-s SOCKET] [--json] [--dry-run] SUBCOMMAND [ARGS]\n"
-	      "       attachctl --help | --version\n\n"
-	      "Calls attachd, the volume attach agent, over its UNIX socket.\n\n"
-	      "Global options (before the subcommand):\n"
-	      "  -s, --socket SOCKET  the agent's socket (default $" ACTL_SOCKET_ENV ", then " ACTL_SOCKET_DEFAULT ")\n"
-	      "  --json               print JSON instead of text\n"
-	      "  --dry-run            mutating calls print the agent's planned steps and change nothing\n"
-	      "  -h, --help           print this help\n"
-	      "  --version            print the version\n\n"
-	      "Subcommands:\n",
-	      out);
-	for (size_t i = 0; i < n; i++)
-		fprintf(out, "  %s%s%s\n      %s\n", actl_command_name(&t[i]), *t[i].synopsis ? " " : "", t[i].synopsis, t[i].summary);
-	fputs("  help\n      print this help\n\n"
-	      "VOL is a volume id. Exit status: 0 success, 1 error from the agent or the connection, 2 usage "
-	      "error.\n",
-	      out);
 }
 
 /* The libattach call for @a; results land in @r. */
@@ -213,10 +191,8 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "attachctl: %s\ntry attachctl --help\n", err);
 		return EXIT_USAGE;
 	}
-	if (a.cmd == ACTL_CMD_HELP) {
-		actl_help(stdout);
-		return fflush(stdout) ? EXIT_AGENT : 0;
-	}
+	if (a.cmd == ACTL_CMD_HELP)
+		return actl_help(stdout, a.help) || fflush(stdout) ? EXIT_AGENT : 0;
 	if (a.cmd == ACTL_CMD_VERSION) {
 		printf("attachctl %s (protocol %d)\n", ATTACHD_VERSION, ATTACH_PROTO_VERSION);
 		return fflush(stdout) ? EXIT_AGENT : 0;

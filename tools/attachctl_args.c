@@ -37,63 +37,107 @@ enum actl_opt {
 };
 #define O(x) (1u << OPT_##x)
 
-/* attachctl's spelling of the request's attributes. Which subcommand takes which option, and which it needs,
- * is the protocol's call table (attach_call_by_type()): an option is taken where its attribute is. */
+/* attachctl's spelling of the request's attributes, with its help. Which subcommand takes which option, and
+ * which it needs, is the protocol's call table (attach_call_by_type()): an option is taken where its
+ * attribute is. */
 static const struct actl_option {
-	const char *name; /* without the leading "--" */
-	bool has_value;
-	int attr;         /* ATTACH_A_* it sets */
+	const char *name;    /* without the leading "--" */
+	const char *metavar; /* its value's placeholder; NULL: a flag, which takes no value */
+	int attr;            /* ATTACH_A_* it sets */
+	const char *help;
 } actl_options[OPT__COUNT] = {
-	[OPT_DEVICE] = { "device", true, ATTACH_A_DEVICE },
-	[OPT_NAME] = { "name", true, ATTACH_A_NAME },
-	[OPT_MULTIATTACH] = { "multiattach", false, ATTACH_A_MULTIATTACH },
-	[OPT_ID] = { "id", true, ATTACH_A_VOLUME_ID }, /* where the volume id is not the VOL operand */
-	[OPT_INITIATOR] = { "initiator", true, ATTACH_A_INITIATOR },
-	[OPT_HOST] = { "host", true, ATTACH_A_HOST },
-	[OPT_IP] = { "ip", true, ATTACH_A_IP },
-	[OPT_MULTIPATH] = { "multipath", false, ATTACH_A_MULTIPATH },
-	[OPT_MUTUAL_CHAP] = { "mutual-chap", false, ATTACH_A_MUTUAL_CHAP },
-	[OPT_INSTANCE] = { "instance", true, ATTACH_A_INSTANCE },
-	[OPT_MOUNTPOINT] = { "mountpoint", true, ATTACH_A_MOUNTPOINT },
-	[OPT_MODE] = { "mode", true, ATTACH_A_MODE },
-	[OPT_ATTACHMENT] = { "attachment", true, ATTACH_A_ATTACHMENT_ID },
-	[OPT_FORCE] = { "force", false, ATTACH_A_FORCE },
-	[OPT_SECRETS] = { "secrets", false, ATTACH_A_SHOW_SECRETS },
-	[OPT_DRY_RUN] = { "dry-run", false, ATTACH_A_DRY_RUN }, /* also a global option */
-	[OPT_PURGE_UNOWNED] = { "purge-unowned", false, ATTACH_A_PURGE_UNOWNED },
+	[OPT_DEVICE] = { "device", "D", ATTACH_A_DEVICE,
+			 "the block device's path; one that follows the disk (/dev/disk/by-id/..., /dev/VG/LV)" },
+	[OPT_NAME] = { "name", "N", ATTACH_A_NAME, "a name for the volume" },
+	[OPT_MULTIATTACH] = { "multiattach", NULL, ATTACH_A_MULTIATTACH,
+			      "the volume may be attached to several instances at once" },
+	/* where the volume id is not the VOL operand */
+	[OPT_ID] = { "id", "UUID", ATTACH_A_VOLUME_ID, "the volume's id (default: the agent makes one)" },
+	[OPT_INITIATOR] = { "initiator", "IQN", ATTACH_A_INITIATOR, "the initiator's iSCSI name" },
+	[OPT_HOST] = { "host", "H", ATTACH_A_HOST, "the host's name" },
+	[OPT_IP] = { "ip", "IP", ATTACH_A_IP,
+		     "the connector's address: a wildcard portal is advertised as the local address that reaches it" },
+	[OPT_MULTIPATH] = { "multipath", NULL, ATTACH_A_MULTIPATH,
+			    "the connector does multipath (recorded; every portal is listed either way)" },
+	[OPT_MUTUAL_CHAP] = { "mutual-chap", NULL, ATTACH_A_MUTUAL_CHAP,
+			      "the target authenticates too: the connection info carries its credentials" },
+	[OPT_INSTANCE] = { "instance", "UUID", ATTACH_A_INSTANCE, "the instance's UUID" },
+	[OPT_MOUNTPOINT] = { "mountpoint", "M", ATTACH_A_MOUNTPOINT, "the device's path in the instance (/dev/vdb)" },
+	[OPT_MODE] = { "mode", "rw|ro", ATTACH_A_MODE,
+		       "read-write or read-only access (default: rw at reserve, reserve's at attach)" },
+	[OPT_ATTACHMENT] = { "attachment", "ID", ATTACH_A_ATTACHMENT_ID,
+			     "that attachment only (default: the volume's only attachment; terminate-connection: "
+			     "one connection of the initiator)" },
+	[OPT_FORCE] = { "force", NULL, ATTACH_A_FORCE,
+			"first swap the device-mapper table for an error target, then remove every initiator and "
+			"the export" },
+	[OPT_SECRETS] = { "secrets", NULL, ATTACH_A_SHOW_SECRETS, "also show the CHAP passwords" },
+	[OPT_DRY_RUN] = { "dry-run", NULL, ATTACH_A_DRY_RUN, "print the planned steps and change nothing" },
+	[OPT_PURGE_UNOWNED] = { "purge-unowned", NULL, ATTACH_A_PURGE_UNOWNED,
+				"also remove objects of attachd's names that this database did not make (see them "
+				"first with --dry-run)" },
+};
+
+/* The global options; the parser's own loop is actl_parse_globals(). */
+static const struct actl_global actl_global_table[] = {
+	{ "-s", "--socket", "SOCKET", "the agent's socket (default $" ACTL_SOCKET_ENV ", then " ACTL_SOCKET_DEFAULT ")" },
+	{ NULL, "--json", NULL, "print JSON instead of text" },
+	{ NULL, "--dry-run", NULL,
+	  "mutating calls print the agent's planned steps and change nothing (also taken after the subcommand)" },
+	{ "-h", "--help", NULL, "print this help (help SUBCOMMAND, or SUBCOMMAND --help: that subcommand's)" },
+	{ NULL, "--version", NULL, "print the version" },
 };
 
 #define CMD(c) .type = ATTACH_MSG_##c, .cmd = ACTL_CMD_##c
+#define EX_VOL "0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a1b"
+#define EX_INI "iqn.1993-08.org.debian:01:compute1"
 
 static const struct actl_command actl_table[] = {
 	{ CMD(VOLUME_CREATE), .synopsis = "--device D [--name N] [--multiattach] [--id UUID]",
-	  .summary = "register a block device as a volume; prints its id" },
-	{ CMD(VOLUME_LIST), .synopsis = "", .summary = "list every volume" },
+	  .summary = "register a block device as a volume; prints its id",
+	  .example = "volume-create --device /dev/vg0/vol1 --name vol1" },
+	{ CMD(VOLUME_LIST), .synopsis = "", .summary = "list every volume", .example = "--json volume-list" },
 	{ CMD(VOLUME_SHOW), .synopsis = "VOL [--secrets]",
-	  .summary = "one volume with its attachments, export and initiators (CHAP passwords with --secrets)" },
-	{ CMD(VOLUME_DELETE), .synopsis = "VOL", .summary = "forget an available volume" },
+	  .summary = "one volume with its attachments, export and initiators (CHAP passwords with --secrets)",
+	  .example = "volume-show " EX_VOL },
+	{ CMD(VOLUME_DELETE), .synopsis = "VOL", .summary = "forget an available volume",
+	  .example = "volume-delete " EX_VOL },
 	{ CMD(VOLUME_EXTEND), .synopsis = "VOL",
-	  .summary = "take the device's new size, also while exported; prints the size in bytes" },
-	{ CMD(RECONCILE), .synopsis = "[--dry-run] [--purge-unowned]",
+	  .summary = "take the device's new size, also while exported; prints the size in bytes",
+	  .example = "volume-extend " EX_VOL },
+	{ CMD(RECONCILE), .synopsis = "[--purge-unowned]",
 	  .summary = "make the kernel match the records (as at every start); prints the differences and steps; "
-		     "--purge-unowned also removes objects of attachd's names this database did not make" },
+		     "--purge-unowned also removes objects of attachd's names this database did not make",
+	  .example = "--dry-run reconcile" },
 	{ CMD(RESERVE), .synopsis = "VOL [--mode rw|ro]",
-	  .summary = "start attaching, read-write or read-only (the LUN is mapped so); prints the attachment id" },
-	{ CMD(UNRESERVE), .synopsis = "VOL", .summary = "undo reserve" },
+	  .summary = "start attaching, read-write or read-only (the LUN is mapped so); prints the attachment id",
+	  .example = "reserve " EX_VOL " --mode ro" },
+	{ CMD(UNRESERVE), .synopsis = "VOL", .summary = "undo reserve", .example = "unreserve " EX_VOL },
 	{ CMD(INITIALIZE_CONNECTION),
 	  .synopsis = "VOL --initiator IQN [--host H] [--ip IP] [--multipath] [--mutual-chap]",
 	  .summary = "export the volume to an initiator; prints the connection info (--mutual-chap: with the "
-		     "target's credentials too)" },
+		     "target's credentials too)",
+	  .example = "--json initialize-connection " EX_VOL " --initiator " EX_INI " --ip 192.0.2.7" },
 	{ CMD(ATTACH), .synopsis = "VOL --instance UUID --host H --mountpoint M [--mode rw|ro] [--attachment ID]",
-	  .summary = "mark the reserved attachment attached (--mode must be reserve's); prints the attachment id" },
-	{ CMD(BEGIN_DETACHING), .synopsis = "VOL", .summary = "start detaching" },
-	{ CMD(ROLL_DETACHING), .synopsis = "VOL", .summary = "undo begin-detaching" },
+	  .summary = "mark the reserved attachment attached (--mode must be reserve's); prints the attachment id",
+	  .example = "attach " EX_VOL " --instance 6f1c9d7e-1111-4222-8333-944455556666 --host compute1 "
+		     "--mountpoint /dev/vdb" },
+	{ CMD(BEGIN_DETACHING), .synopsis = "VOL", .summary = "start detaching", .example = "begin-detaching " EX_VOL },
+	{ CMD(ROLL_DETACHING), .synopsis = "VOL", .summary = "undo begin-detaching", .example = "roll-detaching " EX_VOL },
 	{ CMD(TERMINATE_CONNECTION), .synopsis = "VOL --initiator IQN [--attachment ID] [--force]",
 	  .summary = "release a connection of an initiator (--attachment: that attachment's); its access goes "
-		     "with the last (--force: every initiator)" },
-	{ CMD(DETACH), .synopsis = "VOL [--attachment ID]", .summary = "drop an attachment" },
+		     "with the last (--force: every initiator)",
+	  .example = "terminate-connection " EX_VOL " --initiator " EX_INI },
+	{ CMD(DETACH), .synopsis = "VOL [--attachment ID]", .summary = "drop an attachment", .example = "detach " EX_VOL },
 };
 #define ACTL_N_COMMANDS (sizeof(actl_table) / sizeof(actl_table[0]))
+#define ACTL_N_GLOBALS (sizeof(actl_global_table) / sizeof(actl_global_table[0]))
+
+size_t actl_globals(const struct actl_global **table)
+{
+	*table = actl_global_table;
+	return ACTL_N_GLOBALS;
+}
 
 size_t actl_commands(const struct actl_command **table)
 {
@@ -227,6 +271,57 @@ static int actl_option_find(const char *name, size_t len)
 	return o;
 }
 
+/* @sub for the subcommand of @row: 0, or -ENOENT when the protocol has no such call. */
+static int actl_sub_init(struct actl_sub *sub, const struct actl_command *row)
+{
+	*sub = (struct actl_sub){ .row = row };
+	if (attach_call_by_type(row->type, &sub->call))
+		return -ENOENT;
+	sub->takes_volume = sub->call.required & ATTACH_BIT(ATTACH_A_VOLUME_ID);
+	return 0;
+}
+
+const struct actl_command *actl_command_find(const char *name)
+{
+	struct attach_call_info info;
+	for (size_t k = 0; k < ACTL_N_COMMANDS; k++)
+		if (!attach_call_by_type(actl_table[k].type, &info) && !strcmp(info.name, name))
+			return &actl_table[k];
+	return NULL;
+}
+
+/* Option @o's place in the rules of @sub's call, in words, into @buf ("" when it has none). */
+static void actl_rule(const struct actl_sub *sub, int o, char *buf, size_t len)
+{
+	uint64_t bit = ATTACH_BIT(actl_options[o].attr);
+	int other = -1;
+	size_t n = 0;
+	buf[0] = '\0';
+	if (sub->call.required & bit)
+		n += (size_t)snprintf(buf, len, "required");
+	if ((sub->call.any_of & bit) && (other = actl_option_in(sub, sub->call.any_of & ~bit, -1)) >= 0)
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "required, or --%s", actl_options[other].name);
+	if ((sub->call.exclusive & bit) && (other = actl_option_in(sub, sub->call.exclusive & ~bit, -1)) >= 0)
+		snprintf(buf + n, n < len ? len - n : 0, "%snot with --%s", n ? "; " : "", actl_options[other].name);
+}
+
+int actl_command_option(const struct actl_command *row, size_t k, struct actl_option_help *out)
+{
+	struct actl_sub sub;
+	if (actl_sub_init(&sub, row))
+		return -ENOENT;
+	for (int o = 0; o < OPT__COUNT; o++) {
+		if (o == OPT_DRY_RUN || !actl_takes(&sub, o) || k--)
+			continue;
+		out->name = actl_options[o].name;
+		out->metavar = actl_options[o].metavar;
+		out->help = actl_options[o].help;
+		actl_rule(&sub, o, out->rule, sizeof(out->rule));
+		return 0;
+	}
+	return -ENOENT;
+}
+
 /* One "--name[=value]" after the subcommand; advances *@i past a separate value. */
 static int actl_option(int argc, char *const argv[], int *i, struct actl_sub *sub, struct actl_args *a, char *err,
 		       size_t errlen)
@@ -247,7 +342,7 @@ static int actl_option(int argc, char *const argv[], int *i, struct actl_sub *su
 	sub->seen |= 1u << o;
 	sub->attrs |= ATTACH_BIT(actl_options[o].attr);
 	const char *value = NULL;
-	if (actl_options[o].has_value) {
+	if (actl_options[o].metavar) {
 		if (eq)
 			value = eq + 1;
 		else if (*i + 1 < argc)
@@ -295,6 +390,7 @@ static int actl_parse_command(int argc, char *const argv[], int i, struct actl_s
 		if (!options_done && s[0] == '-' && s[1]) {
 			if (actl_is_help(s)) {
 				a->cmd = ACTL_CMD_HELP;
+				a->help = sub->row;
 				return 0;
 			}
 			int rc = actl_option(argc, argv, &i, sub, a, err, errlen);
@@ -340,6 +436,22 @@ static int actl_parse_globals(int argc, char *const argv[], struct actl_args *a,
 	return i < argc ? i : actl_usage(err, errlen, "missing subcommand");
 }
 
+/* "help [SUBCOMMAND]", from argv[@i] on. */
+static int actl_parse_help(int argc, char *const argv[], int i, struct actl_args *a, char *err, size_t errlen)
+{
+	const struct actl_command *row = NULL;
+	if (i < argc) {
+		row = actl_command_find(argv[i]);
+		if (!row && strcmp(argv[i], "help"))
+			return actl_usage(err, errlen, "help: unknown subcommand '%s'", argv[i]);
+		if (i + 1 < argc)
+			return actl_usage(err, errlen, "help: unexpected argument '%s'", argv[i + 1]);
+	}
+	a->cmd = ACTL_CMD_HELP;
+	a->help = row;
+	return 0;
+}
+
 int actl_parse(int argc, char *const argv[], struct actl_args *a, char *err, size_t errlen)
 {
 	memset(a, 0, sizeof(*a));
@@ -351,19 +463,12 @@ int actl_parse(int argc, char *const argv[], struct actl_args *a, char *err, siz
 	if (i <= 0)
 		return i;
 	const char *name = argv[i++];
-	if (!strcmp(name, "help")) {
-		if (i < argc)
-			return actl_usage(err, errlen, "help: unexpected argument '%s'", argv[i]);
-		a->cmd = ACTL_CMD_HELP;
-		return 0;
-	}
-	struct actl_sub sub = { 0 };
-	for (size_t k = 0; k < ACTL_N_COMMANDS && !sub.row; k++)
-		if (!attach_call_by_type(actl_table[k].type, &sub.call) && !strcmp(sub.call.name, name))
-			sub.row = &actl_table[k];
-	if (!sub.row)
+	if (!strcmp(name, "help"))
+		return actl_parse_help(argc, argv, i, a, err, errlen);
+	struct actl_sub sub;
+	const struct actl_command *row = actl_command_find(name);
+	if (!row || actl_sub_init(&sub, row))
 		return actl_usage(err, errlen, "unknown subcommand '%s'", name);
-	sub.takes_volume = sub.call.required & ATTACH_BIT(ATTACH_A_VOLUME_ID);
 	a->cmd = sub.row->cmd;
 	a->cmd_name = sub.call.name;
 	int rc = actl_parse_command(argc, argv, i, &sub, a, err, errlen);

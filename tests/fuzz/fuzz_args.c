@@ -10,6 +10,7 @@
  * "--opt=value" points after the '='), a table command sets exactly what its call's protocol row accepts,
  * requires and lets go together; on failure a one-line reason and no subcommand result. A second parse with no error
  * buffer must give the same result: the parser keeps no state between calls (attachctl_args.c's promise).
+ * Help about one subcommand points at that subcommand's row.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -78,10 +79,12 @@ static void check_result(int rc, const struct actl_args *a, const char *err, boo
 	if (rc) {
 		CHECK(rc == -EINVAL && err[0]);
 		CHECK(newline_in_args || !strchr(err, '\n'));
-		CHECK(a->cmd == ACTL_CMD_NONE && !a->volume_id && !given(a));
+		CHECK(a->cmd == ACTL_CMD_NONE && !a->volume_id && !given(a) && !a->help);
 		return;
 	}
 	CHECK(a->cmd != ACTL_CMD_NONE);
+	/* help about one subcommand names a row of the table */
+	CHECK(!a->help || (a->cmd == ACTL_CMD_HELP && row_of(a->help->cmd) == a->help));
 	const struct actl_command *row = row_of(a->cmd);
 	if (!row) {
 		CHECK(a->cmd == ACTL_CMD_HELP || a->cmd == ACTL_CMD_VERSION);

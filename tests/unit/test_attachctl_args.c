@@ -65,7 +65,9 @@ static void test_usage_errors(void **state)
 		{ "--bogus reserve " VOL, "unknown option --bogus" },
 		{ "--json", "missing subcommand" },
 		{ "-s", "-s needs a value" },
-		{ "help me", "help: unexpected argument 'me'" },
+		{ "help me", "help: unknown subcommand 'me'" },
+		{ "help reserve me", "help: unexpected argument 'me'" },
+		{ "help --json", "help: unknown subcommand '--json'" },
 		{ "attach " VOL " --mode ro --host", "attach: --host needs a value" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -77,6 +79,7 @@ static void test_usage_errors(void **state)
 		assert_null(a.volume_id); /* nothing half-filled is left */
 		assert_int_equal(a.cmd, ACTL_CMD_NONE);
 		assert_int_equal(a.mode, ATTACH_MODE_AS_RESERVED); /* no --mode left behind either */
+		assert_null(a.help);
 	}
 }
 
@@ -111,6 +114,8 @@ static void test_accepted(void **state)
 	assert_true(a.dry_run && a.purge_unowned);
 	assert_int_equal(parse_line("volume-list --help", &a, err, sizeof(err)), 0);
 	assert_int_equal(a.cmd, ACTL_CMD_HELP);
+	assert_non_null(a.help);
+	assert_int_equal(a.help->cmd, ACTL_CMD_VOLUME_LIST);
 	assert_int_equal(parse_line("--version", &a, err, sizeof(err)), 0);
 	assert_int_equal(a.cmd, ACTL_CMD_VERSION);
 }
@@ -136,12 +141,77 @@ static void test_table_is_the_protocols(void **state)
 	assert_true(actl_cmd_is_mutating(ACTL_CMD_INITIALIZE_CONNECTION));
 }
 
+/* help, help SUBCOMMAND, SUBCOMMAND --help and -h: which help each asks for. */
+static void test_help(void **state)
+{
+	(void)state;
+	static const struct { const char *line; enum actl_cmd about; } cases[] = {
+		{ "help", ACTL_CMD_NONE },
+		{ "--help reserve", ACTL_CMD_NONE },
+		{ "-s /tmp/s -h", ACTL_CMD_NONE },
+		{ "help help", ACTL_CMD_NONE },
+		{ "help initialize-connection", ACTL_CMD_INITIALIZE_CONNECTION },
+		{ "--json help detach", ACTL_CMD_DETACH },
+		{ "terminate-connection --help", ACTL_CMD_TERMINATE_CONNECTION },
+		{ "attach " VOL " -h", ACTL_CMD_ATTACH },
+		{ "reconcile --purge-unowned --help", ACTL_CMD_RECONCILE },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct actl_args a;
+		char err[256];
+		if (parse_line(cases[i].line, &a, err, sizeof(err)) || a.cmd != ACTL_CMD_HELP)
+			fail_msg("\"%s\": not a help (%s)", cases[i].line, err);
+		if (cases[i].about == ACTL_CMD_NONE ? a.help != NULL : !a.help || a.help->cmd != cases[i].about)
+			fail_msg("\"%s\": help about the wrong subcommand", cases[i].line);
+	}
+}
+
+/* The table's help says what the parser does: each synopsis names exactly the options the subcommand
+ * takes (--dry-run is global), with their placeholders, and each example parses as its subcommand. */
+static void test_help_matches_parser(void **state)
+{
+	(void)state;
+	const struct actl_command *t;
+	size_t n = actl_commands(&t);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = actl_command_name(&t[i]);
+		struct actl_option_help o;
+		size_t k = 0;
+		for (; !actl_command_option(&t[i], k, &o); k++) {
+			char want[64];
+			snprintf(want, sizeof(want), "--%s%s%s", o.name, o.metavar ? " " : "", o.metavar ? o.metavar : "");
+			const char *at = strstr(t[i].synopsis, want);
+			if (!at || (at[strlen(want)] && !strchr(" ]", at[strlen(want)])))
+				fail_msg("%s: the synopsis \"%s\" lacks \"%s\"", name, t[i].synopsis, want);
+		}
+		size_t in_synopsis = 0;
+		for (const char *p = strstr(t[i].synopsis, "--"); p; p = strstr(p + 2, "--"))
+			in_synopsis++;
+		if (in_synopsis != k)
+			fail_msg("%s: the synopsis names %zu options, the parser takes %zu", name, in_synopsis, k);
+		struct attach_call_info info;
+		assert_int_equal(attach_call_by_type(t[i].type, &info), 0);
+		if (!strncmp(t[i].synopsis, "VOL", 3) != !!(info.required & ATTACH_BIT(ATTACH_A_VOLUME_ID)))
+			fail_msg("%s: VOL in the synopsis \"%s\" but not in the call, or back", name, t[i].synopsis);
+		struct actl_args a;
+		char err[256];
+		if (parse_line(t[i].example, &a, err, sizeof(err)) || a.cmd != t[i].cmd)
+			fail_msg("%s: the example \"%s\" does not parse as it: %s", name, t[i].example, err);
+		assert_ptr_equal(actl_command_find(name), &t[i]);
+		assert_non_null(strstr(t[i].example, name));
+	}
+	assert_null(actl_command_find("help"));
+	assert_null(actl_command_find("hello")); /* a call, but not a subcommand */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_accepted),
 		cmocka_unit_test(test_table_is_the_protocols),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_help_matches_parser),
 	};
 	return cmocka_run_group_tests_name("attachctl_args", tests, NULL, NULL);
 }
