@@ -78,19 +78,22 @@ class Client:
         """Connect (again) and exchange protocol versions. VersionError if the agent does not speak
         version 1 (its range is in the exception); ConnectionFailed if nobody answers at the path."""
         with self._lock:
-            self.close()
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            sock.settimeout(self.timeout)
-            try:
-                sock.connect(self.path)
-            except socket.timeout:
-                sock.close()
-                raise Timeout("cannot connect to attachd at %s: no answer within %ss" % (self.path, self.timeout))
-            except OSError as e:
-                sock.close()
-                raise ConnectionFailed("cannot connect to attachd at %s: %s" % (self.path, e.strerror or e)) from e
-            self._sock = sock
+            self._open()
             self.hello()
+
+    def _open(self):
+        self.close()
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self.path)
+        except socket.timeout:
+            sock.close()
+            raise Timeout("cannot connect to attachd at %s: no answer within %ss" % (self.path, self.timeout))
+        except OSError as e:
+            sock.close()
+            raise ConnectionFailed("cannot connect to attachd at %s: %s" % (self.path, e.strerror or e)) from e
+        self._sock = sock
 
     def close(self):
         """Close the connection (a later call connects again)."""
@@ -209,7 +212,7 @@ class Client:
             if msg_type != Msg.HELLO:
                 self._revive()
             elif self._sock is None:
-                raise ConnectionFailed("not connected to the agent")
+                self._open()
             rtype, body = self._transact(msg_type, attrs)
             refused = rtype == Msg.REFUSED
             if refused:
@@ -239,6 +242,15 @@ class Client:
     def _result(self, reply, dry_run, value):
         return results.Plan(reply.steps or [], reply.message, value) if dry_run else value
 
+    def _results(self, convert, *args):
+        """A reply's results as this package returns them; ProtocolError (the reply lacks what the call
+        returns) closes the connection as every protocol error does."""
+        try:
+            return convert(*args)
+        except ProtocolError:
+            self.close()
+            raise
+
     def _need(self, reply, a, name):
         if a not in reply.attrs:
             self.close()
@@ -247,9 +259,9 @@ class Client:
 
     # --- the calls
     def hello(self, version=p.VERSION):
-        """The version exchange, on the open connection (connect() makes it): the agent's (version,
-        version_min). VersionError (the connection is then closed) when the agent does not speak
-        @version."""
+        """The version exchange (connect() makes it; without a connection, this opens one): the agent's
+        (version, version_min). VersionError (the connection is then closed) when the agent does not
+        speak @version."""
         if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= 0xFFFFFFFF:
             raise ArgumentError("version: expected a protocol version number, got %r" % (version,))
         try:
@@ -284,7 +296,7 @@ class Client:
         """Every volume, ordered by id: a list of dicts (volume_id, name, device, device_node, identity,
         state, multiattach, size, created)."""
         reply = self._call(Msg.VOLUME_LIST)
-        return [results.volume(nest) for nest in reply.attrs.get(Attr.VOLUME, [])]
+        return self._results(lambda vols: [results.volume(nest) for nest in vols], reply.attrs.get(Attr.VOLUME, []))
 
     def volume_show(self, volume_id, secrets=False):
         """One volume with its attachments, export and initiators' access (CHAP passwords only with
@@ -292,7 +304,7 @@ class Client:
         attrs = p.put_str(Attr.VOLUME_ID, v.uuid("volume_id", volume_id))
         if v.flag("secrets", secrets):
             attrs += p.put_flag(Attr.SHOW_SECRETS)
-        return results.volume_show(self._call(Msg.VOLUME_SHOW, attrs).attrs)
+        return self._results(results.volume_show, self._call(Msg.VOLUME_SHOW, attrs).attrs)
 
     def volume_extend(self, volume_id, dry_run=False):
         """Take the grown device's new size: the size in bytes."""
@@ -336,11 +348,7 @@ class Client:
         reply = self._call(Msg.INITIALIZE_CONNECTION, attrs, v.flag("dry_run", dry_run))
         if dry_run:
             return self._result(reply, True, None)
-        try:
-            return results.conninfo(reply.attrs, mutual_chap)
-        except ProtocolError:
-            self.close()
-            raise
+        return self._results(results.conninfo, reply.attrs, mutual_chap)
 
     def attach(self, volume_id, instance, host, mountpoint, mode=None, attachment_id=None, dry_run=False):
         """attaching -> in-use: the attachment's id. @mode must be the reservation's (None takes it);
