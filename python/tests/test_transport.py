@@ -200,7 +200,10 @@ class RealAgentConnection(unittest.TestCase):
         c = attachd.Client(self.w.sock, timeout=5)
         self.addCleanup(c.close)
         c.volume_list()
-        time.sleep(0.6)
+        for _ in range(250):  # the agent's close, as its log tells it
+            if "idle for" in self.w.log_text():
+                break
+            time.sleep(0.02)
         self.assertIn("idle for", self.w.log_text())
         self.assertEqual(c.volume_list(), [])  # the agent's goodbye was waiting: connected again, once
 
