@@ -249,9 +249,10 @@ uninstall:
 clean:
 	rm -rf $(B)
 
-# More stages and targets live next to their tests (fuzzing, sanitizers, the VM rig); each file may add
-# a stage to check with: EXTRA_STAGES += name; EXTRA_STAGE_name := commands; check: their prerequisites.
--include $(sort $(wildcard tests/*/*.mk))
+# More stages and targets live next to their tests (fuzzing, sanitizers, the VM rig, the Python client);
+# each file may add a stage to check with: EXTRA_STAGES += name; EXTRA_STAGE_name := commands; check: their
+# prerequisites.
+-include $(sort $(wildcard tests/*/*.mk)) python/python.mk
 
 .PHONY: all check demo demo-sim install uninstall clean
 .SECONDARY:

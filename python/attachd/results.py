@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Decoded replies as the dicts this package returns. They have the keys, value types and key order of
+attachctl's --json output (tools/attachctl_print.c; libattach decodes the same attributes), so
+json.dumps() of a result is the line attachctl prints for the same reply. The connection info is
+os-brick's (docs/PROTOCOL.md section 14).
+"""
+
+from typing import List, NamedTuple, Optional
+
+from . import protocol as p
+from .errors import ProtocolError
+from .protocol import Attr
+
+
+class Plan(NamedTuple):
+    """What a dry run returns: the steps the agent would take, its message, and the call's result as the
+    dry run computed it (a volume or attachment id, a size; None where the call returns nothing, and for
+    initialize_connection, whose credentials would never exist)."""
+
+    steps: List[str]
+    message: str
+    result: object = None
+
+
+class Report(NamedTuple):
+    """What reconcile returns: the differences it found and the steps it took (or would take), one line
+    each, and its summary. attachctl --json prints {"steps": [...], "summary": "..."}: report._asdict()."""
+
+    steps: List[str]
+    summary: str
+
+
+def _opt(attrs, a):
+    """An optional string: None when absent or empty (attachctl prints null)."""
+    value = attrs.get(a)
+    return value if value else None
+
+
+def _need(attrs, where, *names):
+    for a in names:
+        if a not in attrs:
+            raise ProtocolError("%s lacks %s" % (where, p.attr_name(a)))
+
+
+def volume(attrs, where="the agent's volume"):
+    """A volume's own fields (a VOLUME nest of volume-list, or the top level of volume-show)."""
+    _need(attrs, where, Attr.VOLUME_ID, Attr.STATE)
+    return {
+        "volume_id": attrs[Attr.VOLUME_ID],
+        "name": _opt(attrs, Attr.NAME),
+        "device": attrs.get(Attr.DEVICE, ""),
+        "device_node": _opt(attrs, Attr.DEVICE_NODE),
+        "identity": _opt(attrs, Attr.IDENTITY),
+        "state": p.VOLUME_STATES.get(attrs[Attr.STATE], "unknown"),
+        "multiattach": Attr.MULTIATTACH in attrs,
+        "size": attrs.get(Attr.SIZE, 0),
+        "created": attrs.get(Attr.CREATED, 0),
+    }
+
+
+def _attachment(attrs):
+    _need(attrs, "an attachment in the agent's reply", Attr.ATTACHMENT_ID)
+    return {
+        "attachment_id": attrs[Attr.ATTACHMENT_ID],
+        "state": p.ATTACHMENT_STATES.get(attrs.get(Attr.STATE, 0), "unknown"),
+        "instance": _opt(attrs, Attr.INSTANCE),
+        "host": _opt(attrs, Attr.HOST),
+        "mountpoint": _opt(attrs, Attr.MOUNTPOINT),
+        "mode": p.MODES.get(attrs.get(Attr.MODE, 0), "unknown"),
+        "initiator": _opt(attrs, Attr.INITIATOR),
+        "connected": Attr.CONNECTED in attrs,
+        "created": attrs.get(Attr.CREATED, 0),
+    }
+
+
+def _export(attrs):
+    _need(attrs, "the export in the agent's reply", Attr.TARGET_IQN)
+    return {
+        "target_iqn": attrs[Attr.TARGET_IQN],
+        "portals": list(attrs.get(Attr.PORTALS, {}).get(Attr.PORTAL, [])),
+        "lun": attrs.get(Attr.LUN, 0),
+        "down": _opt(attrs, Attr.DOWN),
+    }
+
+
+def _acl(attrs):
+    _need(attrs, "an initiator's access in the agent's reply", Attr.INITIATOR)
+    out = {
+        "initiator": attrs[Attr.INITIATOR],
+        "refs": attrs.get(Attr.REFS, 0),
+        "auth_username": _opt(attrs, Attr.AUTH_USERNAME),
+    }
+    if Attr.AUTH_PASSWORD in attrs:  # only when secrets were asked for
+        out["auth_password"] = attrs[Attr.AUTH_PASSWORD]
+    out["auth_username_in"] = _opt(attrs, Attr.AUTH_USERNAME_IN)
+    out["auth_password_in"] = _opt(attrs, Attr.AUTH_PASSWORD_IN)
+    out["mode"] = p.MODES.get(attrs.get(Attr.MODE, 0), "unknown")
+    return out
+
+
+def volume_show(attrs):
+    """volume-show: the volume, its attachments, its export (None when not exported) and its ACLs."""
+    out = volume(attrs, "the agent's volume-show reply")
+    out["attachments"] = [_attachment(a) for a in attrs.get(Attr.ATTACHMENT, [])]
+    out["export"] = _export(attrs[Attr.EXPORT]) if Attr.EXPORT in attrs else None
+    out["acls"] = [_acl(a) for a in attrs.get(Attr.ACL, [])]
+    return out
+
+
+def conninfo(attrs, mutual_chap):
+    """os-brick's iSCSI connection info from an initialize-connection reply: what libattach's
+    attach_conninfo_json() writes, with the checks libattach makes (a field os-brick needs is missing,
+    no portal, mutual CHAP asked and not given, discovery CHAP incomplete: ProtocolError)."""
+    where = "the agent's connection info"
+    _need(attrs, where, Attr.TARGET_IQN, Attr.PORTALS, Attr.LUN, Attr.DRIVER_TYPE, Attr.AUTH_METHOD,
+          Attr.AUTH_USERNAME, Attr.AUTH_PASSWORD)
+    if mutual_chap:
+        _need(attrs, where + " (mutual CHAP was asked for)", Attr.AUTH_USERNAME_IN, Attr.AUTH_PASSWORD_IN)
+    portals = list(attrs[Attr.PORTALS].get(Attr.PORTAL, []))
+    if not portals:
+        raise ProtocolError("%s has no portal" % where)
+    discovery = [a for a in (Attr.DISCOVERY_AUTH_METHOD, Attr.DISCOVERY_USERNAME, Attr.DISCOVERY_PASSWORD)
+                 if a in attrs]
+    if discovery and len(discovery) != 3:
+        raise ProtocolError("%s has some of the discovery CHAP attributes, not all three" % where)
+    iqn, lun = attrs[Attr.TARGET_IQN], attrs[Attr.LUN]
+    data = {
+        "target_discovered": False,
+        "target_iqn": iqn,
+        "target_portal": portals[0],
+        "target_lun": lun,
+        "target_iqns": [iqn] * len(portals),
+        "target_portals": portals,
+        "target_luns": [lun] * len(portals),
+        "volume_id": attrs.get(Attr.VOLUME_ID, ""),
+        "auth_method": attrs[Attr.AUTH_METHOD],
+        "auth_username": attrs[Attr.AUTH_USERNAME],
+        "auth_password": attrs[Attr.AUTH_PASSWORD],
+    }
+    if attrs.get(Attr.AUTH_USERNAME_IN):  # open-iscsi's node.session.auth.username_in / password_in
+        data["auth_username_in"] = attrs[Attr.AUTH_USERNAME_IN]
+        data["auth_password_in"] = attrs.get(Attr.AUTH_PASSWORD_IN, "")
+    data["access_mode"] = p.MODES.get(attrs.get(Attr.MODE, 0), "unknown")
+    data["encrypted"] = False
+    if discovery and attrs[Attr.DISCOVERY_AUTH_METHOD]:  # os-brick's keys for a SendTargets discovery
+        data["discovery_auth_method"] = attrs[Attr.DISCOVERY_AUTH_METHOD]
+        data["discovery_auth_username"] = attrs[Attr.DISCOVERY_USERNAME]
+        data["discovery_auth_password"] = attrs[Attr.DISCOVERY_PASSWORD]
+    return {"driver_volume_type": attrs[Attr.DRIVER_TYPE], "data": data}
+
+
+def plan_steps(attrs) -> Optional[List[str]]:
+    """The PLAN nest's steps, or None when the reply has none."""
+    if Attr.PLAN not in attrs:
+        return None
+    return list(attrs[Attr.PLAN].get(Attr.STEP, []))
