@@ -104,6 +104,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_set_level(a.cfg.log_level);
+	/* a service's stderr is the journal: lines with its priority prefixes */
+	if (a.cfg.foreground && log_fd_is_journal(2))
+		log_use_journal(true);
 	if (!a.cfg.foreground) {
 		if (daemon(0, 0) < 0) {
 			fprintf(stderr, "attachd: daemon: %s\n", strerror(errno));

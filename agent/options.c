@@ -57,7 +57,7 @@ void options_usage(FILE *out)
 		"                       registers devices\n"
 		"  --discovery-chap     SendTargets discovery requires CHAP: credentials made once, kept in the\n"
 		"                       database, returned by initialize-connection (discovery_auth_*)\n"
-		"  --log-level L        error, warn, info (default) or debug\n"
+		"  --log-level L        err, warning, info (default) or debug (error and warn also work)\n"
 		"  --version, --help\n",
 		REC_PORTALS_MAX, AGENT_DEFAULT_CONFIGFS, AGENT_DEFAULT_IQN_PREFIX, AGENT_DEFAULT_MAX_CLIENTS,
 		AGENT_ROOT_SLOTS, AGENT_DEFAULT_MAX_CLIENTS_PER_UID, AGENT_DEFAULT_MAX_VOLUMES, AGENT_DEFAULT_MAX_EXPORTS,
@@ -291,7 +291,7 @@ static int options_set_log_level(const struct options_row *row, const char *valu
 {
 	(void)row;
 	if (log_level_parse(value, &cfg->log_level))
-		return fail_with(-EINVAL, err, errlen, "--log-level %s: error, warn, info or debug", value);
+		return fail_with(-EINVAL, err, errlen, "--log-level %s: err, warning, info or debug", value);
 	return 0;
 }
 

@@ -381,9 +381,9 @@ static void test_log_level(void **state)
 	PARSE(&p, BASE, "--log-level=debug");
 	assert_int_equal(p.cfg.log_level, LOG_LVL_DEBUG);
 	PARSE(&p, BASE, "--log-level", "loud");
-	assert_fails(&p, "--log-level loud: error, warn, info or debug");
+	assert_fails(&p, "--log-level loud: err, warning, info or debug");
 	PARSE(&p, BASE, "--log-level=DEBUG");
-	assert_fails(&p, "--log-level DEBUG: error, warn, info or debug");
+	assert_fails(&p, "--log-level DEBUG: err, warning, info or debug");
 }
 
 static void test_configfs_root_and_iqn_prefix(void **state)
