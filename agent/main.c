@@ -86,11 +86,11 @@ static void agent_reconcile(struct agent *a)
 	recon_report_free(&r);
 }
 
-int main(int argc, char **argv)
+/* The options (and --help, --version) and the log. Returns -1 to go on, or else main()'s exit status. */
+static int agent_options(int argc, char **argv, struct agent_config *cfg)
 {
-	struct agent a = { .cfs = { .rootfd = -1 } };
 	char err[512];
-	int rc = options_parse(argc, argv, &a.cfg, err, sizeof(err));
+	int rc = options_parse(argc, argv, AGENT_DEFAULT_CONFIG, cfg, err, sizeof(err));
 	if (rc == OPTIONS_HELP) {
 		options_usage(stdout);
 		return 0;
@@ -103,10 +103,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "attachd: %s\ntry attachd --help\n", err);
 		return 2;
 	}
-	log_set_level(a.cfg.log_level);
+	log_set_level(cfg->log_level);
 	/* a service's stderr is the journal: lines with its priority prefixes */
-	if (a.cfg.foreground && log_fd_is_journal(2))
+	if (cfg->foreground && log_fd_is_journal(2))
 		log_use_journal(true);
+	if (cfg->config_path)
+		log_debug("configuration file %s read", cfg->config_path);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct agent a = { .cfs = { .rootfd = -1 } };
+	int rc = agent_options(argc, argv, &a.cfg);
+	if (rc >= 0)
+		return rc;
 	if (!a.cfg.foreground) {
 		if (daemon(0, 0) < 0) {
 			fprintf(stderr, "attachd: daemon: %s\n", strerror(errno));
@@ -149,5 +160,6 @@ int main(int argc, char **argv)
 	cfs_close(&a.cfs);
 	store_close(a.store);
 	log_info("stopped");
+	options_free(&a.cfg);
 	return rc ? 1 : 0;
 }

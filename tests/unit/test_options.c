@@ -42,7 +42,7 @@ static void parse_argv(struct parsed *p, char **argv)
 		argc++;
 	memset(&p->cfg, 0xa5, sizeof(p->cfg));
 	snprintf(p->err, sizeof(p->err), "(untouched)");
-	p->rc = options_parse(argc, argv, &p->cfg, p->err, sizeof(p->err));
+	p->rc = options_parse(argc, argv, NULL, &p->cfg, p->err, sizeof(p->err));
 }
 
 #define PARSE(p, ...)                                                    \
