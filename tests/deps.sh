@@ -8,7 +8,7 @@ set -euo pipefail
 BUILD="build-essential pkg-config libnl-3-dev libnl-route-3-dev libdevmapper-dev libkmod-dev uuid-dev
        liblmdb-dev"
 TEST="libcmocka-dev python3 util-linux procps clang libclang-rt-14-dev llvm ca-certificates valgrind cppcheck
-      qemu-system-x86 busybox-static kmod cpio xz-utils zstd bc e2fsprogs"
+      qemu-system-x86 busybox-static kmod cpio xz-utils zstd bc e2fsprogs systemd"
 want=$BUILD
 [ "${1:-all}" = build ] || want="$BUILD $TEST"
 missing=()
