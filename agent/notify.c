@@ -17,7 +17,7 @@ int notify_open(struct notify *n, char *err, size_t errlen)
 	if (!env)
 		return 0;
 	/* copied before unsetenv(), which may free the string */
-	char name[sizeof(n->addr.sun_path) + 1];
+	char name[sizeof(n->addr.sun_path) + 1] = "";
 	size_t len = strnlen(env, sizeof(name));
 	int rc = 0;
 	if (len == sizeof(name))

@@ -322,6 +322,14 @@ static void test_default_and_named_file(void **state)
 	assert_int_equal(c->rc, OPTIONS_HELP);
 	PARSE_DEFAULT(c, "--version");
 	assert_int_equal(c->rc, OPTIONS_VERSION);
+	/* "--conf" names two options now (config, configfs-root): refused; longer beginnings still work */
+	PARSE_DEFAULT(c, "--conf", c->path);
+	assert_int_equal(c->rc, -EINVAL);
+	assert_string_equal(c->err, "unknown or incomplete option --conf");
+	cf_write(c, BASE_LINES);
+	PARSE_DEFAULT(c, "--configf", "/cfs", "--config=/dev/null"); /* --configf is --configfs-root */
+	assert_int_equal(c->rc, -EINVAL);
+	assert_string_equal(c->err, "configuration file /dev/null: not a regular file");
 	/* the command line's own errors come first */
 	PARSE_CONFIG(c, "--max-clients", "0");
 	assert_int_equal(c->rc, -EINVAL);
