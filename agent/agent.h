@@ -18,6 +18,7 @@
 #define AGENT_ALLOW_MAX 32
 #define AGENT_DEFAULT_IQN_PREFIX "iqn.2026-11.org.attachd"
 #define AGENT_DEFAULT_CONFIGFS "/sys/kernel/config"
+#define AGENT_DEFAULT_CONFIG "/etc/attachd.conf" /* read when present; --config names another */
 #define AGENT_DEFAULT_MAX_CLIENTS 64
 #define AGENT_DEFAULT_MAX_VOLUMES 4096
 #define AGENT_DEFAULT_MAX_EXPORTS 4096
@@ -30,6 +31,8 @@
 #define AGENT_HBA "iblock_1000"
 
 struct agent_config {
+	const char *config_path; /* the configuration file read, or NULL (the default one was absent) */
+	char *config_text;       /* owned: that file's text, which its values point into (options_free()) */
 	const char *socket_path;
 	const char *db_dir;
 	const char *configfs_root;

@@ -3,19 +3,26 @@
 #include "log.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 
 static enum log_level log_threshold = LOG_LVL_INFO;
 static int log_syslog;
+static bool log_journal;
 static log_fn log_cb;
 static void *log_cb_data;
 
+/* what a line calls its level; the names --log-level takes are these and syslog's (log_level_parse) */
 static const char *const log_names[] = { "error", "warn", "info", "debug" };
+/* the journal's and syslog's priorities (sd-daemon(3)'s <N> prefixes): err, warning, info, debug */
+static const int log_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 
 void log_set_level(enum log_level level)
 {
@@ -24,13 +31,45 @@ void log_set_level(enum log_level level)
 
 int log_level_parse(const char *name, enum log_level *out)
 {
+	static const char *const syslog_names[] = { "err", "warning", "info", "debug" };
 	for (int i = 0; i <= LOG_LVL_DEBUG; i++) {
-		if (!strcmp(name, log_names[i])) {
+		if (!strcmp(name, log_names[i]) || !strcmp(name, syslog_names[i])) {
 			*out = (enum log_level)i;
 			return 0;
 		}
 	}
 	return -EINVAL;
+}
+
+/* "<decimal>:<decimal>" and nothing else; 0 or -EINVAL. */
+static int log_parse_dev_ino(const char *s, uintmax_t *dev, uintmax_t *ino)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*dev = strtoumax(s, &end, 10);
+	if (errno || *end != ':' || end[1] < '0' || end[1] > '9')
+		return -EINVAL;
+	*ino = strtoumax(end + 1, &end, 10);
+	return errno || *end ? -EINVAL : 0;
+}
+
+bool log_fd_is_journal(int fd)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	uintmax_t dev, ino;
+	struct stat st;
+	int saved = errno;
+	bool yes = js && !log_parse_dev_ino(js, &dev, &ino) && fstat(fd, &st) == 0 && (uintmax_t)st.st_dev == dev &&
+		   (uintmax_t)st.st_ino == ino;
+	errno = saved;
+	return yes;
+}
+
+void log_use_journal(bool on)
+{
+	log_journal = on;
 }
 
 void log_use_syslog(const char *ident)
@@ -100,8 +139,10 @@ static void log_out(enum log_level level, const char *buf)
 	if (log_cb) {
 		log_cb(level, buf, log_cb_data);
 	} else if (log_syslog) {
-		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
-		syslog(prio[level], "%s", buf);
+		syslog(log_prio[level], "%s", buf);
+	} else if (log_journal) {
+		/* the journal stamps, names and ranks the line itself: only the priority prefix */
+		fprintf(stderr, "<%d>%s\n", log_prio[level], buf);
 	} else {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);

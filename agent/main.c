@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c: attachd's start and stop: options, logging, the store, the kernel interfaces, the socket.
- * Start order matters: nothing listens until the records and the kernel side are ready.
+ * Start order matters: nothing is served until the records and the kernel side are ready, and systemd is
+ * told READY=1 only then (a socket it passed may take connections earlier: they wait in its backlog).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@
 #include "hostlock.h"
 #include "kernel.h"
 #include "lio.h"
+#include "listenfd.h"
+#include "notify.h"
 #include "options.h"
 #include "reconcile.h"
 #include "srv.h"
@@ -86,11 +89,65 @@ static void agent_reconcile(struct agent *a)
 	recon_report_free(&r);
 }
 
-int main(int argc, char **argv)
+/* Where log lines go: stderr, in the journal's format when stderr is the journal (a service's), or syslog
+ * once attachd makes itself a daemon (without --foreground). */
+static void agent_log_setup(const struct agent_config *cfg)
 {
-	struct agent a = { .cfs = { .rootfd = -1 } };
+	log_set_level(cfg->log_level);
+	if (cfg->foreground && log_fd_is_journal(2))
+		log_use_journal(true);
+}
+
+/* What systemd passed: the notification socket and the listening socket. Both are read (and their
+ * variables unset) before daemon(), whose child has another pid than $LISTEN_PID says. */
+static int agent_systemd(const struct agent_config *cfg, struct notify *n, int *lfd)
+{
+	char why[512];
+	int rc = notify_open(n, why, sizeof(why));
+	if (rc) {
+		log_error("%s", why);
+		return rc;
+	}
+	rc = listenfd_take(cfg->socket_path, lfd, why, sizeof(why));
+	if (rc < 0)
+		log_error("%s", why);
+	else if (rc > 0)
+		log_warn("%s", why);
+	if (rc >= 0 && n->fd >= 0 && !cfg->foreground)
+		log_warn("NOTIFY_SOCKET is set but attachd is not in the foreground: systemd (Type=notify) takes its "
+			 "readiness from the process it started; run it with --foreground");
+	return rc < 0 ? rc : 0;
+}
+
+static void agent_notify(const struct notify *n, const char *state)
+{
+	int rc = notify_send(n, state);
+	if (rc)
+		log_warn("telling systemd \"%s\": %s", state, strerror(-rc));
+}
+
+/* A start that failed (@rc, logged already): systemd's status line says why. */
+static void agent_notify_failed(const struct notify *n, int rc)
+{
+	char status[160];
+	snprintf(status, sizeof(status), "STATUS=start failed: %s", strerror(-rc));
+	agent_notify(n, status);
+}
+
+/* The same, before anything needs closing but @n and @cfg. Returns main()'s status. */
+static int agent_failed(struct notify *n, struct agent_config *cfg, int rc)
+{
+	agent_notify_failed(n, rc);
+	notify_close(n);
+	options_free(cfg);
+	return 1;
+}
+
+/* The options (and --help, --version) and the log. Returns -1 to go on, or else main()'s exit status. */
+static int agent_options(int argc, char **argv, struct agent_config *cfg)
+{
 	char err[512];
-	int rc = options_parse(argc, argv, &a.cfg, err, sizeof(err));
+	int rc = options_parse(argc, argv, AGENT_DEFAULT_CONFIG, cfg, err, sizeof(err));
 	if (rc == OPTIONS_HELP) {
 		options_usage(stdout);
 		return 0;
@@ -103,7 +160,53 @@ int main(int argc, char **argv)
 		fprintf(stderr, "attachd: %s\ntry attachd --help\n", err);
 		return 2;
 	}
-	log_set_level(a.cfg.log_level);
+	agent_log_setup(cfg);
+	if (cfg->config_path)
+		log_debug("configuration file %s read", cfg->config_path);
+	return -1;
+}
+
+/* With the store open: the kernel's side, reconciliation, the socket (@lfd, systemd's, or one made now;
+ * taken in every case), and serving until SIGTERM. 0 on a clean stop. */
+static int agent_serve(struct agent *a, const struct notify *n, int lfd)
+{
+	struct srv *srv = NULL;
+	int rc = agent_kernel_open(a);
+	if (!rc)
+		rc = discovery_load(a); /* the credentials reconciliation puts in the kernel */
+	if (!rc)
+		agent_reconcile(a);
+	if (!rc) {
+		rc = srv_open(&srv, a, lfd);
+		lfd = -1;
+	}
+	if (lfd >= 0)
+		close(lfd);
+	if (rc) {
+		log_error("start failed: %s", strerror(-rc));
+		agent_notify_failed(n, rc);
+		return rc;
+	}
+	log_info("attachd %s ready: %zu portal(s), target prefix %s, configfs %s", ATTACHD_VERSION, a->cfg.n_portals,
+		 a->cfg.iqn_prefix, a->cfg.configfs_root);
+	agent_notify(n, "READY=1\nSTATUS=serving");
+	rc = srv_run(srv);
+	agent_notify(n, "STOPPING=1\nSTATUS=stopping");
+	srv_close(srv);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct agent a = { .cfs = { .rootfd = -1 } };
+	int rc = agent_options(argc, argv, &a.cfg);
+	if (rc >= 0)
+		return rc;
+	struct notify n;
+	int lfd = -1; /* systemd's listening socket, if it passed one */
+	rc = agent_systemd(&a.cfg, &n, &lfd);
+	if (rc)
+		return agent_failed(&n, &a.cfg, rc);
 	if (!a.cfg.foreground) {
 		if (daemon(0, 0) < 0) {
 			fprintf(stderr, "attachd: daemon: %s\n", strerror(errno));
@@ -117,34 +220,21 @@ int main(int argc, char **argv)
 	rc = kernel_prepare(&a.cfg);
 	if (rc) {
 		log_error("start failed: %s", strerror(-rc));
-		return 1;
+		return agent_failed(&n, &a.cfg, rc);
 	}
 	if (hostlock_take(&a.cfg))
-		return 1;
+		return agent_failed(&n, &a.cfg, -EBUSY);
 	char why[512];
 	rc = store_open_why(&a.store, a.cfg.db_dir, why, sizeof(why));
 	if (rc) {
 		log_error("database %s: %s", a.cfg.db_dir, rc == -EWOULDBLOCK ? "another attachd is using it" : why);
-		return 1;
+		return agent_failed(&n, &a.cfg, rc);
 	}
-	struct srv *srv = NULL;
-	rc = agent_kernel_open(&a);
-	if (!rc)
-		rc = discovery_load(&a); /* the credentials reconciliation puts in the kernel */
-	if (!rc)
-		agent_reconcile(&a);
-	if (!rc)
-		rc = srv_open(&srv, &a);
-	if (!rc) {
-		log_info("attachd %s ready: %zu portal(s), target prefix %s, configfs %s", ATTACHD_VERSION,
-			 a.cfg.n_portals, a.cfg.iqn_prefix, a.cfg.configfs_root);
-		rc = srv_run(srv);
-	} else {
-		log_error("start failed: %s", strerror(-rc));
-	}
-	srv_close(srv);
+	rc = agent_serve(&a, &n, lfd);
 	cfs_close(&a.cfs);
 	store_close(a.store);
+	notify_close(&n);
 	log_info("stopped");
+	options_free(&a.cfg);
 	return rc ? 1 : 0;
 }

@@ -16,12 +16,14 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "fail.h"
+#include "options_row.h"
 #include "portal.h"
 #include "proto.h"
 
@@ -32,6 +34,9 @@ void options_usage(FILE *out)
 		"\n"
 		"Attach and detach block volumes for remote hosts (iSCSI, LIO) on behalf of local callers.\n"
 		"\n"
+		"  --config FILE        read options from FILE (default %s, when it exists): \"key = value\"\n"
+		"                       lines, each key a long option below without its dashes; options given\n"
+		"                       here replace the file's (a repeatable one: all of the file's entries)\n"
 		"  --socket S           control socket path (created 0660)\n"
 		"  --db DIR             record database directory (created 0700)\n"
 		"  --portal IP:PORT     iSCSI portal for exports; [IPv6]:PORT; repeat for multipath (max %d)\n"
@@ -57,9 +62,9 @@ void options_usage(FILE *out)
 		"                       registers devices\n"
 		"  --discovery-chap     SendTargets discovery requires CHAP: credentials made once, kept in the\n"
 		"                       database, returned by initialize-connection (discovery_auth_*)\n"
-		"  --log-level L        error, warn, info (default) or debug\n"
+		"  --log-level L        err, warning, info (default) or debug (error and warn also work)\n"
 		"  --version, --help\n",
-		REC_PORTALS_MAX, AGENT_DEFAULT_CONFIGFS, AGENT_DEFAULT_IQN_PREFIX, AGENT_DEFAULT_MAX_CLIENTS,
+		AGENT_DEFAULT_CONFIG, REC_PORTALS_MAX, AGENT_DEFAULT_CONFIGFS, AGENT_DEFAULT_IQN_PREFIX, AGENT_DEFAULT_MAX_CLIENTS,
 		AGENT_ROOT_SLOTS, AGENT_DEFAULT_MAX_CLIENTS_PER_UID, AGENT_DEFAULT_MAX_VOLUMES, AGENT_DEFAULT_MAX_EXPORTS,
 		AGENT_DEFAULT_REQUEST_TIMEOUT_MS, AGENT_DEFAULT_IDLE_TIMEOUT_MS);
 }
@@ -174,20 +179,6 @@ static int options_check(struct agent_config *cfg, char *err, size_t errlen)
 	return options_check_prefix(cfg->iqn_prefix, err, errlen);
 }
 
-/* One long option: what it is called, whether it takes a value, and what sets it. */
-struct options_row;
-typedef int options_set_fn(const struct options_row *row, const char *value, struct agent_config *cfg, char *err,
-			   size_t errlen);
-struct options_row {
-	const char *name; /* without the leading "--" */
-	bool has_arg;
-	options_set_fn *set; /* @value is NULL for an option without one */
-	size_t field;        /* offsetof() the member of struct agent_config it sets (a list's array) */
-	size_t count;        /* lists: offsetof() the list's count */
-	unsigned long max;   /* numbers: from 1 to this */
-	const char *unit;    /* numbers: what the message calls them ("milliseconds"), or NULL for "a number" */
-};
-
 static void *options_field(struct agent_config *cfg, size_t offset)
 {
 	return (char *)cfg + offset;
@@ -291,7 +282,7 @@ static int options_set_log_level(const struct options_row *row, const char *valu
 {
 	(void)row;
 	if (log_level_parse(value, &cfg->log_level))
-		return fail_with(-EINVAL, err, errlen, "--log-level %s: error, warn, info or debug", value);
+		return fail_with(-EINVAL, err, errlen, "--log-level %s: err, warning, info or debug", value);
 	return 0;
 }
 
@@ -311,19 +302,23 @@ static int options_set_version(const struct options_row *row, const char *value,
 }
 
 /* A row of each kind: @m names the member of struct agent_config it sets, @n a list's count. */
-#define OPT_ROW(name, has_arg, set, field, count, max, unit) { name, has_arg, set, field, count, max, unit }
+#define OPT_ROW(name, has_arg, list, cli, set, field, count, max, unit) \
+	{ name, has_arg, list, cli, set, field, count, max, unit }
 #define OPT_AT(m) offsetof(struct agent_config, m)
-#define OPT_STRING(name, m) OPT_ROW(name, true, options_set_string, OPT_AT(m), 0, 0, NULL)
-#define OPT_FLAG(name, m) OPT_ROW(name, false, options_set_flag, OPT_AT(m), 0, 0, NULL)
-#define OPT_NUMBER(name, m, max, unit) OPT_ROW(name, true, options_set_number, OPT_AT(m), 0, max, unit)
-#define OPT_LIST(name, set, m, n) OPT_ROW(name, true, set, OPT_AT(m), OPT_AT(n), 0, NULL)
-#define OPT_OWN(name, has_arg, set) OPT_ROW(name, has_arg, set, 0, 0, 0, NULL)
+#define OPT_STRING(name, m) OPT_ROW(name, true, false, false, options_set_string, OPT_AT(m), 0, 0, NULL)
+#define OPT_FLAG(name, m) OPT_ROW(name, false, false, false, options_set_flag, OPT_AT(m), 0, 0, NULL)
+#define OPT_NUMBER(name, m, max, unit) \
+	OPT_ROW(name, true, false, false, options_set_number, OPT_AT(m), 0, max, unit)
+#define OPT_LIST(name, set, m, n) OPT_ROW(name, true, true, false, set, OPT_AT(m), OPT_AT(n), 0, NULL)
+#define OPT_OWN(name, has_arg, set) OPT_ROW(name, has_arg, false, false, set, 0, 0, 0, NULL)
+#define OPT_CLI(name, has_arg, set, field) OPT_ROW(name, has_arg, false, true, set, field, 0, 0, NULL)
 
 /* Every option: adding one is adding a row (and its line in options_usage()). */
-static const struct options_row options_rows[] = {
+const struct options_row options_rows[] = {
+	OPT_CLI("config", true, options_set_string, OPT_AT(config_path)),
 	OPT_STRING("socket", socket_path),
 	OPT_STRING("db", db_dir),
-	OPT_OWN("portal", true, options_set_portal),
+	OPT_LIST("portal", options_set_portal, portals, n_portals),
 	OPT_STRING("configfs-root", configfs_root),
 	OPT_STRING("iqn-prefix", iqn_prefix),
 	OPT_FLAG("no-dm", no_dm),
@@ -342,10 +337,13 @@ static const struct options_row options_rows[] = {
 	OPT_LIST("device-vg", options_set_device_vg, device_vg, n_device_vg),
 	OPT_FLAG("discovery-chap", discovery_chap),
 	OPT_OWN("log-level", true, options_set_log_level),
-	OPT_OWN("version", false, options_set_version),
-	OPT_OWN("help", false, options_set_help),
+	OPT_CLI("version", false, options_set_version, 0),
+	OPT_CLI("help", false, options_set_help, 0),
 };
 #define OPTIONS_N_ROWS (sizeof(options_rows) / sizeof(options_rows[0]))
+const size_t options_n_rows = OPTIONS_N_ROWS;
+/* options_one() marks the lists the command line gives in a 64-bit mask */
+_Static_assert(OPTIONS_N_ROWS <= 64, "more rows than bits in options_one()'s mask");
 
 /*
  * The row that @name (@len bytes: what comes before any '=') names: its own name, or else the beginning of
@@ -370,9 +368,11 @@ static const struct options_row *options_find(const char *name, size_t len)
 /*
  * argv[*@i], an option (it begins with '-' and is neither "-" nor "--"), with its value: after '=', or
  * the next argument, whatever it is (as getopt_long took it), which *@i then moves past. Single-dash
- * options are all unknown.
+ * options are all unknown. With @lists (the pass over the configuration file's settings), the first use
+ * of a list on the command line empties it first, and *@lists marks it.
  */
-static int options_one(int argc, char **argv, int *i, struct agent_config *cfg, char *err, size_t errlen)
+static int options_one(int argc, char **argv, int *i, struct agent_config *cfg, uint64_t *lists, char *err,
+		       size_t errlen)
 {
 	const char *arg = argv[*i], *eq = NULL;
 	const struct options_row *row = NULL;
@@ -385,6 +385,11 @@ static int options_one(int argc, char **argv, int *i, struct agent_config *cfg, 
 	const char *value = NULL;
 	if (row->has_arg)
 		value = eq ? eq + 1 : argv[++*i];
+	uint64_t bit = UINT64_C(1) << (row - options_rows);
+	if (lists && row->list && !(*lists & bit)) {
+		*(size_t *)options_field(cfg, row->count) = 0;
+		*lists |= bit;
+	}
 	return row->set(row, value, cfg, err, errlen);
 }
 
@@ -402,9 +407,10 @@ static void options_defaults(struct agent_config *cfg)
 	cfg->log_level = LOG_LVL_INFO;
 }
 
-int options_parse(int argc, char **argv, struct agent_config *cfg, char *err, size_t errlen)
+/* The command line's options into @cfg, in order; @lists as for options_one() (NULL: lists append). */
+static int options_argv(int argc, char **argv, struct agent_config *cfg, uint64_t *lists, char *err,
+			size_t errlen)
 {
-	options_defaults(cfg);
 	const char *stray = NULL; /* the first argument that is not an option */
 	bool options_done = false;
 	for (int i = 1; i < argc; i++) {
@@ -418,11 +424,48 @@ int options_parse(int argc, char **argv, struct agent_config *cfg, char *err, si
 				stray = arg;
 			continue;
 		}
-		int rc = options_one(argc, argv, &i, cfg, err, errlen);
+		int rc = options_one(argc, argv, &i, cfg, lists, err, errlen);
 		if (rc)
 			return rc;
 	}
 	if (stray)
 		return fail_with(-EINVAL, err, errlen, "unexpected argument %s", stray);
-	return options_check(cfg, err, errlen);
+	return 0;
+}
+
+/*
+ * The command line is read twice. First alone, on defaults: its own errors, --help and --version come
+ * first and as they always did, and it names the file. Then over the file's settings, so that what it
+ * gives wins: a single value replaces the file's, a list replaces the file's list (options_one()).
+ */
+int options_parse(int argc, char **argv, const char *default_config, struct agent_config *cfg, char *err,
+		  size_t errlen)
+{
+	struct agent_config cli;
+	options_defaults(&cli);
+	int rc = options_argv(argc, argv, &cli, NULL, err, errlen);
+	options_defaults(cfg);
+	if (rc)
+		return rc;
+	const char *path = cli.config_path ? cli.config_path : default_config;
+	if (path) {
+		rc = options_file_read(path, cli.config_path != NULL, cfg, err, errlen);
+		if (rc < 0) {
+			options_free(cfg);
+			return rc;
+		}
+	}
+	uint64_t lists = 0;
+	rc = options_argv(argc, argv, cfg, &lists, err, errlen);
+	if (!rc)
+		rc = options_check(cfg, err, errlen);
+	if (rc)
+		options_free(cfg);
+	return rc;
+}
+
+void options_free(struct agent_config *cfg)
+{
+	free(cfg->config_text);
+	cfg->config_text = NULL;
 }

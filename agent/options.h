@@ -10,9 +10,18 @@
 
 enum options_result { OPTIONS_RUN = 0, OPTIONS_HELP = 1, OPTIONS_VERSION = 2 };
 
-/* Fill @cfg from @argv (defaults first). Returns an enum options_result, or -EINVAL with the reason in
- * @err. Strings in @cfg point into @argv, which is left as it is. Re-entrant: no globals (no getopt). */
-int options_parse(int argc, char **argv, struct agent_config *cfg, char *err, size_t errlen);
+/*
+ * Fill @cfg: the defaults, then the configuration file (--config FILE, or else @default_config when that
+ * exists; NULL: none), then @argv, whose options replace the file's. Returns an enum options_result, or
+ * a negative errno with the reason in @err (a bad file names itself, the line and the key). --help and
+ * --version read no file. Strings in @cfg point into @argv, which is left as it is, or into the file's
+ * text, which @cfg then owns: options_free() frees it (a failed parse frees it itself).
+ * Re-entrant: no globals (no getopt).
+ */
+int options_parse(int argc, char **argv, const char *default_config, struct agent_config *cfg, char *err,
+		  size_t errlen);
+/* Free what options_parse() allocated in @cfg (the file's text); the strings that pointed into it go. */
+void options_free(struct agent_config *cfg);
 /* attachd --help: every option with its default, to @out. */
 void options_usage(FILE *out);
 

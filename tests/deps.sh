@@ -4,13 +4,13 @@
 # root). "build": compiling attachd, attachctl and libattach; "all" (default): also every test stage of
 # `make check` (cmocka, python3 for JSON checks, the man page test and the Python client, whose offline
 # install test needs python3-venv, python3-setuptools and python3-wheel; mandoc to lint the man pages;
-# clang + libFuzzer, qemu and the rig's host tools).
+# systemd for systemd-analyze, which checks the units; clang + libFuzzer, qemu and the rig's host tools).
 # .ci/run and `make demo` call it; on a machine that has everything it does nothing.
 set -euo pipefail
 BUILD="build-essential pkg-config libnl-3-dev libnl-route-3-dev libdevmapper-dev libkmod-dev uuid-dev
        liblmdb-dev"
 TEST="libcmocka-dev python3 mandoc util-linux procps clang libclang-rt-14-dev llvm ca-certificates valgrind cppcheck
-      qemu-system-x86 busybox-static kmod cpio xz-utils zstd bc e2fsprogs
+      qemu-system-x86 busybox-static kmod cpio xz-utils zstd bc e2fsprogs systemd
       python3-venv python3-setuptools python3-wheel"
 want=$BUILD
 [ "${1:-all}" = build ] || want="$BUILD $TEST"

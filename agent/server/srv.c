@@ -170,14 +170,18 @@ static int srv_watch(struct srv *s, int op, int fd, uint32_t events, void *ptr)
 	return epoll_ctl(s->epfd, op, fd, &ev) < 0 ? -errno : 0;
 }
 
-int srv_open(struct srv **out, struct agent *a)
+int srv_open(struct srv **out, struct agent *a, int lfd)
 {
 	struct srv *s = calloc(1, sizeof(*s));
-	if (!s)
+	if (!s) {
+		if (lfd >= 0)
+			close(lfd);
 		return -ENOMEM;
+	}
 	s->a = a;
-	s->lfd = s->epfd = s->sigfd = -1;
-	int rc = srv_listen(s);
+	s->lfd = lfd;
+	s->epfd = s->sigfd = -1;
+	int rc = lfd >= 0 ? 0 : srv_listen(s);
 	if (!rc)
 		rc = srv_signals(s);
 	if (!rc) {
@@ -561,7 +565,7 @@ static int srv_expire(struct srv *s)
 
 int srv_run(struct srv *s)
 {
-	log_info("serving %s", s->a->cfg.socket_path);
+	log_info("serving %s%s", s->a->cfg.socket_path, s->socket_made ? "" : " (socket from systemd)");
 	for (;;) {
 		struct epoll_event ev[32];
 		int wait = srv_expire(s);

@@ -7,7 +7,7 @@
  * accept, before any byte is read: root, --allow-uid and --allow-gid pass; anyone else gets an
  * ATTACH_MSG_REFUSED message and the connection is closed. A request left half-sent for longer than the
  * request timeout is answered with ATTACH_E_TIMEOUT and closed. SIGTERM/SIGINT end the loop between
- * requests.
+ * requests. The same checks apply to a socket systemd passed (socket activation).
  */
 #ifndef SRV_H
 #define SRV_H
@@ -16,8 +16,10 @@
 
 struct srv;
 
-/* Create the socket (0660, group: the first --allow-gid or root's) and start listening. */
-int srv_open(struct srv **out, struct agent *a);
+/* Create the socket (0660, group: the first --allow-gid or root's) and start listening; or, with @lfd >= 0
+ * (systemd's, from listenfd_take()), serve that one, which srv then owns: it is never bound, renamed or
+ * removed by attachd (the socket unit owns the file). */
+int srv_open(struct srv **out, struct agent *a, int lfd);
 /* Serve until SIGTERM or SIGINT. 0 on a clean stop, -errno on failure. */
 int srv_run(struct srv *s);
 /* Close every connection and the socket, and remove the socket file. */

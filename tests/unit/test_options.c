@@ -42,7 +42,7 @@ static void parse_argv(struct parsed *p, char **argv)
 		argc++;
 	memset(&p->cfg, 0xa5, sizeof(p->cfg));
 	snprintf(p->err, sizeof(p->err), "(untouched)");
-	p->rc = options_parse(argc, argv, &p->cfg, p->err, sizeof(p->err));
+	p->rc = options_parse(argc, argv, NULL, &p->cfg, p->err, sizeof(p->err));
 }
 
 #define PARSE(p, ...)                                                    \
@@ -381,9 +381,9 @@ static void test_log_level(void **state)
 	PARSE(&p, BASE, "--log-level=debug");
 	assert_int_equal(p.cfg.log_level, LOG_LVL_DEBUG);
 	PARSE(&p, BASE, "--log-level", "loud");
-	assert_fails(&p, "--log-level loud: error, warn, info or debug");
+	assert_fails(&p, "--log-level loud: err, warning, info or debug");
 	PARSE(&p, BASE, "--log-level=DEBUG");
-	assert_fails(&p, "--log-level DEBUG: error, warn, info or debug");
+	assert_fails(&p, "--log-level DEBUG: err, warning, info or debug");
 }
 
 static void test_configfs_root_and_iqn_prefix(void **state)
