@@ -64,7 +64,8 @@ IT_SCRIPTS := $(sort $(wildcard tests/integration/test_*.sh))
 SIM_WRAPS := cfs_mkdir cfs_rmdir cfs_write cfs_read cfs_symlink cfs_unlink \
 	dmdev_init dmdev_node dmdev_create_linear dmdev_remove dmdev_fence dmdev_reload_linear dmdev_query \
 	dmdev_table dmdev_list \
-	blkdev_size blkdev_size_dev blkdev_dm blkdev_identity blkdev_claimable fault_point
+	blkdev_size blkdev_size_dev blkdev_dm blkdev_identity blkdev_claimable fault_point \
+	options_default_config
 SIM_LDFLAGS := $(foreach f,$(SIM_WRAPS),-Wl,--wrap=$(f))
 
 # libattach's ABI version: the soname's number changes with an incompatible change of attach.h

@@ -147,7 +147,7 @@ static int agent_failed(struct notify *n, struct agent_config *cfg, int rc)
 static int agent_options(int argc, char **argv, struct agent_config *cfg)
 {
 	char err[512];
-	int rc = options_parse(argc, argv, AGENT_DEFAULT_CONFIG, cfg, err, sizeof(err));
+	int rc = options_parse(argc, argv, options_default_config(), cfg, err, sizeof(err));
 	if (rc == OPTIONS_HELP) {
 		options_usage(stdout);
 		return 0;

@@ -433,6 +433,11 @@ static int options_argv(int argc, char **argv, struct agent_config *cfg, uint64_
 	return 0;
 }
 
+const char *options_default_config(void)
+{
+	return AGENT_DEFAULT_CONFIG;
+}
+
 /*
  * The command line is read twice. First alone, on defaults: its own errors, --help and --version come
  * first and as they always did, and it names the file. Then over the file's settings, so that what it

@@ -18,6 +18,9 @@ enum options_result { OPTIONS_RUN = 0, OPTIONS_HELP = 1, OPTIONS_VERSION = 2 };
  * text, which @cfg then owns: options_free() frees it (a failed parse frees it itself).
  * Re-entrant: no globals (no getopt).
  */
+/* The configuration file read when --config is not given: AGENT_DEFAULT_CONFIG, when it exists. The
+ * simulator build replaces it (tests/sim/sim_config.c), so that a test agent never reads the machine's. */
+const char *options_default_config(void);
 int options_parse(int argc, char **argv, const char *default_config, struct agent_config *cfg, char *err,
 		  size_t errlen);
 /* Free what options_parse() allocated in @cfg (the file's text); the strings that pointed into it go. */

@@ -20,9 +20,11 @@ conf() { printf '%s\n' "$@" >"$CONF"; chmod 0644 "$CONF"; }
 BASE=("socket = $SOCK" "db = $DB" "configfs-root = $W/cfs" "no-kmod = true" "foreground = true")
 
 # from_file [attachd options...]: start with --config and nothing else but @options; wait for the socket
-from_file() {
+from_file() { start_with --config "$CONF" "$@"; }
+# start_with [attachd options...]: start with @options only; wait for the socket
+start_with() {
 	: >"$LOG"
-	ATTACHD_SIM_DM_DIR=$W/dm "$AGENT_BIN" --config "$CONF" "$@" >>"$LOG" 2>&1 &
+	ATTACHD_SIM_DM_DIR=$W/dm "$AGENT_BIN" "$@" >>"$LOG" 2>&1 &
 	AGENT_PID=$!
 	for _ in $(seq 100); do
 		grep -q "serving $SOCK" "$LOG" && return 0
@@ -109,6 +111,18 @@ check "after all that, the agent starts again" from_file
 check "... its records are as they were" [ "$(ctl volume-show "$VOL2" --secrets)" = "$SHOW" ]
 agent_stop
 check "... and so are the exports" [ "$(tree_dump)" = "$TREE" ]
+# --- the default file: without --config attachd reads /etc/attachd.conf when it exists; attachd-sim reads
+# $ATTACHD_SIM_CONFIG instead (tests/sim/sim_config.c), so that no test reads the machine's
+conf "${GOOD[@]}" "log-level = debug"
+export ATTACHD_SIM_CONFIG=$CONF
+check "without --config the default file is read: the agent starts from it alone" start_with
+check "... with its settings (log-level debug)" grep -q ' attachd debug: ' "$LOG"
+agent_stop
+ATTACHD_SIM_CONFIG=$W/none.conf
+check "a missing default file is no error: the command line alone" start_with --socket "$SOCK" --db "$DB" \
+	--configfs-root "$W/cfs" --no-kmod --foreground --portal 127.0.0.1:3260 --iqn-prefix "$PREFIX" --no-dm
+agent_stop
+unset ATTACHD_SIM_CONFIG
 check "attachd --help lists --config" grep -q -- '--config FILE' <("$AGENT_BIN" --help)
 check "attachd --help with a missing --config: help, no error" "$AGENT_BIN" --config "$W/none.conf" --help
 
