@@ -194,12 +194,12 @@ INSTALL ?= install
 
 MANPAGES := $(sort $(wildcard man/*.[1-8]))
 MAN_SECTIONS := $(sort $(patsubst .%,%,$(suffix $(MANPAGES))))
-# the systemd units, once they exist
-UNITS := $(wildcard systemd/attachd.service systemd/attachd.socket)
+# the systemd units
+UNITS := systemd/attachd.service systemd/attachd.socket
 CONF := $(DESTDIR)$(sysconfdir)/attachd.conf
 INSTALL_DIRS := $(sort $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) $(DESTDIR)$(pkgconfigdir) \
 	$(DESTDIR)$(includedir) $(patsubst %,$(DESTDIR)$(mandir)/man%,$(MAN_SECTIONS)) $(DESTDIR)$(sysconfdir) \
-	$(DESTDIR)$(bashcompletiondir) $(if $(UNITS),$(DESTDIR)$(systemdsystemunitdir)))
+	$(DESTDIR)$(bashcompletiondir) $(DESTDIR)$(systemdsystemunitdir))
 INSTALLED := $(DESTDIR)$(sbindir)/attachd $(DESTDIR)$(bindir)/attachctl \
 	$(addprefix $(DESTDIR)$(libdir)/,libattach.so.$(LIBATTACH_VERSION) $(LIBATTACH_SONAME) libattach.so libattach.a) \
 	$(DESTDIR)$(pkgconfigdir)/attach.pc $(DESTDIR)$(includedir)/attach.h $(DESTDIR)$(includedir)/attach_proto.h \
@@ -230,7 +230,7 @@ install: all
 	$(Q)$(INSTALL) -m 0644 $(B)/attach.pc $(DESTDIR)$(pkgconfigdir)/attach.pc
 	$(Q)$(foreach m,$(MANPAGES),$(INSTALL) -m 0644 $(m) $(DESTDIR)$(mandir)/man$(patsubst .%,%,$(suffix $(m)))/ &&) true
 	$(Q)$(INSTALL) -m 0644 tools/attachctl.bash $(DESTDIR)$(bashcompletiondir)/attachctl
-	$(Q)$(if $(UNITS),$(INSTALL) -m 0644 $(UNITS) $(DESTDIR)$(systemdsystemunitdir)/,true)
+	$(Q)$(INSTALL) -m 0644 $(UNITS) $(DESTDIR)$(systemdsystemunitdir)/
 	$(Q)if [ -e $(CONF) ]; then echo "  keeping the existing $(CONF)"; \
 		else $(INSTALL) -m 0644 etc/attachd.conf $(CONF); fi
 	$(Q)if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi

@@ -20,14 +20,6 @@ mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -C "
 # tree DIR: every entry under DIR with its type, mode and link target
 tree() { (cd "$1" && find . -mindepth 1 \( -type l -printf 'l %P -> %l\n' \) -o -printf '%y %m %P\n' | sort); }
 
-# The units: the tree's once they exist; stand-ins until then, so that their installation is tested too
-UNITS=$(ls systemd/attachd.service systemd/attachd.socket 2>/dev/null)
-if [ -z "$UNITS" ]; then
-	mkdir "$T/units"
-	printf '[Unit]\nDescription=stand-in\n' >"$T/units/attachd.service"
-	printf '[Unit]\nDescription=stand-in\n' >"$T/units/attachd.socket"
-	UNITS="$T/units/attachd.service $T/units/attachd.socket"
-fi
 # the directories the Makefile takes from pkg-config, by the same rule
 UNITDIR=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null)
 UNITDIR=${UNITDIR:-/usr/local/lib/systemd/system}
@@ -37,7 +29,7 @@ COMPDIR=${COMPDIR:-/usr/local/share/bash-completion/completions}
 # --- the defaults: PREFIX=/usr/local
 D=$T/dest
 mkdir "$D"
-check "make install DESTDIR=... succeeds" mk install DESTDIR="$D" UNITS="$UNITS"
+check "make install DESTDIR=... succeeds" mk install DESTDIR="$D"
 L=usr/local/lib
 want="f 644 ${COMPDIR#/}/attachctl
 f 644 etc/attachd.conf
@@ -108,9 +100,9 @@ check "the installed completion completes the installed attachctl" bash -c '
 	_ "$D/${COMPDIR#/}/attachctl" "$D/usr/local/bin/attachctl"
 
 before=$(tree "$D")
-check "make install again succeeds" mk install DESTDIR="$D" UNITS="$UNITS"
+check "make install again succeeds" mk install DESTDIR="$D"
 check "and changes nothing" [ "$(tree "$D")" = "$before" ]
-check "make uninstall succeeds" mk uninstall DESTDIR="$D" UNITS="$UNITS"
+check "make uninstall succeeds" mk uninstall DESTDIR="$D"
 check "uninstall leaves nothing behind" [ -z "$(tree "$D")" ]
 tree "$D" | diag
 
@@ -119,14 +111,14 @@ D2=$T/dest2
 mkdir "$D2"
 VARS=(PREFIX=/usr libdir=/usr/lib/x86_64-linux-gnu mandir=/usr/share/man sysconfdir=/etc/xattachd
       systemdsystemunitdir=/usr/lib/systemd/system bashcompletiondir=/usr/share/bash-completion/completions)
-check "make install with the directory variables" mk install DESTDIR="$D2" UNITS="$UNITS" "${VARS[@]}"
+check "make install with the directory variables" mk install DESTDIR="$D2" "${VARS[@]}"
 check "each file where its variable says" bash -c 'cd "$1" && [ -x usr/sbin/attachd ] && [ -x usr/bin/attachctl ] &&
 	[ -L usr/lib/x86_64-linux-gnu/libattach.so.1 ] && [ -f usr/lib/x86_64-linux-gnu/libattach.a ] &&
 	[ -f usr/include/attach.h ] && [ -f usr/share/man/man8/attachd.8 ] && [ -f etc/xattachd/attachd.conf ] &&
 	[ -f usr/lib/systemd/system/attachd.service ] && [ -f usr/share/bash-completion/completions/attachctl ]' _ "$D2"
 check "attach.pc names them" bash -c 'grep -qx "libdir=/usr/lib/x86_64-linux-gnu" "$1" && grep -qx "includedir=/usr/include" "$1" &&
 	grep -qx "prefix=/usr" "$1"' _ "$D2/usr/lib/x86_64-linux-gnu/pkgconfig/attach.pc"
-check "make uninstall with them" mk uninstall DESTDIR="$D2" UNITS="$UNITS" "${VARS[@]}"
+check "make uninstall with them" mk uninstall DESTDIR="$D2" "${VARS[@]}"
 check "leaves nothing" [ -z "$(tree "$D2")" ]
 
 # --- what was there before: an edited attachd.conf, a directory, another program's file
@@ -135,11 +127,11 @@ mkdir -p "$D3/etc" "$D3/usr/local/include" "$D3/usr/local/bin"
 echo "socket = /run/mine.sock" >"$D3/etc/attachd.conf"
 echo other >"$D3/usr/local/bin/other"
 before=$(tree "$D3")
-out=$(mk install DESTDIR="$D3" UNITS="$UNITS" 2>&1)
+out=$(mk install DESTDIR="$D3" 2>&1)
 check "install keeps an existing attachd.conf, and says so" bash -c '
 	[ "$(cat "$1/etc/attachd.conf")" = "socket = /run/mine.sock" ] && grep -q "keeping the existing .*/etc/attachd.conf" <<<"$2"' \
 	_ "$D3" "$out"
-out=$(mk uninstall DESTDIR="$D3" UNITS="$UNITS" 2>&1)
+out=$(mk uninstall DESTDIR="$D3" 2>&1)
 check "uninstall keeps it too, and what was there before, and removes the rest" [ "$(tree "$D3")" = "$before" ]
 check "and says why it keeps attachd.conf" grep -q "keeping .*/etc/attachd.conf: it is not the example" <<<"$out"
 

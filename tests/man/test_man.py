@@ -7,7 +7,7 @@
 - attachd(8)'s OPTIONS are attachd --help's options, each with its placeholder;
 - attachctl(8)'s OPTIONS are attachctl --help's global options; its SUBCOMMANDS are --help's, and each
   entry's synopsis and option list are `attachctl help SUBCOMMAND`'s options, with their placeholders;
-- attachd.conf(5)'s KEYS are attachd's long options but config, help and version (flags take yes|no),
+- attachd.conf(5)'s KEYS are attachd's long options but config, help and version (flags take true|false),
   its list of repeatable keys is the options whose help says they repeat, and the example file
   etc/attachd.conf shows every key;
 - libattach(3)'s SYNOPSIS documents exactly the functions the shared library exports (the version node
@@ -195,20 +195,20 @@ def test_conf():
     for o in help_options(text):
         name, _, meta = o[2:].partition(" ")
         if name not in NOT_KEYS:
-            opts[name] = meta or "yes|no"
+            opts[name] = meta or "true|false"
     keys = {}
     for head, _ in items(section(lines, "KEYS")):
         words = [w for w in head.split() if w not in MACROS]
         keys[words[0]] = "".join(words[1:])
     same("attachd.conf(5) KEYS are attachd's long options", keys, opts, "attachd.conf(5)", "attachd --help")
     wrong = ["%s: %s, not %s" % (k, keys[k], opts[k]) for k in keys if k in opts and keys[k] != opts[k]]
-    check("attachd.conf(5) KEYS take the options' values (a flag: yes|no)", not wrong, "\n".join(wrong))
+    check("attachd.conf(5) KEYS take the options' values (a flag: true|false)", not wrong, "\n".join(wrong))
     # the options whose help (with its continuation lines) says they repeat
     repeat, last = set(), None
     for line in text.splitlines():
         m = re.match(r"^  --([a-z][a-z-]*)", line)
         last = m.group(1) if m else (last if line.startswith("    ") else None)
-        if last and re.search(r"\brepeat", line):
+        if last and last not in NOT_KEYS and re.search(r"\brepeat", line):
             repeat.add(last)
     pq = [l for l in section(lines, "DESCRIPTION") if l.startswith(".Pq Cm ")]
     listed = {w for l in pq for w in l.split() if w not in {".Pq", "Cm", ","}}
