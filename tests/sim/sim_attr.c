@@ -443,6 +443,8 @@ int sim_attr_write(struct cfs *c, enum sim_kernel k, const struct sim_node *n, c
 	char page[SIM_PAGE];
 	if (n->file->flags & SIM_F_RO)
 		return -EACCES;
+	if (sim_is_nvmet(n->kind) || !strncmp(rel, "nvmet/", 6))
+		return sim_nvmet_attr_write(c, k, n, rel, val);
 	/* fill_write_buffer: at most PAGE_SIZE - 1 bytes reach store() */
 	snprintf(page, sizeof(page), "%s", val);
 	memset(&w, 0, sizeof(w));
