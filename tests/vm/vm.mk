@@ -7,7 +7,7 @@
 #   make check VM=0                      leave the stage out (it then does not appear in the summary)
 #   make check ATTACHD_VM_SUITES=bookworm  one kernel only
 #   make check-vm                        this stage alone
-VM_BINS := $(B)/attachd $(B)/attachctl $(B)/attachd-faults $(B)/attachd-sim $(B)/tests/sim-setup \
+VM_BINS := $(B)/attachd $(B)/attachctl $(B)/attachd-faults $(B)/attachd-sim $(B)/tests/sim-setup $(B)/tests/nvmet-export \
 	$(B)/tests/bench/bench
 ifneq ($(VM),0)
 EXTRA_STAGES += vm
@@ -19,3 +19,11 @@ check-vm: $(VM_BINS)
 	$(Q)tests/vm/run.sh
 
 .PHONY: check-vm
+
+# nvmet-export: one NVMe/TCP export by configfs/nvmet*.c alone (scenario 22), the real cfs (no simulator)
+NVMET_EXPORT_OBJS := $(call obj,tests/tools/nvmet-export.c configfs/cfs.c configfs/nvmet.c configfs/nvmet_host.c \
+	configfs/nvmet_port.c configfs/nvmet_state.c configfs/nvmet_secret.c)
+$(B)/tests/nvmet-export: $(NVMET_EXPORT_OBJS)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
