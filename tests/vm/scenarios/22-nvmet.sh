@@ -23,12 +23,15 @@ cleanup_scenario() {
 	[ -n "${LOOP:-}" ] && losetup -d "$LOOP"
 	rm -f "$FILE"
 }
-# the NVMe block device whose uuid is $ID (native multipath: the head, nvmeXnY), within 10 s
+# the NVMe block device whose uuid is $ID, within 10 s: with native multipath the head nvmeXnY, which has
+# a device node (the path device nvmeXcYnZ is in sysfs too, with the same uuid, but hidden: no node, and a
+# dd to /dev/nvmeXcYnZ would only make a file)
 ns_dev() {
 	local b n=100
 	while [ $n -gt 0 ]; do
 		for b in /sys/block/nvme*; do
-			[ "$(cat "$b/uuid" 2>/dev/null)" = "$ID" ] && { echo "${b##*/}"; return 0; }
+			case ${b##*/} in *c*) continue ;; esac
+			[ -b "/dev/${b##*/}" ] && [ "$(cat "$b/uuid" 2>/dev/null)" = "$ID" ] && { echo "${b##*/}"; return 0; }
 		done
 		sleep 0.1
 		n=$((n - 1))
