@@ -68,7 +68,9 @@ int sim_setup(const char *root, enum sim_kernel k);
  * EINVAL; rmdir of a linked subsystem or host EBUSY, of a port with subsystems or a subsystem with
  * namespaces or hosts ENOTEMPTY; a DH-HMAC-CHAP key checked only for its "DHHC-1:<n>:" prefix and n <= 3.
  * Caveats: no socket is bound (an address not on this host is accepted; the kernel says EADDRNOTAVAIL);
- * no host ever connects, so serial and model never freeze; referrals and ANA groups cannot be made.
+ * no host ever connects, so serial and model never freeze; referrals and ANA groups cannot be made; a
+ * file-backed namespace always enables (the kernel opens the file with O_DIRECT unless buffered_io is 1,
+ * which 6.1's tmpfs refuses with EINVAL); a write() of zero bytes is EFAULT on every attribute, LIO's too.
  * Returns 0, -EEXIST if @root already has nvmet/, or a negative errno.
  */
 int sim_nvmet_setup(const char *root, enum sim_kernel k);

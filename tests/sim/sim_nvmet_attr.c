@@ -348,9 +348,10 @@ static int nw_port_pi(struct sim_nw *w)
 }
 
 /* ------------------------------------------------------------------ host (6.12: CONFIG_NVME_TARGET_AUTH) */
-/* nvmet_auth_set_key: an empty value forgets the key; otherwise sscanf("DHHC-1:%hhd:%*s") must take the
- * number (only the prefix and a hash of at most 3 are checked here: length and CRC at authentication);
- * stored without surrounding white space. */
+/* nvmet_auth_set_key: an empty value forgets the key (configfs passes one only for a write of a lone
+ * NUL byte, which cfs_write cannot make; a write of zero bytes is EFAULT); otherwise the number of
+ * sscanf("DHHC-1:%hhd:%*s") must be there (only the prefix and a hash of at most 3 are checked here:
+ * length and CRC at authentication); stored without surrounding white space. */
 static int nw_dhchap_key(struct sim_nw *w)
 {
 	const char *p = w->page;

@@ -14,9 +14,10 @@
  *                                                "OP ARG [ARG2] => ok|ENAME" (exit 0 either way)
  * ROOT defaults to /sys/kernel/config. try's OP is mkdir, rmdir, write (PATH VALUE), link (TARGET LINK) or
  * unlink, with paths relative to ROOT; OP may start with '!' (a probe the simulator does not model: the
- * mark is only printed). In ARG and ARG2, @DEV@, @DIR@, @MISSING@ and @ID@ stand for the values of
- * NVMET_PROBE_DEV, NVMET_PROBE_DIR, NVMET_PROBE_MISSING and NVMET_PROBE_ID, so that the printed lines are
- * the same on every machine (tests/unit/test_nvmet_golden.c replays them on the simulator).
+ * mark is only printed). In ARG and ARG2, @DEV@, @DIR@, @MISSING@, @FILE@ and @ID@ stand for the values
+ * of NVMET_PROBE_DEV, NVMET_PROBE_DIR, NVMET_PROBE_MISSING, NVMET_PROBE_FILE and NVMET_PROBE_ID, and
+ * @EMPTY@ for nothing (a write of zero bytes), so that the printed lines are the same on every machine
+ * (tests/unit/test_nvmet_golden.c replays them on the simulator).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -109,14 +110,15 @@ static int cmd_state(struct cfs *c, char **a, int n)
 static int expand(const char *in, char *out, size_t size)
 {
 	static const char *const tok[][2] = { { "@DEV@", "NVMET_PROBE_DEV" }, { "@DIR@", "NVMET_PROBE_DIR" },
-					      { "@MISSING@", "NVMET_PROBE_MISSING" }, { "@ID@", "NVMET_PROBE_ID" } };
+					      { "@MISSING@", "NVMET_PROBE_MISSING" }, { "@FILE@", "NVMET_PROBE_FILE" },
+					      { "@ID@", "NVMET_PROBE_ID" }, { "@EMPTY@", NULL } };
 	size_t o = 0;
 	while (*in) {
 		size_t i, n = 1;
 		const char *rep = NULL;
 		for (i = 0; i < sizeof(tok) / sizeof(tok[0]); i++)
 			if (!strncmp(in, tok[i][0], strlen(tok[i][0]))) {
-				rep = getenv(tok[i][1]);
+				rep = tok[i][1] ? getenv(tok[i][1]) : "";
 				n = strlen(tok[i][0]);
 				if (!rep)
 					return -EINVAL;

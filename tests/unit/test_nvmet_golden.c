@@ -94,12 +94,13 @@ static void expand(struct fx *f, const char *in, char *out, size_t size)
 	char dir[PATH_MAX], missing[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s/probe-dir", f->root);
 	snprintf(missing, sizeof(missing), "%s/probe-missing", f->root);
-	const char *tok[][2] = { { "@DEV@", f->dev[0] }, { "@DIR@", dir }, { "@MISSING@", missing }, { "@ID@", VOLID } };
+	const char *tok[][2] = { { "@DEV@", f->dev[0] }, { "@DIR@", dir }, { "@MISSING@", missing },
+				 { "@FILE@", f->notblk }, { "@ID@", VOLID }, { "@EMPTY@", "" } };
 	size_t o = 0;
 	while (*in && o + 1 < size) {
 		size_t i, n = 1;
 		const char *rep = NULL;
-		for (i = 0; i < 4; i++)
+		for (i = 0; i < sizeof(tok) / sizeof(tok[0]); i++)
 			if (!strncmp(in, tok[i][0], strlen(tok[i][0]))) {
 				rep = tok[i][1];
 				n = strlen(tok[i][0]);

@@ -124,6 +124,7 @@ static void test_subsys_attrs(void **state)
 	assert_string_equal(rd(f, S "/attr_model"), "attachd");
 	ERR(cfs_write(&f->c, S "/attr_model", "12345678901234567890123456789012345678901"), EINVAL);
 	ERR(cfs_write(&f->c, S "/attr_model", "\x7f"), EINVAL);
+	ERR(cfs_write(&f->c, S "/attr_model", ""), EFAULT); /* zero bytes: configfs's own refusal */
 	W(S "/attr_allow_any_host", "y");
 	assert_string_equal(rd(f, S "/attr_allow_any_host"), "1");
 	ERR(cfs_write(&f->c, S "/attr_allow_any_host", "2"), EINVAL);

@@ -21,7 +21,7 @@ cleanup_scenario() {
 	nvme disconnect -n "$NQN" >/dev/null 2>&1
 	[ -n "${PORTID:-}" ] && $X unexport "$NQN" "$HOST" "$PORTID" "${MADE:-1}" >/dev/null 2>&1
 	[ -n "${LOOP:-}" ] && losetup -d "$LOOP"
-	rm -f "$FILE"
+	rm -rf "$FILE" /tmp/v22-file /tmp/v22dir
 }
 # the NVMe block device whose uuid is $ID, within 10 s: with native multipath the head nvmeXnY, which has
 # a device node (the path device nvmeXcYnZ is in sysfs too, with the same uuid, but hidden: no node, and a
@@ -62,7 +62,9 @@ H=nvmet/hosts/$OTHER
 P=nvmet/ports/7
 Q=nvmet/ports/8
 mkdir -p /tmp/v22dir
-export NVMET_PROBE_DEV=$LOOP NVMET_PROBE_DIR=/tmp/v22dir NVMET_PROBE_MISSING=/tmp/v22-missing NVMET_PROBE_ID=$ID
+export NVMET_PROBE_DEV=$LOOP NVMET_PROBE_DIR=/tmp/v22dir NVMET_PROBE_MISSING=/tmp/v22-missing NVMET_PROBE_ID=$ID \
+	NVMET_PROBE_FILE=/tmp/v22-file
+truncate -s 16M /tmp/v22-file
 probe() { $X try "$@" >>"$VM_WORK/errno"; }
 : >"$VM_WORK/errno"
 probe mkdir nvmet/subsystems/nqn.2014-08.org.nvmexpress.discovery
@@ -96,6 +98,17 @@ probe write $S/attr_serial 123456789012345678901
 probe write $S/attr_model 12345678901234567890123456789012345678901
 probe write $S/attr_serial 11111111222233334444
 probe write $S/attr_model attachd
+probe write $S/attr_model @EMPTY@
+probe mkdir $S/namespaces/2
+probe write $S/namespaces/2/device_path @DEV@
+probe write $S/namespaces/2/enable 1
+probe write $S/namespaces/2/enable 0
+probe write $S/namespaces/2/device_path @FILE@
+probe write $S/namespaces/2/buffered_io 1
+probe write $S/namespaces/2/enable 1
+probe write $S/namespaces/2/enable 0
+probe write $S/namespaces/2/buffered_io 0
+probe rmdir $S/namespaces/2
 probe mkdir $H
 probe write $S/attr_allow_any_host 1
 probe link $H $S/allowed_hosts/h
@@ -140,6 +153,7 @@ probe rmdir $S
 probe write $H/dhchap_key secret
 probe write $H/dhchap_key DHHC-1:04:AAAA:
 probe write $H/dhchap_key DHHC-1:00:not-checked-here:
+probe write $H/dhchap_key @EMPTY@
 probe write $H/dhchap_hash 'hmac(md5)'
 probe write $H/dhchap_dhgroup ffdhe1024
 probe write $H/dhchap_dhgroup ffdhe2048
@@ -241,6 +255,8 @@ else
 	check "our key (hash 00) authenticates" connect "$HOST" "$HOSTID" --dhchap-secret="$KEY"
 	DEV=$(ns_dev) && check "4 MiB round trip, authenticated" roundtrip /dev/$DEV
 	nvme disconnect -n "$NQN" >/dev/null 2>&1
+	printf '\0' >$NV/hosts/$HOST/dhchap_key
+	check_eq "one NUL byte written to dhchap_key clears it" "" "$(cat $NV/hosts/$HOST/dhchap_key)"
 	$X unexport "$NQN" "$HOST" "$PORTID" 1 >/dev/null 2>&1
 	$X export "$NQN" "$LOOP" "$ID" "$HOST" 127.0.0.1 4420 "$KEY1" "$CKEY" ffdhe2048 >"$VM_WORK/out" 2>&1 &&
 		PORTID=$(sed -n 's/^port=\([0-9]*\) .*/\1/p' "$VM_WORK/out")
