@@ -1,13 +1,15 @@
 # The real-kernel stage of `make check` (included by the top-level Makefile): boots Debian's 6.1 and
 # 6.12 kernels under qemu and runs tests/vm/scenarios against build/attachd, build/attachctl,
-# build/attachd-faults (crash injection) and build/tests/bench/bench (scenario 16), then compares each
-# kernel's configfs capture with the simulator (build/attachd-sim, build/tests/sim-setup). First run
+# build/attachd-faults (crash injection), build/tests/bench/bench (scenario 16) and build/tests/nvmet-export
+# (scenario 22), then compares each kernel's configfs and nvmet captures with the simulator
+# (build/attachd-sim, build/tests/sim-setup, build/tests/test_nvmet_golden). First run
 # downloads ~150 MB into ~/.cache/attachd-vm; later runs cost ~3 min a kernel under TCG (two boots
 # each: the reboot test).
 #   make check VM=0                      leave the stage out (it then does not appear in the summary)
 #   make check ATTACHD_VM_SUITES=bookworm  one kernel only
 #   make check-vm                        this stage alone
 VM_BINS := $(B)/attachd $(B)/attachctl $(B)/attachd-faults $(B)/attachd-sim $(B)/tests/sim-setup $(B)/tests/nvmet-export \
+	$(B)/tests/test_nvmet_golden \
 	$(B)/tests/bench/bench
 ifneq ($(VM),0)
 EXTRA_STAGES += vm
