@@ -48,7 +48,8 @@ int nvmet_ids_from_volume(const char *volume_id, struct nvmet_ids *ids);
 int nvmet_subsys_nqn(char *out, size_t size, const char *prefix, const char *volume_id);
 
 /* ---- subsystem: attr_allow_any_host 0 (only linked hosts), optional serial and model. The kernel freezes
- * serial and model once a host has identified the subsystem (EINVAL): they are written at creation. */
+ * serial and model once a host has identified the subsystem: they are written at creation, and asking
+ * another one of a subsystem a host knows is the kernel's EINVAL. */
 struct nvmet_subsys {
 	const char *nqn;
 	const char *serial; /* 1-20 printable ASCII, or NULL: the kernel's random one */
@@ -103,7 +104,8 @@ struct nvmet_addr {
 	const char *trsvcid; /* the TCP port, 1-65535 */
 };
 /* The id of a port whose addr_trtype, addr_adrfam, addr_traddr and addr_trsvcid are @a (addresses compared
- * as addresses, not as text): 0, or -ENOENT. */
+ * as addresses, not as text): 0, or -ENOENT. A port named other than in plain decimal ("0x10", "010": the
+ * kernel takes them) is not looked at; its address then meets attachd's port at the link: EADDRINUSE. */
 int nvmet_port_find(struct cfs *c, const struct nvmet_addr *a, unsigned *id);
 /* The port of @a: found, or made with the first free id of attachd's range (-ENOSPC when none is left);
  * *@made tells which. -EINVAL for an address that is not one. */

@@ -174,10 +174,14 @@ int main(int argc, char **argv)
 	char **a = argv + i;
 	int n = argc - i;
 	if (!strcmp(cmd, "gen-key")) {
-		char out[NVMET_SECRET_MAX + 1];
-		if (n < 1 || n > 2)
+		char out[NVMET_SECRET_MAX + 1], *end1 = NULL, *end2 = NULL;
+		unsigned long hash = n >= 1 ? strtoul(a[0], &end1, 10) : 0;
+		unsigned long len = n == 2 ? strtoul(a[1], &end2, 10) : 0;
+		if (n < 1 || n > 2 || !a[0][0] || *end1 || (n == 2 && (!a[1][0] || *end2))) {
+			fprintf(stderr, "gen-key HASH(0-3) [LEN(32|48|64)]\n");
 			return 2;
-		int rc = nvmet_secret_generate((unsigned)atoi(a[0]), n > 1 ? (size_t)atoi(a[1]) : 0, out, sizeof(out));
+		}
+		int rc = nvmet_secret_generate((unsigned)(hash > 3 ? 4 : hash), len, out, sizeof(out));
 		if (rc)
 			return step("gen-key", rc), 1;
 		puts(out);
