@@ -68,6 +68,11 @@ int proto_frame_check(const struct nlmsghdr *nlh, size_t max);
 /* iSCSI name (RFC 3720 3.2.6: iqn., eui., naa.): 0 or -EINVAL with the reason in @why. */
 int proto_iscsi_name_check(const char *name, char *why, size_t whylen);
 
+/* NVMe Qualified Name (nqn.YYYY-MM.<domain>:<string>, nqn.2014-08.org.nvmexpress:uuid:<UUID>; at most
+ * PROTO_NQN_MAX bytes): 0 or -EINVAL with the reason in @why. */
+#define PROTO_NQN_MAX 223
+int proto_nvme_name_check(const char *name, char *why, size_t whylen);
+
 /* Status mapping, the only place errno and enum attach_status meet. */
 uint32_t proto_status_from_errno(int err); /* sign ignored */
 int proto_errno_from_status(uint32_t status); /* positive errno */

@@ -10,7 +10,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 B=build/fuzz
-TARGETS="request reply record args"
+TARGETS="request reply record args names"
 jobs=${FUZZ_JOBS:-$(nproc)}
 if [ "${1:-}" = --long ]; then
 	secs=${FUZZ_SECONDS:-60}

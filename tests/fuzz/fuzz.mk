@@ -11,7 +11,7 @@
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_B := $(B)/fuzz
-FUZZ_TARGETS := request reply record args
+FUZZ_TARGETS := request reply record args names
 FUZZ_BINS := $(patsubst %,$(FUZZ_B)/fuzz_%,$(FUZZ_TARGETS))
 
 # UBSan must abort, or libFuzzer never sees the report as a crash.
@@ -63,6 +63,11 @@ $(FUZZ_B)/fuzz_record: $(FUZZ_B)/tests/fuzz/fuzz_record.o $(FUZZ_B)/agent/store/
 
 # the grammar asks libattach for each call's protocol row
 $(FUZZ_B)/fuzz_args: $(FUZZ_B)/tests/fuzz/fuzz_args.o $(FUZZ_B)/tools/attachctl_args.o $(FUZZ_B)/libattach.a
+	$(call say,LD,$@)
+	$(Q)$(FUZZ_LD) -o $@ $^ $(CLIENT_LIBS)
+
+# NVMe over TCP's text checks: DHHC-1 secrets and NQNs
+$(FUZZ_B)/fuzz_names: $(FUZZ_B)/tests/fuzz/fuzz_names.o $(FUZZ_B)/configfs/nvmet_secret.o $(FUZZ_B)/libattach.a
 	$(call say,LD,$@)
 	$(Q)$(FUZZ_LD) -o $@ $^ $(CLIENT_LIBS)
 

@@ -139,7 +139,8 @@ int __wrap_cfs_rmdir(struct cfs *c, const char *rel_in)
 	if (n.unknown || !n.is_obj)
 		return -EPERM;
 	/* s_links: an item that is the target of links is busy, checked before its children */
-	if ((n.kind == SIM_K_SO || n.kind == SIM_K_LUN) && sim_links_to(c, rel) > 0)
+	if ((n.kind == SIM_K_SO || n.kind == SIM_K_LUN || n.kind == SIM_K_NVMET_SUBSYS || n.kind == SIM_K_NVMET_HOST) &&
+	    sim_links_to(c, rel) > 0)
 		return -EBUSY;
 	rc = sim_detach_prep(c, k, rel, n.dir);
 	if (!rc && n.kind == SIM_K_FABRIC)

@@ -30,7 +30,7 @@
  * Kernels: SIM_KERNEL_6_1 and SIM_KERNEL_6_12 follow the captures of Debian's kernels in
  * tests/sim/golden/ (both include target/iscsi/cpus_allowed_list; what differs: docs/KERNEL.md,
  * '6.1 and 6.12'), compared entry for entry by tests/integration/test_golden.sh. Only the iblock
- * backend and the iscsi fabric are modelled; nvmet is out of scope.
+ * backend and the iscsi fabric are modelled, and nvmet (sim_nvmet_setup below).
  *
  * Caveats: attribute values not named in tests/sim/sim_attr.c are stored as written (plus a newline);
  * the default content of statistics and most device attributes is approximate; network portals are
@@ -51,6 +51,29 @@ enum sim_kernel { SIM_KERNEL_6_1, SIM_KERNEL_6_12 };
  * Returns 0, -EEXIST if @root already has target/, or a negative errno.
  */
 int sim_setup(const char *root, enum sim_kernel k);
+
+/*
+ * nvmet (sim_nvmet.c, sim_nvmet_attr.c): what loading the nvmet module shows under @root: nvmet/ with hosts/,
+ * ports/, subsystems/ (and 6.12's discovery_nqn, by which a tree of nvmet alone tells its kernel). Then
+ * subsystems, namespaces, ports and hosts are made with mkdir as on the kernel; 6.12 has the hosts'
+ * dhchap_* attributes (CONFIG_NVME_TARGET_AUTH), the subsystems' passthru/, attr_firmware and
+ * attr_ieee_oui, the ports' addr_tsas and param_max_queue_size; 6.1 none of them. Rules reproduced: the
+ * names mkdir takes; a namespace's device_path, device_uuid and device_nguid EBUSY while it is enabled,
+ * enable ENOENT / EISDIR / EINVAL for a missing path / a directory / none written, EBUSY for a number
+ * another enabled namespace has; attr_serial and attr_model lengths and characters (EINVAL); a port's
+ * address attributes EACCES while a subsystem is linked into it (it is then enabled), bad values EINVAL;
+ * the first subsystem link enables the port: EINVAL for a transport other than tcp, a family other than
+ * ipv4/ipv6 or a malformed address or port, EADDRINUSE when another enabled port has the address; links
+ * of the wrong kind EINVAL, the same subsystem or host twice EEXIST, hosts while attr_allow_any_host is 1
+ * EINVAL; rmdir of a linked subsystem or host EBUSY, of a port with subsystems or a subsystem with
+ * namespaces or hosts ENOTEMPTY; a DH-HMAC-CHAP key checked only for its "DHHC-1:<n>:" prefix and n <= 3.
+ * Caveats: no socket is bound (an address not on this host is accepted; the kernel says EADDRNOTAVAIL);
+ * no host ever connects, so serial and model never freeze; referrals and ANA groups cannot be made; a
+ * file-backed namespace always enables (the kernel opens the file with O_DIRECT unless buffered_io is 1,
+ * which 6.1's tmpfs refuses with EINVAL); a write() of zero bytes is EFAULT on every attribute, LIO's too.
+ * Returns 0, -EEXIST if @root already has nvmet/, or a negative errno.
+ */
+int sim_nvmet_setup(const char *root, enum sim_kernel k);
 
 /*
  * Fault injection. The @nth call (1 = the next one) of @op ("mkdir", "rmdir", "write", "read",

@@ -33,6 +33,17 @@ enum sim_kind {
 	SIM_K_ACL,         /* .../tpgt_N/acls/<initiator> */
 	SIM_K_MLUN,        /* .../acls/<initiator>/lun_<M> */
 	SIM_K_UNMODELLED,  /* the kernel has make_group here (ALUA groups) but the simulator refuses: EPERM */
+	SIM_K_NVMET_SUBSYS, /* nvmet/subsystems/<nqn> */
+	SIM_K_NVMET_NS,     /* .../<nqn>/namespaces/<nsid> */
+	SIM_K_NVMET_PORT,   /* nvmet/ports/<id> */
+	SIM_K_NVMET_HOST,   /* nvmet/hosts/<nqn> */
+};
+
+/* What a default group accepts as links (allow_link of a group that is not a user object). */
+enum sim_links {
+	SIM_L_NONE = 0,
+	SIM_L_PORT_SUBSYS,    /* nvmet/ports/<id>/subsystems: subsystems */
+	SIM_L_ALLOWED_HOSTS,  /* nvmet/subsystems/<nqn>/allowed_hosts: hosts */
 };
 
 /* Flags of a template entry. */
@@ -62,10 +73,12 @@ struct sim_tmpl {
 	const struct sim_ent *ents; /* terminated by an entry with a NULL name */
 	enum sim_kind child;
 	int mkdir_err;              /* positive errno when child is SIM_K_NONE or SIM_K_UNMODELLED */
+	enum sim_links links;       /* the links this directory takes (LIO's are on user objects instead) */
 };
 
 extern const struct sim_tmpl sim_tmpl_root;
 extern const struct sim_tmpl sim_tmpl_target;
+extern const struct sim_tmpl sim_tmpl_nvmet;
 const struct sim_tmpl *sim_kind_tmpl(enum sim_kind k);
 /* The entry @name (@len bytes) of @t that exists on kernel @k, or NULL. */
 const struct sim_ent *sim_tmpl_find(enum sim_kernel k, const struct sim_tmpl *t, const char *name,
@@ -143,6 +156,16 @@ int sim_for_each_link(struct cfs *c, sim_link_fn fn, void *arg);
 int sim_links_to(struct cfs *c, const char *target);                 /* how many links point there */
 int sim_dir_link(struct cfs *c, const char *dir, char *target, size_t size); /* 1 found, 0 none */
 int sim_link_resolve(struct cfs *c, const char *link, char *out, size_t size);
+
+/* nvmet (sim_nvmet.c, sim_nvmet_attr.c): templates, names, values set at mkdir, links, attribute stores. */
+const struct sim_tmpl *sim_nvmet_kind_tmpl(enum sim_kind k);
+int sim_nvmet_name_check(struct cfs *c, enum sim_kernel k, enum sim_kind kind, const char *name);
+int sim_nvmet_after_mkdir(struct cfs *c, enum sim_kind kind, const char *rel);
+int sim_nvmet_allow_link(struct cfs *c, const char *parent, const struct sim_node *pn, const struct sim_node *tn);
+int sim_nvmet_port_enabled(struct cfs *c, const char *port);
+int sim_nvmet_attr_write(struct cfs *c, enum sim_kernel k, const struct sim_node *n, const char *rel,
+			 const char *val);
+int sim_is_nvmet(enum sim_kind k);
 
 /* Attribute rules. */
 int sim_attr_write(struct cfs *c, enum sim_kernel k, const struct sim_node *n, const char *rel,

@@ -128,7 +128,11 @@ static int sim_walk(struct cfs *c, const char *rel, const char *pat, sim_link_fn
 int sim_for_each_link(struct cfs *c, sim_link_fn fn, void *arg)
 {
 	int rc = sim_walk(c, "", "target/*/*/*/lun/*/@", fn, arg);
-	return rc ? rc : sim_walk(c, "", "target/*/*/*/acls/*/*/@", fn, arg);
+	if (!rc)
+		rc = sim_walk(c, "", "target/*/*/*/acls/*/*/@", fn, arg);
+	if (!rc)
+		rc = sim_walk(c, "", "nvmet/ports/*/subsystems/@", fn, arg);
+	return rc ? rc : sim_walk(c, "", "nvmet/subsystems/*/allowed_hosts/@", fn, arg);
 }
 
 struct sim_count {
@@ -284,7 +288,8 @@ int __wrap_cfs_symlink(struct cfs *c, const char *target_in, const char *link_in
 	rc = sim_resolve(k, parent, &pn);
 	if (rc)
 		return rc;
-	if (pn.unknown || !pn.is_obj || (pn.kind != SIM_K_LUN && pn.kind != SIM_K_MLUN))
+	int nvmet = !pn.unknown && pn.dir && !pn.is_obj && pn.dir->links != SIM_L_NONE;
+	if (!nvmet && (pn.unknown || !pn.is_obj || (pn.kind != SIM_K_LUN && pn.kind != SIM_K_MLUN)))
 		return -EPERM; /* no allow_link on the parent item */
 	/* get_target: the target is looked up from "/" following links; outside configfs is EPERM */
 	if (snprintf(abs, sizeof(abs), "%s/%s", c->root, target) >= (int)sizeof(abs))
@@ -301,9 +306,12 @@ int __wrap_cfs_symlink(struct cfs *c, const char *target_in, const char *link_in
 	rc = sim_resolve(k, real + rl + 1, &tn);
 	if (rc)
 		return rc;
-	if (tn.unknown)
+	if (nvmet)
+		rc = sim_nvmet_allow_link(c, parent, &pn, &tn);
+	else if (tn.unknown)
 		return -EFAULT;
-	rc = pn.kind == SIM_K_LUN ? sim_lun_allow(c, parent, &tn) : sim_mlun_allow(c, parent, &tn);
+	else
+		rc = pn.kind == SIM_K_LUN ? sim_lun_allow(c, parent, &tn) : sim_mlun_allow(c, parent, &tn);
 	if (rc)
 		return rc;
 	/* configfs_get_target_path: the link text is relative, one "../" per level of the link's item
@@ -316,6 +324,8 @@ int __wrap_cfs_symlink(struct cfs *c, const char *target_in, const char *link_in
 	strcpy(body + o, tn.obj);
 	if (symlinkat(body, c->rootfd, link))
 		return -errno;
+	if (nvmet)
+		return 0; /* what the link enables (a port's socket) is read from the links themselves */
 	if (pn.kind == SIM_K_LUN)
 		return sim_refresh_so(c, tn.obj);
 	return sim_mlun_linked(c, parent, tn.obj);

@@ -193,7 +193,6 @@ int sim_name_check(struct cfs *c, enum sim_kernel k, enum sim_kind kind, const c
 {
 	unsigned long long v;
 	unsigned short tpgt;
-	(void)k;
 	switch (kind) {
 	case SIM_K_HBA:
 		return sim_check_hba(name);
@@ -227,6 +226,11 @@ int sim_name_check(struct cfs *c, enum sim_kernel k, enum sim_kind kind, const c
 			return rc;
 		return sim_portal_taken(c, parent, name) ? -EINVAL : 0;
 	}
+	case SIM_K_NVMET_SUBSYS:
+	case SIM_K_NVMET_NS:
+	case SIM_K_NVMET_PORT:
+	case SIM_K_NVMET_HOST:
+		return sim_nvmet_name_check(c, k, kind, name);
 	case SIM_K_NONE:
 	case SIM_K_UNMODELLED:
 		return -EPERM;

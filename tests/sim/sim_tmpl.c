@@ -19,7 +19,7 @@
 #define END { NULL, 0, NULL, NULL }
 
 /* A group without make_group and without attributes (statistics subgroups carry RO files). */
-#define GROUP(var, ents_, err) static const struct sim_tmpl var = { ents_, SIM_K_NONE, err }
+#define GROUP(var, ents_, err) static const struct sim_tmpl var = { ents_, SIM_K_NONE, err, SIM_L_NONE }
 
 static const struct sim_ent sim_none_ents[] = { END };
 GROUP(sim_t_empty, sim_none_ents, EPERM);
@@ -31,25 +31,25 @@ static const struct sim_ent sim_lu_gp_ents[] = {
 GROUP(sim_t_lu_gp, sim_lu_gp_ents, EPERM);
 static const struct sim_ent sim_lu_gps_ents[] = { D("default_lu_gp", sim_t_lu_gp), END };
 /* core/alua/lu_gps has make_group in the kernel; creating LU groups is not modelled */
-static const struct sim_tmpl sim_t_lu_gps = { sim_lu_gps_ents, SIM_K_UNMODELLED, EPERM };
+static const struct sim_tmpl sim_t_lu_gps = { sim_lu_gps_ents, SIM_K_UNMODELLED, EPERM, SIM_L_NONE };
 static const struct sim_ent sim_core_alua_ents[] = { D("lu_gps", sim_t_lu_gps), END };
 GROUP(sim_t_core_alua, sim_core_alua_ents, EPERM);
 static const struct sim_ent sim_core_ents[] = { D("alua", sim_t_core_alua), END };
-static const struct sim_tmpl sim_t_core = { sim_core_ents, SIM_K_HBA, 0 };
+static const struct sim_tmpl sim_t_core = { sim_core_ents, SIM_K_HBA, 0, SIM_L_NONE };
 
 static const struct sim_ent sim_target_ents[] = {
 	FRO("version", "@VERSION@\n"), F("dbroot", "/etc/target\n"), D("core", sim_t_core), END,
 };
-const struct sim_tmpl sim_tmpl_target = { sim_target_ents, SIM_K_FABRIC, 0 };
+const struct sim_tmpl sim_tmpl_target = { sim_target_ents, SIM_K_FABRIC, 0, SIM_L_NONE };
 
-static const struct sim_ent sim_root_ents[] = { D("target", sim_tmpl_target), END };
-const struct sim_tmpl sim_tmpl_root = { sim_root_ents, SIM_K_NONE, EPERM };
+static const struct sim_ent sim_root_ents[] = { D("nvmet", sim_tmpl_nvmet), D("target", sim_tmpl_target), END };
+const struct sim_tmpl sim_tmpl_root = { sim_root_ents, SIM_K_NONE, EPERM, SIM_L_NONE };
 
 /* ------------------------------------------------------------------ HBA and storage object */
 static const struct sim_ent sim_hba_ents[] = {
 	FRO("hba_info", "@NAME@\n"), F("hba_mode", "0\n"), END,
 };
-static const struct sim_tmpl sim_t_hba = { sim_hba_ents, SIM_K_SO, 0 };
+static const struct sim_tmpl sim_t_hba = { sim_hba_ents, SIM_K_SO, 0, SIM_L_NONE };
 
 static const struct sim_ent sim_so_attrib_ents[] = {
 	F("alua_support", "1\n"), F("block_size", "512\n"), F("emulate_3pc", "1\n"),
@@ -103,7 +103,7 @@ static const struct sim_ent sim_tg_pt_gp_ents[] = {
 GROUP(sim_t_tg_pt_gp, sim_tg_pt_gp_ents, EPERM);
 static const struct sim_ent sim_so_alua_ents[] = { D("default_tg_pt_gp", sim_t_tg_pt_gp), END };
 /* the storage object's alua/ has make_group (target port groups): not modelled */
-static const struct sim_tmpl sim_t_so_alua = { sim_so_alua_ents, SIM_K_UNMODELLED, EPERM };
+static const struct sim_tmpl sim_t_so_alua = { sim_so_alua_ents, SIM_K_UNMODELLED, EPERM, SIM_L_NONE };
 
 static const struct sim_ent sim_scsi_dev_ents[] = {
 	FRO("indx", "0\n"), FRO("inst", "0\n"), FRO("ports", "0\n"), FRO("role", "Target\n"), END,
@@ -138,7 +138,7 @@ static const struct sim_ent sim_so_ents[] = {
 	FRO("info", ""), F("lba_map", ""), D("pr", sim_t_so_pr), D("statistics", sim_t_so_stat),
 	F("udev_path", ""), D("wwn", sim_t_so_wwn), END,
 };
-static const struct sim_tmpl sim_t_so = { sim_so_ents, SIM_K_NONE, EPERM };
+static const struct sim_tmpl sim_t_so = { sim_so_ents, SIM_K_NONE, EPERM, SIM_L_NONE };
 
 /* ------------------------------------------------------------------ iSCSI fabric and target */
 static const struct sim_ent sim_disc_ents[] = {
@@ -152,7 +152,7 @@ static const struct sim_ent sim_fabric_ents[] = {
 	F("cpus_allowed_list", "@CPUS@\n"), D("discovery_auth", sim_t_disc),
 	FRO("lio_version", "Datera Inc. iSCSI Target v4.1.0\n"), END,
 };
-static const struct sim_tmpl sim_t_fabric = { sim_fabric_ents, SIM_K_WWN, 0 };
+static const struct sim_tmpl sim_t_fabric = { sim_fabric_ents, SIM_K_WWN, 0, SIM_L_NONE };
 
 static const struct sim_ent sim_st_instance_ents[] = {
 	FRO("description", "iSCSI\n"), FRO("disc_time", "0\n"), FRO("fail_rem_name", "None\n"),
@@ -201,7 +201,7 @@ GROUP(sim_t_wwn_param, sim_wwn_param_ents, EPERM);
 static const struct sim_ent sim_wwn_ents[] = {
 	D("fabric_statistics", sim_t_wwn_stat), D("param", sim_t_wwn_param), END,
 };
-static const struct sim_tmpl sim_t_wwn = { sim_wwn_ents, SIM_K_TPG, 0 };
+static const struct sim_tmpl sim_t_wwn = { sim_wwn_ents, SIM_K_TPG, 0, SIM_L_NONE };
 
 /* ------------------------------------------------------------------ TPG */
 /* defaults: iscsit_set_default_tpg_attribs() with the TA_* values of iscsi_target_core.h */
@@ -233,15 +233,15 @@ static const struct sim_ent sim_auth_ents[] = {
 	F("userid", "\n"), F("userid_mutual", "\n"), END,
 };
 GROUP(sim_t_auth, sim_auth_ents, EPERM);
-static const struct sim_tmpl sim_t_acls = { sim_none_ents, SIM_K_ACL, 0 };
-static const struct sim_tmpl sim_t_luns = { sim_none_ents, SIM_K_LUN, 0 };
-static const struct sim_tmpl sim_t_nps = { sim_none_ents, SIM_K_NP, 0 };
+static const struct sim_tmpl sim_t_acls = { sim_none_ents, SIM_K_ACL, 0, SIM_L_NONE };
+static const struct sim_tmpl sim_t_luns = { sim_none_ents, SIM_K_LUN, 0, SIM_L_NONE };
+static const struct sim_tmpl sim_t_nps = { sim_none_ents, SIM_K_NP, 0, SIM_L_NONE };
 static const struct sim_ent sim_tpg_ents[] = {
 	D("acls", sim_t_acls), D("attrib", sim_t_tpg_attrib), D("auth", sim_t_auth),
 	FRO("dynamic_sessions", ""), F("enable", "0\n"), D("lun", sim_t_luns), D("np", sim_t_nps),
 	D("param", sim_t_tpg_param), FX("rtpi", SIM_F_K612, "0x1\n"), END,
 };
-static const struct sim_tmpl sim_t_tpg = { sim_tpg_ents, SIM_K_NONE, EPERM };
+static const struct sim_tmpl sim_t_tpg = { sim_tpg_ents, SIM_K_NONE, EPERM, SIM_L_NONE };
 
 /* ------------------------------------------------------------------ LUN, portal */
 #define LS(n, i) FX(n, SIM_F_RO | SIM_F_LUNDEV, i)
@@ -272,10 +272,10 @@ static const struct sim_ent sim_lun_ents[] = {
 	FX("alua_tg_pt_status", SIM_F_LUNDEV, "None\n"),
 	FX("alua_tg_pt_write_md", SIM_F_LUNDEV, "0\n"), D("statistics", sim_t_lun_stat), END,
 };
-static const struct sim_tmpl sim_t_lun = { sim_lun_ents, SIM_K_NONE, EPERM };
+static const struct sim_tmpl sim_t_lun = { sim_lun_ents, SIM_K_NONE, EPERM, SIM_L_NONE };
 
 static const struct sim_ent sim_np_ents[] = { F("cxgbit", "0\n"), F("iser", "0\n"), END };
-static const struct sim_tmpl sim_t_np = { sim_np_ents, SIM_K_NONE, EPERM };
+static const struct sim_tmpl sim_t_np = { sim_np_ents, SIM_K_NONE, EPERM, SIM_L_NONE };
 
 /* ------------------------------------------------------------------ ACL and mapped LUN */
 /* defaults: NA_* of iscsi_target_core.h; authentication -1 is NA_AUTHENTICATION_INHERITED */
@@ -310,7 +310,7 @@ static const struct sim_ent sim_acl_ents[] = {
 	FRO("info", "No active iSCSI Session for Initiator Endpoint: @NAME@\n"),
 	D("param", sim_t_acl_param), F("tag", ""), END,
 };
-static const struct sim_tmpl sim_t_acl = { sim_acl_ents, SIM_K_MLUN, 0 };
+static const struct sim_tmpl sim_t_acl = { sim_acl_ents, SIM_K_MLUN, 0, SIM_L_NONE };
 
 #define MS(n, fl, i) FX(n, SIM_F_RO | (fl), i)
 static const struct sim_ent sim_auth_intr_ents[] = {
@@ -337,7 +337,7 @@ GROUP(sim_t_mlun_stat, sim_mlun_stat_ents, ENOSYS);
 static const struct sim_ent sim_mlun_ents[] = {
 	D("statistics", sim_t_mlun_stat), F("write_protect", ""), END,
 };
-static const struct sim_tmpl sim_t_mlun = { sim_mlun_ents, SIM_K_NONE, EPERM };
+static const struct sim_tmpl sim_t_mlun = { sim_mlun_ents, SIM_K_NONE, EPERM, SIM_L_NONE };
 
 const struct sim_tmpl *sim_kind_tmpl(enum sim_kind k)
 {
@@ -351,6 +351,11 @@ const struct sim_tmpl *sim_kind_tmpl(enum sim_kind k)
 	case SIM_K_NP: return &sim_t_np;
 	case SIM_K_ACL: return &sim_t_acl;
 	case SIM_K_MLUN: return &sim_t_mlun;
+	case SIM_K_NVMET_SUBSYS:
+	case SIM_K_NVMET_NS:
+	case SIM_K_NVMET_PORT:
+	case SIM_K_NVMET_HOST:
+		return sim_nvmet_kind_tmpl(k);
 	case SIM_K_NONE:
 	case SIM_K_UNMODELLED:
 		return NULL;

@@ -144,6 +144,11 @@ int sim_after_mkdir(struct cfs *c, enum sim_kind kind, const char *rel)
 	}
 	case SIM_K_FABRIC:
 		return sim_module_restore(c, rel); /* the module's discovery ACL outlived an rmdir */
+	case SIM_K_NVMET_SUBSYS:
+	case SIM_K_NVMET_NS:
+	case SIM_K_NVMET_PORT:
+	case SIM_K_NVMET_HOST:
+		return sim_nvmet_after_mkdir(c, kind, rel);
 	case SIM_K_NONE:
 	case SIM_K_WWN:
 	case SIM_K_TPG:

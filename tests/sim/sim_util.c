@@ -283,11 +283,13 @@ int sim_rm_rf(int rootfd, const char *rel)
 	return rc;
 }
 
-/* The kernel release is part of target/version, which is where a restarted process finds it. */
+/* The kernel release is part of target/version, which is where a restarted process finds it (a tree of
+ * nvmet alone tells by what nvmet shows). */
 enum sim_kernel sim_kernel_of(int rootfd)
 {
 	char buf[256];
-	if (sim_get(rootfd, "target/version", buf, sizeof(buf)) > 0 && strstr(buf, " on 6.12"))
-		return SIM_KERNEL_6_12;
-	return SIM_KERNEL_6_1;
+	if (sim_get(rootfd, "target/version", buf, sizeof(buf)) > 0)
+		return strstr(buf, " on 6.12") ? SIM_KERNEL_6_12 : SIM_KERNEL_6_1;
+	/* nvmet alone: 6.12's nvmet has a discovery_nqn attribute, 6.1's has none */
+	return sim_is_dir(rootfd, "nvmet/discovery_nqn") == 0 ? SIM_KERNEL_6_12 : SIM_KERNEL_6_1;
 }

@@ -84,6 +84,9 @@ MODS="configfs target_core_mod target_core_iblock iscsi_target_mod dm_mod loop
       virtio_pci virtio_blk ext4"
 # dm-multipath over two portals (scenario 19): the target type, its path selectors, ALUA's handler
 MODS="$MODS dm_multipath dm_round_robin dm_service_time dm_queue_length scsi_dh_alua"
+# NVMe over TCP (scenario 22): the target (nvmet, nvmet_tcp) and the host (nvme_tcp); 6.12's DH-HMAC-CHAP
+# modules (nvme_auth, nvme_keyring) come in as their dependencies
+MODS="$MODS nvmet nvmet_tcp nvme_tcp nvme_fabrics"
 build_base() {
 	R=$WORK/base
 	mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,usr/lib,etc,proc,sys,dev,run,tmp,root,var/lib,lib64,lib/x86_64-linux-gnu}
@@ -131,6 +134,8 @@ build_base() {
 	# dm-multipath (scenario 19): multipath, multipathd, their plugins (path checkers, prioritizers);
 	# sg_inq (above) reads the VPD pages the paths are grouped by
 	for app in multipath multipathd; do copy_bin "$STAGE/sbin/$app" "/sbin/$app"; done
+	# nvme-cli (22): connect, disconnect, list, id-ns, check-dhchap-key
+	copy_bin "$STAGE/usr/sbin/nvme" /usr/sbin/nvme
 	for ko in "$STAGE"/lib/multipath/*.so; do copy_bin "$ko" "/lib/multipath/${ko##*/}"; done
 
 	mkdir -p "$R/etc/iscsi/nodes" "$R/etc/iscsi/send_targets" "$R/etc/iscsi/ifaces" "$R/var/lib/iscsi"
@@ -212,6 +217,12 @@ build_overlay() {
 		copy_bin "$BIN/attachd-faults" /usr/sbin/attachd-faults
 	else
 		say "WARNING: $BIN/attachd-faults missing (make build/attachd-faults): the crash scenarios will fail"
+	fi
+	# one NVMe/TCP export by configfs/nvmet*.c alone (tests/tools/nvmet-export.c) for scenario 22
+	if [ -x "$BIN/tests/nvmet-export" ]; then
+		copy_bin "$BIN/tests/nvmet-export" /usr/bin/attachd-nvmet-export
+	else
+		say "WARNING: $BIN/tests/nvmet-export missing (make build/tests/nvmet-export): scenario 22 will fail"
 	fi
 	# the latency bench (tests/bench/bench.c) for scenario 16, as /usr/bin/attachd-bench
 	if [ -x "$BIN/tests/bench/bench" ]; then

@@ -34,6 +34,8 @@ BASE_PKGS="open-iscsi libiscsi-bin dmsetup kmod"
 # dm-multipath over two portals (scenario 19): multipath and multipathd. sg3-utils: sg_inq for the disks'
 # identity (19), sg_persist for SCSI persistent reservations from the initiator side (18-pr).
 BASE_PKGS="$BASE_PKGS multipath-tools sg3-utils"
+# NVMe over TCP (scenario 22): nvme-cli connects to nvmet as a host would
+BASE_PKGS="$BASE_PKGS nvme-cli"
 # rtslib-fb reads attachd's configfs back (scenario 08); os-brick is what Nova drives (scenario 09).
 PY_PKGS="python3 python3-rtslib-fb python3-os-brick"
 # Bump FORMAT when the layout under $DIR changes, so old caches are redone instead of misread.

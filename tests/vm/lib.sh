@@ -361,6 +361,36 @@ lio_target_rm() {
 	rmdir "$t"
 }
 
+# nvmet_sweep: NVMe-oF hosts disconnected, then every nvmet object (22-nvmet) in the kernel's teardown
+# order: port links, ports, allowed hosts, namespaces (disabled), subsystems, hosts
+nvmet_sweep() {
+	local nv=$CFG/nvmet p l s n h
+	if ls /sys/class/nvme-fabrics/ctl/nvme* >/dev/null 2>&1 || ls -d /sys/class/nvme/nvme* >/dev/null 2>&1; then
+		echo "NVMe controllers left: disconnected"
+		nvme disconnect-all >/dev/null 2>&1
+	fi
+	[ -d $nv ] || return 0
+	for p in $nv/ports/*; do
+		[ -d "$p" ] || continue
+		echo "nvmet port left: ${p##*/}"
+		for l in "$p"/subsystems/*; do [ -L "$l" ] && rm "$l"; done
+		rmdir "$p"
+	done
+	for s in $nv/subsystems/*; do
+		[ -d "$s" ] || continue
+		echo "nvmet subsystem left: ${s##*/}"
+		for l in "$s"/allowed_hosts/*; do [ -L "$l" ] && rm "$l"; done
+		for n in "$s"/namespaces/*; do
+			[ -d "$n" ] || continue
+			printf 0 >"$n/enable"
+			rmdir "$n"
+		done
+		rmdir "$s"
+	done
+	for h in $nv/hosts/*; do [ -d "$h" ] && echo "nvmet host left: ${h##*/}" && rmdir "$h"; done
+	return 0
+}
+
 # ---- the sweep between scenarios --------------------------------------------------------------
 # Remove whatever a scenario left: the agent, sessions, node records, ifaces, every LIO object,
 # attachd's dm devices, loop devices, scratch files. Only prints what it had to remove.
@@ -409,6 +439,7 @@ vm_sweep() {
 		printf NULL >$CFG/target/iscsi/discovery_auth/userid
 		printf NULL >$CFG/target/iscsi/discovery_auth/password
 	fi
+	nvmet_sweep
 	for so in $CFG/target/core/*/*; do
 		[ -f "$so/udev_path" ] || continue
 		echo "storage object left: ${so#$CFG/target/core/}"

@@ -191,6 +191,32 @@ compare_sim() {
 	fi
 }
 
+# compare_nvmet_sim: scenario 22's nvmet tree and errno probes against the simulator of the same kernel
+# series: tests/unit/test_nvmet_golden.c run on the fresh captures instead of tests/sim/golden/
+compare_nvmet_sim() {
+	local kser d=$OUT/nvmet-golden line n=0 bin=$REPO/${BUILD:-build}/tests/test_nvmet_golden
+	kser=$(echo "$LABEL" | cut -d. -f1,2)
+	if [ ! -s "$OUT/nvmet-capture.txt" ] || [ ! -s "$OUT/nvmet-errno-capture.txt" ] || [ ! -x "$bin" ]; then
+		tap "not ok" "$LABEL nvmet simulator comparison: no captures from scenario 22, or no $bin"
+		return
+	fi
+	rm -rf "$d" && mkdir -p "$d/tests/sim/golden"
+	cp "$OUT/nvmet-capture.txt" "$d/tests/sim/golden/nvmet-$kser.txt"
+	cp "$OUT/nvmet-errno-capture.txt" "$d/tests/sim/golden/nvmet-errno-$kser.txt"
+	(cd "$d" && NVMET_GOLDEN_KERNEL=$kser CMOCKA_MESSAGE_OUTPUT=TAP "$bin") >"$OUT/nvmet-golden.out" 2>&1
+	while IFS= read -r line; do
+		case $line in
+		*"# SKIP"*) ;; # the other kernel's tests
+		"ok "*) n=$((n + 1)); tap ok "$LABEL nvmet simulator: ${line#ok * - }" ;;
+		"not ok "*) n=$((n + 1)); tap "not ok" "$LABEL nvmet simulator: ${line#not ok * - }" ;;
+		esac
+	done <"$OUT/nvmet-golden.out"
+	if [ $n = 0 ] || grep '^not ok' "$OUT/nvmet-golden.out" | grep -qv '# SKIP'; then
+		[ $n = 0 ] && tap "not ok" "$LABEL nvmet simulator comparison ran"
+		grep -v -e '^ok' -e '# SKIP' "$OUT/nvmet-golden.out" | tail -n 20 | diag
+	fi
+}
+
 for SUITE in "${SUITES[@]}"; do
 	OUT=$OUTROOT/$SUITE
 	mkdir -p "$OUT"
@@ -231,6 +257,7 @@ for SUITE in "${SUITES[@]}"; do
 		first=console-$s
 	done
 	case ",$SCEN_CSV," in *,10-capture,*) [ "$SDIR" = "$HERE/scenarios" ] && compare_sim ;; esac
+	case ",$SCEN_CSV," in *,22-nvmet,*) [ "$SDIR" = "$HERE/scenarios" ] && compare_nvmet_sim ;; esac
 	t3=$(date +%s.%N)
 	awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v l="$LABEL" -v t="$times" \
 		'BEGIN { printf "# %s: fetch %.1f s, initramfs %.1f s, %s; total %.1f s\n", l, b - a, c - b, t, d - a }'

@@ -1,13 +1,15 @@
 # The real-kernel stage of `make check` (included by the top-level Makefile): boots Debian's 6.1 and
 # 6.12 kernels under qemu and runs tests/vm/scenarios against build/attachd, build/attachctl,
-# build/attachd-faults (crash injection) and build/tests/bench/bench (scenario 16), then compares each
-# kernel's configfs capture with the simulator (build/attachd-sim, build/tests/sim-setup). First run
+# build/attachd-faults (crash injection), build/tests/bench/bench (scenario 16) and build/tests/nvmet-export
+# (scenario 22), then compares each kernel's configfs and nvmet captures with the simulator
+# (build/attachd-sim, build/tests/sim-setup, build/tests/test_nvmet_golden). First run
 # downloads ~150 MB into ~/.cache/attachd-vm; later runs cost ~5 min a kernel under TCG (five boots
 # each: the scenarios, then a pair of boots for each of the two reboot tests, 15-reboot and 18-pr).
 #   make check VM=0                      leave the stage out (it then does not appear in the summary)
 #   make check ATTACHD_VM_SUITES=bookworm  one kernel only
 #   make check-vm                        this stage alone
-VM_BINS := $(B)/attachd $(B)/attachctl $(B)/attachd-faults $(B)/attachd-sim $(B)/tests/sim-setup \
+VM_BINS := $(B)/attachd $(B)/attachctl $(B)/attachd-faults $(B)/attachd-sim $(B)/tests/sim-setup $(B)/tests/nvmet-export \
+	$(B)/tests/test_nvmet_golden \
 	$(B)/tests/bench/bench
 ifneq ($(VM),0)
 EXTRA_STAGES += vm
@@ -19,3 +21,11 @@ check-vm: $(VM_BINS)
 	$(Q)tests/vm/run.sh
 
 .PHONY: check-vm
+
+# nvmet-export: one NVMe/TCP export by configfs/nvmet*.c alone (scenario 22), the real cfs (no simulator)
+NVMET_EXPORT_OBJS := $(call obj,tests/tools/nvmet-export.c configfs/cfs.c configfs/nvmet.c configfs/nvmet_host.c \
+	configfs/nvmet_port.c configfs/nvmet_state.c configfs/nvmet_secret.c)
+$(B)/tests/nvmet-export: $(NVMET_EXPORT_OBJS)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
