@@ -11,7 +11,7 @@
 
 int lio_target_sessions(struct cfs *c, const char *iqn, unsigned *n)
 {
-	char p[CFS_PATH_MAX], val[32];
+	char p[CFS_PATH_MAX], val[32] = "";
 	*n = 0;
 	int rc = lio_path(&p, LIO_ISCSI "/%s/fabric_statistics/iscsi_instance/sessions", iqn);
 	if (!rc)
@@ -34,7 +34,7 @@ int lio_target_sessions(struct cfs *c, const char *iqn, unsigned *n)
 
 int lio_acl_logged_in(struct cfs *c, const char *iqn, const char *initiator, bool *in)
 {
-	char p[CFS_PATH_MAX], val[256];
+	char p[CFS_PATH_MAX], val[256] = "";
 	*in = false;
 	int rc = lio_path(&p, LIO_ISCSI "/%s/tpgt_%d/acls/%s/info", iqn, LIO_TPGT, initiator);
 	if (!rc)
