@@ -56,7 +56,8 @@ static int stats_call_item(struct attach_stats_call *c, struct nlattr *pos)
 	if (nla_type(pos) == ATTACH_A_TALLY) {
 		struct attach_stats_status *st = &c->statuses[c->n_statuses++];
 		const char *name;
-		return stats_tally(pos, &name, &st->status, &st->count);
+		int rc = stats_tally(pos, &name, &st->status, &st->count);
+		return rc ? rc : *name ? -EPROTO : 0; /* a call's tally counts a status, not a name */
 	}
 	if (nla_type(pos) == ATTACH_A_BUCKET) {
 		struct nlattr *tb[ATTACH_A_MAX + 1];
