@@ -13,6 +13,7 @@
 #include "cfs.h"
 #include "log.h"
 #include "record.h"
+#include "stats.h"
 #include "store.h"
 
 #define AGENT_ALLOW_MAX 32
@@ -78,6 +79,7 @@ struct agent {
 	/* LIO's dbroot when it is attachd's <db>/dbroot (dbroot.h), "" when the kernel writes elsewhere:
 	 * persistent reservations are then not restored */
 	char dbroot[CFS_PATH_MAX];
+	struct stats stats; /* counters of this process (stats.h): the stats call reads them */
 };
 
 #endif

@@ -22,6 +22,7 @@
 #include "options.h"
 #include "reconcile.h"
 #include "srv.h"
+#include "stats.h"
 
 static void agent_dm_log(int prio, const char *msg)
 {
@@ -68,7 +69,9 @@ static void agent_reconcile(struct agent *a)
 {
 	struct recon_report r;
 	struct recon_opts o = { 0 };
+	uint64_t t0 = stats_now_us();
 	int rc = reconcile(a, &o, &r);
+	stats_reconciled(&a->stats.at_start, &r, rc, stats_now_us() - t0);
 	for (size_t i = 0; i < r.n; i++)
 		log_info("reconcile: %s", r.lines[i]);
 	if (rc)
@@ -199,6 +202,7 @@ static int agent_serve(struct agent *a, const struct notify *n, int lfd)
 int main(int argc, char **argv)
 {
 	struct agent a = { .cfs = { .rootfd = -1 } };
+	stats_init(&a.stats);
 	int rc = agent_options(argc, argv, &a.cfg);
 	if (rc >= 0)
 		return rc;

@@ -229,6 +229,59 @@ int attach_terminate_attachment(struct attach_client *c, const char *volume_id, 
 /* Drop an attachment (NULL: the volume's only one). */
 int attach_detach(struct attach_client *c, const char *volume_id, const char *attachment_id);
 
+/* --- statistics (the stats call: a --read-uid caller may make it). Counters are the agent process's:
+ * they start from zero, with a new start_time, when attachd restarts; the record counts are the store's,
+ * the sessions the kernel's, read at the call. */
+struct attach_stats_status {
+	uint32_t status; /* enum attach_status */
+	uint64_t count;
+};
+struct attach_stats_bucket {
+	uint64_t le_us; /* upper bound, microseconds */
+	uint64_t count; /* calls that took at most le_us: cumulative, as Prometheus's buckets */
+};
+struct attach_stats_call {
+	char *name;      /* the call's name ("initialize-connection"), or "unknown": requests of no call type */
+	uint64_t count;  /* requests answered (every status) */
+	uint64_t sum_us; /* their time, microseconds, from the request read to the reply built */
+	size_t n_statuses;
+	struct attach_stats_status *statuses; /* the statuses answered, each with its count */
+	size_t n_buckets;
+	struct attach_stats_bucket *buckets;  /* in increasing le_us; count is the +Inf bucket */
+};
+struct attach_stats_reconcile {
+	bool ran;
+	uint64_t time;        /* its end, seconds since the epoch */
+	uint64_t duration_us;
+	uint32_t status;      /* enum attach_status of its result (ATTACH_E_KERNEL: something was not fixed) */
+	uint64_t differences, fixed, failed, down, unowned, removed;
+};
+struct attach_stats_initiator {
+	char *initiator;
+	bool logged_in; /* the kernel shows a session of it on the export's target */
+};
+struct attach_stats_export {
+	char volume_id[ATTACH_UUID_LEN + 1];
+	char *target_iqn;
+	char *down;         /* why the export is down, or NULL */
+	bool sessions_read; /* false when the kernel's count could not be read (no target) */
+	uint32_t sessions;  /* the target's iSCSI sessions */
+	size_t n_initiators; /* the recorded initiators whose ACL the kernel has */
+	struct attach_stats_initiator *initiators;
+};
+struct attach_stats {
+	uint64_t start_time; /* seconds since the epoch */
+	size_t n_calls;
+	struct attach_stats_call *calls; /* every call type of the agent, then "unknown" */
+	/* the store's records */
+	uint64_t volumes, exports, acls, attachments, intents;
+	struct attach_stats_reconcile at_start, last_call; /* the reconcile at start; the last reconcile call */
+	size_t n_export_stats;
+	struct attach_stats_export *export_stats;
+};
+int attach_stats(struct attach_client *c, struct attach_stats **out);
+void attach_stats_free(struct attach_stats *s);
+
 /* Text for codes. */
 const char *attach_status_name(uint32_t status);
 const char *attach_state_name(int state);                /* enum attach_volume_state */

@@ -38,9 +38,10 @@ enum attach_msg {
 	ATTACH_MSG_DETACH = 0x1c,
 	ATTACH_MSG_VOLUME_EXTEND = 0x1d,
 	ATTACH_MSG_RECONCILE = 0x1e,
+	ATTACH_MSG_STATS = 0x1f,
 };
 #define ATTACH_MSG_FIRST ATTACH_MSG_HELLO
-#define ATTACH_MSG_LAST ATTACH_MSG_RECONCILE
+#define ATTACH_MSG_LAST ATTACH_MSG_STATS
 
 /* nla_type: one attribute namespace for every call; docs/PROTOCOL.md says which call takes which. */
 enum attach_attr {
@@ -95,6 +96,19 @@ enum attach_attr {
 	ATTACH_A_DISCOVERY_AUTH_METHOD = 46, /* string, "CHAP" */
 	ATTACH_A_DISCOVERY_USERNAME = 47,    /* string */
 	ATTACH_A_DISCOVERY_PASSWORD = 48,    /* string (secret) */
+	/* STATS reply (docs/PROTOCOL.md 8.17) */
+	ATTACH_A_TIME = 49,           /* u64, seconds since the epoch: the agent's start; a reconcile's end */
+	ATTACH_A_CALL_STATS = 50,     /* nested, repeated: one call's counters (NAME, COUNT, SUM_US, TALLY, BUCKET) */
+	ATTACH_A_TALLY = 51,          /* nested, repeated: NAME or STATUS, and COUNT */
+	ATTACH_A_COUNT = 52,          /* u64 */
+	ATTACH_A_BUCKET = 53,         /* nested, repeated: LE_US and COUNT, cumulative (a latency histogram) */
+	ATTACH_A_LE_US = 54,          /* u64, microseconds: a bucket's upper bound */
+	ATTACH_A_SUM_US = 55,         /* u64, microseconds: the sum of the durations counted */
+	ATTACH_A_RECORDS = 56,        /* nested: TALLY per kind of record (the store's counts) */
+	ATTACH_A_RECONCILE_RUN = 57,  /* nested, repeated: a reconcile's outcome (at start, the last called) */
+	ATTACH_A_EXPORT_STATS = 58,   /* nested, repeated: one export's iSCSI sessions, as the kernel shows them */
+	ATTACH_A_SESSIONS = 59,       /* u32: the target's sessions (its fabric_statistics) */
+	ATTACH_A_LOGGED_IN = 60,      /* flag (ACL nest of EXPORT_STATS): the initiator has a session */
 	__ATTACH_A_MAX,
 };
 #define ATTACH_A_MAX (__ATTACH_A_MAX - 1)

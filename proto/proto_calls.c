@@ -41,6 +41,7 @@ static const struct nla_policy pol_reserve[N] = {
 	[ATTACH_A_DRY_RUN] = POL_FLAG,
 };
 static const struct nla_policy pol_volume_list[N]; /* no attributes */
+static const struct nla_policy pol_stats[N];       /* no attributes */
 static const struct nla_policy pol_reconcile[N] = {
 	[ATTACH_A_DRY_RUN] = POL_FLAG,
 	[ATTACH_A_PURGE_UNOWNED] = POL_FLAG,
@@ -129,6 +130,18 @@ const struct nla_policy proto_reply_policy[N] = {
 	[ATTACH_A_DISCOVERY_AUTH_METHOD] = POL_STR(ATTACH_CHAP_MAX),
 	[ATTACH_A_DISCOVERY_USERNAME] = POL_STR(ATTACH_CHAP_MAX),
 	[ATTACH_A_DISCOVERY_PASSWORD] = POL_STR(ATTACH_CHAP_MAX),
+	[ATTACH_A_TIME] = POL_U64,
+	[ATTACH_A_CALL_STATS] = POL_NEST,
+	[ATTACH_A_TALLY] = POL_NEST,
+	[ATTACH_A_COUNT] = POL_U64,
+	[ATTACH_A_BUCKET] = POL_NEST,
+	[ATTACH_A_LE_US] = POL_U64,
+	[ATTACH_A_SUM_US] = POL_U64,
+	[ATTACH_A_RECORDS] = POL_NEST,
+	[ATTACH_A_RECONCILE_RUN] = POL_NEST,
+	[ATTACH_A_EXPORT_STATS] = POL_NEST,
+	[ATTACH_A_SESSIONS] = POL_U32,
+	[ATTACH_A_LOGGED_IN] = POL_FLAG,
 };
 
 #define B(a) ATTACH_BIT(ATTACH_A_##a)
@@ -164,6 +177,8 @@ static const struct proto_call proto_calls[] = {
 	{ .type = ATTACH_MSG_VOLUME_EXTEND, .name = "volume-extend", .policy = pol_volume, .required = B(VOLUME_ID),
 	  WRITE },
 	{ .type = ATTACH_MSG_RECONCILE, .name = "reconcile", .policy = pol_reconcile, WRITE },
+	/* counters, record counts and sessions: what monitoring reads (no secret, no change) */
+	{ .type = ATTACH_MSG_STATS, .name = "stats", .policy = pol_stats, READ },
 };
 #define N_CALLS (sizeof(proto_calls) / sizeof(proto_calls[0]))
 
@@ -260,6 +275,18 @@ static const char *const attr_names[N] = {
 	[ATTACH_A_DISCOVERY_AUTH_METHOD] = "discovery_auth_method",
 	[ATTACH_A_DISCOVERY_USERNAME] = "discovery_auth_username",
 	[ATTACH_A_DISCOVERY_PASSWORD] = "discovery_auth_password",
+	[ATTACH_A_TIME] = "time",
+	[ATTACH_A_CALL_STATS] = "call_stats",
+	[ATTACH_A_TALLY] = "tally",
+	[ATTACH_A_COUNT] = "count",
+	[ATTACH_A_BUCKET] = "bucket",
+	[ATTACH_A_LE_US] = "le_us",
+	[ATTACH_A_SUM_US] = "sum_us",
+	[ATTACH_A_RECORDS] = "records",
+	[ATTACH_A_RECONCILE_RUN] = "reconcile_run",
+	[ATTACH_A_EXPORT_STATS] = "export_stats",
+	[ATTACH_A_SESSIONS] = "sessions",
+	[ATTACH_A_LOGGED_IN] = "logged_in",
 };
 
 const char *proto_attr_name(int attr)

@@ -4,14 +4,16 @@
 # root). "build": compiling attachd, attachctl and libattach; "all" (default): also every test stage of
 # `make check` (cmocka, python3 for JSON checks, the man page test and the Python client, whose offline
 # install test needs python3-venv, python3-setuptools and python3-wheel; mandoc to lint the man pages;
-# systemd for systemd-analyze, which checks the units; clang + libFuzzer, qemu and the rig's host tools).
+# systemd for systemd-analyze, which checks the units; clang + libFuzzer, qemu and the rig's host tools;
+# prometheus for promtool, which checks `attachctl stats --prometheus`: Debian ships promtool only in the
+# server's package, about 19 MB to download; the server it installs is stopped and disabled again).
 # .ci/run and `make demo` call it; on a machine that has everything it does nothing.
 set -euo pipefail
 BUILD="build-essential pkg-config libnl-3-dev libnl-route-3-dev libdevmapper-dev libkmod-dev uuid-dev
        liblmdb-dev"
 TEST="libcmocka-dev python3 mandoc util-linux procps clang libclang-rt-14-dev llvm ca-certificates valgrind cppcheck
       qemu-system-x86 busybox-static kmod cpio xz-utils zstd bc e2fsprogs systemd
-      python3-venv python3-setuptools python3-wheel"
+      python3-venv python3-setuptools python3-wheel prometheus"
 want=$BUILD
 [ "${1:-all}" = build ] || want="$BUILD $TEST"
 missing=()
@@ -27,3 +29,7 @@ echo "deps.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# the tests need promtool, not a Prometheus server listening on :9090
+if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+	systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+fi

@@ -23,6 +23,7 @@ struct actl_result {
 	size_t n_vols;
 	struct attach_volume_info *vol;
 	uint64_t size;                /* volume-extend */
+	struct attach_stats *stats;
 };
 
 static void actl_result_free(struct actl_result *r)
@@ -30,6 +31,7 @@ static void actl_result_free(struct actl_result *r)
 	attach_conninfo_clear(&r->ci);
 	attach_volume_list_free(r->vols, r->n_vols);
 	attach_volume_info_free(r->vol);
+	attach_stats_free(r->stats);
 }
 
 /* The libattach call for @a; results land in @r. */
@@ -81,6 +83,8 @@ static int actl_call(struct attach_client *c, const struct actl_args *a, struct 
 		return attach_terminate_connection(c, a->volume_id, a->initiator, a->force);
 	case ACTL_CMD_DETACH:
 		return attach_detach(c, a->volume_id, a->attachment_id);
+	case ACTL_CMD_STATS:
+		return attach_stats(c, &r->stats);
 	case ACTL_CMD_NONE:
 	case ACTL_CMD_HELP:
 	case ACTL_CMD_VERSION:
@@ -105,6 +109,9 @@ static int actl_print(FILE *out, const struct actl_args *a, const struct actl_re
 		return actl_print_volume_show(out, a->json, r->vol);
 	case ACTL_CMD_VOLUME_EXTEND:
 		return actl_print_size(out, a->json, r->size);
+	case ACTL_CMD_STATS:
+		return actl_print_stats(out, a->prometheus ? ACTL_FORMAT_PROMETHEUS : a->json ? ACTL_FORMAT_JSON :
+							     ACTL_FORMAT_TEXT, r->stats);
 	case ACTL_CMD_RECONCILE:
 		break; /* its report is printed from the plan, in actl_main */
 	case ACTL_CMD_VOLUME_DELETE:

@@ -33,18 +33,20 @@ enum actl_opt {
 	OPT_SECRETS,
 	OPT_DRY_RUN, /* reconcile's own; a global option for the other subcommands */
 	OPT_PURGE_UNOWNED,
+	OPT_PROMETHEUS,
 	OPT__COUNT,
 };
 #define O(x) (1u << OPT_##x)
 
 /* attachctl's spelling of the request's attributes, with its help. Which subcommand takes which option, and
  * which it needs, is the protocol's call table (attach_call_by_type()): an option is taken where its
- * attribute is. */
+ * attribute is. An option of attachctl's own (how to print) sets no attribute and names its call. */
 static const struct actl_option {
 	const char *name;    /* without the leading "--" */
 	const char *metavar; /* its value's placeholder; NULL: a flag, which takes no value */
-	int attr;            /* ATTACH_A_* it sets */
+	int attr;            /* ATTACH_A_* it sets; 0: none (attachctl's own, for @call only) */
 	const char *help;
+	uint16_t call;       /* the call of an option that sets no attribute */
 } actl_options[OPT__COUNT] = {
 	[OPT_DEVICE] = { "device", "D", ATTACH_A_DEVICE,
 			 "the block device's path; one that follows the disk (/dev/disk/by-id/..., /dev/VG/LV)" },
@@ -76,6 +78,9 @@ static const struct actl_option {
 	[OPT_PURGE_UNOWNED] = { "purge-unowned", NULL, ATTACH_A_PURGE_UNOWNED,
 				"also remove objects of attachd's names that this database did not make (see them "
 				"first with --dry-run)" },
+	[OPT_PROMETHEUS] = { "prometheus", NULL, 0,
+			     "print the Prometheus text exposition format (for node_exporter's textfile collector)",
+			     ATTACH_MSG_STATS },
 };
 
 /* The global options; the parser's own loop is actl_parse_globals(). */
@@ -129,6 +134,10 @@ static const struct actl_command actl_table[] = {
 		     "with the last (--force: every initiator)",
 	  .example = "terminate-connection " EX_VOL " --initiator " EX_INI },
 	{ CMD(DETACH), .synopsis = "VOL [--attachment ID]", .summary = "drop an attachment", .example = "detach " EX_VOL },
+	{ CMD(STATS), .synopsis = "[--prometheus]",
+	  .summary = "the agent's counters, latencies, records, last reconciles and each export's iSCSI sessions "
+		     "(--json, or --prometheus for node_exporter)",
+	  .example = "stats --prometheus" },
 };
 #define ACTL_N_COMMANDS (sizeof(actl_table) / sizeof(actl_table[0]))
 #define ACTL_N_GLOBALS (sizeof(actl_global_table) / sizeof(actl_global_table[0]))
@@ -232,6 +241,7 @@ static int actl_set(struct actl_args *a, enum actl_opt o, const char *value, cha
 	case OPT_SECRETS: a->secrets = true; break;
 	case OPT_DRY_RUN: a->dry_run = true; break;
 	case OPT_PURGE_UNOWNED: a->purge_unowned = true; break;
+	case OPT_PROMETHEUS: a->prometheus = true; break;
 	case OPT__COUNT: break;
 	}
 	return 0;
@@ -251,6 +261,8 @@ struct actl_sub {
 static bool actl_takes(const struct actl_sub *sub, int o)
 {
 	int attr = actl_options[o].attr;
+	if (!attr)
+		return actl_options[o].call == sub->row->type;
 	return (sub->call.accepted & ATTACH_BIT(attr)) && !(attr == ATTACH_A_VOLUME_ID && sub->takes_volume);
 }
 
@@ -472,6 +484,8 @@ int actl_parse(int argc, char *const argv[], struct actl_args *a, char *err, siz
 	a->cmd = sub.row->cmd;
 	a->cmd_name = sub.call.name;
 	int rc = actl_parse_command(argc, argv, i, &sub, a, err, errlen);
+	if (!rc && a->prometheus && a->json)
+		rc = actl_usage(err, errlen, "%s: --json and --prometheus do not go together", a->cmd_name);
 	if (rc) {
 		/* a failed parse leaves no half-filled request behind */
 		const char *cmd_name = a->cmd_name;

@@ -36,6 +36,7 @@ enum actl_cmd {
 	ACTL_CMD_DETACH,
 	ACTL_CMD_VOLUME_EXTEND,
 	ACTL_CMD_RECONCILE,
+	ACTL_CMD_STATS,
 };
 
 struct actl_command;
@@ -64,6 +65,7 @@ struct actl_args {
 	bool force;
 	bool secrets;
 	bool purge_unowned; /* reconcile */
+	bool prometheus;    /* stats: the Prometheus text format */
 	const struct actl_command *help; /* ACTL_CMD_HELP: the subcommand asked about; NULL: all of them */
 };
 

@@ -31,5 +31,8 @@ int actl_print_plan(FILE *out, bool json, const char *const *steps, size_t n);
 int actl_print_conninfo(FILE *out, bool json, const struct attach_conninfo *ci);
 int actl_print_volume_list(FILE *out, bool json, const struct attach_volume_info *vols, size_t n);
 int actl_print_volume_show(FILE *out, bool json, const struct attach_volume_info *v);
+/* stats (attachctl_stats.c): text, JSON, or the Prometheus text exposition format. */
+enum actl_format { ACTL_FORMAT_TEXT, ACTL_FORMAT_JSON, ACTL_FORMAT_PROMETHEUS };
+int actl_print_stats(FILE *out, enum actl_format format, const struct attach_stats *s);
 
 #endif

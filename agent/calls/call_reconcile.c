@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "reconcile.h"
+#include "stats.h"
 
 /* The plan nest holds at most this much: a reply attribute nest is limited to 64 KiB. */
 #define RECON_REPLY_MAX 60000
@@ -18,7 +19,10 @@ int call_reconcile(struct call_ctx *ctx)
 	ctx->txn = NULL;
 	struct recon_report r;
 	struct recon_opts o = { .dry_run = ctx->dry_run, .purge_unowned = ctx->tb[ATTACH_A_PURGE_UNOWNED] != NULL };
+	uint64_t t0 = stats_now_us();
 	int rc = reconcile(ctx->a, &o, &r);
+	if (!ctx->dry_run) /* a dry run changes nothing: the last reconcile is still the one before */
+		stats_reconciled(&ctx->a->stats.last_call, &r, rc, stats_now_us() - t0);
 	int nest = proto_nest_start(ctx->body, ATTACH_A_PLAN);
 	int prc = nest < 0 ? nest : 0;
 	size_t used = 0, i;

@@ -20,6 +20,7 @@ int call_volume_list(struct call_ctx *ctx);
 int call_volume_show(struct call_ctx *ctx);
 int call_volume_extend(struct call_ctx *ctx);
 int call_reconcile(struct call_ctx *ctx);
+int call_stats(struct call_ctx *ctx);
 int call_reserve(struct call_ctx *ctx);
 int call_unreserve(struct call_ctx *ctx);
 int call_initialize_connection(struct call_ctx *ctx);

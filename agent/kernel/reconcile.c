@@ -693,8 +693,10 @@ static int recon_orphans(struct recon *run)
 			recon_line(run->r, "%s %s is %s but has no record", what[kind], o.names[i],
 				   run->purge_unowned ? "of attachd's form" : "ours");
 			err = plan_add(&p, ops[kind], NULL, NULL);
+			unsigned fixed = run->r->fixed;
 			if (!err)
 				recon_apply(run, &p, o.names[i]);
+			run->r->removed += run->r->fixed - fixed;
 			plan_free(&p);
 		}
 		free(o.names);

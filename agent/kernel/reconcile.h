@@ -30,6 +30,7 @@ struct recon_report {
 	unsigned failures;    /* differences not fixed, and objects whose state could not be read */
 	unsigned down;        /* exports left down: their disk is missing or another one */
 	unsigned unowned;     /* objects of attachd's form that this database did not make */
+	unsigned removed;     /* objects of attachd's form without a record that were removed */
 };
 
 struct recon_opts {

@@ -39,6 +39,7 @@ static const struct dispatch_row dispatch_rows[] = {
 	{ .type = ATTACH_MSG_VOLUME_EXTEND, .handler = call_volume_extend, .states = STATES_ALL, .expects = "any state" },
 	/* reconcile runs its own transactions and plans: not the one-plan path of the other mutating calls */
 	{ .type = ATTACH_MSG_RECONCILE, .handler = call_reconcile, .own_transactions = true },
+	{ .type = ATTACH_MSG_STATS, .handler = call_stats },
 };
 
 static const struct dispatch_row *dispatch_row_find(uint16_t type)
@@ -375,7 +376,9 @@ static int dispatch_run(struct call_ctx *ctx, const struct dispatch_row *row)
 	return rc;
 }
 
-struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsghdr *nlh, size_t len)
+/* One request's path, from the decoder to its reply; *@err receives the reply's errno. */
+static struct nl_msg *dispatch_one(struct agent *a, struct dispatch_conn *dc, struct nlmsghdr *nlh, size_t len,
+				   int *err)
 {
 	struct nlattr *tb[ATTACH_A_MAX + 1];
 	const struct proto_call *call = NULL;
@@ -384,12 +387,16 @@ struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsgh
 	uint32_t seq = len >= NLMSG_HDRLEN ? nlh->nlmsg_seq : 0;
 
 	int rc = dispatch_admit(dc, nlh, len, &call, tb, msg, sizeof(msg));
+	*err = rc;
 	if (rc) {
 		log_limited(LOG_LVL_WARN, "request %s refused: %s", call ? call->name : "-", msg);
 		return dispatch_reply(type, seq, rc, msg, NULL);
 	}
-	if (call->type == ATTACH_MSG_HELLO)
-		return dispatch_hello(dc, nlh, tb);
+	if (call->type == ATTACH_MSG_HELLO) {
+		struct nl_msg *r = dispatch_hello(dc, nlh, tb);
+		*err = dc->hello_done ? 0 : -EPROTONOSUPPORT;
+		return r;
+	}
 	const struct dispatch_row *row = dispatch_row_find(call->type);
 	struct call_ctx ctx = { .a = a, .uid = dc->uid, .call = call, .tb = tb, .dry_run = tb[ATTACH_A_DRY_RUN] != NULL };
 	plan_init(&ctx.plan);
@@ -409,5 +416,16 @@ struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsgh
 	struct nl_msg *reply = dispatch_reply(type, seq, rc, ctx.msg, rc && !ctx.body_on_error ? NULL : ctx.body);
 	nlmsg_free(ctx.body);
 	plan_free(&ctx.plan);
+	*err = rc;
+	return reply;
+}
+
+struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsghdr *nlh, size_t len)
+{
+	uint64_t t0 = stats_now_us();
+	int err = 0;
+	struct nl_msg *reply = dispatch_one(a, dc, nlh, len, &err);
+	/* the type as sent (a request too short for a header counts with the types that are not calls) */
+	stats_count(&a->stats, len >= NLMSG_HDRLEN ? nlh->nlmsg_type : 0, reply ? err : -ENOMEM, stats_now_us() - t0);
 	return reply;
 }

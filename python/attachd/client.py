@@ -413,6 +413,15 @@ class Client:
         reply = self._call(Msg.RECONCILE, attrs, v.flag("dry_run", dry_run))
         return results.Report(reply.steps or [], reply.message)
 
+    def stats(self):
+        """The agent's statistics, a dict as attachctl --json stats prints it: start_time; records (the
+        store's counts); reconcile (start, call: the reconcile at start and the last reconcile call, or
+        None); calls (per call: count, sum_us, statuses by short name, cumulative buckets by le_us); exports
+        (per export: volume_id, target_iqn, down, sessions the kernel shows or None, initiators with
+        logged_in). The counters are the agent process's: a restart starts them again. A --read-uid
+        caller may make this call."""
+        return self._results(results.stats, self._call(Msg.STATS).attrs)
+
     def _volume_only(self, msg_type, volume_id, dry_run):
         reply = self._call(msg_type, p.put_str(Attr.VOLUME_ID, v.uuid("volume_id", volume_id)),
                            v.flag("dry_run", dry_run))

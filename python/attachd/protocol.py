@@ -55,6 +55,7 @@ class Msg(enum.IntEnum):
     DETACH = 0x1C
     VOLUME_EXTEND = 0x1D
     RECONCILE = 0x1E
+    STATS = 0x1F
 
 
 class Attr(enum.IntEnum):
@@ -108,6 +109,18 @@ class Attr(enum.IntEnum):
     DISCOVERY_AUTH_METHOD = 46
     DISCOVERY_USERNAME = 47
     DISCOVERY_PASSWORD = 48
+    TIME = 49
+    CALL_STATS = 50
+    TALLY = 51
+    COUNT = 52
+    BUCKET = 53
+    LE_US = 54
+    SUM_US = 55
+    RECORDS = 56
+    RECONCILE_RUN = 57
+    EXPORT_STATS = 58
+    SESSIONS = 59
+    LOGGED_IN = 60
 
 
 ATTR_MAX = max(Attr)
@@ -128,6 +141,7 @@ CALL_NAMES = {
     Msg.DETACH: "detach",
     Msg.VOLUME_EXTEND: "volume-extend",
     Msg.RECONCILE: "reconcile",
+    Msg.STATS: "stats",
 }
 
 VOLUME_STATES = {1: "available", 2: "attaching", 3: "in-use", 4: "detaching"}
@@ -188,6 +202,18 @@ ATTR_TYPES = {
     Attr.DISCOVERY_AUTH_METHOD: (STR, CHAP_MAX),
     Attr.DISCOVERY_USERNAME: (STR, CHAP_MAX),
     Attr.DISCOVERY_PASSWORD: (STR, CHAP_MAX),
+    Attr.TIME: (U64, None),
+    Attr.CALL_STATS: (NEST, None),
+    Attr.TALLY: (NEST, None),
+    Attr.COUNT: (U64, None),
+    Attr.BUCKET: (NEST, None),
+    Attr.LE_US: (U64, None),
+    Attr.SUM_US: (U64, None),
+    Attr.RECORDS: (NEST, None),
+    Attr.RECONCILE_RUN: (NEST, None),
+    Attr.EXPORT_STATS: (NEST, None),
+    Attr.SESSIONS: (U32, None),
+    Attr.LOGGED_IN: (FLAG, None),
 }
 
 
@@ -208,12 +234,21 @@ NESTS = {
     Attr.ATTACHMENT: frozenset({Attr.ATTACHMENT_ID, Attr.STATE, Attr.INSTANCE, Attr.HOST, Attr.MOUNTPOINT,
                                 Attr.MODE, Attr.INITIATOR, Attr.CONNECTED, Attr.CREATED}),
     Attr.EXPORT: frozenset({Attr.TARGET_IQN, Attr.PORTALS, Attr.LUN, Attr.DOWN}),
+    # (in EXPORT_STATS, an ACL nest is an initiator and LOGGED_IN: section 8.17)
     Attr.ACL: frozenset({Attr.INITIATOR, Attr.REFS, Attr.AUTH_USERNAME, Attr.AUTH_PASSWORD,
-                         Attr.AUTH_USERNAME_IN, Attr.AUTH_PASSWORD_IN, Attr.MODE, Attr.HOST, Attr.IP}),
+                         Attr.AUTH_USERNAME_IN, Attr.AUTH_PASSWORD_IN, Attr.MODE, Attr.HOST, Attr.IP,
+                         Attr.LOGGED_IN}),
     Attr.PORTALS: frozenset({Attr.PORTAL}),
     Attr.PLAN: frozenset({Attr.STEP}),
+    Attr.CALL_STATS: frozenset({Attr.NAME, Attr.COUNT, Attr.SUM_US, Attr.TALLY, Attr.BUCKET}),
+    Attr.TALLY: frozenset({Attr.NAME, Attr.STATUS, Attr.COUNT}),
+    Attr.BUCKET: frozenset({Attr.LE_US, Attr.COUNT}),
+    Attr.RECORDS: frozenset({Attr.TALLY}),
+    Attr.RECONCILE_RUN: frozenset({Attr.NAME, Attr.TIME, Attr.SUM_US, Attr.STATUS, Attr.TALLY}),
+    Attr.EXPORT_STATS: frozenset({Attr.VOLUME_ID, Attr.TARGET_IQN, Attr.DOWN, Attr.SESSIONS, Attr.ACL}),
 }
-REPEATED = frozenset({Attr.VOLUME, Attr.ATTACHMENT, Attr.ACL, Attr.PORTAL, Attr.STEP})
+REPEATED = frozenset({Attr.VOLUME, Attr.ATTACHMENT, Attr.ACL, Attr.PORTAL, Attr.STEP, Attr.CALL_STATS,
+                      Attr.TALLY, Attr.BUCKET, Attr.RECONCILE_RUN, Attr.EXPORT_STATS})
 
 _COMMON = frozenset({Attr.STATUS, Attr.MESSAGE})
 _CONNINFO = frozenset({Attr.DRIVER_TYPE, Attr.VOLUME_ID, Attr.TARGET_IQN, Attr.PORTALS, Attr.LUN,
@@ -237,6 +272,7 @@ REPLY_RESULTS = {
     Msg.DETACH: frozenset(),
     Msg.VOLUME_EXTEND: frozenset({Attr.SIZE}),
     Msg.RECONCILE: frozenset(),
+    Msg.STATS: frozenset({Attr.TIME, Attr.CALL_STATS, Attr.RECORDS, Attr.RECONCILE_RUN, Attr.EXPORT_STATS}),
 }
 # what an error reply may carry besides STATUS and MESSAGE (section 5: body_on_error, HELLO's versions)
 ERROR_RESULTS = {

@@ -8,7 +8,7 @@ os-brick's (docs/PROTOCOL.md section 14).
 from typing import List, NamedTuple, Optional
 
 from . import protocol as p
-from .errors import ProtocolError
+from .errors import STATUS_NAMES, ProtocolError
 from .protocol import Attr
 
 
@@ -154,3 +154,68 @@ def plan_steps(attrs) -> Optional[List[str]]:
     if Attr.PLAN not in attrs:
         return None
     return list(attrs[Attr.PLAN].get(Attr.STEP, []))
+
+
+# --- stats (docs/PROTOCOL.md section 8.17): attachctl --json stats's document
+_RECORD_KINDS = ("volumes", "exports", "acls", "attachments", "intents")
+_RECONCILE_COUNTS = ("differences", "fixed", "failed", "down", "unowned", "removed")
+
+
+def _tallies(nests, where):
+    """TALLY nests as {name: count}; one without its count or name is a protocol error."""
+    out = {}
+    for t in nests:
+        _need(t, where, Attr.COUNT, Attr.NAME)
+        out[t[Attr.NAME]] = t[Attr.COUNT]
+    return out
+
+
+def _reconcile_run(attrs):
+    _need(attrs, "the agent's reconcile statistics", Attr.NAME, Attr.STATUS)
+    counts = _tallies(attrs.get(Attr.TALLY, []), "a reconcile's tally")
+    run = {"time": attrs.get(Attr.TIME, 0), "duration_us": attrs.get(Attr.SUM_US, 0),
+           "status": STATUS_NAMES.get(attrs[Attr.STATUS], "unknown")}
+    run.update((k, counts.get(k, 0)) for k in _RECONCILE_COUNTS)
+    return run
+
+
+def _call_stats(attrs):
+    _need(attrs, "the agent's call statistics", Attr.NAME, Attr.COUNT)
+    statuses = {}
+    for t in attrs.get(Attr.TALLY, []):
+        _need(t, "a call's tally", Attr.STATUS, Attr.COUNT)
+        statuses[STATUS_NAMES.get(t[Attr.STATUS], "unknown")] = t[Attr.COUNT]
+    buckets = []
+    for b in attrs.get(Attr.BUCKET, []):
+        _need(b, "a histogram bucket", Attr.LE_US, Attr.COUNT)
+        buckets.append({"le_us": b[Attr.LE_US], "count": b[Attr.COUNT]})
+    return {"call": attrs[Attr.NAME], "count": attrs[Attr.COUNT], "sum_us": attrs.get(Attr.SUM_US, 0),
+            "statuses": statuses, "buckets": buckets}
+
+
+def _export_stats(attrs):
+    _need(attrs, "the agent's export statistics", Attr.VOLUME_ID, Attr.TARGET_IQN)
+    initiators = []
+    for acl in attrs.get(Attr.ACL, []):
+        _need(acl, "an export's initiator", Attr.INITIATOR)
+        initiators.append({"initiator": acl[Attr.INITIATOR], "logged_in": Attr.LOGGED_IN in acl})
+    return {"volume_id": attrs[Attr.VOLUME_ID], "target_iqn": attrs[Attr.TARGET_IQN],
+            "down": _opt(attrs, Attr.DOWN), "sessions": attrs.get(Attr.SESSIONS), "initiators": initiators}
+
+
+def stats(attrs):
+    """The stats reply: counters of the agent's process, the store's counts, the reconciles, sessions."""
+    records = {}
+    if Attr.RECORDS in attrs:
+        records = _tallies(attrs[Attr.RECORDS].get(Attr.TALLY, []), "a record count")
+    runs = {}
+    for run in attrs.get(Attr.RECONCILE_RUN, []):
+        if run.get(Attr.NAME) in ("start", "call"):
+            runs[run[Attr.NAME]] = _reconcile_run(run)
+    return {
+        "start_time": attrs.get(Attr.TIME, 0),
+        "records": {k: records.get(k, 0) for k in _RECORD_KINDS},
+        "reconcile": {"start": runs.get("start"), "call": runs.get("call")},
+        "calls": [_call_stats(c) for c in attrs.get(Attr.CALL_STATS, [])],
+        "exports": [_export_stats(x) for x in attrs.get(Attr.EXPORT_STATS, [])],
+    }

@@ -3,7 +3,9 @@
 the agent's state after each call (volume-show and the simulated configfs tree), and dry runs that
 change nothing."""
 
+import json
 import os
+import subprocess
 import unittest
 
 import world
@@ -362,6 +364,86 @@ class Unowned(AgentTest):
         self.assertIn("  remove unrecorded target %s and everything in it" % iqn, report.steps)
         self.assertRegex(report.summary, r"^\d+ difference\(s\), \d+ fixed, 0 failed$")
         self.assertFalse(os.path.exists(target))
+
+
+class Stats(AgentTest):
+    """stats(): counters that move by exactly the calls made, cumulative histograms, the store's counts,
+    the sessions the kernel shows, the reconciles (an unowned export purged), and attachctl's document."""
+
+    first_minor = 50
+    disks = 2
+
+    def delta(self, before, after):
+        """{(call, status): count} of what moved between two stats() results."""
+        out = {}
+        for a, b in zip(before["calls"], after["calls"]):
+            self.assertEqual(a["call"], b["call"])
+            for status, n in b["statuses"].items():
+                if n != a["statuses"].get(status, 0):
+                    out[(b["call"], status)] = n - a["statuses"].get(status, 0)
+        return out
+
+    def test_counters_records_sessions(self):
+        s0 = self.c.stats()
+        vol = self.volume()
+        self.c.volume_list()
+        self.c.volume_list()
+        with self.assertRaises(attachd.NotFound):
+            self.c.reserve("0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a1b")
+        self.c.reserve(vol)
+        with self.assertRaises(attachd.Already):
+            self.c.reserve(vol)
+        s1 = self.c.stats()
+        self.assertEqual(self.delta(s0, s1), {("stats", "ok"): 1, ("volume-create", "ok"): 1,
+                                              ("volume-list", "ok"): 2, ("reserve", "not-found"): 1,
+                                              ("reserve", "ok"): 1, ("reserve", "already"): 1})
+        for c in s1["calls"]:
+            counts = [b["count"] for b in c["buckets"]]
+            self.assertEqual(counts, sorted(counts), c["call"])
+            self.assertEqual(sum(c["statuses"].values()), c["count"], c["call"])
+            self.assertEqual(counts[-1], c["count"], c["call"])  # nothing here takes 10 s
+        self.assertEqual(s1["start_time"], s0["start_time"])
+        self.c.initialize_connection(vol, INI_A)
+        iqn = "%s:%s" % (PREFIX, vol)
+        subprocess.run([world.SIMSETUP, "--login", self.w.cfs, iqn, INI_A], check=True)
+        s = self.c.stats()
+        self.assertEqual(s["records"], {"volumes": 1, "exports": 1, "acls": 1, "attachments": 1, "intents": 0})
+        self.assertEqual(s["exports"], [{"volume_id": vol, "target_iqn": iqn, "down": None, "sessions": 1,
+                                         "initiators": [{"initiator": INI_A, "logged_in": True}]}])
+        self.assertEqual(s["reconcile"]["start"]["status"], "ok")
+        self.assertIsNone(s["reconcile"]["call"])
+        # attachctl's document: the same keys in the same order; the same values but the counters, which
+        # its own connection and this call move
+        line, ctl = self.w.ctl_json("stats")
+        mine = self.c.stats()
+        self.assertEqual([c["call"] for c in ctl["calls"]], [c["call"] for c in mine["calls"]])
+        for d in (ctl, mine):
+            d["calls"] = [sorted(c) for c in d["calls"]]
+        self.assertEqual(json.dumps(mine), json.dumps(ctl))
+        self.assertTrue(line.startswith('{"start_time": '))
+
+    def test_reconcile_purges_unowned(self):
+        vol = self.volume()
+        self.c.reserve(vol)
+        self.c.initialize_connection(vol, INI_B)
+        n = 3 * self.c.stats()["records"]["exports"]  # each: a target, a storage object, a dm device
+        self.c.close()
+        self.assertEqual(self.w.stop(), 0)
+        db = self.w.db
+        self.w.db = os.path.join(self.w.dir, "db-stats-empty")  # a database that never made that export
+        try:
+            self.w.start(portals=("127.0.0.1:3260", "[::1]:3260"))
+            start = self.c.stats()["reconcile"]["start"]
+            self.assertEqual((start["unowned"], start["removed"]), (n, 0))
+            self.c.reconcile(purge_unowned=True)
+            call = self.c.stats()["reconcile"]["call"]
+            self.assertEqual((call["status"], call["removed"], call["failed"]), ("ok", n, 0))
+            self.assertEqual(call["differences"], call["fixed"])
+        finally:
+            self.c.close()
+            self.w.stop()
+            self.w.db = db
+            self.w.start(portals=("127.0.0.1:3260", "[::1]:3260"))
 
 
 if __name__ == "__main__":

@@ -132,7 +132,7 @@ class RealAgent(unittest.TestCase):
         e = self.refused(attachd.ProtoError, "dry_run is not accepted by volume-list", self.c._call, Msg.VOLUME_LIST,
                          p.put_flag(Attr.DRY_RUN))
         self.assertEqual((e.status, e.errno), (2, errno.EPROTO))
-        e = self.refused(attachd.UnknownCallError, "unknown message type 0x1f", self.c._call, 0x1F)
+        e = self.refused(attachd.UnknownCallError, "unknown message type 0x30", self.c._call, 0x30)
         self.assertEqual((e.status, e.errno, e.call), (4, errno.EOPNOTSUPP, None))
         e = self.refused(attachd.TooBig, "name: longer than 255 bytes", self.c._call, Msg.VOLUME_CREATE,
                          p.put_str(Attr.DEVICE, "/dev/x") + p.put_str(Attr.NAME, "n" * 300))

@@ -17,6 +17,7 @@ import attachd
 from attachd.protocol import Msg
 
 VOL = "aaaaaaaa-0000-4000-8000-000000000001"
+NEWER = attachd.protocol.ATTR_MAX + 1  # an attribute number of a newer agent
 
 
 def vol_nest(*inner):
@@ -112,8 +113,8 @@ class BrokenReplies(unittest.TestCase):
 
     def test_attributes_of_a_newer_agent_are_skipped(self):
         def newer(conn, msg_type, seq, body):
-            conn.sendall(fake.message(msg_type, seq, fake.u32(1, 0) + fake.attr(60, b"new") + fake.string(2, "m")
-                                      + vol_nest(fake.string(5, VOL), fake.u8(18, 2), fake.attr(61, b"x"))))
+            conn.sendall(fake.message(msg_type, seq, fake.u32(1, 0) + fake.attr(NEWER, b"new") + fake.string(2, "m")
+                                      + vol_nest(fake.string(5, VOL), fake.u8(18, 2), fake.attr(NEWER + 1, b"x"))))
 
         with fake.FakeAgent(newer) as agent:
             with attachd.Client(agent.path, timeout=5) as c:

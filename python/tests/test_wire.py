@@ -36,7 +36,7 @@ class Contract(unittest.TestCase):
 
     def test_message_types_match_attach_proto_h(self):
         c = c_enum(self.header, "MSG_")
-        self.assertEqual(len(c), 16)
+        self.assertEqual(len(c), 17)
         self.assertEqual(c, {m.name: int(m) for m in Msg})
 
     def test_attributes_match_attach_proto_h(self):
@@ -165,7 +165,7 @@ class Decoder(unittest.TestCase):
             p.decode(STATUS0 + A(Attr.PLAN, flags=p.NLA_F_NESTED), p.reply_allowed(Msg.RECONCILE, 2, True))
 
     def test_unknown_attribute_numbers_are_skipped(self):
-        body = STATUS0 + A(49, b"newer") + A(0x3FFF, b"", flags=p.NLA_F_NESTED) + A(Attr.VOLUME_ID, b"v\0")
+        body = STATUS0 + A(p.ATTR_MAX + 1, b"newer") + A(0x3FFF, b"", flags=p.NLA_F_NESTED) + A(Attr.VOLUME_ID, b"v\0")
         self.assertEqual(p.decode(body, p.reply_allowed(Msg.VOLUME_CREATE, 0, False)),
                          {Attr.STATUS: 0, Attr.VOLUME_ID: "v"})
 

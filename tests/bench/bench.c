@@ -10,7 +10,8 @@
  * For each step of the cycle (volume-create, reserve, initialize-connection with a new export, the
  * same again (a retry), attach, volume-show, begin-detaching, terminate-connection (export teardown),
  * detach, volume-delete) it reports the mean and the 50th/99th percentile in milliseconds; then the
- * latency of initialize-connection for one more export while 0, N/4, N/2 ... exports already exist.
+ * latency of initialize-connection for one more export while 0, N/4, N/2 ... exports already exist, and
+ * what volume-list, reconcile and stats (which reads every export's sessions) take with all N.
  */
 #include <errno.h>
 #include <signal.h>
@@ -148,6 +149,12 @@ static void scale(struct attach_client *c, char **devs, int n)
 	t0 = now_ms();
 	CHECK(attach_reconcile(c));
 	printf("reconcile with %d live exports (nothing to do): %.2f ms\n", n, now_ms() - t0);
+	/* the one call that reads every export's sessions: 1 + its ACLs configfs reads per export */
+	struct attach_stats *st;
+	t0 = now_ms();
+	CHECK(attach_stats(c, &st));
+	printf("stats with %zu live exports (their sessions read): %.2f ms\n", st->n_export_stats, now_ms() - t0);
+	attach_stats_free(st);
 }
 
 static pid_t start_sim(const char *dir, int n, char ***devs)

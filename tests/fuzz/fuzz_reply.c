@@ -10,7 +10,8 @@
  *
  * Checked after every call: the result agrees with the last status, the message is terminated, the plan
  * holds only strings, a client that lost the framing is disconnected; what a successful call returns is
- * complete (no NULL string, counts within their arrays) and os-brick's JSON has no raw control character.
+ * complete (no NULL string, counts within their arrays: the statistics' calls, statuses, buckets, exports
+ * and initiators too) and os-brick's JSON has no raw control character.
  * LeakSanitizer (on by default in libFuzzer) reports whatever a failed decode forgets to free.
  */
 #include <errno.h>
@@ -54,6 +55,27 @@ static void check_volume(const struct attach_volume_info *v, bool listed)
 	}
 	for (size_t i = 0; i < v->n_acls; i++)
 		CHECK(v->acls[i].initiator && v->acls[i].username);
+}
+
+static void check_stats(const struct attach_stats *s)
+{
+	CHECK(s->calls && s->export_stats);
+	for (size_t i = 0; i < s->n_calls; i++) {
+		const struct attach_stats_call *c = &s->calls[i];
+		CHECK(c->name && c->statuses && c->buckets);
+		for (size_t k = 0; k < c->n_statuses; k++)
+			(void)c->statuses[k].count; /* within its array (ASan) */
+		for (size_t k = 0; k < c->n_buckets; k++)
+			(void)c->buckets[k].le_us;
+	}
+	for (size_t i = 0; i < s->n_export_stats; i++) {
+		const struct attach_stats_export *x = &s->export_stats[i];
+		check_terminated(x->volume_id, sizeof(x->volume_id));
+		CHECK(x->target_iqn && x->initiators);
+		CHECK(x->sessions_read || !x->sessions);
+		for (size_t k = 0; k < x->n_initiators; k++)
+			CHECK(x->initiators[k].initiator);
+	}
 }
 
 static void check_conninfo(const struct attach_conninfo *ci)
@@ -159,6 +181,15 @@ static int call(struct attach_client *c, enum fuzz_reply_call k)
 	case FR_VOLUME_DELETE:
 		rc = attach_volume_delete(c, VOL);
 		break;
+	case FR_STATS: {
+		struct attach_stats *s;
+		rc = attach_stats(c, &s);
+		CHECK(!rc == !!s);
+		if (s)
+			check_stats(s);
+		attach_stats_free(s);
+		break;
+	}
 	case FR_COUNT:
 		break;
 	}

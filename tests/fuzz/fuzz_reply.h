@@ -29,7 +29,8 @@ enum fuzz_reply_call {
 	FR_UNRESERVE,
 	FR_VOLUME_EXTEND,
 	FR_VOLUME_DELETE,
-	FR_COUNT,
+	FR_STATS,
+	FR_COUNT, /* at most 16: the selector's low nibble picks the first call */
 };
 
 #define FR_DRY_RUN 0x80
@@ -52,6 +53,7 @@ static const uint16_t fuzz_reply_type[FR_COUNT] = {
 	[FR_UNRESERVE] = ATTACH_MSG_UNRESERVE,
 	[FR_VOLUME_EXTEND] = ATTACH_MSG_VOLUME_EXTEND,
 	[FR_VOLUME_DELETE] = ATTACH_MSG_VOLUME_DELETE,
+	[FR_STATS] = ATTACH_MSG_STATS,
 };
 
 #endif

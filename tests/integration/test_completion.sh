@@ -37,7 +37,7 @@ world_new
 trap 'world_free' EXIT
 
 SUBS="volume-create volume-list volume-show volume-delete volume-extend reconcile reserve unreserve
-      initialize-connection attach begin-detaching roll-detaching terminate-connection detach"
+      initialize-connection attach begin-detaching roll-detaching terminate-connection detach stats"
 # shellcheck disable=SC2086
 offers "" :: $SUBS help
 offers volume- :: volume-create volume-list volume-show volume-delete volume-extend
@@ -58,6 +58,8 @@ offers attach VOL --instance I --host H --mountpoint M -- :: --mode --attachment
 offers terminate-connection VOL --initiator I --attachment A -- :: --force --help
 offers volume-list - :: --help
 offers reconcile -- :: --purge-unowned --help
+offers stats -- :: --prometheus --help
+offers st :: stats
 offers volume-show VOL --secrets -- :: --help
 offers frobnicate -- ::
 

@@ -17,8 +17,8 @@ check "--help exits 0 without an agent" [ "$rc" = 0 ]
 check "-h and help print the same" bash -c '[ "$("$1" -h)" = "$2" ] && [ "$("$1" help)" = "$2" ]' _ "$CTL" "$TOP"
 # the subcommands: the entries at two spaces' indent under "Subcommands:"
 SUBS=$(sed -n '/^Subcommands:/,/^$/p' <<<"$TOP" | sed -n 's/^  \([a-z][a-z-]*\).*/\1/p' | grep -vx help)
-check "--help lists the 14 subcommands, and help" \
-	[ "$(wc -l <<<"$SUBS")" = 14 -a "$(grep -c '^  help \[SUBCOMMAND\]$' <<<"$TOP")" = 1 ]
+check "--help lists the 15 subcommands, and help" \
+	[ "$(wc -l <<<"$SUBS")" = 15 -a "$(grep -c '^  help \[SUBCOMMAND\]$' <<<"$TOP")" = 1 ]
 check "every line of --help fits 79 columns" bash -c '! awk "length > 79" <<<"$1" | grep -q .' _ "$TOP"
 
 # the options of every subcommand's help, and all of them together

@@ -43,8 +43,8 @@ struct probe {
 	int lib_rc;      /* PROBE_LIBATTACH: the first failing call's result, or 0 */
 	uint32_t lib_status;
 	int held;        /* PROBE_HOLD: connections the agent served */
-	int ro[5];       /* PROBE_READONLY: the five calls' results */
-	uint32_t ro_status[5];
+	int ro[6];       /* PROBE_READONLY: the six calls' results */
+	uint32_t ro_status[6];
 };
 
 #define NO_VOLUME "0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a1b"
@@ -77,6 +77,10 @@ static void child_readonly(struct probe *p)
 	if (!p->ro[4])
 		attach_volume_list_free(v, n);
 	p->ro_status[4] = attach_last_status(c);
+	struct attach_stats *st = NULL;
+	p->ro[5] = attach_stats(c, &st); /* monitoring's call */
+	p->ro_status[5] = attach_last_status(c);
+	attach_stats_free(st);
 out:
 	attach_client_free(c);
 }
@@ -291,6 +295,8 @@ static void test_read_uid(void **state)
 	assert_int_equal(p.ro[3], -EPERM);                 /* volume-create */
 	assert_int_equal(p.ro_status[3], ATTACH_E_PERM);
 	assert_int_equal(p.ro[4], 0);
+	assert_int_equal(p.ro[5], 0);                      /* stats */
+	assert_int_equal(p.ro_status[5], ATTACH_OK);
 	world_assert_same(&W, before, after);
 	free(before);
 	free(after);

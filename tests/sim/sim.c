@@ -145,6 +145,8 @@ int __wrap_cfs_rmdir(struct cfs *c, const char *rel_in)
 	rc = sim_detach_prep(c, k, rel, n.dir);
 	if (!rc && n.kind == SIM_K_FABRIC)
 		rc = sim_module_save(c, rel);
+	if (!rc && n.kind == SIM_K_ACL)
+		rc = sim_session_drop(c, rel); /* core_tpg_del_initiator_node_acl logs it out */
 	if (rc)
 		return rc;
 	/* drop_item: the default groups go with the object */

@@ -111,6 +111,18 @@ size_t sim_pr_fed(char *buf, size_t size);
 void sim_pr_reset(void);
 
 /*
+ * iSCSI sessions (sim_session.c): nothing logs in to the simulator, so a test says it happened. A login
+ * of @initiator to target @iqn (an enabled tpgt_1, else -ECONNREFUSED; no such target -ENOENT; no ACL for
+ * it -EACCES, as CHAP refuses it) from address @addr (NULL: 127.0.0.1) shows as the kernel shows one:
+ * the target's fabric_statistics/iscsi_instance/sessions counts it, iscsi_login_stats/accepts counts the
+ * login, the ACL's info holds the session's details. Logged in already: a reinstatement (the count stays).
+ * A logout (or the ACL's removal, which drops its session) undoes that; -ENOENT without the ACL, 0 without
+ * a session. Both take the tree's root path, like sim_setup().
+ */
+int sim_session_login(const char *root, const char *iqn, const char *initiator, const char *addr);
+int sim_session_logout(const char *root, const char *iqn, const char *initiator);
+
+/*
  * Canonical listing of the tree, to compare the simulator with a capture of the real kernel. For each
  * of the NULL-terminated @subtrees (paths relative to @root, e.g. "target"), every entry including the
  * subtree itself, one line each, all lines sorted by path in byte order (strcmp, i.e. LC_ALL=C):

@@ -131,6 +131,9 @@ int sim_after_mkdir(struct cfs *c, enum sim_kind kind, const char *rel);
 int sim_module_save(struct cfs *c, const char *fabric);
 int sim_module_restore(struct cfs *c, const char *fabric);
 
+/* The ACL at @acl (root-relative) goes: its session goes with it (sim_session.c). */
+int sim_session_drop(struct cfs *c, const char *acl);
+
 /* Storage objects: the state the kernel keeps internally, stored in enable and info. */
 struct sim_so {
 	int iblock;          /* the HBA's plugin is iblock: the only backend modelled in detail */

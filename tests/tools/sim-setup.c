@@ -4,15 +4,35 @@
  * integration tests and the demo, or dump one in the canonical format.
  *   sim-setup ROOT [6.1|6.12]     create the tree under the empty directory ROOT
  *   sim-setup --dump ROOT         print ROOT's "target" subtree (sim_dump format)
+ *   sim-setup --login ROOT IQN INITIATOR [ADDR]   an iSCSI session of INITIATOR to target IQN (sim.h)
+ *   sim-setup --logout ROOT IQN INITIATOR         ... and its end
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sim.h"
 
+/* --login and --logout: what a real initiator would do to the kernel's tree. */
+static int sim_setup_session(int argc, char **argv)
+{
+	bool login = !strcmp(argv[1], "--login");
+	if (argc < 5 || argc > 5 + login) {
+		fprintf(stderr, "usage: sim-setup --login ROOT IQN INITIATOR [ADDR] | --logout ROOT IQN INITIATOR\n");
+		return 2;
+	}
+	int rc = login ? sim_session_login(argv[2], argv[3], argv[4], argc > 5 ? argv[5] : NULL) :
+			 sim_session_logout(argv[2], argv[3], argv[4]);
+	if (rc)
+		fprintf(stderr, "sim-setup: %s %s to %s: %s\n", argv[1] + 2, argv[4], argv[3], strerror(-rc));
+	return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && (!strcmp(argv[1], "--login") || !strcmp(argv[1], "--logout")))
+		return sim_setup_session(argc, argv);
 	if (argc == 3 && !strcmp(argv[1], "--dump")) {
 		const char *const sub[] = { "target", NULL };
 		int rc = sim_dump(argv[2], sub, stdout);
@@ -21,7 +41,7 @@ int main(int argc, char **argv)
 		return rc ? 1 : 0;
 	}
 	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "6.1") && strcmp(argv[2], "6.12"))) {
-		fprintf(stderr, "usage: sim-setup ROOT [6.1|6.12] | sim-setup --dump ROOT\n");
+		fprintf(stderr, "usage: sim-setup ROOT [6.1|6.12] | sim-setup --dump ROOT | sim-setup --login|--logout ...\n");
 		return 2;
 	}
 	enum sim_kernel k = (argc == 3 && !strcmp(argv[2], "6.12")) ? SIM_KERNEL_6_12 : SIM_KERNEL_6_1;
