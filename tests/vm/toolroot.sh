@@ -18,8 +18,9 @@ POOL=$CACHE/debs
 MIRROR=${ATTACHD_VM_MIRROR:-http://deb.debian.org}
 say() { echo "toolroot: $*" >&2; }
 
-# The shell, the tools the two build scripts run, attachd's libraries (libkmod2 is dlopen()ed).
-COMMON="dash bash coreutils findutils grep sed mawk gzip zstd cpio libc-bin util-linux kmod busybox
+# The shell, the tools the two build scripts run (xz: mkinitramfs stores 6.12's .ko.xz decompressed),
+# attachd's libraries (libkmod2 is dlopen()ed).
+COMMON="dash bash coreutils findutils grep sed mawk gzip zstd xz-utils cpio libc-bin util-linux kmod busybox
 	libnl-3-200 libnl-route-3-200 libdevmapper1.02.1 libuuid1 liblmdb0 libkmod2"
 # resolved apart: the two packages conflict (each is a linux-initramfs-tool)
 IT_PKGS="initramfs-tools $COMMON"

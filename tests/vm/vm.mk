@@ -2,8 +2,10 @@
 # 6.12 kernels under qemu and runs tests/vm/scenarios against build/attachd, build/attachctl,
 # build/attachd-faults (crash injection) and build/tests/bench/bench (scenario 16), then compares each
 # kernel's configfs capture with the simulator (build/attachd-sim, build/tests/sim-setup). First run
-# downloads ~150 MB into ~/.cache/attachd-vm; later runs cost ~5 min a kernel under TCG (five boots
-# each: the scenarios, then a pair of boots for each of the two reboot tests, 15-reboot and 18-pr).
+# downloads ~150 MB into ~/.cache/attachd-vm (and ~60 MB more for tests/vm/toolroot.sh: initramfs-tools
+# and dracut); later runs cost ~5 min a kernel under TCG (seven boots each: the scenarios, then a pair of
+# boots for each two-boot test, 15-reboot, 18-pr and 22-initramfs, whose second boot is an image
+# Debian's mkinitramfs built with attachd's hook).
 #   make check VM=0                      leave the stage out (it then does not appear in the summary)
 #   make check ATTACHD_VM_SUITES=bookworm  one kernel only
 #   make check-vm                        this stage alone
