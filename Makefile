@@ -190,6 +190,13 @@ sysconfdir = /etc
 # where systemd and bash-completion look, when they say; else their places under the prefix
 systemdsystemunitdir := $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),$(prefix)/lib/systemd/system)
 bashcompletiondir := $(or $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null),$(datadir)/bash-completion/completions)
+# attachd in an initramfs (docs/INITRAMFS.md): the helper its hook and scripts share, the
+# initramfs-tools hook and boot scripts and the dracut module. The tools read only their own
+# directories, whatever the prefix (as attachd reads /etc/attachd.conf).
+libexecdir = $(exec_prefix)/libexec
+pkglibexecdir = $(libexecdir)/attachd
+initramfstoolsdir = /usr/share/initramfs-tools
+dracutmodulesdir := $(or $(shell $(PKG_CONFIG) --variable=dracutmodulesdir dracut 2>/dev/null),/usr/lib/dracut/modules.d)
 INSTALL ?= install
 
 MANPAGES := $(sort $(wildcard man/*.[1-8]))
@@ -199,12 +206,20 @@ UNITS := systemd/attachd.service systemd/attachd.socket
 CONF := $(DESTDIR)$(sysconfdir)/attachd.conf
 INSTALL_DIRS := $(sort $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) $(DESTDIR)$(pkgconfigdir) \
 	$(DESTDIR)$(includedir) $(patsubst %,$(DESTDIR)$(mandir)/man%,$(MAN_SECTIONS)) $(DESTDIR)$(sysconfdir) \
-	$(DESTDIR)$(bashcompletiondir) $(DESTDIR)$(systemdsystemunitdir))
+	$(DESTDIR)$(bashcompletiondir) $(DESTDIR)$(systemdsystemunitdir) $(DESTDIR)$(pkglibexecdir) \
+	$(addprefix $(DESTDIR)$(initramfstoolsdir)/,hooks scripts/init-premount scripts/init-bottom) \
+	$(DESTDIR)$(dracutmodulesdir)/90attachd)
+# the files whose paths to attachd, attachctl and the helper are filled in at install
+INITRAMFS_SUBST = sed -e 's|@sbindir@|$(sbindir)|; s|@bindir@|$(bindir)|; s|@pkglibexecdir@|$(pkglibexecdir)|'
+DRACUT_FILES := attachd-start.sh attachd-stop.sh attachd-initrd.service
 INSTALLED := $(DESTDIR)$(sbindir)/attachd $(DESTDIR)$(bindir)/attachctl \
 	$(addprefix $(DESTDIR)$(libdir)/,libattach.so.$(LIBATTACH_VERSION) $(LIBATTACH_SONAME) libattach.so libattach.a) \
 	$(DESTDIR)$(pkgconfigdir)/attach.pc $(DESTDIR)$(includedir)/attach.h $(DESTDIR)$(includedir)/attach_proto.h \
 	$(foreach m,$(MANPAGES),$(DESTDIR)$(mandir)/man$(patsubst .%,%,$(suffix $(m)))/$(notdir $(m))) \
-	$(DESTDIR)$(bashcompletiondir)/attachctl $(addprefix $(DESTDIR)$(systemdsystemunitdir)/,$(notdir $(UNITS)))
+	$(DESTDIR)$(bashcompletiondir)/attachctl $(addprefix $(DESTDIR)$(systemdsystemunitdir)/,$(notdir $(UNITS))) \
+	$(DESTDIR)$(pkglibexecdir)/attachd-initramfs \
+	$(addsuffix /attachd,$(addprefix $(DESTDIR)$(initramfstoolsdir)/,hooks scripts/init-premount scripts/init-bottom)) \
+	$(addprefix $(DESTDIR)$(dracutmodulesdir)/90attachd/,module-setup.sh $(DRACUT_FILES))
 # The directories install made (they were not there), one a line: uninstall removes those that are
 # empty again, and never one that was there before. Kept in the build directory, as CMake keeps its
 # install manifest: after `make clean`, uninstall leaves the empty directories.
@@ -231,6 +246,15 @@ install: all
 	$(Q)$(foreach m,$(MANPAGES),$(INSTALL) -m 0644 $(m) $(DESTDIR)$(mandir)/man$(patsubst .%,%,$(suffix $(m)))/ &&) true
 	$(Q)$(INSTALL) -m 0644 tools/attachctl.bash $(DESTDIR)$(bashcompletiondir)/attachctl
 	$(Q)$(INSTALL) -m 0644 $(UNITS) $(DESTDIR)$(systemdsystemunitdir)/
+	$(Q)$(INSTALL) -m 0755 initramfs/attachd-initramfs $(DESTDIR)$(pkglibexecdir)/attachd-initramfs
+	$(Q)$(INITRAMFS_SUBST) initramfs/initramfs-tools/hook >$(B)/initramfs-hook
+	$(Q)$(INSTALL) -m 0755 $(B)/initramfs-hook $(DESTDIR)$(initramfstoolsdir)/hooks/attachd
+	$(Q)$(INSTALL) -m 0755 initramfs/initramfs-tools/init-premount $(DESTDIR)$(initramfstoolsdir)/scripts/init-premount/attachd
+	$(Q)$(INSTALL) -m 0755 initramfs/initramfs-tools/init-bottom $(DESTDIR)$(initramfstoolsdir)/scripts/init-bottom/attachd
+	$(Q)$(INITRAMFS_SUBST) initramfs/dracut/module-setup.sh >$(B)/dracut-module-setup.sh
+	$(Q)$(INSTALL) -m 0755 $(B)/dracut-module-setup.sh $(DESTDIR)$(dracutmodulesdir)/90attachd/module-setup.sh
+	$(Q)$(INSTALL) -m 0755 $(addprefix initramfs/dracut/,$(filter %.sh,$(DRACUT_FILES))) $(DESTDIR)$(dracutmodulesdir)/90attachd/
+	$(Q)$(INSTALL) -m 0644 initramfs/dracut/attachd-initrd.service $(DESTDIR)$(dracutmodulesdir)/90attachd/
 	$(Q)if [ -e $(CONF) ]; then echo "  keeping the existing $(CONF)"; \
 		else $(INSTALL) -m 0644 etc/attachd.conf $(CONF); fi
 	$(Q)if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi

@@ -4,4 +4,4 @@
 # uninstall leaving nothing behind. Included by the top-level Makefile.
 
 EXTRA_STAGES += install
-EXTRA_STAGE_install := tests/install/test_install.sh
+EXTRA_STAGE_install := tests/install/test_install.sh tests/install/test_initramfs.sh

@@ -25,6 +25,8 @@ UNITDIR=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null)
 UNITDIR=${UNITDIR:-/usr/local/lib/systemd/system}
 COMPDIR=$(pkg-config --variable=completionsdir bash-completion 2>/dev/null)
 COMPDIR=${COMPDIR:-/usr/local/share/bash-completion/completions}
+DRACUTDIR=$(pkg-config --variable=dracutmodulesdir dracut 2>/dev/null)
+DRACUTDIR=${DRACUTDIR:-/usr/lib/dracut/modules.d}/90attachd
 
 # --- the defaults: PREFIX=/usr/local
 D=$T/dest
@@ -46,6 +48,14 @@ f 644 ${UNITDIR#/}/attachd.socket
 f 755 $L/libattach.so.1.0.0
 f 755 usr/local/bin/attachctl
 f 755 usr/local/sbin/attachd
+f 755 usr/local/libexec/attachd/attachd-initramfs
+f 755 usr/share/initramfs-tools/hooks/attachd
+f 755 usr/share/initramfs-tools/scripts/init-bottom/attachd
+f 755 usr/share/initramfs-tools/scripts/init-premount/attachd
+f 755 ${DRACUTDIR#/}/module-setup.sh
+f 755 ${DRACUTDIR#/}/attachd-start.sh
+f 755 ${DRACUTDIR#/}/attachd-stop.sh
+f 644 ${DRACUTDIR#/}/attachd-initrd.service
 l libattach.so -> libattach.so.1
 l libattach.so.1 -> libattach.so.1.0.0"
 got=$(tree "$D" | grep -v '^d' | sed 's|^l [^ ]*/|l |' | sort)
@@ -57,6 +67,13 @@ check "the programs, library, header and pages are the tree's" bash -c '
 	cmp "$1/libattach.so.1" "$2/'$L'/libattach.so.1.0.0" && cmp "$1/libattach.a" "$2/'$L'/libattach.a" &&
 	cmp proto/attach.h "$2/usr/local/include/attach.h" && cmp man/attachd.8 "$2/usr/local/share/man/man8/attachd.8" &&
 	cmp tools/attachctl.bash "$2/'"${COMPDIR#/}"'/attachctl" && cmp etc/attachd.conf "$2/etc/attachd.conf"' _ "$BUILD" "$D"
+check "the initramfs-tools hook and the dracut module name the installed attachd, attachctl and helper" bash -c '
+	for f in "$1/usr/share/initramfs-tools/hooks/attachd" "$1/$2/module-setup.sh"; do
+		grep -qx "ATTACHD_BIN=/usr/local/sbin/attachd" "$f" && grep -qx "ATTACHCTL_BIN=/usr/local/bin/attachctl" "$f" &&
+			grep -qx "HELPER=/usr/local/libexec/attachd/attachd-initramfs" "$f" && ! grep -q "@[a-z]*@" "$f" || exit 1
+	done
+	cmp initramfs/attachd-initramfs "$1/usr/local/libexec/attachd/attachd-initramfs" &&
+	cmp initramfs/initramfs-tools/init-premount "$1/usr/share/initramfs-tools/scripts/init-premount/attachd"' _ "$D" "${DRACUTDIR#/}"
 check "the library's soname is libattach.so.1" \
 	bash -c 'readelf -d "$1" | grep -q "(SONAME).*\[libattach.so.1\]$"' _ "$D/$L/libattach.so.1.0.0"
 SYMS=$(readelf --dyn-syms -W "$D/$L/libattach.so.1.0.0" | awk '$7 != "UND" && $5 == "GLOBAL" { print $8 }')
@@ -110,12 +127,16 @@ tree "$D" | diag
 D2=$T/dest2
 mkdir "$D2"
 VARS=(PREFIX=/usr libdir=/usr/lib/x86_64-linux-gnu mandir=/usr/share/man sysconfdir=/etc/xattachd
-      systemdsystemunitdir=/usr/lib/systemd/system bashcompletiondir=/usr/share/bash-completion/completions)
+      systemdsystemunitdir=/usr/lib/systemd/system bashcompletiondir=/usr/share/bash-completion/completions
+      libexecdir=/usr/lib initramfstoolsdir=/usr/share/xinitramfs-tools dracutmodulesdir=/usr/lib/xdracut/modules.d)
 check "make install with the directory variables" mk install DESTDIR="$D2" "${VARS[@]}"
 check "each file where its variable says" bash -c 'cd "$1" && [ -x usr/sbin/attachd ] && [ -x usr/bin/attachctl ] &&
 	[ -L usr/lib/x86_64-linux-gnu/libattach.so.1 ] && [ -f usr/lib/x86_64-linux-gnu/libattach.a ] &&
 	[ -f usr/include/attach.h ] && [ -f usr/share/man/man8/attachd.8 ] && [ -f etc/xattachd/attachd.conf ] &&
-	[ -f usr/lib/systemd/system/attachd.service ] && [ -f usr/share/bash-completion/completions/attachctl ]' _ "$D2"
+	[ -f usr/lib/systemd/system/attachd.service ] && [ -f usr/share/bash-completion/completions/attachctl ] &&
+	[ -x usr/lib/attachd/attachd-initramfs ] && [ -x usr/share/xinitramfs-tools/hooks/attachd ] &&
+	[ -x usr/lib/xdracut/modules.d/90attachd/module-setup.sh ] &&
+	grep -qx HELPER=/usr/lib/attachd/attachd-initramfs usr/share/xinitramfs-tools/hooks/attachd' _ "$D2"
 check "attach.pc names them" bash -c 'grep -qx "libdir=/usr/lib/x86_64-linux-gnu" "$1" && grep -qx "includedir=/usr/include" "$1" &&
 	grep -qx "prefix=/usr" "$1"' _ "$D2/usr/lib/x86_64-linux-gnu/pkgconfig/attach.pc"
 check "make uninstall with them" mk uninstall DESTDIR="$D2" "${VARS[@]}"

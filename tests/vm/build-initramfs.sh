@@ -16,6 +16,8 @@
 #   ATTACHD_VM_BIN=DIR    where attachd and attachctl come from (default: <repo>/build). A missing
 #                         binary does not fail the build: the scenarios that need it fail instead.
 #   ATTACHD_VM_SCENARIO_DIR=DIR  scenarios to put in the image (default tests/vm/scenarios)
+#   ATTACHD_VM_ROOTDIR=DIR  also unpack the image into DIR (made afresh): a root file system of the same
+#                         content, for a boot with another initramfs (scenario 23; run.sh)
 #   ATTACHD_VM_CACHE      as for fetch.sh
 set -euo pipefail
 
@@ -258,5 +260,11 @@ build_overlay
 pack "$R" "$WORK/overlay.cpio"
 mkdir -p "$(dirname "$OUT")"
 cat "${PARTS[@]}" "$WORK/overlay.cpio" >"$OUT.tmp"
+if [ -n "${ATTACHD_VM_ROOTDIR:-}" ]; then
+	rm -rf "$ATTACHD_VM_ROOTDIR" && mkdir -p "$ATTACHD_VM_ROOTDIR"
+	for p in "${PARTS[@]}" "$WORK/overlay.cpio"; do
+		(cd "$ATTACHD_VM_ROOTDIR" && cpio -id --quiet --no-absolute-filenames <"$p")
+	done
+fi
 mv "$OUT.tmp" "$OUT"
 say "$OUT: $(($(stat -c %s "$OUT") / 1048576)) MiB (python: $WITH_PY, agent: $(cat "$R/etc/attachd-vm-agent"))"

@@ -109,6 +109,7 @@ wait_for() {
 # $ATTACHD_SOCK / $ATTACHD_DB with one portal; wait until its socket is there. A socket left by an
 # earlier run does not count: readiness is a socket with a new inode. ATTACHD_BIN=attachd-faults
 # starts the crash-injecting build instead (with ATTACHD_CRASH_AT in the environment).
+# ATTACHD_START_LIMIT: seconds to wait for the socket (default 10).
 attachd_start() {
 	local old= bin=${ATTACHD_BIN:-attachd}
 	command -v "$bin" >/dev/null || { echo "$bin is not in the image"; return 1; }
@@ -119,7 +120,7 @@ attachd_start() {
 		>>"$ATTACHD_LOG" 2>&1 &
 	ATTACHD_PID=$!
 	echo "$ATTACHD_PID" >/run/vm/attachd.pid
-	local n=100
+	local n=$((${ATTACHD_START_LIMIT:-10} * 10))
 	while [ $n -gt 0 ]; do
 		if [ -S "$ATTACHD_SOCK" ] && [ "$(stat -c %i "$ATTACHD_SOCK")" != "$old" ]; then return 0; fi
 		kill -0 "$ATTACHD_PID" 2>/dev/null || {
@@ -131,7 +132,7 @@ attachd_start() {
 		sleep 0.1
 		n=$((n - 1))
 	done
-	echo "no socket at $ATTACHD_SOCK after 10 s"
+	echo "no socket at $ATTACHD_SOCK after ${ATTACHD_START_LIMIT:-10} s"
 	return 1
 }
 # attachd_stop: SIGTERM, wait; returns attachd's exit status (0 = the clean exit the contract asks for)

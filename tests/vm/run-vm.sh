@@ -5,6 +5,9 @@
 #
 # --disk IMG: a raw image as the guest's first virtio disk (/dev/vda): the persistent disk of the
 # two-boot scenarios (run.sh makes it). A guest reset ends qemu (-no-reboot): the power cut.
+# --disk may be repeated (/dev/vdb, ...) and may end in ,serial=S (a disk with an identity).
+# --net: a virtio NIC on qemu's user network (restrict=on: nothing leaves the guest); the guest is
+# 10.0.2.15 there once configured (scenario 23: initramfs-tools' ip=).
 #
 # The console is on stdio (and copied to --log). Exit status: the guest's own result from its
 # "ATTACHD-VM done rc=N" line (0 = every scenario passed, 1 = not); 99 when the guest never said so
@@ -20,26 +23,29 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${ATTACHD_VM_CACHE:-${HOME:-/root}/.cache/attachd-vm}
-SUITE= INITRD= SCEN= LOG= SHELL_AFTER=0 DISK=
+SUITE= INITRD= SCEN= LOG= SHELL_AFTER=0 DISKS=() NET=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--suite) SUITE=$2; shift 2 ;;
 	--initrd) INITRD=$2; shift 2 ;;
 	--scenarios) SCEN=$2; shift 2 ;;
 	--log) LOG=$2; shift 2 ;;
-	--disk) DISK=$2; shift 2 ;;
+	--disk) DISKS+=("$2"); shift 2 ;;
+	--net) NET=(-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0); shift ;;
 	--shell) SHELL_AFTER=1; shift ;;
-	*) echo "usage: $0 --suite SUITE --initrd FILE [--scenarios LIST] [--log FILE] [--disk IMG] [--shell]" >&2; exit 2 ;;
+	*) echo "usage: $0 --suite SUITE --initrd FILE [--scenarios LIST] [--log FILE] [--disk IMG[,serial=S]]... [--net] [--shell]" >&2; exit 2 ;;
 	esac
 done
 KERNEL=$CACHE/$SUITE/vmlinux
 [ -f "$KERNEL" ] || { echo "run-vm: no kernel at $KERNEL (run tests/vm/fetch.sh $SUITE)" >&2; exit 2; }
 [ -f "$INITRD" ] || { echo "run-vm: no initramfs $INITRD" >&2; exit 2; }
-DRIVE=()
-if [ -n "$DISK" ]; then
-	[ -f "$DISK" ] || { echo "run-vm: no disk image $DISK" >&2; exit 2; }
-	DRIVE=(-drive "file=$DISK,if=virtio,format=raw")
-fi
+# (-device: a serial is the device's property, not the drive's; one form for all keeps their order)
+DRIVE=() n=0
+for d in "${DISKS[@]}"; do
+	[ -f "${d%%,*}" ] || { echo "run-vm: no disk image ${d%%,*}" >&2; exit 2; }
+	DRIVE+=(-drive "file=${d%%,*},if=none,id=disk$n,format=raw" -device "virtio-blk-pci,drive=disk$n${d#"${d%%,*}"}")
+	n=$((n + 1))
+done
 TMPLOG=
 [ -n "$LOG" ] || { LOG=$(mktemp); TMPLOG=1; }
 
@@ -79,7 +85,7 @@ qemu() {
 	exec timeout --foreground -k 10 "${ATTACHD_VM_TIMEOUT:-900}" \
 		qemu-system-x86_64 -M pc "${ACCEL[@]}" -smp "${ATTACHD_VM_SMP:-2}" -m "${ATTACHD_VM_MEM:-2048}" \
 		-nodefaults -no-user-config -nographic -serial stdio -monitor none -no-reboot \
-		-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND" "${DRIVE[@]}" "$@"
+		-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND" "${DRIVE[@]}" "${NET[@]}" "$@"
 }
 if [ $SHELL_AFTER = 1 ]; then # interactive: the terminal is the console, no watchdog
 	qemu <&0 | tee "$LOG"

@@ -15,6 +15,14 @@
 # boot of the same kernel with the same image then runs it again with $VM_BOOT = 2. Their lines read
 # "<scenario> (boot 2): ..."; a first boot that never reached its power cut is a "not ok".
 #
+# A two-boot scenario with the line "# vm-boot2: mkinitramfs" (23-initramfs) gets its pair of boots after
+# all others, with its own disks: vda the root file system of boot 2 (the image's content without the
+# python layer, build-initramfs.sh ATTACHD_VM_ROOTDIR), vdb the database's file system (ext4
+# "attachd-db"), vdc and vdd with serials (attachd-vol1, attachd-vol2), and a NIC. Before them
+# tests/vm/initramfs-images.sh builds the image of boot 2 with Debian's mkinitramfs and attachd's hook
+# (and one with dracut, for the first kernel only) and its TAP lines join the stream; boot 2 boots
+# that image with root=LABEL=attachd-vm rw init=/init and ip= for eth0 (10.0.2.15).
+#
 # After the boots, the configfs capture of scenario 10 is compared with the simulator
 # (tests/integration/test_golden.sh <6.1|6.12> <capture>): its TAP line joins the stream, so a Debian
 # kernel that changes configfs shows up as a failure.
@@ -64,9 +72,10 @@ else
 fi
 # The first boot runs the first two-boot scenario last: its power cut ends that boot. Every other
 # two-boot scenario gets a first boot of its own (one power cut per boot, one disk per scenario).
-ONE=() TWO=()
+ONE=() TWO=() MKI=()
 for s in "${SCEN[@]}"; do
-	if grep -qx '# vm-boots: 2' "$SDIR/$s.sh"; then TWO+=("$s"); else ONE+=("$s"); fi
+	if grep -qx '# vm-boot2: mkinitramfs' "$SDIR/$s.sh"; then MKI+=("$s")
+	elif grep -qx '# vm-boots: 2' "$SDIR/$s.sh"; then TWO+=("$s"); else ONE+=("$s"); fi
 done
 FIRST=("${ONE[@]}" "${TWO[@]:0:1}")
 SCEN_CSV=$(IFS=,; echo "${SCEN[*]}")
@@ -164,6 +173,50 @@ make_disk() {
 	fi
 }
 
+# mki_pair SCENARIO: the pair of boots of a "vm-boot2: mkinitramfs" scenario (see the top); adds to $times
+mki_pair() {
+	local s=$1 line img=$OUT/initrd-mkinitramfs.img dracut=0 d
+	[ "$SUITE" = "${SUITES[0]}" ] && dracut=1
+	rm -f "$img"
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) tap ok "${line#ok - }" ;;
+		"not ok - "*) tap "not ok" "${line#not ok - }" ;;
+		*) echo "$line" ;;
+		esac
+	done < <(ATTACHD_VM_DRACUT=$dracut "$HERE/initramfs-images.sh" "$SUITE" "$OUT" 2>"$OUT/initramfs-images.err")
+	[ -s "$img" ] || { tap "not ok" "$LABEL $s: no mkinitramfs image to boot"; diag <"$OUT/initramfs-images.err"; return; }
+	if ! ATTACHD_VM_PYTHON=0 ATTACHD_VM_ROOTDIR="$OUT/rootfs" "$HERE/build-initramfs.sh" "$SUITE" "$OUT/initrd-root.img" \
+		>"$OUT/rootfs.log" 2>&1; then
+		tap "not ok" "$LABEL $s: the root file system of boot 2"
+		tail -n 5 "$OUT/rootfs.log" | diag
+		return
+	fi
+	d=$OUT/disk-$s
+	rm -f "$d"-*.img
+	if ! { truncate -s 192M "$d-root.img" && truncate -s 32M "$d-db.img" &&
+		truncate -s 64M "$d-vol1.img" && truncate -s 64M "$d-vol2.img" &&
+		PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -q -F -L attachd-vm -d "$OUT/rootfs" "$d-root.img" &&
+		PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -q -F -L attachd-db "$d-db.img"; } >"$OUT/mkfs.log" 2>&1; then
+		tap "not ok" "$LABEL $s: its disks (mkfs.ext4 -d of the root, the database's)"
+		diag <"$OUT/mkfs.log"
+		return
+	fi
+	rm -rf "$OUT/rootfs"
+	local disks=(--disk "$d-root.img" --disk "$d-db.img" --disk "$d-vol1.img,serial=attachd-vol1"
+		--disk "$d-vol2.img,serial=attachd-vol2" --net)
+	boot "console-$s" "" " ($s, boot 1)" "$s" "${disks[@]}"
+	times+=", $s: boot 1 $BOOT_SECONDS s"
+	if grep -qx "ATTACHD-VM power-cut $s" "$OUT/console-$s.txt"; then
+		tap ok "$LABEL $s: the first boot ends in a power cut"
+	else
+		tap "not ok" "$LABEL $s: the first boot ends in a power cut (it never got there: see its lines above)"
+	fi
+	ATTACHD_VM_APPEND="${ATTACHD_VM_APPEND:-} vm.boot=2 root=LABEL=attachd-vm rw init=/init net.ifnames=0 ip=10.0.2.15::10.0.2.2:255.255.255.0:guest:eth0:off" \
+		boot "console-$s-boot2" " (boot 2)" " ($s, boot 2)" "$s" "${disks[@]}" --initrd "$img"
+	times+=", $s: boot 2 $BOOT_SECONDS s (guest clock ${BOOT_GUEST:-?} s)"
+}
+
 # compare_sim: scenario 10's capture against the simulator of the same kernel series
 compare_sim() {
 	local cap=$OUT/configfs-capture.txt kser line
@@ -238,8 +291,11 @@ for SUITE in "${SUITES[@]}"; do
 	t2=$(date +%s.%N)
 	DISK=()
 	[ ${#TWO[@]} -gt 0 ] && make_disk "$OUT/disk.img"
-	boot console "" "" "$FIRST_CSV" "${DISK[@]}"
-	times="boot to result $BOOT_SECONDS s (${BOOT_ACCEL:-?}; guest clock at the end ${BOOT_GUEST:-?} s)"
+	times=
+	if [ -n "$FIRST_CSV" ]; then
+		boot console "" "" "$FIRST_CSV" "${DISK[@]}"
+		times="boot to result $BOOT_SECONDS s (${BOOT_ACCEL:-?}; guest clock at the end ${BOOT_GUEST:-?} s)"
+	fi
 	first=console
 	for s in "${TWO[@]}"; do
 		if [ "$first" != console ]; then
@@ -256,9 +312,11 @@ for SUITE in "${SUITES[@]}"; do
 		times+=", $s: boot 2 $BOOT_SECONDS s (guest clock ${BOOT_GUEST:-?} s)"
 		first=console-$s
 	done
+	for s in "${MKI[@]}"; do mki_pair "$s"; done
 	case ",$SCEN_CSV," in *,10-capture,*) [ "$SDIR" = "$HERE/scenarios" ] && compare_sim ;; esac
 	case ",$SCEN_CSV," in *,22-nvmet,*) [ "$SDIR" = "$HERE/scenarios" ] && compare_nvmet_sim ;; esac
 	t3=$(date +%s.%N)
+	times=${times#, }
 	awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v l="$LABEL" -v t="$times" \
 		'BEGIN { printf "# %s: fetch %.1f s, initramfs %.1f s, %s; total %.1f s\n", l, b - a, c - b, t, d - a }'
 done

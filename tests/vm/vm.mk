@@ -3,8 +3,10 @@
 # build/attachd-faults (crash injection), build/tests/bench/bench (scenario 16) and build/tests/nvmet-export
 # (scenario 22), then compares each kernel's configfs and nvmet captures with the simulator
 # (build/attachd-sim, build/tests/sim-setup, build/tests/test_nvmet_golden). First run
-# downloads ~150 MB into ~/.cache/attachd-vm; later runs cost ~5 min a kernel under TCG (five boots
-# each: the scenarios, then a pair of boots for each of the two reboot tests, 15-reboot and 18-pr).
+# downloads ~150 MB into ~/.cache/attachd-vm (and ~60 MB more for tests/vm/toolroot.sh: initramfs-tools
+# and dracut); later runs cost ~6 min a kernel under TCG (seven boots each: the scenarios, then a pair of
+# boots for each two-boot test, 15-reboot, 18-pr and 23-initramfs, whose second boot is an image
+# Debian's mkinitramfs built with attachd's hook).
 #   make check VM=0                      leave the stage out (it then does not appear in the summary)
 #   make check ATTACHD_VM_SUITES=bookworm  one kernel only
 #   make check-vm                        this stage alone
