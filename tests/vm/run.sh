@@ -296,9 +296,10 @@ for SUITE in "${SUITES[@]}"; do
 		boot console "" "" "$FIRST_CSV" "${DISK[@]}"
 		times="boot to result $BOOT_SECONDS s (${BOOT_ACCEL:-?}; guest clock at the end ${BOOT_GUEST:-?} s)"
 	fi
-	first=console
 	for s in "${TWO[@]}"; do
-		if [ "$first" != console ]; then
+		first=console
+		if [ "$s" != "${TWO[0]}" ]; then
+			first=console-$s
 			make_disk "$OUT/disk-$s.img"
 			boot "$first" "" " ($s, boot 1)" "$s" "${DISK[@]}"
 			times+=", $s: boot 1 $BOOT_SECONDS s"
@@ -310,7 +311,6 @@ for SUITE in "${SUITES[@]}"; do
 		fi
 		ATTACHD_VM_APPEND="${ATTACHD_VM_APPEND:-} vm.boot=2" boot "$first-boot2" " (boot 2)" " ($s, boot 2)" "$s" "${DISK[@]}"
 		times+=", $s: boot 2 $BOOT_SECONDS s (guest clock ${BOOT_GUEST:-?} s)"
-		first=console-$s
 	done
 	for s in "${MKI[@]}"; do mki_pair "$s"; done
 	case ",$SCEN_CSV," in *,10-capture,*) [ "$SDIR" = "$HERE/scenarios" ] && compare_sim ;; esac
