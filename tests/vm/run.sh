@@ -21,8 +21,7 @@
 # "attachd-db"), vdc and vdd with serials (attachd-vol1, attachd-vol2), and a NIC. Before them
 # tests/vm/initramfs-images.sh builds the image of boot 2 with Debian's mkinitramfs and attachd's hook
 # (and one with dracut, for the first kernel only) and its TAP lines join the stream; boot 2 boots
-# that image with root=LABEL=attachd-vm rw init=/init and ip= for eth0 (10.0.2.15). This pair runs for
-# the first SUITE only (bookworm by default), or for every one with ATTACHD_VM_MKI_ALL=1.
+# that image with root=LABEL=attachd-vm rw init=/init and ip= for eth0 (10.0.2.15).
 #
 # After the boots, the configfs capture of scenario 10 is compared with the simulator
 # (tests/integration/test_golden.sh <6.1|6.12> <capture>): its TAP line joins the stream, so a Debian
@@ -313,11 +312,7 @@ for SUITE in "${SUITES[@]}"; do
 		ATTACHD_VM_APPEND="${ATTACHD_VM_APPEND:-} vm.boot=2" boot "$first-boot2" " (boot 2)" " ($s, boot 2)" "$s" "${DISK[@]}"
 		times+=", $s: boot 2 $BOOT_SECONDS s (guest clock ${BOOT_GUEST:-?} s)"
 	done
-	# the mkinitramfs pair: the first kernel only (its ~2 min a kernel would push make check past CI's
-	# budget), every kernel with ATTACHD_VM_MKI_ALL=1
-	if [ "$SUITE" = "${SUITES[0]}" ] || [ "${ATTACHD_VM_MKI_ALL:-0}" = 1 ]; then
-		for s in "${MKI[@]}"; do mki_pair "$s"; done
-	fi
+	for s in "${MKI[@]}"; do mki_pair "$s"; done
 	case ",$SCEN_CSV," in *,10-capture,*) [ "$SDIR" = "$HERE/scenarios" ] && compare_sim ;; esac
 	case ",$SCEN_CSV," in *,22-nvmet,*) [ "$SDIR" = "$HERE/scenarios" ] && compare_nvmet_sim ;; esac
 	t3=$(date +%s.%N)
