@@ -13,6 +13,7 @@
 # 1; attachd started again from the root (as attachd.service would) changes nothing in configfs or dm
 # and finds nothing to do; the initiator logs in with boot 1's credentials and reads its data.
 # vm-boots: 2
+# Boot 2 runs with init_on_alloc=0 (docs/KERNEL.md, 'Rig pitfalls': a TCG stall zeroing pages after the switch).
 # vm-boot2: mkinitramfs
 P=$VM_PERSIST
 N=$P/notes-23
