@@ -12,7 +12,7 @@
 #   make check-vm                        this stage alone
 VM_BINS := $(B)/attachd $(B)/attachctl $(B)/attachd-faults $(B)/attachd-sim $(B)/tests/sim-setup $(B)/tests/nvmet-export \
 	$(B)/tests/test_nvmet_golden \
-	$(B)/tests/bench/bench
+	$(B)/tests/bench/bench $(B)/tests/attachctl-dynamic $(B)/tests/attachctl-static-pie
 ifneq ($(VM),0)
 EXTRA_STAGES += vm
 EXTRA_STAGE_vm := tests/vm/run.sh
