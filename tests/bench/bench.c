@@ -6,9 +6,11 @@
  *   bench -s SOCKET DEV...      against a running attachd, using the given block devices (one volume
  *                               each; on a real kernel: loop devices)
  *   bench --sim N               starts build/attachd-sim on a fresh simulated tree in tmpfs with N
- *                               device nodes (make bench)
+ *                               device nodes (make bench-sim)
  *   bench -s SOCKET --cli ...   the command-line path: the cycle through attachctl processes against
  *                               the same calls in this process (bench_cli.c; scenario 16)
+ *   bench -s SOCKET --scale ... initialize-connection and terminate-connection against 1, 10, 100 ...
+ *                               live exports, with rtslib-fb's export at each (bench_scale.c; make bench)
  * For each step of the cycle (volume-create, reserve, initialize-connection with a new export, the
  * same again (a retry), attach, volume-show, begin-detaching, terminate-connection (export teardown),
  * detach, volume-delete) it reports the mean and the 50th/99th percentile in milliseconds; then the
@@ -202,12 +204,15 @@ int main(int argc, char **argv)
 		sock = path;
 	} else if (argc >= 4 && !strcmp(argv[1], "-s") && !strcmp(argv[3], "--cli")) {
 		return bench_cli_main(argv[2], argc - 3, argv + 3);
+	} else if (argc >= 4 && !strcmp(argv[1], "-s") && !strcmp(argv[3], "--scale")) {
+		return bench_scale_main(argv[2], argc - 4, argv + 4);
 	} else if (argc >= 4 && !strcmp(argv[1], "-s")) {
 		sock = argv[2];
 		devs = argv + 3;
 		n = argc - 3;
 	} else {
-		fprintf(stderr, "usage: bench -s SOCKET DEV... | bench --sim N | bench -s SOCKET --cli ...\n");
+		fprintf(stderr, "usage: bench -s SOCKET DEV... | bench --sim N | bench -s SOCKET --cli ... | "
+				"bench -s SOCKET --scale ...\n");
 		return 2;
 	}
 	struct attach_client *c = attach_client_new();

@@ -254,6 +254,8 @@ int bench_cli_main(const char *sock, int argc, char **argv)
 		for (int k = 0; k < N_CALLS; k++)
 			rc |= !(per_call[w][k] = calloc((size_t)o.rounds, sizeof(double)));
 	}
+	if (rc)
+		fprintf(stderr, "bench: out of memory\n");
 	for (int r = 0; r < o.rounds && !rc; r++)
 		rc = cli_round(c, sock, &o, r, sum, per_call);
 	if (!rc)

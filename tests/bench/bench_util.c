@@ -60,6 +60,7 @@ int bench_footprint(pid_t pid, struct bench_footprint *out)
 {
 	char path[64];
 	out->rss_kb = proc_field(pid, "status", "VmRSS");
+	out->anon_kb = proc_field(pid, "status", "RssAnon");
 	out->pss_kb = proc_field(pid, "smaps_rollup", "Pss");
 	out->fds = -1;
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
