@@ -120,12 +120,40 @@ $(B)/tests/sim-setup: $(B)/tests/tools/sim-setup.o $(SIM_OBJS) $(AGENT_A)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $(SIM_LDFLAGS) -o $@ $^ $(AGENT_LIBS)
 
-# attachctl: libattach and libnl-3 only (process start dominates on small machines), plus the JSON writer
-# it shares with libattach as source (proto/json.c: no dependencies; libattach keeps its copy hidden).
+# attachctl: libattach and libnl-3 only, plus the JSON writer it shares with libattach as source
+# (proto/json.c: no dependencies; libattach keeps its copy hidden). Linked statically by default
+# (libc.a from libc6-dev, libnl-3.a from libnl-3-dev): a caller that runs one attachctl per call pays its
+# start each time, and a static start (no ld.so, no libraries to map and relocate) is the cheapest
+# (docs/PERFORMANCE.md). Not -static-pie: its 1,900 relocations at each start cost more than the
+# dynamic loader saves under emulation; the client holds no privilege of its own.
+# ATTACHCTL_STATIC=0: the dynamic build (sanitizers and valgrind need it).
+ATTACHCTL_STATIC ?= 1
+export ATTACHCTL_STATIC
 ATTACHCTL_OBJS := $(call obj,$(sort $(wildcard tools/attachctl*.c)) proto/json.c)
+ATTACHCTL_STATIC_LIBS := $(shell $(PKG_CONFIG) --static --libs $(CLIENT_PKGS))
+# libnl-3.a's addr.o and utils.o name getaddrinfo and getprotoby*, which attachctl never calls: the
+# linker's warnings about them (glibc's .gnu.warning) are dropped, any other message is shown.
+STATIC_LD_NOISE := -e 'in statically linked applications requires at runtime' -e ': in function `nl_'
+# link_static OUT FLAGS OBJS: a static link whose known warnings are left out
+link_static = $(CC) $(ALL_LDFLAGS) $(2) -o $(1) $(3) $(ATTACHCTL_STATIC_LIBS) 2>$(1).ld || \
+	{ cat $(1).ld >&2; rm -f $(1).ld; exit 1; }; grep -v $(STATIC_LD_NOISE) $(1).ld >&2; rm -f $(1).ld
 $(B)/attachctl: $(ATTACHCTL_OBJS) $(LIBATTACH_A)
 	$(call say,LD,$@)
+ifeq ($(ATTACHCTL_STATIC),0)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CLIENT_LIBS)
+else
+	$(Q)$(call link_static,$@,-static,$^)
+endif
+
+# The other two builds, for the command-line bench (tests/bench): dynamic, and static-pie. Never installed.
+$(B)/tests/attachctl-dynamic: $(ATTACHCTL_OBJS) $(LIBATTACH_A)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CLIENT_LIBS)
+$(B)/tests/attachctl-static-pie: $(ATTACHCTL_OBJS) $(LIBATTACH_A)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(call link_static,$@,-static-pie,$^)
 
 # The proof that attachctl needs nothing but libattach's public API: it links against the shared
 # library, whose version script exports attach_* only. Built by check, never installed.

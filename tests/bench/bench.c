@@ -6,7 +6,11 @@
  *   bench -s SOCKET DEV...      against a running attachd, using the given block devices (one volume
  *                               each; on a real kernel: loop devices)
  *   bench --sim N               starts build/attachd-sim on a fresh simulated tree in tmpfs with N
- *                               device nodes (make bench)
+ *                               device nodes (make bench-sim)
+ *   bench -s SOCKET --cli ...   the command-line path: the cycle through attachctl processes against
+ *                               the same calls in this process (bench_cli.c; scenario 16)
+ *   bench -s SOCKET --scale ... initialize-connection and terminate-connection against 1, 10, 100 ...
+ *                               live exports, with rtslib-fb's export at each (bench_scale.c; make bench)
  * For each step of the cycle (volume-create, reserve, initialize-connection with a new export, the
  * same again (a retry), attach, volume-show, begin-detaching, terminate-connection (export teardown),
  * detach, volume-delete) it reports the mean and the 50th/99th percentile in milliseconds; then the
@@ -24,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "attach.h"
+#include "bench.h"
 
 #define INSTANCE "6f1c9d7e-1111-4222-8333-944455556666"
 
@@ -34,28 +38,12 @@ static const char *const step_names[S_N] = {
 	"attach", "volume-show", "begin-detaching", "terminate-connection (teardown)", "detach", "volume-delete",
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 static void report(const char *name, double *v, size_t n)
 {
-	if (!n)
-		return;
-	double sum = 0;
-	for (size_t i = 0; i < n; i++)
-		sum += v[i];
-	qsort(v, n, sizeof(*v), cmp_double);
-	printf("  %-36s %8.2f %8.2f %8.2f   (n=%zu)\n", name, sum / (double)n, v[n / 2], v[(n * 99) / 100], n);
+	struct bench_stat st;
+	bench_stat(v, n, &st);
+	if (n)
+		printf("  %-36s %8.2f %8.2f %8.2f   (n=%zu)\n", name, st.mean, st.p50, st.p99, n);
 }
 
 #define CHECK(call)                                                                                        \
@@ -85,28 +73,28 @@ static void cycle(struct attach_client *c, char **devs, int n)
 		struct attach_volume_info *v;
 		initiator(ini, sizeof(ini), i);
 		struct attach_connector conn = { .initiator = ini, .ip = "127.0.0.1" };
-		double t0 = now_ms();
+		double t0 = bench_now_ms();
 		CHECK(attach_volume_create(c, &va, vol));
-		double t1 = now_ms();
+		double t1 = bench_now_ms();
 		CHECK(attach_reserve(c, vol, att));
-		double t2 = now_ms();
+		double t2 = bench_now_ms();
 		CHECK(attach_initialize_connection(c, vol, &conn, &ci));
-		double t3 = now_ms();
+		double t3 = bench_now_ms();
 		CHECK(attach_initialize_connection(c, vol, &conn, &ci));
-		double t4 = now_ms();
+		double t4 = bench_now_ms();
 		CHECK(attach_attach(c, vol, &aa, att));
-		double t5 = now_ms();
+		double t5 = bench_now_ms();
 		CHECK(attach_volume_show(c, vol, false, &v));
-		double t6 = now_ms();
+		double t6 = bench_now_ms();
 		attach_volume_info_free(v);
 		CHECK(attach_begin_detaching(c, vol));
-		double t7 = now_ms();
+		double t7 = bench_now_ms();
 		CHECK(attach_terminate_connection(c, vol, ini, false));
-		double t8 = now_ms();
+		double t8 = bench_now_ms();
 		CHECK(attach_detach(c, vol, att));
-		double t9 = now_ms();
+		double t9 = bench_now_ms();
 		CHECK(attach_volume_delete(c, vol));
-		double t10 = now_ms();
+		double t10 = bench_now_ms();
 		double d[S_N] = { t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5 - 0, t7 - t6, t8 - t7, t9 - t8,
 				  t10 - t9 };
 		for (int s = 0; s < S_N; s++)
@@ -132,28 +120,28 @@ static void scale(struct attach_client *c, char **devs, int n)
 		struct attach_connector conn = { .initiator = ini, .ip = "127.0.0.1" };
 		CHECK(attach_volume_create(c, &va, vol));
 		CHECK(attach_reserve(c, vol, NULL));
-		double t0 = now_ms();
+		double t0 = bench_now_ms();
 		CHECK(attach_initialize_connection(c, vol, &conn, &ci));
-		double dt = now_ms() - t0;
+		double dt = bench_now_ms() - t0;
 		if (i == next_mark || i == n - 1) {
 			printf("  %8d %8.2f\n", i, dt);
 			next_mark = next_mark ? next_mark * 2 : 1;
 		}
 	}
-	double t0 = now_ms();
+	double t0 = bench_now_ms();
 	struct attach_volume_info *vols;
 	size_t nv;
 	CHECK(attach_volume_list(c, &vols, &nv));
-	printf("volume-list of %zu volumes: %.2f ms\n", nv, now_ms() - t0);
+	printf("volume-list of %zu volumes: %.2f ms\n", nv, bench_now_ms() - t0);
 	attach_volume_list_free(vols, nv);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	CHECK(attach_reconcile(c));
-	printf("reconcile with %d live exports (nothing to do): %.2f ms\n", n, now_ms() - t0);
+	printf("reconcile with %d live exports (nothing to do): %.2f ms\n", n, bench_now_ms() - t0);
 	/* the one call that reads every export's sessions: 1 + its ACLs configfs reads per export */
 	struct attach_stats *st;
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	CHECK(attach_stats(c, &st));
-	printf("stats with %zu live exports (their sessions read): %.2f ms\n", st->n_export_stats, now_ms() - t0);
+	printf("stats with %zu live exports (their sessions read): %.2f ms\n", st->n_export_stats, bench_now_ms() - t0);
 	attach_stats_free(st);
 }
 
@@ -214,12 +202,17 @@ int main(int argc, char **argv)
 		static char path[128];
 		snprintf(path, sizeof(path), "%s/s", dir);
 		sock = path;
+	} else if (argc >= 4 && !strcmp(argv[1], "-s") && !strcmp(argv[3], "--cli")) {
+		return bench_cli_main(argv[2], argc - 3, argv + 3);
+	} else if (argc >= 4 && !strcmp(argv[1], "-s") && !strcmp(argv[3], "--scale")) {
+		return bench_scale_main(argv[2], argc - 4, argv + 4);
 	} else if (argc >= 4 && !strcmp(argv[1], "-s")) {
 		sock = argv[2];
 		devs = argv + 3;
 		n = argc - 3;
 	} else {
-		fprintf(stderr, "usage: bench -s SOCKET DEV... | bench --sim N\n");
+		fprintf(stderr, "usage: bench -s SOCKET DEV... | bench --sim N | bench -s SOCKET --cli ... | "
+				"bench -s SOCKET --scale ...\n");
 		return 2;
 	}
 	struct attach_client *c = attach_client_new();

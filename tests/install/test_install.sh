@@ -67,6 +67,11 @@ check "the programs, library, header and pages are the tree's" bash -c '
 	cmp "$1/libattach.so.1" "$2/'$L'/libattach.so.1.0.0" && cmp "$1/libattach.a" "$2/'$L'/libattach.a" &&
 	cmp proto/attach.h "$2/usr/local/include/attach.h" && cmp man/attachd.8 "$2/usr/local/share/man/man8/attachd.8" &&
 	cmp tools/attachctl.bash "$2/'"${COMPDIR#/}"'/attachctl" && cmp etc/attachd.conf "$2/etc/attachd.conf"' _ "$BUILD" "$D"
+# attachctl is static unless built with ATTACHCTL_STATIC=0 (the Makefile exports the variable)
+if [ "${ATTACHCTL_STATIC:-1}" != 0 ]; then
+	check "the installed attachctl is static: no program interpreter, no shared library" bash -c '
+		! readelf -l "$1" | grep -q "INTERP" && ! readelf -d "$1" | grep -q "(NEEDED)"' _ "$D/usr/local/bin/attachctl"
+fi
 check "the initramfs-tools hook and the dracut module name the installed attachd, attachctl and helper" bash -c '
 	for f in "$1/usr/share/initramfs-tools/hooks/attachd" "$1/$2/module-setup.sh"; do
 		grep -qx "ATTACHD_BIN=/usr/local/sbin/attachd" "$f" && grep -qx "ATTACHCTL_BIN=/usr/local/bin/attachctl" "$f" &&

@@ -29,8 +29,9 @@ ASAN_ENV = SAN_DIR=$(CURDIR)/$(ASAN_B)/san STRESS_ANON_KB=0 \
 	UBSAN_OPTIONS=log_path=$(CURDIR)/$(ASAN_B)/san/ubsan:log_exe_name=1:print_stacktrace=1
 
 # The Makefile takes B from the command line for building; its check does not (see run-tests.sh).
+# attachctl dynamic there: ASan and UBSan's runtimes do not link statically.
 check-asan:
-	$(Q)$(MAKE) --no-print-directory B=$(ASAN_B) CFLAGS="$(ASAN_CFLAGS)" LDFLAGS="$(ASAN_LDFLAGS)" \
+	$(Q)$(MAKE) --no-print-directory B=$(ASAN_B) CFLAGS="$(ASAN_CFLAGS)" LDFLAGS="$(ASAN_LDFLAGS)" ATTACHCTL_STATIC=0 \
 		all $(patsubst $(B)/%,$(ASAN_B)/%,$(TEST_BINS))
 	$(Q)rm -rf $(ASAN_B)/san && mkdir -p $(ASAN_B)/san
 	$(Q)$(ASAN_ENV) $(QDIR)/run-tests.sh $(ASAN_B) unit integration sanitizers

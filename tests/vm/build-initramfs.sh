@@ -8,7 +8,8 @@
 #   python  python3.11 + stdlib + rtslib-fb + os-brick and its Debian deps,
 #           byte-compiled on the host                                        cached per suite, optional
 #   overlay /init, the runner, lib.sh, scenarios, the demo, attachd + attachctl (+ attachd-faults,
-#           tests/bench/bench as attachd-bench)                              rebuilt every time
+#           tests/bench/bench as attachd-bench, attachctl-dynamic and        rebuilt every time
+#           attachctl-static-pie for its command-line bench)
 # so a rebuild after changing a scenario or the agent costs about a second.
 #
 # Environment:
@@ -55,10 +56,16 @@ copy_file() { # SRC DST(absolute, inside $R)
 	mkdir -p "$R$(dirname "$2")"
 	cp -L "$1" "$R$2"
 }
-copy_libs_of() { # ELF: copy the shared libraries ldd resolves (stage first, then the host)
-	local name arrow path rest
+copy_libs_of() { # ELF: copy the shared libraries ldd resolves (stage first, then the host); none for a static one
+	local name arrow path rest libs
 	# $STAGE/lib: multipath-tools keeps libmultipath.so.0 and libmpath*.so.0 there
-	LD_LIBRARY_PATH=$STAGE/lib/x86_64-linux-gnu:$STAGE/usr/lib/x86_64-linux-gnu:$STAGE/lib ldd "$1" 2>/dev/null |
+	if ! libs=$(LD_LIBRARY_PATH=$STAGE/lib/x86_64-linux-gnu:$STAGE/usr/lib/x86_64-linux-gnu:$STAGE/lib ldd "$1" 2>&1); then
+		# attachctl is static (ATTACHCTL_STATIC=1, the default): nothing to copy. Any other failure is
+		# the function's, as before (under errexit it stops the build)
+		case $libs in *"not a dynamic executable"*) return 0 ;; esac
+		return 1
+	fi
+	echo "$libs" |
 		while read -r name arrow path rest; do
 			if [ "$arrow" = "=>" ] && [ -e "$path" ]; then
 				copy_file "$path" "$ARCH_LIBS/$(basename "$name")"
@@ -232,6 +239,14 @@ build_overlay() {
 	else
 		say "WARNING: $BIN/tests/bench/bench missing (make build/tests/bench/bench): scenario 16 will fail"
 	fi
+	# attachctl's other builds, for 16's command-line bench: dynamic and static-pie (attachctl is static)
+	for b in attachctl-dynamic attachctl-static-pie; do
+		if [ -x "$BIN/tests/$b" ]; then
+			copy_bin "$BIN/tests/$b" "/usr/bin/$b"
+		else
+			say "WARNING: $BIN/tests/$b missing (make build/tests/$b): scenario 16 will fail"
+		fi
+	done
 }
 
 layer() { # NAME BUILDER: the cached layer's path on stdout

@@ -3,13 +3,16 @@
 # initialize-connection (a new export) against the number of live exports. Then one export timed four
 # ways in the same boot, to set against the reference numbers (docs/KERNEL.md, 'Reference timings'):
 # attachctl (whole process), the same tree by hand in the shell (docs/KERNEL.md, 'A minimal export by
-# hand'), and python3-rtslib-fb in one process (targetcli is not in the image). The tables and the
+# hand'), and python3-rtslib-fb in one process (targetcli is not in the image). Between them, the
+# command-line path: the six calls of the cycle through one attachctl process per call (static, dynamic,
+# static-pie) against the same calls in one process (tests/bench/bench_cli.c). The tables and the
 # timings go to the console and to build/vm/<suite>/bench.txt (capture). Checks: the bench ran to its
 # end; initialize-connection with the most live exports is less than 3x its median with none (no call
-# rescans the whole configfs tree); everything removed afterwards. The numbers themselves pass or fail
-# nothing. ~21 s under TCG.
+# rescans the whole configfs tree); attachctl in the image is the static build; everything removed
+# afterwards. The numbers themselves pass or fail nothing. ~21 s under TCG.
 N=32
 R=4 # runs of each timed export below (their mean; /proc/uptime counts in 10 ms)
+CLI_ROUNDS=8 # rounds of the command-line path (each: the cycle in process and through 3 attachctl builds)
 SH_IQN=iqn.2024-01.org.example:shell-bench
 RT_IQN=iqn.2024-01.org.example:rtslib-bench
 BINI=iqn.2024-01.org.example:bench-initiator
@@ -82,6 +85,28 @@ done
 CLEAN_S=$(awk -v a="$t0" -v b="$(vm_uptime)" 'BEGIN { printf "%.1f", b - a }')
 check_eq "the bench's $N volumes removed through attachctl (terminate-connection --force, unreserve, volume-delete: ${CLEAN_S} s)" "$N" "$n"
 check_clean "nothing of ours left in configfs or dm"
+
+# ---- the command-line path: the six calls of the cycle through one attachctl process per call, for
+# each build (attachctl is static; its dynamic and static-pie builds beside it), against the same calls
+# in the bench's own process, round after round (bench_cli.c)
+check "attachctl in the image is static (names no program interpreter; attachctl-dynamic does)" sh -c \
+	'! grep -q /lib64/ld-linux-x86-64.so.2 /usr/bin/attachctl && grep -q /lib64/ld-linux-x86-64.so.2 /usr/bin/attachctl-dynamic'
+set -- $LOOPS
+t0=$(vm_uptime)
+attachd-bench -s "$ATTACHD_SOCK" --cli /usr/bin/attachctl,/usr/bin/attachctl-dynamic,/usr/bin/attachctl-static-pie \
+	--rounds $CLI_ROUNDS "$1" "$2" >$VM_WORK/cli.out 2>&1
+rc=$?
+CLI_S=$(awk -v a="$t0" -v b="$(vm_uptime)" 'BEGIN { printf "%.1f", b - a }')
+{
+	echo "the command-line path on $VM_KERNEL ($(vm_accel)): ${CLI_S} s, exit $rc"
+	cat $VM_WORK/cli.out
+} >$VM_WORK/cli.txt
+capture bench.txt <$VM_WORK/cli.txt
+CLI_X=$(awk '/^  attachctl, a process per call / { print $NF }' $VM_WORK/cli.out)
+[ $rc = 0 ] && [ -n "$CLI_X" ] &&
+	ok "command-line path timed (numbers, not checked): the cycle through static attachctl at $CLI_X the in-process floor" ||
+	VM_DIAG=$VM_WORK/cli.out not_ok "command-line path timed (exit $rc)"
+check_clean "nothing of ours left after the command-line path"
 
 # ---- one export, four ways ------------------------------------------------------------------------
 # attachctl: a new export (initialize-connection: dm device, storage object, target, LUN, ACL with
