@@ -172,6 +172,10 @@ demo:
 demo-sim: all $(B)/attachd-sim $(B)/tests/sim-setup
 	$(Q)tests/demo-sim.sh
 
+# the same over NVMe/TCP: a host NQN, DH-HMAC-CHAP, nvmet's objects
+demo-sim-nvme: all $(B)/attachd-sim $(B)/tests/sim-setup
+	$(Q)tests/demo-sim.sh --nvme
+
 # --- install and uninstall: GNU's directory variables, each under DESTDIR; set them on make's command
 # line (PREFIX, the old spelling, also from the environment).
 PREFIX ?= /usr/local
@@ -279,7 +283,7 @@ clean:
 # prerequisites.
 -include $(sort $(wildcard tests/*/*.mk)) python/python.mk
 
-.PHONY: all check demo demo-sim install uninstall clean
+.PHONY: all check demo demo-sim demo-sim-nvme install uninstall clean
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
