@@ -69,7 +69,7 @@ SIM_WRAPS := cfs_mkdir cfs_rmdir cfs_write cfs_read cfs_symlink cfs_unlink \
 SIM_LDFLAGS := $(foreach f,$(SIM_WRAPS),-Wl,--wrap=$(f))
 
 # libattach's ABI version: the soname's number changes with an incompatible change of attach.h
-LIBATTACH_MAJOR := 1
+LIBATTACH_MAJOR := 2
 LIBATTACH_VERSION := $(LIBATTACH_MAJOR).0.0
 LIBATTACH_SONAME := libattach.so.$(LIBATTACH_MAJOR)
 LIBATTACH_SO := $(B)/$(LIBATTACH_SONAME)
@@ -200,6 +200,10 @@ demo:
 demo-sim: all $(B)/attachd-sim $(B)/tests/sim-setup
 	$(Q)tests/demo-sim.sh
 
+# the same over NVMe/TCP: a host NQN, DH-HMAC-CHAP, nvmet's objects
+demo-sim-nvme: all $(B)/attachd-sim $(B)/tests/sim-setup
+	$(Q)tests/demo-sim.sh --nvme
+
 # --- install and uninstall: GNU's directory variables, each under DESTDIR; set them on make's command
 # line (PREFIX, the old spelling, also from the environment).
 PREFIX ?= /usr/local
@@ -307,7 +311,7 @@ clean:
 # prerequisites.
 -include $(sort $(wildcard tests/*/*.mk)) python/python.mk
 
-.PHONY: all check demo demo-sim install uninstall clean
+.PHONY: all check demo demo-sim demo-sim-nvme install uninstall clean
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

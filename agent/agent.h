@@ -18,6 +18,7 @@
 
 #define AGENT_ALLOW_MAX 32
 #define AGENT_DEFAULT_IQN_PREFIX "iqn.2026-11.org.attachd"
+#define AGENT_DEFAULT_NQN_PREFIX "nqn.2026-11.org.attachd" /* NVMe subsystems: <prefix>:<volume-id> */
 #define AGENT_DEFAULT_CONFIGFS "/sys/kernel/config"
 #define AGENT_DEFAULT_CONFIG "/etc/attachd.conf" /* read when present; --config names another */
 #define AGENT_DEFAULT_MAX_CLIENTS 64
@@ -40,6 +41,11 @@ struct agent_config {
 	const char *iqn_prefix;
 	char portals[REC_PORTALS_MAX][ATTACH_PORTAL_MAX + 1]; /* canonical "ip:port" / "[ip6]:port" */
 	size_t n_portals;
+	/* NVMe/TCP: the nvmet ports of nvme-tcp exports (canonical "ip:port" / "[ip6]:port"); none: the agent
+	 * exports over iSCSI only, and loads no nvmet module */
+	const char *nqn_prefix;
+	char nvme_ports[REC_PORTALS_MAX][ATTACH_PORTAL_MAX + 1];
+	size_t n_nvme_ports;
 	bool no_dm, no_kmod, foreground;
 	uid_t allow_uid[AGENT_ALLOW_MAX];
 	size_t n_allow_uid;

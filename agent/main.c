@@ -58,6 +58,11 @@ static int agent_kernel_open(struct agent *a)
 	if (rc)
 		log_error("cannot create %s/target/iscsi: %s (is iscsi_target_mod loaded?)", a->cfg.configfs_root,
 			  strerror(-rc));
+	int has = !rc && a->cfg.n_nvme_ports ? cfs_exists(&a->cfs, "nvmet") : 1;
+	if (has <= 0) {
+		log_error("%s/nvmet is missing: load nvmet and nvmet_tcp (or run without --no-kmod)", a->cfg.configfs_root);
+		rc = has ? has : -ENOENT;
+	}
 	return rc;
 }
 
@@ -190,8 +195,9 @@ static int agent_serve(struct agent *a, const struct notify *n, int lfd)
 		agent_notify_failed(n, rc);
 		return rc;
 	}
-	log_info("attachd %s ready: %zu portal(s), target prefix %s, configfs %s", ATTACHD_VERSION, a->cfg.n_portals,
-		 a->cfg.iqn_prefix, a->cfg.configfs_root);
+	log_info("attachd %s ready: %zu portal(s), target prefix %s, %zu NVMe port(s), subsystem prefix %s, configfs %s",
+		 ATTACHD_VERSION, a->cfg.n_portals, a->cfg.iqn_prefix, a->cfg.n_nvme_ports, a->cfg.nqn_prefix,
+		 a->cfg.configfs_root);
 	agent_notify(n, "READY=1\nSTATUS=serving");
 	rc = srv_run(srv);
 	agent_notify(n, "STOPPING=1\nSTATUS=stopping");

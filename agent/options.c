@@ -42,6 +42,9 @@ void options_usage(FILE *out)
 		"  --portal IP:PORT     iSCSI portal for exports; [IPv6]:PORT; repeat for multipath (max %d)\n"
 		"  --configfs-root R    configfs mount point (default %s)\n"
 		"  --iqn-prefix P       targets are named P:<volume-id> (default %s)\n"
+		"  --nvme-port IP:PORT  NVMe/TCP port for nvme-tcp volumes; [IPv6]:PORT; repeatable (max %d);\n"
+		"                       with none, volumes are exported over iSCSI only\n"
+		"  --nqn-prefix P       NVMe subsystems are named P:<volume-id> (default %s)\n"
 		"  --no-dm              export volume devices directly, without a device-mapper device\n"
 		"  --no-kmod            do not load kernel modules or mount configfs\n"
 		"  --foreground         stay in the foreground and log to stderr (default: daemon, syslog)\n"
@@ -64,7 +67,8 @@ void options_usage(FILE *out)
 		"                       database, returned by initialize-connection (discovery_auth_*)\n"
 		"  --log-level L        err, warning, info (default) or debug (error and warn also work)\n"
 		"  --version, --help\n",
-		AGENT_DEFAULT_CONFIG, REC_PORTALS_MAX, AGENT_DEFAULT_CONFIGFS, AGENT_DEFAULT_IQN_PREFIX, AGENT_DEFAULT_MAX_CLIENTS,
+		AGENT_DEFAULT_CONFIG, REC_PORTALS_MAX, AGENT_DEFAULT_CONFIGFS, AGENT_DEFAULT_IQN_PREFIX, REC_PORTALS_MAX,
+		AGENT_DEFAULT_NQN_PREFIX, AGENT_DEFAULT_MAX_CLIENTS,
 		AGENT_ROOT_SLOTS, AGENT_DEFAULT_MAX_CLIENTS_PER_UID, AGENT_DEFAULT_MAX_VOLUMES, AGENT_DEFAULT_MAX_EXPORTS,
 		AGENT_DEFAULT_REQUEST_TIMEOUT_MS, AGENT_DEFAULT_IDLE_TIMEOUT_MS);
 }
@@ -157,6 +161,17 @@ static int options_check_iqn(const char *prefix, char *err, size_t errlen)
 	return 0;
 }
 
+/* The NQN prefix must make valid subsystem NQNs: checked with a sample volume id. */
+static int options_check_nqn(const char *prefix, char *err, size_t errlen)
+{
+	char sample[ATTACH_IQN_MAX + 64], why[160] = "";
+	snprintf(sample, sizeof(sample), "%s:00000000-0000-0000-0000-000000000000", prefix);
+	if (strlen(sample) > PROTO_NQN_MAX || proto_nvme_name_check(sample, why, sizeof(why)))
+		return fail_with(-EINVAL, err, errlen, "--nqn-prefix %s: subsystems would not be valid NQNs (%s)", prefix,
+				    why[0] ? why : "longer than 223 bytes");
+	return 0;
+}
+
 /* The options as a whole, once all are read: the required ones, and those that depend on others. */
 static int options_check(struct agent_config *cfg, char *err, size_t errlen)
 {
@@ -172,6 +187,8 @@ static int options_check(struct agent_config *cfg, char *err, size_t errlen)
 	if (cfg->configfs_root[0] != '/')
 		return fail_with(-EINVAL, err, errlen, "--configfs-root must be an absolute path");
 	rc = options_check_iqn(cfg->iqn_prefix, err, errlen);
+	if (!rc)
+		rc = options_check_nqn(cfg->nqn_prefix, err, errlen);
 	if (rc)
 		return rc;
 	if (cfg->max_clients_per_uid > cfg->max_clients)
@@ -233,21 +250,23 @@ static int options_set_id(const struct options_row *row, const char *value, stru
 	return 0;
 }
 
-/* A portal, in its canonical spelling: each one once, at most REC_PORTALS_MAX. */
+/* A portal (--portal) or an NVMe port (--nvme-port), in its canonical spelling: each one once, at most
+ * REC_PORTALS_MAX of each. */
 static int options_set_portal(const struct options_row *row, const char *value, struct agent_config *cfg,
 			      char *err, size_t errlen)
 {
 	struct portal p;
 	char why[160];
-	(void)row;
+	char (*list)[ATTACH_PORTAL_MAX + 1] = options_field(cfg, row->field);
+	size_t *n = options_field(cfg, row->count);
 	if (portal_parse(value, &p, why, sizeof(why)))
-		return fail_with(-EINVAL, err, errlen, "--portal %s: %s", value, why);
-	if (cfg->n_portals == REC_PORTALS_MAX)
-		return fail_with(-EINVAL, err, errlen, "at most %d portals", REC_PORTALS_MAX);
-	for (size_t i = 0; i < cfg->n_portals; i++)
-		if (!strcmp(cfg->portals[i], p.text))
-			return fail_with(-EINVAL, err, errlen, "--portal %s given twice", p.text);
-	memcpy(cfg->portals[cfg->n_portals++], p.text, sizeof(p.text));
+		return fail_with(-EINVAL, err, errlen, "--%s %s: %s", row->name, value, why);
+	if (*n == REC_PORTALS_MAX)
+		return fail_with(-EINVAL, err, errlen, "at most %d --%s", REC_PORTALS_MAX, row->name);
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp(list[i], p.text))
+			return fail_with(-EINVAL, err, errlen, "--%s %s given twice", row->name, p.text);
+	memcpy(list[(*n)++], p.text, sizeof(p.text));
 	return 0;
 }
 
@@ -321,6 +340,8 @@ const struct options_row options_rows[] = {
 	OPT_LIST("portal", options_set_portal, portals, n_portals),
 	OPT_STRING("configfs-root", configfs_root),
 	OPT_STRING("iqn-prefix", iqn_prefix),
+	OPT_LIST("nvme-port", options_set_portal, nvme_ports, n_nvme_ports),
+	OPT_STRING("nqn-prefix", nqn_prefix),
 	OPT_FLAG("no-dm", no_dm),
 	OPT_FLAG("no-kmod", no_kmod),
 	OPT_FLAG("foreground", foreground),
@@ -398,6 +419,7 @@ static void options_defaults(struct agent_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->configfs_root = AGENT_DEFAULT_CONFIGFS;
 	cfg->iqn_prefix = AGENT_DEFAULT_IQN_PREFIX;
+	cfg->nqn_prefix = AGENT_DEFAULT_NQN_PREFIX;
 	cfg->max_clients = AGENT_DEFAULT_MAX_CLIENTS;
 	cfg->max_volumes = AGENT_DEFAULT_MAX_VOLUMES;
 	cfg->max_exports = AGENT_DEFAULT_MAX_EXPORTS;

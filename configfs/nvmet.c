@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int nvmet_path(char (*buf)[CFS_PATH_MAX], const char *fmt, ...)
@@ -235,4 +236,55 @@ int nvmet_ns_remove(struct cfs *c, const char *nqn, unsigned nsid)
 	if (!rc && !(rc = nvmet_ns_path(&p, nqn, nsid, NULL)))
 		rc = nvmet_rmdir_gone_ok(c, p);
 	return rc;
+}
+
+int nvmet_ns_revalidate(struct cfs *c, const char *nqn, unsigned nsid)
+{
+	char p[CFS_PATH_MAX];
+	int rc = nvmet_ns_path(&p, nqn, nsid, "revalidate_size");
+	if (!rc)
+		rc = cfs_write(c, p, "1");
+	return rc == -ENOENT ? 1 : rc;
+}
+
+struct nvmet_purge {
+	struct cfs *c;
+	const char *nqn;
+	int kind; /* 0 ports, 1 allowed hosts, 2 namespaces */
+};
+
+static int nvmet_purge_visit(const char *name, enum cfs_kind kind, void *arg)
+{
+	struct nvmet_purge *pg = arg;
+	char p[CFS_PATH_MAX], *end;
+	int rc;
+	(void)kind;
+	switch (pg->kind) {
+	case 0:
+		return (rc = nvmet_path(&p, NVMET_PORTS "/%s/subsystems/%s", name, pg->nqn)) ? rc : nvmet_unlink_gone_ok(pg->c, p);
+	case 1:
+		return (rc = nvmet_path(&p, NVMET_SUBSYS "/%s/allowed_hosts/%s", pg->nqn, name)) ? rc :
+		       nvmet_unlink_gone_ok(pg->c, p);
+	default: {
+		unsigned long nsid = strtoul(name, &end, 0);
+		return *end || nsid == 0 || nsid > 0xfffffffeul ? -EINVAL : nvmet_ns_remove(pg->c, pg->nqn, (unsigned)nsid);
+	}
+	}
+}
+
+int nvmet_subsys_purge(struct cfs *c, const char *nqn)
+{
+	char p[CFS_PATH_MAX];
+	int rc = nvmet_subsys_path(&p, nqn, NULL);
+	if (rc || (rc = cfs_exists(c, p)) <= 0)
+		return rc;
+	for (int k = 0; k < 3; k++) {
+		struct nvmet_purge pg = { c, nqn, k };
+		rc = k == 0 ? 0 : nvmet_subsys_path(&p, nqn, k == 1 ? "allowed_hosts" : "namespaces");
+		if (!rc)
+			rc = cfs_list(c, k == 0 ? NVMET_PORTS : p, nvmet_purge_visit, &pg);
+		if (rc && rc != -ENOENT)
+			return rc;
+	}
+	return nvmet_subsys_remove(c, nqn);
 }

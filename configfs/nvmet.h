@@ -59,6 +59,11 @@ int nvmet_subsys_create(struct cfs *c, const struct nvmet_subsys *s);
 /* The kernel refuses while a port links it (EBUSY) or it holds namespaces or allowed hosts (ENOTEMPTY). */
 int nvmet_subsys_remove(struct cfs *c, const char *nqn);
 
+/* Everything of a subsystem, for one nobody recorded (reconciliation's orphans): unlinked from every port
+ * that links it (the one listing of ports/), its allowed hosts unlinked, its namespaces disabled and
+ * removed, then itself. Hosts and ports stay. Gone: 0. */
+int nvmet_subsys_purge(struct cfs *c, const char *nqn);
+
 /* ---- namespace: device_path, device_uuid, device_nguid, then enable. The kernel refuses the three while
  * the namespace is enabled (EBUSY): an enabled namespace in another shape is -EEXIST. */
 struct nvmet_ns {
@@ -72,6 +77,10 @@ int nvmet_ns_create(struct cfs *c, const struct nvmet_ns *n);
 /* enable 1 or 0: 0 cuts every host off the namespace's I/O at once (the fence); gone and @on 0: 0. */
 int nvmet_ns_enable(struct cfs *c, const char *nqn, unsigned nsid, bool on);
 int nvmet_ns_remove(struct cfs *c, const char *nqn, unsigned nsid);
+/* The host sees the namespace's new size: revalidate_size 1 (the kernel then reads the device's size and
+ * tells connected hosts with an AEN). 0, 1 when the kernel has no revalidate_size (no such attribute:
+ * hosts then see the size at their next rescan or reconnect), or a negative errno. */
+int nvmet_ns_revalidate(struct cfs *c, const char *nqn, unsigned nsid);
 
 /* ---- host: nvmet/hosts/<nqn>, shared by every subsystem that allows it, and so are its DH-HMAC-CHAP
  * attributes (one key per host NQN, not per subsystem). Only kernels built with CONFIG_NVME_TARGET_AUTH
@@ -110,6 +119,9 @@ int nvmet_port_find(struct cfs *c, const struct nvmet_addr *a, unsigned *id);
 /* The port of @a: found, or made with the first free id of attachd's range (-ENOSPC when none is left);
  * *@made tells which. -EINVAL for an address that is not one. */
 int nvmet_port_ensure(struct cfs *c, const struct nvmet_addr *a, unsigned *id, bool *made);
+/* The port of @a under id @id, which must be of attachd's range (else -EPERM): made, or there already with
+ * that address (0, no write); there with another address: -EEXIST, left alone. Undone on failure. */
+int nvmet_port_create(struct cfs *c, unsigned id, const struct nvmet_addr *a);
 /* Only a port of attachd's range (else -EPERM); the kernel refuses while subsystems are linked (ENOTEMPTY). */
 int nvmet_port_remove(struct cfs *c, unsigned id);
 /* ports/<id>/subsystems/<nqn> -> subsystems/<nqn>. The first link enables the port: the kernel binds its

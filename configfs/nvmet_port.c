@@ -143,6 +143,26 @@ int nvmet_port_ensure(struct cfs *c, const struct nvmet_addr *a, unsigned *id, b
 	return -ENOSPC;
 }
 
+int nvmet_port_create(struct cfs *c, unsigned id, const struct nvmet_addr *a)
+{
+	struct nvmet_bin_addr b;
+	char p[CFS_PATH_MAX];
+	if (id < NVMET_PORT_ID_MIN || id > NVMET_PORT_ID_MAX)
+		return -EPERM;
+	int rc = nvmet_addr_parse(a->traddr, a->trsvcid, &b);
+	if (!rc)
+		rc = nvmet_port_path(&p, id, NULL);
+	if (!rc)
+		rc = cfs_exists(c, p);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		rc = nvmet_port_has_addr(c, id, &b);
+		return rc < 0 ? rc : rc ? 0 : -EEXIST;
+	}
+	return nvmet_port_make(c, id, a, &b);
+}
+
 int nvmet_port_remove(struct cfs *c, unsigned id)
 {
 	char p[CFS_PATH_MAX];

@@ -85,6 +85,8 @@ struct attach_volume_create_args {
 	const char *name;      /* optional */
 	const char *volume_id; /* optional: a UUID; the agent makes one when NULL */
 	bool multiattach;
+	int transport;         /* enum attach_transport: ATTACH_TRANSPORT_ISCSI (0, the default) or
+				* ATTACH_TRANSPORT_NVME_TCP (the agent needs an --nvme-port) */
 };
 /* @id receives the volume id (37 bytes). */
 int attach_volume_create(struct attach_client *c, const struct attach_volume_create_args *a,
@@ -115,13 +117,17 @@ struct attach_attachment_info {
 };
 
 struct attach_acl_info {
-	char *initiator;
+	char *initiator; /* the iSCSI initiator, or for an nvme-tcp volume the host NQN */
 	uint32_t refs;   /* connections holding this access */
 	char *username;
 	char *password;  /* NULL unless secrets were asked for */
 	int mode;        /* enum attach_mode: read-only while every connection on it was */
 	char *username_in; /* mutual CHAP: the target's username; NULL when no connection asked for it */
 	char *password_in; /* NULL unless secrets were asked for */
+	/* nvme-tcp volumes: username is "", password and password_in are the host's DH-HMAC-CHAP secret and
+	 * controller secret (with secrets); dhchap_dhgroup the group, NULL when the host does not authenticate */
+	char *dhchap_dhgroup;
+	bool dhchap_bidirectional;
 };
 
 struct attach_volume_info {
@@ -144,6 +150,8 @@ struct attach_volume_info {
 	char *identity;    /* the registered disk's identity ("wwid:...", "dm-uuid:..."); "" for an old record */
 	char *device_node; /* the kernel's path of the device when it was registered */
 	char *down;        /* why the export is down (its disk missing or another); NULL when up */
+	int transport;     /* enum attach_transport; for nvme-tcp, target_iqn is the subsystem NQN, lun the
+			    * namespace id and portals the NVMe ports */
 };
 
 /* Every volume (attachments, export and ACLs are filled by attach_volume_show only). */
@@ -167,11 +175,19 @@ int attach_reserve_mode(struct attach_client *c, const char *volume_id, int mode
 int attach_unreserve(struct attach_client *c, const char *volume_id);
 
 struct attach_connector {
-	const char *initiator; /* required: iSCSI name */
+	const char *initiator; /* iSCSI volumes: the iSCSI name (required) */
 	const char *host;      /* optional */
 	const char *ip;        /* optional */
 	bool multipath;
 	bool mutual_chap;      /* the target authenticates too: auth_username_in/auth_password_in come back */
+	/* nvme-tcp volumes: the host NQN (required, instead of initiator), and DH-HMAC-CHAP on request: the
+	 * host's secret comes back (dhchap_secret), with dhchap_bidirectional the controller's too; the group
+	 * is dhchap_dhgroup (NULL: "null", no DH exchange). A host NQN holds one key for every volume: a
+	 * request that differs from what the host has is refused (-EEXIST). */
+	const char *nqn;
+	bool dhchap;
+	bool dhchap_bidirectional;
+	const char *dhchap_dhgroup;
 };
 
 struct attach_conninfo {
@@ -193,10 +209,20 @@ struct attach_conninfo {
 	char discovery_auth_method[16]; /* "CHAP" */
 	char discovery_auth_username[ATTACH_CHAP_MAX + 1];
 	char discovery_auth_password[ATTACH_CHAP_MAX + 1];
+	/* nvme-tcp volumes (driver_volume_type "nvmeof"; target_iqn, auth_* and discovery_* empty) */
+	int transport;               /* enum attach_transport */
+	char target_nqn[ATTACH_IQN_MAX + 1];
+	char host_nqn[ATTACH_IQN_MAX + 1];
+	uint32_t ns_id;              /* the namespace id (1) */
+	char dhchap_dhgroup[16];     /* "" when the host does not authenticate */
+	char dhchap_secret[ATTACH_CHAP_MAX + 1];      /* DHHC-1 */
+	char dhchap_ctrl_secret[ATTACH_CHAP_MAX + 1]; /* bidirectional only */
 };
 int attach_initialize_connection(struct attach_client *c, const char *volume_id,
 				 const struct attach_connector *conn, struct attach_conninfo *out);
-/* os-brick's connection info: {"driver_volume_type": "iscsi", "data": {...}}. malloc'd; NULL + errno. */
+/* os-brick's connection info: {"driver_volume_type": "iscsi", "data": {...}}, or for an nvme-tcp volume
+ * os-brick's "new" nvmeof form {"driver_volume_type": "nvmeof", "data": {"target_nqn", "vol_uuid",
+ * "portals": [[address, port, "tcp"], ...], "ns_id", "host_nqn", ...}}. malloc'd; NULL + errno. */
 char *attach_conninfo_json(const struct attach_conninfo *ci);
 /* Overwrite the secrets in @ci. */
 void attach_conninfo_clear(struct attach_conninfo *ci);
@@ -220,7 +246,8 @@ int attach_begin_detaching(struct attach_client *c, const char *volume_id);
 int attach_roll_detaching(struct attach_client *c, const char *volume_id);
 /* Release one connection of @initiator (NULL allowed with @force, which removes every initiator and the
  * export); its access goes with its last connection. Calling it again with nothing changed in between is
- * a retry and releases nothing more. */
+ * a retry and releases nothing more. For an nvme-tcp volume @initiator is the host NQN (a name that
+ * begins with "nqn." goes as one). */
 int attach_terminate_connection(struct attach_client *c, const char *volume_id, const char *initiator,
 				bool force);
 /* Release exactly the connection attachment @attachment_id holds through @initiator (again: nothing). */
@@ -287,6 +314,7 @@ const char *attach_status_name(uint32_t status);
 const char *attach_state_name(int state);                /* enum attach_volume_state */
 const char *attach_attachment_state_name(int state);     /* enum attach_attachment_state */
 const char *attach_mode_name(int mode);                  /* enum attach_mode: "rw", "ro" */
+const char *attach_transport_name(int transport);        /* enum attach_transport: "iscsi", "nvme-tcp" */
 
 #ifdef __cplusplus
 }

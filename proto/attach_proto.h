@@ -109,6 +109,14 @@ enum attach_attr {
 	ATTACH_A_EXPORT_STATS = 58,   /* nested, repeated: one export's iSCSI sessions, as the kernel shows them */
 	ATTACH_A_SESSIONS = 59,       /* u32: the target's sessions (its fabric_statistics) */
 	ATTACH_A_LOGGED_IN = 60,      /* flag (ACL nest of EXPORT_STATS): the initiator has a session */
+	/* NVMe over TCP (docs/PROTOCOL.md 5.x). A request's attributes are bits of a 64-bit mask (attach.h,
+	 * ATTACH_BIT), so the NVMe side reuses the attributes whose role it shares: TARGET_IQN carries the
+	 * subsystem NQN, LUN the namespace id, AUTH_PASSWORD / AUTH_PASSWORD_IN the host's and the
+	 * controller's DH-HMAC-CHAP secrets, MUTUAL_CHAP asks for bidirectional authentication. */
+	ATTACH_A_TRANSPORT = 61,      /* u8, enum attach_transport (VOLUME_CREATE; volume nests) */
+	ATTACH_A_NQN = 62,            /* string, the connector's host NQN (nqn.YYYY-MM.<domain>:..., <= 223) */
+	ATTACH_A_DHCHAP = 63,         /* string, a DH group: null, ffdhe2048 ... ffdhe8192 (INITIALIZE_CONNECTION:
+				       * asks for DH-HMAC-CHAP; replies: the group the host's key uses) */
 	__ATTACH_A_MAX,
 };
 #define ATTACH_A_MAX (__ATTACH_A_MAX - 1)
@@ -137,6 +145,9 @@ enum attach_status {
 				     * its export stays down (the message says what was found) */
 	ATTACH_E_ALREADY = 18,     /* the call already took effect (a retry whose reply was lost): the message
 				    * says what is there */
+	ATTACH_E_UNSUPPORTED = 19, /* the kernel lacks what the request asks for (DH-HMAC-CHAP without
+				    * CONFIG_NVME_TARGET_AUTH), or the agent is not configured for it (no
+				    * --nvme-port): nothing was changed, nothing was downgraded */
 	__ATTACH_E_MAX,
 };
 
@@ -150,6 +161,12 @@ enum attach_volume_state {
 enum attach_attachment_state {
 	ATTACH_ATT_RESERVED = 1, /* made by reserve, not yet attached */
 	ATTACH_ATT_ATTACHED = 2,
+};
+
+/* How a volume is exported, chosen at volume-create (a record without one is iSCSI). */
+enum attach_transport {
+	ATTACH_TRANSPORT_ISCSI = 0,    /* LIO iSCSI target, CHAP */
+	ATTACH_TRANSPORT_NVME_TCP = 1, /* nvmet over TCP, host NQN access, optional DH-HMAC-CHAP */
 };
 
 enum attach_mode {
@@ -167,5 +184,6 @@ enum attach_mode {
 #define ATTACH_PORTAL_MAX 70
 #define ATTACH_MESSAGE_MAX 1023
 #define ATTACH_CHAP_MAX 255
+#define ATTACH_DHGROUP_MAX 15 /* ATTACH_A_DHCHAP: "ffdhe2048" ... */
 
 #endif

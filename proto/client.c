@@ -94,6 +94,11 @@ const char *attach_attachment_state_name(int state)
 	return proto_attachment_state_name(state);
 }
 
+const char *attach_transport_name(int transport)
+{
+	return proto_transport_name(transport);
+}
+
 const char *attach_mode_name(int mode)
 {
 	return proto_mode_name(mode);

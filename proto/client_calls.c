@@ -46,7 +46,8 @@ int attach_volume_create(struct attach_client *c, const struct attach_volume_cre
 		return -ENOMEM;
 	if (proto_put_str(m, ATTACH_A_DEVICE, a->device) || client_put_opt(m, ATTACH_A_NAME, a->name) ||
 	    client_put_opt(m, ATTACH_A_VOLUME_ID, a->volume_id) ||
-	    (a->multiattach && proto_put_flag(m, ATTACH_A_MULTIATTACH)))
+	    (a->multiattach && proto_put_flag(m, ATTACH_A_MULTIATTACH)) ||
+	    (a->transport && proto_put_u8(m, ATTACH_A_TRANSPORT, (uint8_t)a->transport)))
 		return client_put_failed(c, m);
 	int rc = client_transact(c, m);
 	if (rc == 0 && id)
@@ -158,17 +159,54 @@ static int client_copy_discovery(struct attach_client *c, struct attach_conninfo
 	return 0;
 }
 
+/* The nvmeof connection info of an nvme-tcp volume. */
+static int client_copy_nvme(struct attach_client *c, const struct attach_connector *conn, struct attach_conninfo *out)
+{
+	struct nlattr **tb = c->tb;
+	if (!tb[ATTACH_A_TARGET_IQN] || !tb[ATTACH_A_PORTALS] || !tb[ATTACH_A_LUN] || !tb[ATTACH_A_NQN] ||
+	    !tb[ATTACH_A_VOLUME_ID])
+		return client_fail(c, -EPROTO, "the agent's nvmeof connection info lacks a field os-brick needs");
+	out->transport = ATTACH_TRANSPORT_NVME_TCP;
+	client_copy_str(tb, ATTACH_A_DRIVER_TYPE, out->driver_volume_type, sizeof(out->driver_volume_type));
+	client_copy_str(tb, ATTACH_A_VOLUME_ID, out->volume_id, sizeof(out->volume_id));
+	client_copy_str(tb, ATTACH_A_TARGET_IQN, out->target_nqn, sizeof(out->target_nqn));
+	client_copy_str(tb, ATTACH_A_NQN, out->host_nqn, sizeof(out->host_nqn));
+	out->n_portals = client_copy_portals(tb[ATTACH_A_PORTALS], out->portals);
+	out->lun = out->ns_id = nla_get_u32(tb[ATTACH_A_LUN]);
+	out->mode = tb[ATTACH_A_MODE] ? nla_get_u8(tb[ATTACH_A_MODE]) : ATTACH_MODE_RW;
+	client_copy_str(tb, ATTACH_A_AUTH_METHOD, out->auth_method, sizeof(out->auth_method));
+	client_copy_str(tb, ATTACH_A_DHCHAP, out->dhchap_dhgroup, sizeof(out->dhchap_dhgroup));
+	client_copy_str(tb, ATTACH_A_AUTH_PASSWORD, out->dhchap_secret, sizeof(out->dhchap_secret));
+	client_copy_str(tb, ATTACH_A_AUTH_PASSWORD_IN, out->dhchap_ctrl_secret, sizeof(out->dhchap_ctrl_secret));
+	bool asked = conn->dhchap || conn->dhchap_bidirectional || conn->dhchap_dhgroup;
+	if ((asked && !out->dhchap_secret[0]) || (conn->dhchap_bidirectional && !out->dhchap_ctrl_secret[0]))
+		return client_fail(c, -EPROTO, "the agent's connection info lacks the DH-HMAC-CHAP secrets asked for");
+	if (out->n_portals == 0)
+		return client_fail(c, -EPROTO, "the agent's connection info has no NVMe port");
+	return 0;
+}
+
+/* The request's connector: the initiator of an iSCSI volume, or the host NQN and DH-HMAC-CHAP options of
+ * an nvme-tcp one. */
+static int client_put_connector(struct nl_msg *m, const struct attach_connector *conn)
+{
+	bool dh = conn->dhchap || conn->dhchap_bidirectional || conn->dhchap_dhgroup;
+	return client_put_opt(m, ATTACH_A_INITIATOR, conn->initiator) || client_put_opt(m, ATTACH_A_NQN, conn->nqn) ||
+	       client_put_opt(m, ATTACH_A_HOST, conn->host) || client_put_opt(m, ATTACH_A_IP, conn->ip) ||
+	       (conn->multipath && proto_put_flag(m, ATTACH_A_MULTIPATH)) ||
+	       ((conn->mutual_chap || conn->dhchap_bidirectional) && proto_put_flag(m, ATTACH_A_MUTUAL_CHAP)) ||
+	       (dh && proto_put_str(m, ATTACH_A_DHCHAP, conn->dhchap_dhgroup ? conn->dhchap_dhgroup : "null"));
+}
+
 int attach_initialize_connection(struct attach_client *c, const char *volume_id,
 				 const struct attach_connector *conn, struct attach_conninfo *out)
 {
-	if (!volume_id || !conn || !conn->initiator)
-		return client_fail(c, -EINVAL, "a volume id and an initiator are required");
+	if (!volume_id || !conn || (!conn->initiator && !conn->nqn))
+		return client_fail(c, -EINVAL, "a volume id and an initiator (or a host NQN) are required");
 	struct nl_msg *m = client_request(c, ATTACH_MSG_INITIALIZE_CONNECTION, volume_id);
 	if (!m)
 		return -ENOMEM;
-	if (proto_put_str(m, ATTACH_A_INITIATOR, conn->initiator) || client_put_opt(m, ATTACH_A_HOST, conn->host) ||
-	    client_put_opt(m, ATTACH_A_IP, conn->ip) || (conn->multipath && proto_put_flag(m, ATTACH_A_MULTIPATH)) ||
-	    (conn->mutual_chap && proto_put_flag(m, ATTACH_A_MUTUAL_CHAP)))
+	if (client_put_connector(m, conn))
 		return client_put_failed(c, m);
 	int rc = client_transact(c, m);
 	if (rc || !out)
@@ -177,6 +215,8 @@ int attach_initialize_connection(struct attach_client *c, const char *volume_id,
 	memset(out, 0, sizeof(*out));
 	if (c->dry_run)
 		return 0;
+	if (tb[ATTACH_A_TRANSPORT] && nla_get_u8(tb[ATTACH_A_TRANSPORT]) == ATTACH_TRANSPORT_NVME_TCP)
+		return client_copy_nvme(c, conn, out);
 	if (!tb[ATTACH_A_TARGET_IQN] || !tb[ATTACH_A_PORTALS] || !tb[ATTACH_A_LUN] || !tb[ATTACH_A_DRIVER_TYPE] ||
 	    !tb[ATTACH_A_AUTH_METHOD] || !tb[ATTACH_A_AUTH_USERNAME] || !tb[ATTACH_A_AUTH_PASSWORD])
 		return client_fail(c, -EPROTO, "the agent's connection info lacks a field os-brick needs");
@@ -203,6 +243,14 @@ void attach_conninfo_clear(struct attach_conninfo *ci)
 	explicit_bzero(ci->auth_password, sizeof(ci->auth_password));
 	explicit_bzero(ci->discovery_auth_password, sizeof(ci->discovery_auth_password));
 	explicit_bzero(ci->auth_password_in, sizeof(ci->auth_password_in));
+	explicit_bzero(ci->dhchap_secret, sizeof(ci->dhchap_secret));
+	explicit_bzero(ci->dhchap_ctrl_secret, sizeof(ci->dhchap_ctrl_secret));
+}
+
+/* The attribute that names @who: a host NQN ("nqn.") or an iSCSI initiator. */
+static int client_who_attr(const char *who)
+{
+	return who && !strncmp(who, "nqn.", 4) ? ATTACH_A_NQN : ATTACH_A_INITIATOR;
 }
 
 int attach_attach(struct attach_client *c, const char *volume_id, const struct attach_attach_args *a,
@@ -231,7 +279,7 @@ int attach_terminate_connection(struct attach_client *c, const char *volume_id, 
 	struct nl_msg *m = client_request(c, ATTACH_MSG_TERMINATE_CONNECTION, volume_id);
 	if (!m)
 		return -ENOMEM;
-	if (client_put_opt(m, ATTACH_A_INITIATOR, initiator) || (force && proto_put_flag(m, ATTACH_A_FORCE)))
+	if (client_put_opt(m, client_who_attr(initiator), initiator) || (force && proto_put_flag(m, ATTACH_A_FORCE)))
 		return client_put_failed(c, m);
 	return client_transact(c, m);
 }
@@ -244,7 +292,8 @@ int attach_terminate_attachment(struct attach_client *c, const char *volume_id, 
 	struct nl_msg *m = client_request(c, ATTACH_MSG_TERMINATE_CONNECTION, volume_id);
 	if (!m)
 		return -ENOMEM;
-	if (proto_put_str(m, ATTACH_A_INITIATOR, initiator) || proto_put_str(m, ATTACH_A_ATTACHMENT_ID, attachment_id))
+	if (proto_put_str(m, client_who_attr(initiator), initiator) ||
+	    proto_put_str(m, ATTACH_A_ATTACHMENT_ID, attachment_id))
 		return client_put_failed(c, m);
 	return client_transact(c, m);
 }

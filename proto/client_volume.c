@@ -39,6 +39,7 @@ static int client_volume_fields(struct attach_volume_info *v, struct nlattr **tb
 	v->device = client_dup(tb, ATTACH_A_DEVICE);
 	v->state = client_u8(tb, ATTACH_A_STATE, 0);
 	v->multiattach = tb[ATTACH_A_MULTIATTACH] != NULL;
+	v->transport = client_u8(tb, ATTACH_A_TRANSPORT, ATTACH_TRANSPORT_ISCSI);
 	v->size = client_u64(tb, ATTACH_A_SIZE);
 	v->created = client_u64(tb, ATTACH_A_CREATED);
 	v->identity = client_dup(tb, ATTACH_A_IDENTITY);
@@ -66,9 +67,16 @@ static int client_attachment(struct attach_attachment_info *a, struct nlattr *ne
 static int client_acl(struct attach_acl_info *a, struct nlattr *nest)
 {
 	struct nlattr *tb[ATTACH_A_MAX + 1];
-	if (client_nested(tb, nest) || !tb[ATTACH_A_INITIATOR])
+	if (client_nested(tb, nest))
 		return -EPROTO;
-	a->initiator = client_dup(tb, ATTACH_A_INITIATOR);
+	/* an nvme-tcp volume's hosts are named by their NQN */
+	int who = tb[ATTACH_A_NQN] ? ATTACH_A_NQN : ATTACH_A_INITIATOR;
+	if (!tb[who])
+		return -EPROTO;
+	a->initiator = client_dup(tb, who);
+	a->dhchap_bidirectional = tb[ATTACH_A_NQN] && tb[ATTACH_A_MUTUAL_CHAP];
+	if (tb[ATTACH_A_DHCHAP] && !(a->dhchap_dhgroup = client_dup(tb, ATTACH_A_DHCHAP)))
+		return -ENOMEM;
 	a->refs = tb[ATTACH_A_REFS] ? nla_get_u32(tb[ATTACH_A_REFS]) : 0;
 	a->username = client_dup(tb, ATTACH_A_AUTH_USERNAME);
 	a->password = tb[ATTACH_A_AUTH_PASSWORD] ? client_dup(tb, ATTACH_A_AUTH_PASSWORD) : NULL;
@@ -122,6 +130,7 @@ static void client_volume_clear(struct attach_volume_info *v)
 		if (v->acls[i].password_in)
 			explicit_bzero(v->acls[i].password_in, strlen(v->acls[i].password_in));
 		free(v->acls[i].password_in);
+		free(v->acls[i].dhchap_dhgroup);
 	}
 	free(v->acls);
 }

@@ -52,6 +52,7 @@ const char *proto_attr_name(int attr);
 const char *proto_state_name(int state);             /* enum attach_volume_state: "in-use" */
 const char *proto_attachment_state_name(int state);  /* enum attach_attachment_state */
 const char *proto_mode_name(int mode);               /* "rw" / "ro" */
+const char *proto_transport_name(int transport);     /* enum attach_transport: "iscsi" / "nvme-tcp" */
 
 /*
  * Validate a whole request message (@len bytes, as framed). On success fills @tb[0..ATTACH_A_MAX] (NULL
@@ -72,6 +73,9 @@ int proto_iscsi_name_check(const char *name, char *why, size_t whylen);
  * PROTO_NQN_MAX bytes): 0 or -EINVAL with the reason in @why. */
 #define PROTO_NQN_MAX 223
 int proto_nvme_name_check(const char *name, char *why, size_t whylen);
+/* A DH group of DH-HMAC-CHAP as nvmet's dhchap_dhgroup names it: null, ffdhe2048, ffdhe3072, ffdhe4096,
+ * ffdhe6144, ffdhe8192. 0 or -EINVAL. */
+int proto_dhgroup_check(const char *group);
 
 /* Status mapping, the only place errno and enum attach_status meet. */
 uint32_t proto_status_from_errno(int err); /* sign ignored */

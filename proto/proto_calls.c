@@ -29,6 +29,7 @@ static const struct nla_policy pol_volume_create[N] = {
 	[ATTACH_A_MULTIATTACH] = POL_FLAG,
 	[ATTACH_A_VOLUME_ID] = POL_UUID,
 	[ATTACH_A_DRY_RUN] = POL_FLAG,
+	[ATTACH_A_TRANSPORT] = POL_U8,
 };
 /* calls that name a volume and nothing else */
 static const struct nla_policy pol_volume[N] = {
@@ -58,6 +59,8 @@ static const struct nla_policy pol_initialize_connection[N] = {
 	[ATTACH_A_MULTIPATH] = POL_FLAG,
 	[ATTACH_A_MUTUAL_CHAP] = POL_FLAG,
 	[ATTACH_A_DRY_RUN] = POL_FLAG,
+	[ATTACH_A_NQN] = POL_STR(ATTACH_IQN_MAX),
+	[ATTACH_A_DHCHAP] = POL_STR(ATTACH_DHGROUP_MAX),
 };
 static const struct nla_policy pol_attach[N] = {
 	[ATTACH_A_VOLUME_ID] = POL_UUID,
@@ -74,6 +77,7 @@ static const struct nla_policy pol_terminate_connection[N] = {
 	[ATTACH_A_ATTACHMENT_ID] = POL_UUID,
 	[ATTACH_A_FORCE] = POL_FLAG,
 	[ATTACH_A_DRY_RUN] = POL_FLAG,
+	[ATTACH_A_NQN] = POL_STR(ATTACH_IQN_MAX),
 };
 static const struct nla_policy pol_detach[N] = {
 	[ATTACH_A_VOLUME_ID] = POL_UUID,
@@ -142,6 +146,9 @@ const struct nla_policy proto_reply_policy[N] = {
 	[ATTACH_A_EXPORT_STATS] = POL_NEST,
 	[ATTACH_A_SESSIONS] = POL_U32,
 	[ATTACH_A_LOGGED_IN] = POL_FLAG,
+	[ATTACH_A_TRANSPORT] = POL_U8,
+	[ATTACH_A_NQN] = POL_STR(ATTACH_IQN_MAX),
+	[ATTACH_A_DHCHAP] = POL_STR(ATTACH_DHGROUP_MAX),
 };
 
 #define B(a) ATTACH_BIT(ATTACH_A_##a)
@@ -161,17 +168,18 @@ static const struct proto_call proto_calls[] = {
 	{ .type = ATTACH_MSG_RESERVE, .name = "reserve", .policy = pol_reserve, .required = B(VOLUME_ID), WRITE },
 	{ .type = ATTACH_MSG_UNRESERVE, .name = "unreserve", .policy = pol_volume, .required = B(VOLUME_ID), WRITE },
 	{ .type = ATTACH_MSG_INITIALIZE_CONNECTION, .name = "initialize-connection",
-	  .policy = pol_initialize_connection, .required = B(VOLUME_ID) | B(INITIATOR), .mutating = true,
-	  .priv = ATTACH_PRIV_SECRETS },
+	  .policy = pol_initialize_connection, .required = B(VOLUME_ID), .any_of = B(INITIATOR) | B(NQN),
+	  .exclusive = B(INITIATOR) | B(NQN), .mutating = true, .priv = ATTACH_PRIV_SECRETS },
 	{ .type = ATTACH_MSG_ATTACH, .name = "attach", .policy = pol_attach,
 	  .required = B(VOLUME_ID) | B(INSTANCE) | B(HOST) | B(MOUNTPOINT), WRITE },
 	{ .type = ATTACH_MSG_BEGIN_DETACHING, .name = "begin-detaching", .policy = pol_volume,
 	  .required = B(VOLUME_ID), WRITE },
 	{ .type = ATTACH_MSG_ROLL_DETACHING, .name = "roll-detaching", .policy = pol_volume, .required = B(VOLUME_ID),
 	  WRITE },
-	/* one initiator's connection (that attachment's, with attachment_id), or with force every initiator's */
+	/* one initiator's (or NVMe host's) connection (that attachment's, with attachment_id), or with force
+	 * every one's; an initiator and a host NQN together are the agent's to refuse (by the volume's transport) */
 	{ .type = ATTACH_MSG_TERMINATE_CONNECTION, .name = "terminate-connection", .policy = pol_terminate_connection,
-	  .required = B(VOLUME_ID), .any_of = B(INITIATOR) | B(FORCE), .exclusive = B(ATTACHMENT_ID) | B(FORCE),
+	  .required = B(VOLUME_ID), .any_of = B(INITIATOR) | B(NQN) | B(FORCE), .exclusive = B(ATTACHMENT_ID) | B(FORCE),
 	  WRITE },
 	{ .type = ATTACH_MSG_DETACH, .name = "detach", .policy = pol_detach, .required = B(VOLUME_ID), WRITE },
 	{ .type = ATTACH_MSG_VOLUME_EXTEND, .name = "volume-extend", .policy = pol_volume, .required = B(VOLUME_ID),
@@ -287,6 +295,9 @@ static const char *const attr_names[N] = {
 	[ATTACH_A_EXPORT_STATS] = "export_stats",
 	[ATTACH_A_SESSIONS] = "sessions",
 	[ATTACH_A_LOGGED_IN] = "logged_in",
+	[ATTACH_A_TRANSPORT] = "transport",
+	[ATTACH_A_NQN] = "nqn",
+	[ATTACH_A_DHCHAP] = "dhchap",
 };
 
 const char *proto_attr_name(int attr)
@@ -322,6 +333,27 @@ const char *proto_attachment_state_name(int state)
 		return "attached";
 	}
 	return "unknown";
+}
+
+const char *proto_transport_name(int transport)
+{
+	switch ((enum attach_transport)transport) {
+	case ATTACH_TRANSPORT_ISCSI:
+		return "iscsi";
+	case ATTACH_TRANSPORT_NVME_TCP:
+		return "nvme-tcp";
+	}
+	return "unknown";
+}
+
+static const char *const proto_dhgroups[] = { "null", "ffdhe2048", "ffdhe3072", "ffdhe4096", "ffdhe6144", "ffdhe8192" };
+
+int proto_dhgroup_check(const char *group)
+{
+	for (size_t i = 0; i < sizeof(proto_dhgroups) / sizeof(proto_dhgroups[0]); i++)
+		if (!strcmp(group, proto_dhgroups[i]))
+			return 0;
+	return -EINVAL;
 }
 
 const char *proto_mode_name(int mode)

@@ -116,6 +116,21 @@ static int proto_check_value(const struct proto_call *call, const struct nlattr 
 		if (proto_iscsi_name_check(nla_get_string((struct nlattr *)nla), why, sizeof(why)))
 			return proto_fail(-EINVAL, msg, msglen, "attribute %s: %s", name, why);
 		break;
+	case ATTACH_A_NQN:
+		if (proto_nvme_name_check(nla_get_string((struct nlattr *)nla), why, sizeof(why)))
+			return proto_fail(-EINVAL, msg, msglen, "attribute %s: %s", name, why);
+		break;
+	case ATTACH_A_DHCHAP:
+		if (proto_dhgroup_check(nla_get_string((struct nlattr *)nla)))
+			return proto_fail(-EINVAL, msg, msglen, "attribute %s: \"%s\" is not a DH group (null, ffdhe2048, "
+					  "ffdhe3072, ffdhe4096, ffdhe6144, ffdhe8192)", name,
+					  nla_get_string((struct nlattr *)nla));
+		break;
+	case ATTACH_A_TRANSPORT:
+		if (nla_get_u8((struct nlattr *)nla) > ATTACH_TRANSPORT_NVME_TCP)
+			return proto_fail(-EINVAL, msg, msglen, "attribute %s: %u is not iscsi (0) or nvme-tcp (1)",
+					  name, nla_get_u8((struct nlattr *)nla));
+		break;
 	case ATTACH_A_DEVICE:
 		if (nla_get_string((struct nlattr *)nla)[0] != '/')
 			return proto_fail(-EINVAL, msg, msglen, "attribute %s: not an absolute path", name);

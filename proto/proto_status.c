@@ -57,6 +57,8 @@ uint32_t proto_status_from_errno(int err)
 		return ATTACH_E_WRONG_DEVICE;
 	case EALREADY:
 		return ATTACH_E_ALREADY;
+	case ENOPROTOOPT:
+		return ATTACH_E_UNSUPPORTED;
 	default:
 		return ATTACH_E_INTERNAL;
 	}
@@ -103,6 +105,8 @@ int proto_errno_from_status(uint32_t status)
 		return EMEDIUMTYPE;
 	case ATTACH_E_ALREADY:
 		return EALREADY;
+	case ATTACH_E_UNSUPPORTED:
+		return ENOPROTOOPT;
 	case __ATTACH_E_MAX:
 		break;
 	}
@@ -131,6 +135,7 @@ const char *proto_status_name(uint32_t status)
 		[ATTACH_E_TIMEOUT] = "timeout",
 		[ATTACH_E_WRONG_DEVICE] = "wrong-device",
 		[ATTACH_E_ALREADY] = "already",
+		[ATTACH_E_UNSUPPORTED] = "unsupported",
 	};
 	return status < __ATTACH_E_MAX ? names[status] : "unknown";
 }

@@ -41,6 +41,7 @@ static int actl_call(struct attach_client *c, const struct actl_args *a, struct 
 	case ACTL_CMD_VOLUME_CREATE: {
 		struct attach_volume_create_args va = {
 			.device = a->device, .name = a->name, .volume_id = a->id, .multiattach = a->multiattach,
+			.transport = a->transport,
 		};
 		return attach_volume_create(c, &va, r->id);
 	}
@@ -62,7 +63,8 @@ static int actl_call(struct attach_client *c, const struct actl_args *a, struct 
 	case ACTL_CMD_INITIALIZE_CONNECTION: {
 		struct attach_connector conn = {
 			.initiator = a->initiator, .host = a->host, .ip = a->ip, .multipath = a->multipath,
-			.mutual_chap = a->mutual_chap,
+			.mutual_chap = a->mutual_chap, .nqn = a->nqn, .dhchap = a->dhchap,
+			.dhchap_bidirectional = a->dhchap_bidirectional, .dhchap_dhgroup = a->dhchap_dhgroup,
 		};
 		return attach_initialize_connection(c, a->volume_id, &conn, &r->ci);
 	}
@@ -79,8 +81,8 @@ static int actl_call(struct attach_client *c, const struct actl_args *a, struct 
 		return attach_roll_detaching(c, a->volume_id);
 	case ACTL_CMD_TERMINATE_CONNECTION:
 		if (a->attachment_id)
-			return attach_terminate_attachment(c, a->volume_id, a->initiator, a->attachment_id);
-		return attach_terminate_connection(c, a->volume_id, a->initiator, a->force);
+			return attach_terminate_attachment(c, a->volume_id, a->nqn ? a->nqn : a->initiator, a->attachment_id);
+		return attach_terminate_connection(c, a->volume_id, a->nqn ? a->nqn : a->initiator, a->force);
 	case ACTL_CMD_DETACH:
 		return attach_detach(c, a->volume_id, a->attachment_id);
 	case ACTL_CMD_STATS:

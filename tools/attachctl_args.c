@@ -34,6 +34,11 @@ enum actl_opt {
 	OPT_DRY_RUN, /* reconcile's own; a global option for the other subcommands */
 	OPT_PURGE_UNOWNED,
 	OPT_PROMETHEUS,
+	OPT_TRANSPORT,
+	OPT_NQN,
+	OPT_DHCHAP,
+	OPT_DHCHAP_BIDIRECTIONAL,
+	OPT_DHCHAP_DHGROUP,
 	OPT__COUNT,
 };
 #define O(x) (1u << OPT_##x)
@@ -81,6 +86,17 @@ static const struct actl_option {
 	[OPT_PROMETHEUS] = { "prometheus", NULL, 0,
 			     "print the Prometheus text exposition format (for node_exporter's textfile collector)",
 			     ATTACH_MSG_STATS },
+	[OPT_TRANSPORT] = { "transport", "iscsi|nvme-tcp", ATTACH_A_TRANSPORT,
+			    "how the volume is exported (default iscsi; nvme-tcp needs the agent's --nvme-port)" },
+	[OPT_NQN] = { "nqn", "NQN", ATTACH_A_NQN, "the NVMe host's NQN (nvme-tcp volumes, instead of --initiator)" },
+	/* three spellings of two attributes: DHCHAP carries the group, MUTUAL_CHAP the controller's key */
+	[OPT_DHCHAP] = { "dhchap", NULL, ATTACH_A_DHCHAP,
+			 "nvme-tcp: the host authenticates with DH-HMAC-CHAP; its secret comes back (dhchap_secret)" },
+	[OPT_DHCHAP_BIDIRECTIONAL] = { "dhchap-bidirectional", NULL, ATTACH_A_MUTUAL_CHAP,
+				       "nvme-tcp: DH-HMAC-CHAP both ways: the controller's secret comes back too "
+				       "(dhchap_ctrl_secret)" },
+	[OPT_DHCHAP_DHGROUP] = { "dhchap-dhgroup", "G", ATTACH_A_DHCHAP,
+				 "nvme-tcp: DH-HMAC-CHAP with DH group G (null, ffdhe2048 ... ffdhe8192; default null)" },
 };
 
 /* The global options; the parser's own loop is actl_parse_globals(). */
@@ -98,7 +114,7 @@ static const struct actl_global actl_global_table[] = {
 #define EX_INI "iqn.1993-08.org.debian:01:compute1"
 
 static const struct actl_command actl_table[] = {
-	{ CMD(VOLUME_CREATE), .synopsis = "--device D [--name N] [--multiattach] [--id UUID]",
+	{ CMD(VOLUME_CREATE), .synopsis = "--device D [--name N] [--multiattach] [--id UUID] [--transport iscsi|nvme-tcp]",
 	  .summary = "register a block device as a volume; prints its id",
 	  .example = "volume-create --device /dev/vg0/vol1 --name vol1" },
 	{ CMD(VOLUME_LIST), .synopsis = "", .summary = "list every volume", .example = "--json volume-list" },
@@ -119,7 +135,8 @@ static const struct actl_command actl_table[] = {
 	  .example = "reserve " EX_VOL " --mode ro" },
 	{ CMD(UNRESERVE), .synopsis = "VOL", .summary = "undo reserve", .example = "unreserve " EX_VOL },
 	{ CMD(INITIALIZE_CONNECTION),
-	  .synopsis = "VOL --initiator IQN [--host H] [--ip IP] [--multipath] [--mutual-chap]",
+	  .synopsis = "VOL --initiator IQN | --nqn NQN [--host H] [--ip IP] [--multipath] [--mutual-chap] "
+		      "[--dhchap] [--dhchap-bidirectional] [--dhchap-dhgroup G]",
 	  .summary = "export the volume to an initiator; prints the connection info (--mutual-chap: with the "
 		     "target's credentials too)",
 	  .example = "--json initialize-connection " EX_VOL " --initiator " EX_INI " --ip 192.0.2.7" },
@@ -129,7 +146,7 @@ static const struct actl_command actl_table[] = {
 		     "--mountpoint /dev/vdb" },
 	{ CMD(BEGIN_DETACHING), .synopsis = "VOL", .summary = "start detaching", .example = "begin-detaching " EX_VOL },
 	{ CMD(ROLL_DETACHING), .synopsis = "VOL", .summary = "undo begin-detaching", .example = "roll-detaching " EX_VOL },
-	{ CMD(TERMINATE_CONNECTION), .synopsis = "VOL --initiator IQN [--attachment ID] [--force]",
+	{ CMD(TERMINATE_CONNECTION), .synopsis = "VOL --initiator IQN | --nqn NQN [--attachment ID] [--force]",
 	  .summary = "release a connection of an initiator (--attachment: that attachment's); its access goes "
 		     "with the last (--force: every initiator)",
 	  .example = "terminate-connection " EX_VOL " --initiator " EX_INI },
@@ -242,6 +259,18 @@ static int actl_set(struct actl_args *a, enum actl_opt o, const char *value, cha
 	case OPT_DRY_RUN: a->dry_run = true; break;
 	case OPT_PURGE_UNOWNED: a->purge_unowned = true; break;
 	case OPT_PROMETHEUS: a->prometheus = true; break;
+	case OPT_TRANSPORT:
+		if (!strcmp(value, "iscsi"))
+			a->transport = ATTACH_TRANSPORT_ISCSI;
+		else if (!strcmp(value, "nvme-tcp"))
+			a->transport = ATTACH_TRANSPORT_NVME_TCP;
+		else
+			return actl_usage(err, errlen, "%s: invalid --transport '%s' (iscsi or nvme-tcp)", a->cmd_name, value);
+		break;
+	case OPT_NQN: a->nqn = value; break;
+	case OPT_DHCHAP: a->dhchap = true; break;
+	case OPT_DHCHAP_BIDIRECTIONAL: a->dhchap_bidirectional = true; break;
+	case OPT_DHCHAP_DHGROUP: a->dhchap_dhgroup = value; break;
 	case OPT__COUNT: break;
 	}
 	return 0;

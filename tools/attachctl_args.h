@@ -66,6 +66,11 @@ struct actl_args {
 	bool secrets;
 	bool purge_unowned; /* reconcile */
 	bool prometheus;    /* stats: the Prometheus text format */
+	int transport;      /* volume-create --transport: enum attach_transport (default iscsi) */
+	const char *nqn;    /* the NVMe host NQN */
+	bool dhchap;
+	bool dhchap_bidirectional;
+	const char *dhchap_dhgroup;
 	const struct actl_command *help; /* ACTL_CMD_HELP: the subcommand asked about; NULL: all of them */
 };
 

@@ -126,10 +126,32 @@ int actl_print_plan(FILE *out, bool json, const char *const *steps, size_t n)
 	return actl_print_lines(out, json, "plan", steps, n, NULL);
 }
 
+/* nvmeof's keys, in os-brick's order; portals "address,port,tcp" separated by ';'. */
+static int actl_print_nvme_conninfo(FILE *out, const struct attach_conninfo *ci)
+{
+	fprintf(out, "driver_volume_type=%s\n", ci->driver_volume_type);
+	fprintf(out, "target_nqn=%s\n", ci->target_nqn);
+	fprintf(out, "vol_uuid=%s\n", ci->volume_id);
+	fputs("portals=", out);
+	for (size_t i = 0; i < ci->n_portals; i++)
+		fprintf(out, "%s%s", i ? "," : "", ci->portals[i]);
+	fprintf(out, "\nns_id=%u\nhost_nqn=%s\n", ci->ns_id, ci->host_nqn);
+	if (ci->dhchap_secret[0]) {
+		fprintf(out, "dhchap_secret=%s\n", ci->dhchap_secret);
+		if (ci->dhchap_ctrl_secret[0])
+			fprintf(out, "dhchap_ctrl_secret=%s\n", ci->dhchap_ctrl_secret);
+		fprintf(out, "dhchap_dhgroup=%s\n", ci->dhchap_dhgroup);
+	}
+	fprintf(out, "access_mode=%s\n", attach_mode_name(ci->mode));
+	return actl_done(out);
+}
+
 int actl_print_conninfo(FILE *out, bool json, const struct attach_conninfo *ci)
 {
 	if (json)
 		return actl_emit_doc(out, attach_conninfo_json(ci));
+	if (ci->transport == ATTACH_TRANSPORT_NVME_TCP)
+		return actl_print_nvme_conninfo(out, ci);
 	fprintf(out, "driver_volume_type=%s\n", ci->driver_volume_type);
 	fprintf(out, "target_iqn=%s\n", ci->target_iqn);
 	fprintf(out, "target_portal=%s\n", ci->n_portals ? ci->portals[0] : "");
@@ -163,6 +185,7 @@ static void actl_json_volume(struct json *j, const struct attach_volume_info *v)
 	actl_json_opt(j, "identity", v->identity);
 	json_string(j, "state", attach_state_name(v->state));
 	json_bool(j, "multiattach", v->multiattach);
+	json_string(j, "transport", attach_transport_name(v->transport));
 	json_uint(j, "size", v->size);
 	json_uint(j, "created", v->created);
 }
@@ -226,6 +249,20 @@ int actl_print_volume_list(FILE *out, bool json, const struct attach_volume_info
 	return actl_done(out);
 }
 
+/* An NVMe host: its NQN, refs, and DH-HMAC-CHAP (the secrets only when asked for). */
+static void actl_json_nvme_acl(struct json *j, const struct attach_acl_info *acl)
+{
+	json_string(j, "host_nqn", acl->initiator);
+	json_uint(j, "refs", acl->refs);
+	actl_json_opt(j, "dhchap_dhgroup", acl->dhchap_dhgroup);
+	json_bool(j, "dhchap_bidirectional", acl->dhchap_bidirectional);
+	if (acl->password)
+		json_string(j, "dhchap_secret", acl->password);
+	if (acl->password_in)
+		json_string(j, "dhchap_ctrl_secret", acl->password_in);
+	json_string(j, "mode", attach_mode_name(acl->mode));
+}
+
 static void actl_json_show(struct json *j, const struct attach_volume_info *v)
 {
 	json_object_begin(j, NULL);
@@ -248,12 +285,12 @@ static void actl_json_show(struct json *j, const struct attach_volume_info *v)
 	json_array_end(j);
 	if (v->exported) {
 		json_object_begin(j, "export");
-		json_string(j, "target_iqn", v->target_iqn);
+		json_string(j, v->transport == ATTACH_TRANSPORT_NVME_TCP ? "target_nqn" : "target_iqn", v->target_iqn);
 		json_array_begin(j, "portals");
 		for (size_t i = 0; i < v->n_portals; i++)
 			json_string(j, NULL, v->portals[i]);
 		json_array_end(j);
-		json_uint(j, "lun", v->lun);
+		json_uint(j, v->transport == ATTACH_TRANSPORT_NVME_TCP ? "ns_id" : "lun", v->lun);
 		actl_json_opt(j, "down", v->down);
 		json_object_end(j);
 	} else {
@@ -263,6 +300,11 @@ static void actl_json_show(struct json *j, const struct attach_volume_info *v)
 	for (size_t i = 0; i < v->n_acls; i++) {
 		const struct attach_acl_info *acl = &v->acls[i];
 		json_object_begin(j, NULL);
+		if (v->transport == ATTACH_TRANSPORT_NVME_TCP) {
+			actl_json_nvme_acl(j, acl);
+			json_object_end(j);
+			continue;
+		}
 		json_string(j, "initiator", acl->initiator);
 		json_uint(j, "refs", acl->refs);
 		actl_json_opt(j, "auth_username", acl->username);
@@ -282,10 +324,10 @@ static void actl_text_show(FILE *out, const struct attach_volume_info *v)
 {
 	char t[32];
 	fprintf(out, "volume_id: %s\nname: %s\ndevice: %s\ndevice_node: %s\nidentity: %s\nstate: %s\nmultiattach: %s\n"
-		"size: %llu\ncreated: %s\n",
+		"transport: %s\nsize: %llu\ncreated: %s\n",
 		v->id, actl_text(v->name), actl_text(v->device), actl_text(v->device_node), actl_text(v->identity),
-		attach_state_name(v->state),
-		v->multiattach ? "yes" : "no", (unsigned long long)v->size, actl_time(v->created, t, sizeof(t)));
+		attach_state_name(v->state), v->multiattach ? "yes" : "no", attach_transport_name(v->transport),
+		(unsigned long long)v->size, actl_time(v->created, t, sizeof(t)));
 	for (size_t i = 0; i < v->n_attachments; i++) {
 		const struct attach_attachment_info *a = &v->attachments[i];
 		fprintf(out,
@@ -300,7 +342,8 @@ static void actl_text_show(FILE *out, const struct attach_volume_info *v)
 		fprintf(out, "export: %s\n  portals: ", actl_text(v->target_iqn));
 		for (size_t i = 0; i < v->n_portals; i++)
 			fprintf(out, "%s%s", i ? "," : "", v->portals[i]);
-		fprintf(out, "%s\n  lun: %u\n", v->n_portals ? "" : "-", v->lun);
+		fprintf(out, "%s\n  %s: %u\n", v->n_portals ? "" : "-",
+			v->transport == ATTACH_TRANSPORT_NVME_TCP ? "ns_id" : "lun", v->lun);
 		if (v->down)
 			fprintf(out, "  down: %s\n", v->down);
 	} else {
@@ -308,6 +351,15 @@ static void actl_text_show(FILE *out, const struct attach_volume_info *v)
 	}
 	for (size_t i = 0; i < v->n_acls; i++) {
 		const struct attach_acl_info *acl = &v->acls[i];
+		if (v->transport == ATTACH_TRANSPORT_NVME_TCP) {
+			fprintf(out, "host: %s\n  refs: %u\n  dhchap: %s%s\n", acl->initiator, acl->refs,
+				actl_text(acl->dhchap_dhgroup), acl->dhchap_bidirectional ? " (bidirectional)" : "");
+			if (acl->password)
+				fprintf(out, "  dhchap_secret: %s\n", acl->password);
+			if (acl->password_in)
+				fprintf(out, "  dhchap_ctrl_secret: %s\n", acl->password_in);
+			continue;
+		}
 		fprintf(out, "initiator: %s\n  refs: %u\n  mode: %s\n  auth_username: %s\n", acl->initiator, acl->refs,
 			attach_mode_name(acl->mode), actl_text(acl->username));
 		if (acl->password)

@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "chap.h"
+#include "nvme_plan.h"
 
 /* An ACL record on the stack holds a CHAP secret: wiped on every way out of its scope. */
 static void call_acl_wipe(struct rec_acl *acl)
@@ -50,8 +51,9 @@ static int call_acl_new(struct call_ctx *ctx, const char *ini, uint8_t mode, str
 	memset(acl, 0, sizeof(*acl));
 	snprintf(acl->volume_id, sizeof(acl->volume_id), "%s", ctx->vol.id);
 	snprintf(acl->initiator, sizeof(acl->initiator), "%s", ini);
-	int rc = chap_random(acl->username, sizeof(acl->username));
-	if (!rc)
+	/* an NVMe host's secrets are its host record's (call_nvme.c), not the ACL's */
+	int rc = CALL_NVME(ctx) ? 0 : chap_random(acl->username, sizeof(acl->username));
+	if (!rc && !CALL_NVME(ctx))
 		rc = chap_random(acl->password, sizeof(acl->password));
 	if (rc)
 		return ctx_fail(ctx, rc, "cannot draw CHAP credentials: %s", strerror(-rc));
@@ -62,11 +64,10 @@ static int call_acl_new(struct call_ctx *ctx, const char *ini, uint8_t mode, str
 	acl->mapped_lun = 0;
 	acl->mode = mode;
 	acl->created = call_now();
-	return ctx->tb[ATTACH_A_MUTUAL_CHAP] ? call_acl_mutual(ctx, acl) : 0;
+	return ctx->tb[ATTACH_A_MUTUAL_CHAP] && !CALL_NVME(ctx) ? call_acl_mutual(ctx, acl) : 0;
 }
 
-/* The volume's first export, with @acl as its first initiator: the disk checked, the size noted. */
-static int call_export_new(struct call_ctx *ctx, const struct rec_acl *acl)
+int call_export_begin(struct call_ctx *ctx)
 {
 	struct store *s = ctx->a->store;
 	struct rec_volume *v = &ctx->vol;
@@ -79,7 +80,7 @@ static int call_export_new(struct call_ctx *ctx, const struct rec_acl *acl)
 	if (exports >= ctx->a->cfg.max_exports)
 		return ctx_fail(ctx, -EDQUOT, "%zu volumes exported: the limit (--max-exports) is %u", exports,
 				ctx->a->cfg.max_exports);
-	rc = export_prepare(ctx->a, v, x, why, sizeof(why));
+	rc = CALL_NVME(ctx) ? nvme_prepare(ctx->a, v, x, why, sizeof(why)) : export_prepare(ctx->a, v, x, why, sizeof(why));
 	if (rc)
 		return ctx_fail(ctx, rc, "volume %s: %s; not exported", v->id, why);
 	x->created = call_now();
@@ -94,20 +95,25 @@ static int call_export_new(struct call_ctx *ctx, const struct rec_acl *acl)
 		rc = store_put(s, ctx->txn, STORE_VOLUMES, v->id, v);
 	}
 	if (!rc)
-		rc = export_plan_create(&ctx->plan, acl);
-	if (!rc)
-		rc = store_put(s, ctx->txn, STORE_EXPORTS, v->id, x);
-	if (!rc)
 		plan_note(&ctx->plan, "export %s: created", x->target_iqn);
 	return rc;
+}
+
+/* The volume's first iSCSI export, with @acl as its first initiator. */
+static int call_export_new(struct call_ctx *ctx, const struct rec_acl *acl)
+{
+	int rc = call_export_begin(ctx);
+	if (!rc)
+		rc = export_plan_create(&ctx->plan, acl);
+	return rc ? rc : store_put(ctx->a->store, ctx->txn, STORE_EXPORTS, ctx->vol.id, &ctx->plan.x);
 }
 
 /* A new initiator's access: a new export, or an ACL on the existing one (which must be up). */
 static int call_grant(struct call_ctx *ctx, const char *ini, uint8_t mode, struct rec_acl *acl)
 {
 	int rc = call_acl_new(ctx, ini, mode, acl);
-	if (rc)
-		return rc;
+	if (rc || CALL_NVME(ctx))
+		return rc ? rc : call_nvme_grant(ctx, acl);
 	rc = call_export(ctx, &ctx->plan.x);
 	if (rc == -ENOENT)
 		return call_export_new(ctx, acl);
@@ -183,6 +189,8 @@ static int call_conn_mode(struct call_ctx *ctx, const struct rec_attachment *res
 /* An existing ACL that a connection joins: read-write when it is, the target's credentials when it asks. */
 static int call_acl_join(struct call_ctx *ctx, struct rec_acl *acl, uint8_t mode, bool count)
 {
+	if (CALL_NVME(ctx))
+		return call_nvme_join(ctx, acl);
 	int rc = 0;
 	if (count && mode == ATTACH_MODE_RW && acl->mode == ATTACH_MODE_RO) {
 		acl->mode = ATTACH_MODE_RW;
@@ -213,12 +221,13 @@ static int call_conninfo(struct call_ctx *ctx, const struct rec_acl *acl, uint8_
 		.disc = &ctx->a->disc,
 	};
 	const char *ip = how.peer_ip;
-	int rc = reply_conninfo(ctx->body, &ctx->plan.x, acl, &how);
+	int rc = CALL_NVME(ctx) ? call_nvme_conninfo(ctx, acl, ip) : reply_conninfo(ctx->body, &ctx->plan.x, acl, &how);
 	if (rc == -EDESTADDRREQ)
-		return ctx_fail(ctx, -EINVAL, "a wildcard portal listens everywhere: initialize-connection needs the "
-				"connector's ip to advertise the address that reaches it");
+		return ctx_fail(ctx, -EINVAL, "a wildcard %s listens everywhere: initialize-connection needs the "
+				"connector's ip to advertise the address that reaches it", CALL_NVME(ctx) ? "NVMe port" : "portal");
 	if (rc == -EAFNOSUPPORT || rc == -ENETUNREACH)
-		return ctx_fail(ctx, -EINVAL, "no portal address reaches the connector's ip %s", ip);
+		return ctx_fail(ctx, -EINVAL, "no %s address reaches the connector's ip %s",
+				CALL_NVME(ctx) ? "NVMe port" : "portal", ip);
 	return rc;
 }
 
@@ -250,20 +259,56 @@ static int call_export_up(struct call_ctx *ctx, const char *ini)
 	return 0;
 }
 
+/* Who connects: the initiator of an iSCSI volume, the host NQN of an nvme-tcp one (the other refused, with
+ * the options of the other transport). With --force (@optional) neither is needed: *@who NULL. */
+static int call_who(struct call_ctx *ctx, bool optional, const char **who)
+{
+	struct nlattr **tb = ctx->tb;
+	bool nvme = CALL_NVME(ctx);
+	struct nlattr *mine = tb[nvme ? ATTACH_A_NQN : ATTACH_A_INITIATOR];
+	*who = mine ? nla_get_string(mine) : NULL;
+	if (nvme && tb[ATTACH_A_INITIATOR])
+		return ctx_fail(ctx, -EINVAL, "volume %s is exported over NVMe/TCP: name the connector by its host NQN "
+				"(nqn), not by an iSCSI initiator", ctx->vol.id);
+	if (!nvme && (tb[ATTACH_A_NQN] || tb[ATTACH_A_DHCHAP]))
+		return ctx_fail(ctx, -EINVAL, "volume %s is exported over iSCSI: name the connector by its initiator "
+				"(iqn.), not by an NVMe host NQN, and ask for CHAP, not DH-HMAC-CHAP", ctx->vol.id);
+	if (!mine && !optional)
+		return ctx_fail(ctx, -EINVAL, "volume %s is exported over %s: %s needs the connector's %s", ctx->vol.id,
+				nvme ? "NVMe/TCP" : "iSCSI", ctx->call->name, nvme ? "host NQN (nqn)" : "initiator");
+	return 0;
+}
+
+/* An NVMe host's access is the host's whole: nvmet has no per-host read-only namespace. */
+static int call_nvme_mode(struct call_ctx *ctx, uint8_t mode)
+{
+	if (!CALL_NVME(ctx) || mode != ATTACH_MODE_RO)
+		return 0;
+	return ctx_fail(ctx, -EINVAL, "volume %s is exported over NVMe/TCP, which has no per-host read-only access: "
+			"a read-only attachment cannot be connected (reserve it read-write)", ctx->vol.id);
+}
+
 int call_initialize_connection(struct call_ctx *ctx)
 {
-	const char *ini = nla_get_string(ctx->tb[ATTACH_A_INITIATOR]);
+	const char *ini;
 	char key[ATTACH_UUID_LEN + ATTACH_IQN_MAX + 2];
 	struct rec_attachment res;
 	ACL_LOCAL acl;
-	bool count = false, have_acl;
+	bool count = false, have_acl = false;
 	uint8_t mode;
 
-	int rc = call_acl_get(ctx, ini, key, sizeof(key), &acl, &have_acl);
+	int rc = call_who(ctx, false, &ini);
+	if (!rc)
+		rc = call_acl_get(ctx, ini, key, sizeof(key), &acl, &have_acl);
+	if (!rc && have_acl && CALL_NVME(ctx) && strcmp(acl.initiator, ini))
+		rc = ctx_fail(ctx, -EEXIST, "host NQN %s differs from %s, which has access to volume %s, only in case: "
+			      "attachd keeps one of them", ini, acl.initiator, ctx->vol.id);
 	if (!rc)
 		rc = call_bind(ctx, ini, have_acl, &acl, &count, &res);
 	if (!rc)
 		rc = call_conn_mode(ctx, &res, &mode);
+	if (!rc)
+		rc = call_nvme_mode(ctx, mode);
 	if (!rc)
 		rc = have_acl ? call_acl_join(ctx, &acl, mode, count) : call_grant(ctx, ini, mode, &acl);
 	if (rc)
@@ -281,7 +326,7 @@ int call_initialize_connection(struct call_ctx *ctx)
 		rc = call_conninfo(ctx, &acl, mode);
 	if (rc)
 		return rc;
-	ctx_say(ctx, "volume %s: initiator %s %s through %s (%s)", ctx->vol.id, ini,
+	ctx_say(ctx, "volume %s: %s %s %s through %s (%s)", ctx->vol.id, CALL_NVME(ctx) ? "host" : "initiator", ini,
 		count ? (have_acl ? "connected again" : "granted access") : "already connected (retry)",
 		ctx->plan.x.target_iqn, proto_mode_name(acl.mode == ATTACH_MODE_RO ? ATTACH_MODE_RO : mode));
 	return 0;
@@ -295,7 +340,7 @@ static int call_force_visit(const char *key, void *rec, void *arg)
 {
 	struct call_force *f = arg;
 	const struct rec_acl *acl = rec;
-	int rc = export_plan_acl_remove(&f->ctx->plan, acl);
+	int rc = CALL_NVME(f->ctx) ? call_nvme_force_host(f->ctx, acl) : export_plan_acl_remove(&f->ctx->plan, acl);
 	if (!rc)
 		rc = store_del(f->ctx->a->store, f->ctx->txn, STORE_ACLS, key);
 	return rc;
@@ -341,8 +386,11 @@ static int call_terminate_force(struct call_ctx *ctx)
 {
 	char prefix[ATTACH_UUID_LEN + 2];
 	struct rec_acl buf;
+	const char *who;
 	size_t n;
-	int rc = call_export(ctx, &ctx->plan.x);
+	int rc = call_who(ctx, true, &who);
+	if (!rc)
+		rc = call_export(ctx, &ctx->plan.x);
 	if (rc == -ENOENT)
 		return ctx_fail(ctx, -ENOENT, "volume %s is not exported", ctx->vol.id);
 	if (!rc)
@@ -358,7 +406,7 @@ static int call_terminate_force(struct call_ctx *ctx)
 	rc = store_scan(ctx->a->store, ctx->txn, STORE_ACLS, prefix, &buf, call_force_visit, &f);
 	explicit_bzero(&buf, sizeof(buf));
 	if (!rc)
-		rc = export_plan_teardown(&ctx->plan);
+		rc = CALL_NVME(ctx) ? call_nvme_force_teardown(ctx) : export_plan_teardown(&ctx->plan);
 	if (!rc)
 		rc = store_del(ctx->a->store, ctx->txn, STORE_EXPORTS, ctx->vol.id);
 	if (!rc)
@@ -413,10 +461,12 @@ int call_terminate_connection(struct call_ctx *ctx)
 	struct nlattr **tb = ctx->tb;
 	if (tb[ATTACH_A_FORCE])
 		return call_terminate_force(ctx);
-	const char *ini = nla_get_string(tb[ATTACH_A_INITIATOR]);
+	const char *ini;
 	char key[ATTACH_UUID_LEN + ATTACH_IQN_MAX + 2];
 	ACL_LOCAL acl;
-	int rc = call_acl_key(key, sizeof(key), ctx->vol.id, ini);
+	int rc = call_who(ctx, false, &ini);
+	if (!rc)
+		rc = call_acl_key(key, sizeof(key), ctx->vol.id, ini);
 	if (!rc)
 		rc = store_get(ctx->a->store, ctx->txn, STORE_ACLS, key, &acl);
 	if (rc && rc != -ENOENT)
@@ -464,7 +514,7 @@ int call_terminate_connection(struct call_ctx *ctx)
 	rc = call_export(ctx, &x);
 	if (rc && rc != -ENOENT)
 		return rc;
-	ctx_say(ctx, "volume %s: access of initiator %s removed%s", ctx->vol.id, ini,
-		rc == -ENOENT ? "; export removed" : "");
+	ctx_say(ctx, "volume %s: access of %s %s removed%s", ctx->vol.id, CALL_NVME(ctx) ? "host" : "initiator", ini,
+		rc == -ENOENT ? "; export removed" : CALL_NVME(ctx) ? "; the host cut off (the others reconnect)" : "");
 	return 0;
 }

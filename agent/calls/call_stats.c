@@ -4,7 +4,8 @@
  * keeps each database's number of entries in its root page: mdb_stat reads it, no record is read), the
  * last reconciles, and per export the iSCSI sessions the kernel shows (lio_session.h): one export at a
  * time, its target's session count and the ACLs its records name, never a listing of configfs. Only
- * this call reads the kernel's sessions; no other call pays for them.
+ * this call reads the kernel's sessions; no other call pays for them. An NVMe/TCP export is listed with its
+ * transport and no sessions: nvmet shows no controllers in configfs.
  */
 #include "calls.h"
 
@@ -152,6 +153,11 @@ static int call_stats_export(const char *key, void *rec, void *arg)
 		rc = proto_put_str(m, ATTACH_A_TARGET_IQN, x->target_iqn);
 	if (!rc && x->down[0])
 		rc = proto_put_str(m, ATTACH_A_DOWN, x->down);
+	/* nvmet shows no controllers in configfs: an NVMe export has neither sessions nor initiators here */
+	if (x->transport == ATTACH_TRANSPORT_NVME_TCP) {
+		rc = rc ? rc : proto_put_u8(m, ATTACH_A_TRANSPORT, x->transport);
+		return rc ? rc : proto_nest_end(m, nest);
+	}
 	int read = rc ? 0 : lio_target_sessions(&ctx->a->cfs, x->target_iqn, &n);
 	if (!rc && !read)
 		rc = proto_put_u32(m, ATTACH_A_SESSIONS, n);

@@ -122,6 +122,14 @@ int call_acl_release(struct call_ctx *ctx, struct rec_acl *acl)
 				ctx->vol.id);
 	if (rc)
 		return ctx_fail(ctx, rc, "volume %s: export record unreadable: %s", ctx->vol.id, strerror(-rc));
+	if (CALL_NVME(ctx)) {
+		rc = call_nvme_release(ctx, acl, n);
+		if (!rc)
+			rc = store_del(s, ctx->txn, STORE_ACLS, key);
+		if (!rc && n <= 1)
+			rc = store_del(s, ctx->txn, STORE_EXPORTS, ctx->vol.id);
+		return rc;
+	}
 	rc = export_plan_acl_remove(&ctx->plan, acl);
 	if (!rc)
 		rc = store_del(s, ctx->txn, STORE_ACLS, key);

@@ -106,6 +106,7 @@ static void call_volume_fill(struct call_ctx *ctx, const char *given, const stru
 	if (ctx->tb[ATTACH_A_NAME])
 		snprintf(v->name, sizeof(v->name), "%s", nla_get_string(ctx->tb[ATTACH_A_NAME]));
 	v->multiattach = ctx->tb[ATTACH_A_MULTIATTACH] != NULL;
+	v->transport = ctx->tb[ATTACH_A_TRANSPORT] ? nla_get_u8(ctx->tb[ATTACH_A_TRANSPORT]) : ATTACH_TRANSPORT_ISCSI;
 	v->state = ATTACH_STATE_AVAILABLE;
 	v->size = d->size;
 	v->created = call_now();
@@ -122,6 +123,10 @@ int call_volume_create(struct call_ctx *ctx)
 	char key[REC_IDENT_MAX + 16];
 
 	memset(v, 0, sizeof(*v));
+	if (ctx->tb[ATTACH_A_TRANSPORT] && nla_get_u8(ctx->tb[ATTACH_A_TRANSPORT]) == ATTACH_TRANSPORT_NVME_TCP &&
+	    !ctx->a->cfg.n_nvme_ports)
+		return ctx_fail(ctx, -ENOPROTOOPT, "this attachd has no --nvme-port: it cannot export over NVMe/TCP "
+				"(configure one, or create the volume with transport iscsi)");
 	int rc = device_register(&ctx->a->cfg, given, ctx->uid == 0, &d, ctx->msg, sizeof(ctx->msg));
 	if (!rc)
 		rc = call_volume_id(ctx, v->id);
@@ -141,9 +146,10 @@ int call_volume_create(struct call_ctx *ctx)
 		rc = proto_put_str(ctx->body, ATTACH_A_VOLUME_ID, v->id);
 	if (rc)
 		return rc;
-	plan_note(&ctx->plan, "volume %s: created on %s (%s, %u:%u)%s, available", v->id, given, v->ident,
-		  v->dev_major, v->dev_minor, v->multiattach ? ", multiattach" : "");
-	ctx_say(ctx, "volume %s created on %s", v->id, given);
+	plan_note(&ctx->plan, "volume %s: created on %s (%s, %u:%u)%s, %s, available", v->id, given, v->ident,
+		  v->dev_major, v->dev_minor, v->multiattach ? ", multiattach" : "", proto_transport_name(v->transport));
+	ctx_say(ctx, "volume %s created on %s%s", v->id, given,
+		v->transport == ATTACH_TRANSPORT_NVME_TCP ? " (nvme-tcp)" : "");
 	return 0;
 }
 
@@ -219,6 +225,10 @@ int call_volume_extend(struct call_ctx *ctx)
 		if (rc)
 			return rc;
 	}
+	/* NVMe: the namespace reads its device's size again and tells the connected hosts */
+	bool nvme = exported && ctx->plan.x.transport == ATTACH_TRANSPORT_NVME_TCP;
+	if (nvme && (rc = plan_add(&ctx->plan, PLAN_NV_NS_REVALIDATE, NULL, NULL)))
+		return rc;
 	if (exported && (rc = store_put(ctx->a->store, ctx->txn, STORE_EXPORTS, v->id, &ctx->plan.x)))
 		return rc;
 	plan_note(&ctx->plan, "volume %s: size %llu -> %llu bytes", v->id, (unsigned long long)v->size,
@@ -231,6 +241,7 @@ int call_volume_extend(struct call_ctx *ctx)
 	if (rc)
 		return rc;
 	ctx_say(ctx, "volume %s: %llu -> %llu bytes%s", v->id, (unsigned long long)old, (unsigned long long)size,
+		nvme ? "; namespace revalidated (connected hosts are told the new size)" :
 		reload ? "; export reloaded (initiators see it after a rescan)" : "");
 	return 0;
 }
@@ -259,8 +270,17 @@ static int call_show_attachment(const char *key, void *rec, void *arg)
 static int call_show_acl(const char *key, void *rec, void *arg)
 {
 	struct call_ctx *ctx = arg;
+	const struct rec_acl *acl = rec;
+	bool secrets = ctx->tb[ATTACH_A_SHOW_SECRETS] != NULL;
 	(void)key;
-	return reply_acl(ctx->body, rec, ctx->tb[ATTACH_A_SHOW_SECRETS] != NULL);
+	if (ctx->vol.transport != ATTACH_TRANSPORT_NVME_TCP)
+		return reply_acl(ctx->body, acl, secrets);
+	struct rec_nvme_host h;
+	int rc = nvme_host_get(ctx, acl->initiator, &h);
+	if (!rc)
+		rc = reply_nvme_acl(ctx->body, acl, &h, secrets);
+	explicit_bzero(&h, sizeof(h));
+	return rc;
 }
 
 int call_volume_show(struct call_ctx *ctx)

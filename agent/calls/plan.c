@@ -14,6 +14,7 @@
 #include "lio.h"
 #include "lio_state.h"
 #include "log.h"
+#include "nvme_step.h"
 #include "pr_restore.h"
 
 void plan_init(struct plan *p)
@@ -59,6 +60,22 @@ int plan_add(struct plan *p, enum plan_op op, const struct rec_acl *acl, const c
 	return 0;
 }
 
+int plan_add_host(struct plan *p, enum plan_op op, const struct rec_nvme_host *host)
+{
+	int rc = plan_add(p, op, NULL, NULL);
+	if (!rc)
+		p->steps[p->n - 1].host = *host;
+	return rc;
+}
+
+int plan_add_port(struct plan *p, enum plan_op op, uint32_t port_id, const char *portal)
+{
+	int rc = plan_add(p, op, NULL, portal);
+	if (!rc)
+		p->steps[p->n - 1].port_id = port_id;
+	return rc;
+}
+
 int plan_add_resize(struct plan *p, uint64_t old_size)
 {
 	int rc = plan_add(p, PLAN_DM_RESIZE, NULL, NULL);
@@ -96,6 +113,32 @@ size_t plan_kernel_steps(const struct plan *p)
 	return n;
 }
 
+/* The steps on an initiator's ACL and mapped LUN. */
+static void plan_describe_acl(const struct rec_export *x, const struct plan_step *s, char *buf, size_t size)
+{
+	const char *ini = s->acl.initiator, *t = x->target_iqn;
+	switch (s->op) {
+	case PLAN_MAPPED_LUN_CREATE:
+		snprintf(buf, size, "map LUN %u as %u for %s on %s%s", x->lun, s->acl.mapped_lun, ini, t,
+			 s->acl.mode == ATTACH_MODE_RO ? " read-only (write_protect)" : "");
+		return;
+	case PLAN_MAPPED_LUN_PROTECT:
+		snprintf(buf, size, "make LUN %u read-only for %s on %s (write_protect 1)", s->acl.mapped_lun, ini, t);
+		return;
+	case PLAN_MAPPED_LUN_UNPROTECT:
+		snprintf(buf, size, "make LUN %u read-write for %s on %s (write_protect 0)", s->acl.mapped_lun, ini, t);
+		return;
+	case PLAN_ACL_MUTUAL_SET:
+		snprintf(buf, size, "give ACL %s on %s the target's mutual CHAP credentials", ini, t);
+		return;
+	case PLAN_ACL_MUTUAL_CLEAR: snprintf(buf, size, "clear the mutual CHAP credentials of ACL %s on %s", ini, t); return;
+	case PLAN_MAPPED_LUN_REMOVE: snprintf(buf, size, "unmap LUN %u for %s on %s", s->acl.mapped_lun, ini, t); return;
+	default: /* plan_describe hands over these steps only */
+		snprintf(buf, size, "unknown ACL step %d", s->op);
+		return;
+	}
+}
+
 void plan_describe(const struct plan *p, size_t i, char *buf, size_t size)
 {
 	const struct plan_step *s = &p->steps[i];
@@ -120,21 +163,10 @@ void plan_describe(const struct plan *p, size_t i, char *buf, size_t size)
 	case PLAN_TPG_DISABLE: snprintf(buf, size, "disable %s tpgt_1", t); return;
 	case PLAN_ACL_CREATE: snprintf(buf, size, "create ACL %s on %s with its CHAP credentials", ini, t); return;
 	case PLAN_ACL_REMOVE: snprintf(buf, size, "remove ACL %s from %s (drops its sessions)", ini, t); return;
-	case PLAN_MAPPED_LUN_CREATE:
-		snprintf(buf, size, "map LUN %u as %u for %s on %s%s", x->lun, s->acl.mapped_lun, ini, t,
-			 s->acl.mode == ATTACH_MODE_RO ? " read-only (write_protect)" : "");
+	case PLAN_MAPPED_LUN_CREATE: case PLAN_MAPPED_LUN_PROTECT: case PLAN_MAPPED_LUN_UNPROTECT:
+	case PLAN_ACL_MUTUAL_SET: case PLAN_ACL_MUTUAL_CLEAR: case PLAN_MAPPED_LUN_REMOVE:
+		plan_describe_acl(x, s, buf, size);
 		return;
-	case PLAN_MAPPED_LUN_PROTECT:
-		snprintf(buf, size, "make LUN %u read-only for %s on %s (write_protect 1)", s->acl.mapped_lun, ini, t);
-		return;
-	case PLAN_MAPPED_LUN_UNPROTECT:
-		snprintf(buf, size, "make LUN %u read-write for %s on %s (write_protect 0)", s->acl.mapped_lun, ini, t);
-		return;
-	case PLAN_ACL_MUTUAL_SET:
-		snprintf(buf, size, "give ACL %s on %s the target's mutual CHAP credentials", ini, t);
-		return;
-	case PLAN_ACL_MUTUAL_CLEAR: snprintf(buf, size, "clear the mutual CHAP credentials of ACL %s on %s", ini, t); return;
-	case PLAN_MAPPED_LUN_REMOVE: snprintf(buf, size, "unmap LUN %u for %s on %s", s->acl.mapped_lun, ini, t); return;
 	case PLAN_DM_CREATE:
 		snprintf(buf, size, "create dm device %s over %s (%u:%u)", x->dm_name, x->backing, x->backing_major,
 			 x->backing_minor);
@@ -156,6 +188,12 @@ void plan_describe(const struct plan *p, size_t i, char *buf, size_t size)
 		return;
 	case PLAN_TARGET_PURGE: snprintf(buf, size, "remove unrecorded target %s and everything in it", t); return;
 	case PLAN_HBA_REMOVE: snprintf(buf, size, "remove empty HBA core/%s", x->hba); return;
+	case PLAN_NV_SUBSYS_CREATE: case PLAN_NV_SUBSYS_REMOVE: case PLAN_NV_NS_CREATE: case PLAN_NV_NS_REMOVE:
+	case PLAN_NV_NS_ENABLE: case PLAN_NV_NS_DISABLE: case PLAN_NV_NS_REVALIDATE: case PLAN_NV_HOST_CREATE:
+	case PLAN_NV_HOST_REMOVE: case PLAN_NV_HOST_ALLOW: case PLAN_NV_HOST_DISALLOW: case PLAN_NV_PORT_CREATE:
+	case PLAN_NV_PORT_REMOVE: case PLAN_NV_PORT_LINK: case PLAN_NV_PORT_UNLINK: case PLAN_NV_SUBSYS_PURGE:
+		nvme_step_describe(x, s, buf, size);
+		return;
 	}
 	snprintf(buf, size, "unknown step %d", s->op);
 }
@@ -190,6 +228,22 @@ static const enum plan_op plan_inverses[] = {
 	[PLAN_PR_RESTORE] = PLAN_NOTE,
 	[PLAN_ACL_PURGE] = PLAN_NOTE,
 	[PLAN_TARGET_PURGE] = PLAN_NOTE,
+	[PLAN_NV_SUBSYS_CREATE] = PLAN_NV_SUBSYS_REMOVE,
+	[PLAN_NV_SUBSYS_REMOVE] = PLAN_NV_SUBSYS_CREATE,
+	[PLAN_NV_NS_CREATE] = PLAN_NV_NS_REMOVE,
+	[PLAN_NV_NS_REMOVE] = PLAN_NV_NS_CREATE,
+	[PLAN_NV_NS_ENABLE] = PLAN_NV_NS_DISABLE,
+	[PLAN_NV_NS_DISABLE] = PLAN_NV_NS_ENABLE,
+	[PLAN_NV_NS_REVALIDATE] = PLAN_NOTE,
+	[PLAN_NV_HOST_CREATE] = PLAN_NV_HOST_REMOVE,
+	[PLAN_NV_HOST_REMOVE] = PLAN_NV_HOST_CREATE,
+	[PLAN_NV_HOST_ALLOW] = PLAN_NV_HOST_DISALLOW,
+	[PLAN_NV_HOST_DISALLOW] = PLAN_NV_HOST_ALLOW,
+	[PLAN_NV_PORT_CREATE] = PLAN_NV_PORT_REMOVE,
+	[PLAN_NV_PORT_REMOVE] = PLAN_NV_PORT_CREATE,
+	[PLAN_NV_PORT_LINK] = PLAN_NV_PORT_UNLINK,
+	[PLAN_NV_PORT_UNLINK] = PLAN_NV_PORT_LINK,
+	[PLAN_NV_SUBSYS_PURGE] = PLAN_NOTE,
 	[PLAN_HBA_REMOVE] = PLAN_NOTE,
 };
 _Static_assert(sizeof(plan_inverses) / sizeof(plan_inverses[0]) == PLAN_HBA_REMOVE + 1, "an inverse per step");
@@ -280,6 +334,11 @@ static int plan_exec(const struct plan *p, enum plan_op op, const struct plan_st
 	case PLAN_ACL_PURGE: return lio_acl_purge(c, t, acl.initiator);
 	case PLAN_TARGET_PURGE: return lio_target_purge(c, t);
 	case PLAN_HBA_REMOVE: return lio_hba_remove(c, x->hba);
+	case PLAN_NV_SUBSYS_CREATE: case PLAN_NV_SUBSYS_REMOVE: case PLAN_NV_NS_CREATE: case PLAN_NV_NS_REMOVE:
+	case PLAN_NV_NS_ENABLE: case PLAN_NV_NS_DISABLE: case PLAN_NV_NS_REVALIDATE: case PLAN_NV_HOST_CREATE:
+	case PLAN_NV_HOST_REMOVE: case PLAN_NV_HOST_ALLOW: case PLAN_NV_HOST_DISALLOW: case PLAN_NV_PORT_CREATE:
+	case PLAN_NV_PORT_REMOVE: case PLAN_NV_PORT_LINK: case PLAN_NV_PORT_UNLINK: case PLAN_NV_SUBSYS_PURGE:
+		return nvme_step_exec(x, op, s, c);
 	}
 	return -EINVAL;
 }
@@ -322,9 +381,12 @@ int plan_apply(struct plan *p, const struct plan_env *env, char *err, size_t err
 		if (rc) {
 			log_error("step failed: %s: %s", what, strerror(-rc));
 			int left = plan_undo(p, env);
-			snprintf(err, errlen, "%s: %s (%s)", what, strerror(-rc),
+			snprintf(err, errlen, "%s: %s (%s)", what,
+				 rc == -EOPNOTSUPP ? "this kernel lacks the attributes it needs (DH-HMAC-CHAP: CONFIG_NVME_TARGET_AUTH); nothing was downgraded" : strerror(-rc),
 				 left ? "rollback incomplete: see the agent's log" : "earlier steps rolled back");
-			return -EIO;
+			/* a step the kernel cannot do at all (DH-HMAC-CHAP without CONFIG_NVME_TARGET_AUTH) is the
+			 * caller's to know as such: nothing was made, nothing downgraded */
+			return rc == -EOPNOTSUPP ? -ENOPROTOOPT : -EIO;
 		}
 		if (p->steps[i].op != PLAN_NOTE)
 			log_debug("done: %s", what);

@@ -49,6 +49,24 @@ enum plan_op {
 	/* reconciliation: objects of ours the records do not know (no inverse: their contents are gone) */
 	PLAN_ACL_PURGE,    /* an ACL with whatever mapped LUNs it has */
 	PLAN_TARGET_PURGE, /* a target with everything under it */
+	/* NVMe/TCP (nvme_plan.h): x.target_iqn is the subsystem NQN; host steps name step.host, port steps
+	 * step.port_id with the address in step.portal */
+	PLAN_NV_SUBSYS_CREATE,
+	PLAN_NV_SUBSYS_REMOVE,
+	PLAN_NV_NS_CREATE,      /* namespace 1 on x.device, made and enabled */
+	PLAN_NV_NS_REMOVE,
+	PLAN_NV_NS_ENABLE,
+	PLAN_NV_NS_DISABLE,     /* every host's I/O to the namespace fails from now on */
+	PLAN_NV_NS_REVALIDATE,  /* hosts are told the namespace's new size (no inverse: a size is read) */
+	PLAN_NV_HOST_CREATE,    /* hosts/<nqn> with its DH-HMAC-CHAP key, when it has one */
+	PLAN_NV_HOST_REMOVE,
+	PLAN_NV_HOST_ALLOW,     /* the host's link into the subsystem's allowed_hosts */
+	PLAN_NV_HOST_DISALLOW,  /* ... removed: stops new connections, not the live ones */
+	PLAN_NV_PORT_CREATE,    /* an nvmet port of attachd's on one --nvme-port address */
+	PLAN_NV_PORT_REMOVE,
+	PLAN_NV_PORT_LINK,      /* the subsystem into a port: hosts may connect through it */
+	PLAN_NV_PORT_UNLINK,    /* ... removed: drops every controller of the subsystem on that port */
+	PLAN_NV_SUBSYS_PURGE,   /* reconciliation: an unrecorded subsystem with everything in it (no inverse) */
 	PLAN_HBA_REMOVE,   /* attachd's HBA, when empty; keep it last (plan.c's table of inverses) */
 };
 
@@ -57,6 +75,8 @@ struct plan_step {
 	char portal[ATTACH_PORTAL_MAX + 1]; /* PLAN_PORTAL_* */
 	uint64_t old_size; /* PLAN_DM_RESIZE: the size to go back to on undo */
 	struct rec_acl acl; /* PLAN_ACL_*, PLAN_MAPPED_LUN_*, PLAN_PR_RESTORE */
+	struct rec_nvme_host host; /* PLAN_NV_HOST_*: the host NQN, and its keys (secrets) */
+	uint32_t port_id;   /* PLAN_NV_PORT_*: the nvmet port (its address in @portal) */
 	char note[160];  /* PLAN_NOTE */
 };
 
@@ -82,6 +102,9 @@ void plan_init(struct plan *p);
 void plan_free(struct plan *p);
 /* Append a kernel step (@acl for ACL and mapped-LUN steps, @portal for portal steps). 0 or -ENOMEM. */
 int plan_add(struct plan *p, enum plan_op op, const struct rec_acl *acl, const char *portal);
+/* An NVMe host step (@host: NQN and keys) or port step (@port_id on address @portal). 0 or -ENOMEM. */
+int plan_add_host(struct plan *p, enum plan_op op, const struct rec_nvme_host *host);
+int plan_add_port(struct plan *p, enum plan_op op, uint32_t port_id, const char *portal);
 /* PLAN_DM_RESIZE to the export's size (p->x.size), undone back to @old_size bytes. */
 int plan_add_resize(struct plan *p, uint64_t old_size);
 int plan_note(struct plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -97,7 +120,8 @@ enum plan_op plan_inverse(enum plan_op op);
 void plan_describe(const struct plan *p, size_t i, char *buf, size_t size);
 
 /* Apply every step in order. On failure undo the completed ones in reverse, write what failed to @err
- * and return -EIO (the kernel's errno is in the text). */
+ * and return -EIO (the kernel's errno is in the text), or -ENOPROTOOPT when the step needs attributes the
+ * kernel does not have (-EOPNOTSUPP from the writer: DH-HMAC-CHAP without CONFIG_NVME_TARGET_AUTH). */
 int plan_apply(struct plan *p, const struct plan_env *env, char *err, size_t errlen);
 /* Undo the steps applied so far, in reverse (after a failed commit). Failures are logged and counted:
  * returns how many undo steps failed. */

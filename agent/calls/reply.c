@@ -25,6 +25,8 @@ int reply_volume(struct nl_msg *m, const struct rec_volume *v, bool nested)
 		rc = proto_put_u8(m, ATTACH_A_STATE, v->state);
 	if (!rc && v->multiattach)
 		rc = proto_put_flag(m, ATTACH_A_MULTIATTACH);
+	if (!rc && v->transport) /* absent: iscsi (what every older agent exports) */
+		rc = proto_put_u8(m, ATTACH_A_TRANSPORT, v->transport);
 	if (!rc)
 		rc = proto_put_u64(m, ATTACH_A_SIZE, v->size);
 	if (!rc)
@@ -82,12 +84,48 @@ int reply_acl(struct nl_msg *m, const struct rec_acl *a, bool secrets)
 	return rc ? rc : proto_nest_end(m, nest);
 }
 
+/* An authenticating NVMe host's DH group, and with @secrets its keys. */
+static int reply_dhchap(struct nl_msg *m, const struct rec_nvme_host *h, bool secrets)
+{
+	if (!h->dhchap)
+		return 0;
+	int rc = proto_put_str(m, ATTACH_A_DHCHAP, h->dhgroup[0] ? h->dhgroup : "null");
+	if (!rc && secrets)
+		rc = proto_put_str(m, ATTACH_A_AUTH_PASSWORD, h->key);
+	if (!rc && secrets && h->dhchap == 2)
+		rc = proto_put_str(m, ATTACH_A_AUTH_PASSWORD_IN, h->ctrl_key);
+	return rc;
+}
+
+int reply_nvme_acl(struct nl_msg *m, const struct rec_acl *a, const struct rec_nvme_host *h, bool secrets)
+{
+	int nest = proto_nest_start(m, ATTACH_A_ACL);
+	if (nest < 0)
+		return nest;
+	int rc = proto_put_str(m, ATTACH_A_NQN, a->initiator);
+	if (!rc)
+		rc = proto_put_u32(m, ATTACH_A_REFS, a->refs);
+	if (!rc)
+		rc = reply_dhchap(m, h, secrets);
+	if (!rc && h->dhchap == 2)
+		rc = proto_put_flag(m, ATTACH_A_MUTUAL_CHAP);
+	if (!rc)
+		rc = proto_put_u8(m, ATTACH_A_MODE, a->mode);
+	if (!rc && a->host[0])
+		rc = proto_put_str(m, ATTACH_A_HOST, a->host);
+	if (!rc && a->ip[0])
+		rc = proto_put_str(m, ATTACH_A_IP, a->ip);
+	return rc ? rc : proto_nest_end(m, nest);
+}
+
 int reply_export(struct nl_msg *m, const struct rec_export *x)
 {
 	int nest = proto_nest_start(m, ATTACH_A_EXPORT);
 	if (nest < 0)
 		return nest;
 	int rc = proto_put_str(m, ATTACH_A_TARGET_IQN, x->target_iqn);
+	if (!rc && x->transport)
+		rc = proto_put_u8(m, ATTACH_A_TRANSPORT, x->transport);
 	int pn = rc ? rc : proto_nest_start(m, ATTACH_A_PORTALS);
 	if (pn < 0)
 		return pn;
@@ -162,6 +200,33 @@ int reply_conninfo(struct nl_msg *m, const struct rec_export *x, const struct re
 		rc = proto_put_u8(m, ATTACH_A_MODE, how->mode);
 	if (!rc)
 		rc = reply_discovery(m, how->disc);
+	return rc;
+}
+
+int reply_nvme_conninfo(struct nl_msg *m, const struct rec_export *x, const struct rec_nvme_host *h,
+			const char *peer_ip)
+{
+	int rc = proto_put_str(m, ATTACH_A_DRIVER_TYPE, "nvmeof");
+	if (!rc)
+		rc = proto_put_str(m, ATTACH_A_VOLUME_ID, x->volume_id);
+	if (!rc)
+		rc = proto_put_str(m, ATTACH_A_TARGET_IQN, x->target_iqn);
+	if (!rc)
+		rc = reply_portals(m, x, peer_ip);
+	if (!rc)
+		rc = proto_put_u32(m, ATTACH_A_LUN, x->lun);
+	if (!rc)
+		rc = proto_put_str(m, ATTACH_A_NQN, h->nqn);
+	if (!rc && h->dhchap)
+		rc = proto_put_str(m, ATTACH_A_AUTH_METHOD, "DH-HMAC-CHAP");
+	if (!rc)
+		rc = reply_dhchap(m, h, true);
+	if (!rc && h->dhchap == 2)
+		rc = proto_put_flag(m, ATTACH_A_MUTUAL_CHAP);
+	if (!rc)
+		rc = proto_put_u8(m, ATTACH_A_MODE, ATTACH_MODE_RW);
+	if (!rc)
+		rc = proto_put_u8(m, ATTACH_A_TRANSPORT, ATTACH_TRANSPORT_NVME_TCP);
 	return rc;
 }
 

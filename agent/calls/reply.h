@@ -22,6 +22,9 @@ int reply_volume(struct nl_msg *m, const struct rec_volume *v, bool nested);
 int reply_attachment(struct nl_msg *m, const struct rec_attachment *a);
 /* An ATTACH_A_ACL nest; the CHAP password only with @secrets. */
 int reply_acl(struct nl_msg *m, const struct rec_acl *a, bool secrets);
+/* An nvme-tcp volume's host: an ATTACH_A_ACL nest with NQN (not INITIATOR), refs, mode, the DH group when
+ * it authenticates (DHCHAP), and its secrets (AUTH_PASSWORD, AUTH_PASSWORD_IN) only with @secrets. */
+int reply_nvme_acl(struct nl_msg *m, const struct rec_acl *a, const struct rec_nvme_host *h, bool secrets);
 /* An ATTACH_A_EXPORT nest: target, portals as recorded, LUN, and why it is down. */
 int reply_export(struct nl_msg *m, const struct rec_export *x);
 /* How a connection is answered: the connector's address (wildcard portals), its mode, mutual CHAP
@@ -37,6 +40,11 @@ struct reply_conn {
  * -EAFNOSUPPORT or -ENETUNREACH when no portal reaches it. */
 int reply_conninfo(struct nl_msg *m, const struct rec_export *x, const struct rec_acl *acl,
 		   const struct reply_conn *how);
+/* os-brick's nvmeof connection info for host @h on @x: driver "nvmeof", subsystem NQN (TARGET_IQN),
+ * volume id (vol_uuid), portals (wildcards as reply_conninfo), namespace id (LUN), host NQN, and for an
+ * authenticating host its DH group and secrets. The same errors as reply_conninfo. */
+int reply_nvme_conninfo(struct nl_msg *m, const struct rec_export *x, const struct rec_nvme_host *h,
+			const char *peer_ip);
 /* A dry run's ATTACH_A_PLAN nest: one ATTACH_A_STEP line per step (plan_describe: no secrets). */
 int reply_plan(struct nl_msg *m, const struct plan *p);
 

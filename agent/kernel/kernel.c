@@ -165,6 +165,11 @@ static int kernel_prepare_child(const struct agent_config *cfg)
 		rc = kernel_load(&k, ctx, target_mods[i]);
 	if (!rc && !cfg->no_dm)
 		rc = kernel_load(&k, ctx, "dm_mod");
+	/* the NVMe target and its TCP transport only for an agent that exports over NVMe/TCP */
+	if (!rc && cfg->n_nvme_ports)
+		rc = kernel_load(&k, ctx, "nvmet");
+	if (!rc && cfg->n_nvme_ports)
+		rc = kernel_load(&k, ctx, "nvmet_tcp");
 	k.unref(ctx);
 	return rc;
 }
@@ -202,6 +207,28 @@ static void kernel_addr_visit(struct nl_object *obj, void *arg)
 		w->found = true;
 }
 
+/* Each of @list (@what: "portal", "NVMe port") is a local address or a wildcard. */
+static int kernel_check_list(struct nl_cache *cache, const char (*list)[ATTACH_PORTAL_MAX + 1], size_t n,
+			     const char *what)
+{
+	int rc = 0;
+	for (size_t i = 0; !rc && i < n; i++) {
+		struct portal p;
+		char why[128];
+		if (portal_parse(list[i], &p, why, sizeof(why)))
+			rc = -EINVAL;
+		else if (!portal_is_wildcard(&p)) {
+			struct kernel_want w = { &p, false };
+			nl_cache_foreach(cache, kernel_addr_visit, &w);
+			if (!w.found) {
+				log_error("%s %s: address is not assigned to any local interface", what, p.text);
+				rc = -EADDRNOTAVAIL;
+			}
+		}
+	}
+	return rc;
+}
+
 int kernel_check_portals(const struct agent_config *cfg)
 {
 	struct nl_sock *sk = nl_socket_alloc();
@@ -211,20 +238,10 @@ int kernel_check_portals(const struct agent_config *cfg)
 		log_error("cannot read the local addresses (rtnetlink)");
 		rc = -EIO;
 	}
-	for (size_t i = 0; !rc && i < cfg->n_portals; i++) {
-		struct portal p;
-		char why[128];
-		if (portal_parse(cfg->portals[i], &p, why, sizeof(why)))
-			rc = -EINVAL;
-		else if (!portal_is_wildcard(&p)) {
-			struct kernel_want w = { &p, false };
-			nl_cache_foreach(cache, kernel_addr_visit, &w);
-			if (!w.found) {
-				log_error("portal %s: address is not assigned to any local interface", p.text);
-				rc = -EADDRNOTAVAIL;
-			}
-		}
-	}
+	if (!rc)
+		rc = kernel_check_list(cache, cfg->portals, cfg->n_portals, "portal");
+	if (!rc)
+		rc = kernel_check_list(cache, cfg->nvme_ports, cfg->n_nvme_ports, "NVMe port");
 	if (cache)
 		nl_cache_free(cache);
 	if (sk)

@@ -21,29 +21,9 @@
 #include "log.h"
 #include "export_plan.h"
 #include "plan.h"
+#include "reconcile_internal.h"
 
-struct recon_export {
-	struct rec_export x;
-	struct rec_volume v; /* its volume's record (v.id[0] == 0: none, which records never leave) */
-	struct rec_acl *acls;
-	size_t n_acls;
-};
-
-struct recon {
-	struct agent *a;
-	bool dry_run;
-	bool purge_unowned;
-	struct recon_report *r;
-	struct recon_export *ex;
-	size_t n_ex;
-	struct rec_export *owned; /* the owned table: names this database made */
-	size_t n_owned;
-	char (*vols)[ATTACH_UUID_LEN + 1]; /* registered volume ids */
-	size_t n_vols;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void recon_line(struct recon_report *r, const char *fmt, ...)
+void recon_line(struct recon_report *r, const char *fmt, ...)
 {
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 16;
@@ -71,11 +51,15 @@ void recon_report_free(struct recon_report *r)
 static void recon_free(struct recon *run)
 {
 	free(run->owned);
+	free(run->owned_hosts);
 	free(run->vols);
 	for (size_t i = 0; i < run->n_ex; i++) {
 		if (run->ex[i].acls)
 			explicit_bzero(run->ex[i].acls, run->ex[i].n_acls * sizeof(*run->ex[i].acls));
 		free(run->ex[i].acls);
+		if (run->ex[i].hosts)
+			explicit_bzero(run->ex[i].hosts, run->ex[i].n_acls * sizeof(*run->ex[i].hosts));
+		free(run->ex[i].hosts);
 	}
 	free(run->ex);
 }
@@ -84,7 +68,7 @@ static void recon_free(struct recon *run)
 
 /* A new zeroed last element of the array at *@arrp (any T *, passed as &arr) of *@n elements of @size
  * bytes: NULL when out of memory. The pointer is copied as bytes, so T * is never read as void *. */
-static void *recon_push(void *arrp, size_t *n, size_t size)
+void *recon_push(void *arrp, size_t *n, size_t size)
 {
 	void *arr;
 	memcpy(&arr, arrp, sizeof(arr));
@@ -121,8 +105,9 @@ static int recon_export_visit(const char *key, void *rec, void *arg)
 static int recon_owned_visit(const char *key, void *rec, void *arg)
 {
 	struct recon *run = arg;
-	struct rec_export *slot = recon_push(&run->owned, &run->n_owned, sizeof(*run->owned));
-	(void)key;
+	bool host = !strncmp(key, STORE_OWNED_HOST, strlen(STORE_OWNED_HOST));
+	struct rec_export *slot = host ? recon_push(&run->owned_hosts, &run->n_owned_hosts, sizeof(*run->owned_hosts)) :
+					 recon_push(&run->owned, &run->n_owned, sizeof(*run->owned));
 	if (!slot)
 		return -ENOMEM;
 	*slot = *(struct rec_export *)rec;
@@ -192,6 +177,23 @@ static int recon_portals(struct recon *run, MDB_txn *txn, struct rec_export *x)
 	return err;
 }
 
+/* An nvme-tcp export's host records, one per ACL (a missing one stays zeroed: its host is reported). */
+static int recon_hosts(struct recon *run, MDB_txn *txn, struct recon_export *e)
+{
+	e->hosts = calloc(e->n_acls ? e->n_acls : 1, sizeof(*e->hosts));
+	if (!e->hosts)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->n_acls; i++) {
+		char key[ATTACH_IQN_MAX + 1];
+		int err = store_key_lower(key, sizeof(key), "", e->acls[i].initiator);
+		if (!err)
+			err = store_get(run->a->store, txn, STORE_NVME_HOSTS, key, &e->hosts[i]);
+		if (err && err != -ENOENT)
+			return err;
+	}
+	return 0;
+}
+
 static int recon_records(struct recon *run)
 {
 	struct store *s = run->a->store;
@@ -227,11 +229,14 @@ static int recon_records(struct recon *run)
 			err = g;
 	}
 	for (size_t i = 0; !err && i < run->n_ex; i++)
-		err = recon_portals(run, txn, &run->ex[i].x);
+		if (run->ex[i].x.transport != ATTACH_TRANSPORT_NVME_TCP) /* NVMe ports: recon_nvme's */
+			err = recon_portals(run, txn, &run->ex[i].x);
 	for (size_t i = 0; !err && i < run->n_ex; i++) {
 		char prefix[ATTACH_UUID_LEN + 2];
 		snprintf(prefix, sizeof(prefix), "%s/", run->ex[i].x.volume_id);
 		err = store_scan(s, txn, STORE_ACLS, prefix, &ab, recon_acl_visit, &run->ex[i]);
+		if (!err && run->ex[i].x.transport == ATTACH_TRANSPORT_NVME_TCP)
+			err = recon_hosts(run, txn, &run->ex[i]);
 	}
 	explicit_bzero(&ab, sizeof(ab));
 	/* the rollback is committed before the kernel is touched; a dry run only looked */
@@ -244,8 +249,7 @@ static int recon_records(struct recon *run)
 /* ---- one export: what is missing or different */
 
 /* The export is down: @why, logged as an error (a dry run only reports it). Returns 1: skip its LIO side. */
-__attribute__((format(printf, 3, 4)))
-static int recon_down(struct recon *run, struct plan *p, const char *fmt, ...)
+int recon_down(struct recon *run, struct plan *p, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -307,7 +311,7 @@ static int recon_dm_live(struct recon *run, const struct recon_export *e, struct
 
 /* The export's dm device: 0 to go on with its LIO side, 1 when the export stays down, -EEXIST when
  * someone else's object is in the way (the export is skipped). */
-static int recon_dm(struct recon *run, const struct recon_export *e, struct plan *p)
+int recon_dm(struct recon *run, const struct recon_export *e, struct plan *p)
 {
 	const struct rec_export *x = &p->x;
 	bool exists, ours;
@@ -563,13 +567,28 @@ static void recon_apply(struct recon *run, struct plan *p, const char *what)
 	}
 }
 
+/* The same NVMe ports (an iSCSI export has none, and its portals follow the configuration in the
+ * records already: recon_portals). */
+static bool recon_same_ports(const struct rec_export *a, const struct rec_export *b)
+{
+	if (a->n_port_ids != b->n_port_ids || a->ports_made != b->ports_made || a->n_portals != b->n_portals)
+		return false;
+	for (uint32_t i = 0; i < a->n_port_ids; i++)
+		if (a->port_ids[i] != b->port_ids[i])
+			return false;
+	for (uint32_t i = 0; i < a->n_portals; i++)
+		if (strcmp(a->portals[i], b->portals[i]))
+			return false;
+	return true;
+}
+
 /* The export's record follows what reconcile found: down or up, and where its disk is now. */
 static void recon_save(struct recon *run, const struct recon_export *e, const struct plan *p)
 {
 	const struct rec_export *a = &e->x, *b = &p->x;
 	if (run->dry_run || (!strcmp(a->down, b->down) && !strcmp(a->backing, b->backing) &&
 			    !strcmp(a->device, b->device) && a->backing_major == b->backing_major &&
-			    a->backing_minor == b->backing_minor))
+			    a->backing_minor == b->backing_minor && recon_same_ports(a, b)))
 		return;
 	MDB_txn *txn;
 	struct store *s = run->a->store;
@@ -717,7 +736,8 @@ static void recon_forget(struct recon *run)
 		}
 		if (j < run->n_ex)
 			continue;
-		snprintf(path, sizeof(path), "target/iscsi/%s", x->target_iqn);
+		snprintf(path, sizeof(path), x->transport == ATTACH_TRANSPORT_NVME_TCP ? "nvmet/subsystems/%s" :
+			 "target/iscsi/%s", x->target_iqn);
 		if (x->target_iqn[0] && cfs_exists(&run->a->cfs, path) != 0)
 			continue;
 		snprintf(path, sizeof(path), "target/core/%s/%s", x->hba, x->backstore);
@@ -766,7 +786,8 @@ int reconcile(struct agent *a, const struct recon_opts *o, struct recon_report *
 		p.call = "reconcile";
 		p.x = run.ex[i].x;
 		memcpy(p.ident, run.ex[i].v.ident, sizeof(p.ident));
-		err = recon_export(&run, &run.ex[i], &p);
+		err = p.x.transport == ATTACH_TRANSPORT_NVME_TCP ? recon_nvme(&run, &run.ex[i], &p) :
+								    recon_export(&run, &run.ex[i], &p);
 		if (err && err != -EEXIST) {
 			recon_line(r, "volume %s: cannot read its kernel state: %s", p.x.volume_id, strerror(-err));
 			r->failures++;
@@ -784,6 +805,8 @@ int reconcile(struct agent *a, const struct recon_opts *o, struct recon_report *
 	}
 	recon_discovery(&run);
 	err = recon_orphans(&run);
+	if (!err)
+		err = recon_nvme_orphans(&run);
 	if (err) {
 		recon_line(r, "looking for unrecorded objects failed: %s", strerror(-err));
 		r->failures++;

@@ -182,16 +182,40 @@ static int dispatch_store_fail(struct call_ctx *ctx, int rc, const char *what)
 	return ctx_fail(ctx, -ENOTRECOVERABLE, "%s: %s (the agent's database; see its log)", what, strerror(-rc));
 }
 
+/* The owned table's entries of the NVMe host entries a plan makes (@put) or removes. */
+static int dispatch_own_hosts(struct call_ctx *ctx, MDB_txn *txn, bool put)
+{
+	struct store *s = ctx->a->store;
+	for (size_t i = 0; i < ctx->plan.n; i++) {
+		const struct plan_step *st = &ctx->plan.steps[i];
+		char key[ATTACH_IQN_MAX + sizeof(STORE_OWNED_HOST)];
+		if (st->op != (put ? PLAN_NV_HOST_CREATE : PLAN_NV_HOST_REMOVE))
+			continue;
+		struct rec_export h = { .transport = ATTACH_TRANSPORT_NVME_TCP };
+		snprintf(h.target_iqn, sizeof(h.target_iqn), "%s", st->host.nqn);
+		int rc = store_key_lower(key, sizeof(key), STORE_OWNED_HOST, st->host.nqn);
+		if (!rc)
+			rc = put ? store_put(s, txn, STORE_OWNED, key, &h) : store_del(s, txn, STORE_OWNED, key);
+		if (rc && rc != -ENOENT)
+			return rc;
+	}
+	return 0;
+}
+
 /* After a teardown the kernel holds nothing of the export any more: its names are no longer ours. */
 static int dispatch_disown(struct call_ctx *ctx, MDB_txn *txn)
 {
 	struct store *s = ctx->a->store;
 	struct rec_export x;
-	if (!plan_has(&ctx->plan, PLAN_TARGET_REMOVE) || !ctx->plan.x.volume_id[0])
+	int rc = dispatch_own_hosts(ctx, txn, false);
+	if (rc)
+		return rc;
+	if ((!plan_has(&ctx->plan, PLAN_TARGET_REMOVE) && !plan_has(&ctx->plan, PLAN_NV_SUBSYS_REMOVE)) ||
+	    !ctx->plan.x.volume_id[0])
 		return 0;
 	if (store_get(s, txn, STORE_EXPORTS, ctx->plan.x.volume_id, &x) != -ENOENT)
 		return 0; /* still exported (or unreadable: keep the names) */
-	int rc = store_del(s, txn, STORE_OWNED, ctx->plan.x.volume_id);
+	rc = store_del(s, txn, STORE_OWNED, ctx->plan.x.volume_id);
 	return rc == -ENOENT ? 0 : rc;
 }
 
@@ -203,8 +227,11 @@ static int dispatch_intent(struct call_ctx *ctx, const char *vol)
 	struct store *s = ctx->a->store;
 	const struct plan *p = &ctx->plan;
 	int rc = 0;
-	if (plan_has(p, PLAN_TARGET_CREATE) || plan_has(p, PLAN_BACKSTORE_CREATE) || plan_has(p, PLAN_DM_CREATE))
+	if (plan_has(p, PLAN_TARGET_CREATE) || plan_has(p, PLAN_BACKSTORE_CREATE) || plan_has(p, PLAN_DM_CREATE) ||
+	    plan_has(p, PLAN_NV_SUBSYS_CREATE))
 		rc = store_put(s, ctx->txn, STORE_OWNED, p->x.volume_id, &p->x);
+	if (!rc)
+		rc = dispatch_own_hosts(ctx, ctx->txn, true);
 	if (!rc)
 		rc = store_intent_put(s, ctx->txn, ctx->call->name, vol);
 	if (!rc)

@@ -13,18 +13,18 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
-enum rec_kind { RK_STR, RK_U8, RK_U32, RK_U64, RK_PORTALS };
+enum rec_kind { RK_STR, RK_U8, RK_U32, RK_U64, RK_PORTALS, RK_U32S };
 
 struct rec_field {
 	uint16_t attr;
 	uint8_t kind;
 	size_t offset;
 	size_t size;      /* RK_STR: the array size */
-	size_t count_off; /* RK_PORTALS: offset of the uint32_t count */
+	size_t count_off; /* RK_PORTALS, RK_U32S: offset of the uint32_t count */
 };
 
 #define REC_A_LAYOUT 1
-#define REC_A_PORTAL_ITEM 1 /* inside an RK_PORTALS nest */
+#define REC_A_PORTAL_ITEM 1 /* inside an RK_PORTALS or RK_U32S nest */
 #define REC_ATTR_MAX 32
 
 #define F_STR(T, a, f) { a, RK_STR, offsetof(T, f), sizeof(((T *)0)->f), 0 }
@@ -46,6 +46,7 @@ static const struct rec_field rec_volume_fields[] = {
 	F_STR(struct rec_volume, 12, ident),
 	F_U64(struct rec_volume, 13, gen),
 	F_STR(struct rec_volume, 14, last_detached),
+	F_U8(struct rec_volume, 15, transport),
 };
 
 static const struct rec_field rec_attachment_fields[] = {
@@ -77,6 +78,9 @@ static const struct rec_field rec_export_fields[] = {
 	F_U32(struct rec_export, 13, backing_major),
 	F_U32(struct rec_export, 14, backing_minor),
 	F_STR(struct rec_export, 15, down),
+	F_U8(struct rec_export, 16, transport),
+	{ 17, RK_U32S, offsetof(struct rec_export, port_ids), sizeof(uint32_t), offsetof(struct rec_export, n_port_ids) },
+	F_U32(struct rec_export, 18, ports_made),
 };
 
 static const struct rec_field rec_acl_fields[] = {
@@ -96,6 +100,17 @@ static const struct rec_field rec_acl_fields[] = {
 	F_STR(struct rec_acl, 15, password_in),
 };
 
+static const struct rec_field rec_nvme_host_fields[] = {
+	F_STR(struct rec_nvme_host, 2, nqn),
+	F_U32(struct rec_nvme_host, 3, refs),
+	F_U8(struct rec_nvme_host, 4, dhchap),
+	F_STR(struct rec_nvme_host, 5, dhgroup),
+	F_STR(struct rec_nvme_host, 6, key),
+	F_STR(struct rec_nvme_host, 7, ctrl_key),
+	F_U64(struct rec_nvme_host, 8, created),
+	F_U8(struct rec_nvme_host, 9, foreign),
+};
+
 struct rec_type {
 	const struct rec_field *fields;
 	size_t n;
@@ -108,6 +123,7 @@ static const struct rec_type rec_types[REC_TYPE_COUNT] = {
 	[REC_ATTACHMENT] = RT(struct rec_attachment, rec_attachment_fields),
 	[REC_EXPORT] = RT(struct rec_export, rec_export_fields),
 	[REC_ACL] = RT(struct rec_acl, rec_acl_fields),
+	[REC_NVME_HOST] = RT(struct rec_nvme_host, rec_nvme_host_fields),
 };
 
 size_t rec_size(enum rec_type_id type)
@@ -136,6 +152,17 @@ static int rec_put_field(struct nl_msg *m, const struct rec_field *f, const char
 			if (nla_put(m, REC_A_PORTAL_ITEM, (int)strnlen(s, f->size - 1) + 1, s) < 0)
 				return -1;
 		}
+		return nla_nest_end(m, nest);
+	}
+	case RK_U32S: {
+		uint32_t n;
+		memcpy(&n, base + f->count_off, sizeof(n));
+		struct nlattr *nest = nla_nest_start(m, f->attr);
+		if (!nest)
+			return -1;
+		for (uint32_t i = 0; i < n && i < REC_PORTALS_MAX; i++)
+			if (nla_put(m, REC_A_PORTAL_ITEM, 4, p + i * f->size) < 0)
+				return -1;
 		return nla_nest_end(m, nest);
 	}
 	}
@@ -196,6 +223,19 @@ static int rec_get_field(const struct rec_field *f, struct nlattr *a, char *base
 			    (size_t)l > f->size || ((const char *)nla_data(pos))[l - 1] != '\0')
 				return -EPROTO;
 			memcpy(p + n * f->size, nla_data(pos), (size_t)l);
+			n++;
+		}
+		memcpy(base + f->count_off, &n, sizeof(n));
+		return 0;
+	}
+	case RK_U32S: {
+		struct nlattr *pos;
+		int rem;
+		uint32_t n = 0;
+		nla_for_each_nested(pos, a, rem) {
+			if (nla_type(pos) != REC_A_PORTAL_ITEM || n == REC_PORTALS_MAX || nla_len(pos) != 4)
+				return -EPROTO;
+			memcpy(p + n * f->size, nla_data(pos), 4);
 			n++;
 		}
 		memcpy(base + f->count_off, &n, sizeof(n));

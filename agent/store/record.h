@@ -38,6 +38,9 @@ struct rec_volume {
 	char ident[REC_IDENT_MAX + 1];    /* blkdev_identity() of the disk at creation */
 	uint64_t gen;                     /* bumped by every mutating call on the volume but terminate */
 	char last_detached[ATTACH_UUID_LEN + 1]; /* the attachment detach dropped last (retries say so) */
+	/* enum attach_transport, chosen at volume-create: a record of an attachd before NVMe/TCP has none and
+	 * reads as 0, iSCSI */
+	uint8_t transport;
 };
 
 struct rec_attachment {
@@ -70,6 +73,14 @@ struct rec_export {
 	/* Why the export is down ("" when up): reconcile found its device missing or not the registered
 	 * disk, so it left the export unbuilt (or fenced it) and keeps its records to rebuild it later. */
 	char down[384];
+	/* NVMe/TCP (transport ATTACH_TRANSPORT_NVME_TCP): target_iqn holds the subsystem NQN, device what its
+	 * namespace opens, portals the --nvme-port addresses, and port_ids the nvmet port of each (in the
+	 * same order). Bit i of ports_made: attachd made port i for this export, or took it over from an
+	 * export that made it and went (a port attachd did not make is never removed). */
+	uint8_t transport;
+	uint32_t n_port_ids;
+	uint32_t port_ids[REC_PORTALS_MAX];
+	uint32_t ports_made;
 };
 
 struct rec_acl {
@@ -94,7 +105,23 @@ struct rec_acl {
 	char password_in[REC_CHAP_MAX + 1];
 };
 
-enum rec_type_id { REC_VOLUME, REC_ATTACHMENT, REC_EXPORT, REC_ACL, REC_TYPE_COUNT };
+/* One NVMe host NQN that nvme-tcp exports allow: the kernel keeps one hosts/<nqn> entry, and one
+ * DH-HMAC-CHAP key, per host NQN, shared by every subsystem that allows it; so is this record. */
+#define REC_DHCHAP_MAX 127 /* a DHHC-1 secret (103 characters at most) */
+struct rec_nvme_host {
+	char nqn[ATTACH_IQN_MAX + 1];
+	uint32_t refs;   /* nvme ACL records (volume, host) that name this host */
+	uint8_t dhchap;  /* 0: no DH-HMAC-CHAP; 1: the host authenticates; 2: bidirectional (controller key) */
+	char dhgroup[16];                 /* dhchap_dhgroup ("null" when none) */
+	char key[REC_DHCHAP_MAX + 1];      /* dhchap_key: secret, never logged */
+	char ctrl_key[REC_DHCHAP_MAX + 1]; /* dhchap_ctrl_key (bidirectional): secret, never logged */
+	uint64_t created;
+	/* hosts/<nqn> was there before attachd needed it (another tool's): used as it is, never removed,
+	 * and its keys are not attachd's to set */
+	uint8_t foreign;
+};
+
+enum rec_type_id { REC_VOLUME, REC_ATTACHMENT, REC_EXPORT, REC_ACL, REC_NVME_HOST, REC_TYPE_COUNT };
 
 /* Encode @rec of @type into @buf; *@len receives the size. 0 or -errno (-EMSGSIZE if it does not fit). */
 int rec_encode(enum rec_type_id type, const void *rec, void *buf, size_t bufsize, size_t *len);

@@ -28,6 +28,7 @@ const char *const store_db_names[STORE_DB_COUNT] = {
 	[STORE_DEVICES] = "devices",
 	[STORE_INTENTS] = "intents",
 	[STORE_OWNED] = "owned",
+	[STORE_NVME_HOSTS] = "nvme_hosts",
 };
 
 int store_db_type(enum store_db db)
@@ -42,6 +43,8 @@ int store_db_type(enum store_db db)
 		return REC_EXPORT;
 	case STORE_ACLS:
 		return REC_ACL;
+	case STORE_NVME_HOSTS:
+		return REC_NVME_HOST;
 	case STORE_META:
 	case STORE_DEVICES:
 	case STORE_INTENTS:
@@ -544,6 +547,16 @@ int store_key_ident(char *key, size_t size, const char *ident)
 {
 	int n = snprintf(key, size, "ident:%s", ident);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int store_key_lower(char *key, size_t size, const char *prefix, const char *name)
+{
+	int n = snprintf(key, size, "%s%s", prefix, name);
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	for (char *p = key + strlen(prefix); *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return 0;
 }
 
 int store_key2(char *key, size_t size, const char *a, const char *b, bool lower)

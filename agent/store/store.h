@@ -9,7 +9,11 @@
  *   volumes      <volume-id>                     -> struct rec_volume
  *   attachments  <volume-id>/<attachment-id>     -> struct rec_attachment
  *   exports      <volume-id>                     -> struct rec_export
- *   acls         <volume-id>/<initiator, lower>  -> struct rec_acl (CHAP credentials)
+ *   acls         <volume-id>/<initiator, lower>  -> struct rec_acl (CHAP credentials; for an nvme-tcp
+ *                volume the initiator is the host NQN, and there are no credentials in it)
+ *   nvme_hosts   <host NQN, lower>               -> struct rec_nvme_host: the host's DH-HMAC-CHAP key,
+ *                shared by the volumes it has access to, with their count (made by the first NVMe/TCP
+ *                export: a database of an older attachd has none, which is no error)
  *   devices      ident:<disk identity> -> <volume-id> (one volume per disk; device.h);
  *                rdev:<maj>:<min> -> <volume-id> for volumes registered by attachd 0.1
  *   intents      "pending" -> the call in flight: its name, volume, and the before-images of every
@@ -17,7 +21,9 @@
  *   owned        <volume-id> -> struct rec_export: the names of kernel objects this database made for
  *                the volume (target, storage object, dm device), written before they are made and
  *                deleted once they are gone. Not journaled: a rolled-back call still made them.
- *                Reconciliation removes only objects this table names as ours.
+ *                Reconciliation removes only objects this table names as ours. NVMe host entries, which
+ *                have no name of attachd's form and are shared by volumes, are named here by
+ *                STORE_OWNED_HOST "<host NQN, lower>" -> struct rec_export (target_iqn: the NQN).
  * Keys put the volume first so one cursor range finds a volume's attachments and ACLs.
  *
  * Every mutating call is one write transaction, committed (durably: no MDB_NOSYNC) before the reply.
@@ -44,7 +50,7 @@
 #define STORE_KEY_DISCOVERY "discovery_chap"
 
 enum store_db { STORE_META, STORE_VOLUMES, STORE_ATTACHMENTS, STORE_EXPORTS, STORE_ACLS, STORE_DEVICES,
-		STORE_INTENTS, STORE_OWNED, STORE_DB_COUNT };
+		STORE_INTENTS, STORE_OWNED, STORE_NVME_HOSTS, STORE_DB_COUNT };
 
 struct store;
 
@@ -116,6 +122,10 @@ int store_intent_clear(struct store *s, MDB_txn *txn);
 
 /* The devices index's key of a disk identity. -ENAMETOOLONG if it does not fit. */
 int store_key_ident(char *key, size_t size, const char *ident);
+/* "<prefix><name>" with @name lower-cased: the nvme_hosts key of a host NQN (@prefix ""), the owned
+ * table's key of a host entry attachd made (STORE_OWNED_HOST). -ENAMETOOLONG if it does not fit. */
+#define STORE_OWNED_HOST "host:"
+int store_key_lower(char *key, size_t size, const char *prefix, const char *name);
 /* Key helpers: "<a>/<b>" with @b lower-cased when @lower. -ENAMETOOLONG if it does not fit. */
 int store_key2(char *key, size_t size, const char *a, const char *b, bool lower);
 

@@ -172,8 +172,9 @@ int store_intent_rollback(struct store *s, MDB_txn *txn)
 		struct nlattr *it[IMG_A_MAX + 1];
 		if (nla_type(pos) != INTENT_A_IMAGE)
 			continue;
+		/* a journaled database: a record one (those before the intents, and the NVMe hosts after them) */
 		if (nla_parse_nested(it, IMG_A_MAX, pos, NULL) < 0 || !it[IMG_A_DB] || !it[IMG_A_KEY] ||
-		    nla_get_u8(it[IMG_A_DB]) >= STORE_INTENTS) {
+		    (nla_get_u8(it[IMG_A_DB]) >= STORE_INTENTS && nla_get_u8(it[IMG_A_DB]) != STORE_NVME_HOSTS)) {
 			rc = -EUCLEAN;
 			break;
 		}

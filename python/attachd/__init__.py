@@ -15,7 +15,7 @@ from .client import DEFAULT_TIMEOUT, SOCKET_DEFAULT, SOCKET_ENV, Client
 from .errors import (AgentError, AgentTimeout, Already, ArgumentError, AttachdError, Busy, ConnectionFailed,
                      Exists, InternalError, InvalidError, KernelError, LimitReached, NoSpace, NotBlock, NotFound,
                      PermissionDenied, ProtocolError, ProtoError, StateError, STATUS_ERRORS, STATUS_NAMES,
-                     Timeout, TooBig, UnknownCallError, VersionError, WrongDevice)
+                     Timeout, TooBig, UnknownCallError, Unsupported, VersionError, WrongDevice)
 from .protocol import VERSION as PROTOCOL_VERSION
 from .results import Plan, Report
 
@@ -26,5 +26,5 @@ __all__ = [
     "AttachdError", "ArgumentError", "ConnectionFailed", "Timeout", "ProtocolError", "AgentError",
     "InvalidError", "ProtoError", "VersionError", "UnknownCallError", "PermissionDenied", "NotFound", "Exists",
     "StateError", "Busy", "NotBlock", "TooBig", "LimitReached", "NoSpace", "KernelError", "InternalError",
-    "AgentTimeout", "WrongDevice", "Already", "STATUS_ERRORS", "STATUS_NAMES",
+    "AgentTimeout", "WrongDevice", "Already", "Unsupported", "STATUS_ERRORS", "STATUS_NAMES",
 ]

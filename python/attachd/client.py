@@ -273,9 +273,10 @@ class Client:
         self.agent_version_min = self._need(reply, Attr.VERSION_MIN, "hello")
         return self.agent_version, self.agent_version_min
 
-    def volume_create(self, device, name=None, volume_id=None, multiattach=False, dry_run=False):
+    def volume_create(self, device, name=None, volume_id=None, multiattach=False, dry_run=False, transport=None):
         """Register the block device at @device as a volume: its id (the agent draws one unless
-        @volume_id is given)."""
+        @volume_id is given). @transport: "iscsi" (None: the default) or "nvme-tcp" (Unsupported when
+        the agent has no --nvme-port)."""
         attrs = p.put_str(Attr.DEVICE, v.device("device", device))
         if v.optional_text("name", name, p.NAME_MAX) is not None:
             attrs += p.put_str(Attr.NAME, name)
@@ -283,6 +284,9 @@ class Client:
             attrs += p.put_str(Attr.VOLUME_ID, volume_id)
         if v.flag("multiattach", multiattach):
             attrs += p.put_flag(Attr.MULTIATTACH)
+        wire_transport = v.transport("transport", transport)
+        if wire_transport:
+            attrs += p.put_u8(Attr.TRANSPORT, wire_transport)
         reply = self._call(Msg.VOLUME_CREATE, attrs, v.flag("dry_run", dry_run))
         if dry_run:
             return self._result(reply, True, reply.attrs.get(Attr.VOLUME_ID))
@@ -329,25 +333,40 @@ class Client:
         """Drop the reserved attachment (and the connection initialize_connection made for it)."""
         return self._volume_only(Msg.UNRESERVE, volume_id, dry_run)
 
-    def initialize_connection(self, volume_id, initiator, host=None, ip=None, multipath=False,
-                              mutual_chap=False, dry_run=False):
+    def initialize_connection(self, volume_id, initiator=None, host=None, ip=None, multipath=False,
+                              mutual_chap=False, dry_run=False, nqn=None, dhchap=False,
+                              dhchap_bidirectional=False, dhchap_dhgroup=None):
         """Give @initiator access: os-brick's connection info, {"driver_volume_type": "iscsi", "data":
         {...}}. @ip is the connector's address (needed when the agent's portals are wildcards);
         @mutual_chap adds the target's credentials (auth_username_in, auth_password_in). A dry run's
-        Plan has no connection info."""
+        Plan has no connection info. An nvme-tcp volume takes the host's @nqn instead of @initiator, and
+        answers os-brick's nvmeof form ({"driver_volume_type": "nvmeof", "data": {"target_nqn",
+        "vol_uuid", "portals", "ns_id", "host_nqn", ...}}); @dhchap, @dhchap_bidirectional and
+        @dhchap_dhgroup ask for DH-HMAC-CHAP (its secrets come back: dhchap_secret, dhchap_ctrl_secret)."""
         attrs = p.put_str(Attr.VOLUME_ID, v.uuid("volume_id", volume_id))
-        attrs += p.put_str(Attr.INITIATOR, v.initiator("initiator", initiator))
+        if (initiator is None) == (nqn is None):
+            v.fail("initiator", "give the initiator or the nqn, one of the two")
+        if initiator is not None:
+            attrs += p.put_str(Attr.INITIATOR, v.initiator("initiator", initiator))
+        if nqn is not None:
+            attrs += p.put_str(Attr.NQN, v.nqn("nqn", nqn))
+        dh = v.flag("dhchap", dhchap) | v.flag("dhchap_bidirectional", dhchap_bidirectional)
+        if dh or dhchap_dhgroup is not None:
+            attrs += p.put_str(Attr.DHCHAP, v.dhgroup("dhchap_dhgroup", dhchap_dhgroup or "null"))
         if v.optional_text("host", host, p.HOST_MAX) is not None:
             attrs += p.put_str(Attr.HOST, host)
         if v.optional_ip("ip", ip) is not None:
             attrs += p.put_str(Attr.IP, ip)
         if v.flag("multipath", multipath):
             attrs += p.put_flag(Attr.MULTIPATH)
-        if v.flag("mutual_chap", mutual_chap):
+        if v.flag("mutual_chap", mutual_chap) or dhchap_bidirectional:
             attrs += p.put_flag(Attr.MUTUAL_CHAP)
         reply = self._call(Msg.INITIALIZE_CONNECTION, attrs, v.flag("dry_run", dry_run))
         if dry_run:
             return self._result(reply, True, None)
+        if reply.attrs.get(Attr.TRANSPORT) == 1:
+            return self._results(results.nvme_conninfo, reply.attrs, dh or dhchap_dhgroup is not None,
+                                 dhchap_bidirectional)
         return self._results(results.conninfo, reply.attrs, mutual_chap)
 
     def attach(self, volume_id, instance, host, mountpoint, mode=None, attachment_id=None, dry_run=False):
@@ -387,7 +406,10 @@ class Client:
             v.fail("initiator", "required unless force is set")
         if attachment_id is not None and force:
             v.fail("attachment_id", "does not go together with force")
-        if v.optional_initiator("initiator", initiator) is not None:
+        # an nvme-tcp volume's host goes by its NQN (a name that begins with "nqn.", as libattach does)
+        if initiator is not None and initiator.startswith("nqn."):
+            attrs += p.put_str(Attr.NQN, v.nqn("initiator", initiator))
+        elif v.optional_initiator("initiator", initiator) is not None:
             attrs += p.put_str(Attr.INITIATOR, initiator)
         if v.optional_uuid("attachment_id", attachment_id) is not None:
             attrs += p.put_str(Attr.ATTACHMENT_ID, attachment_id)

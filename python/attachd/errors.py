@@ -141,6 +141,11 @@ class WrongDevice(AgentError):
     """Status 17, wrong-device: the volume's path leads to another disk, or its export is down."""
 
 
+class Unsupported(AgentError):
+    """Status 19, unsupported: the kernel lacks what the request asks for (DH-HMAC-CHAP without
+    CONFIG_NVME_TARGET_AUTH), or the agent is not configured for it (nvme-tcp without --nvme-port)."""
+
+
 class Already(AgentError):
     """Status 18, already: the call already took effect in another form.
 
@@ -170,6 +175,7 @@ _TABLE = {
     16: ("timeout", AgentTimeout, _errno.ETIMEDOUT),
     17: ("wrong-device", WrongDevice, _errno.EMEDIUMTYPE),
     18: ("already", Already, _errno.EALREADY),
+    19: ("unsupported", Unsupported, _errno.ENOPROTOOPT),
 }
 
 STATUS_NAMES = {0: "ok"}

@@ -121,6 +121,9 @@ class Attr(enum.IntEnum):
     EXPORT_STATS = 58
     SESSIONS = 59
     LOGGED_IN = 60
+    TRANSPORT = 61
+    NQN = 62
+    DHCHAP = 63
 
 
 ATTR_MAX = max(Attr)
@@ -147,6 +150,8 @@ CALL_NAMES = {
 VOLUME_STATES = {1: "available", 2: "attaching", 3: "in-use", 4: "detaching"}
 ATTACHMENT_STATES = {1: "reserved", 2: "attached"}
 MODES = {0: "rw", 1: "ro"}
+TRANSPORTS = {0: "iscsi", 1: "nvme-tcp"}
+DHGROUP_MAX = 15
 
 # --- attribute types: kind, and for strings the longest value in bytes (the payload adds a NUL)
 U8, U32, U64, FLAG, STR, NEST = "u8", "u32", "u64", "flag", "string", "nested"
@@ -214,6 +219,9 @@ ATTR_TYPES = {
     Attr.EXPORT_STATS: (NEST, None),
     Attr.SESSIONS: (U32, None),
     Attr.LOGGED_IN: (FLAG, None),
+    Attr.TRANSPORT: (U8, None),
+    Attr.NQN: (STR, IQN_MAX),
+    Attr.DHCHAP: (STR, DHGROUP_MAX),
 }
 
 
@@ -228,16 +236,17 @@ def attr_name(number):
 # --- what each reply may hold (docs/PROTOCOL.md sections 5, 8 and 9). A name in REPEATED may come more
 # than once, in order; every other attribute at most once.
 _VOLUME_FIELDS = frozenset({Attr.VOLUME_ID, Attr.NAME, Attr.DEVICE, Attr.DEVICE_NODE, Attr.IDENTITY,
-                            Attr.STATE, Attr.MULTIATTACH, Attr.SIZE, Attr.CREATED})
+                            Attr.STATE, Attr.MULTIATTACH, Attr.SIZE, Attr.CREATED, Attr.TRANSPORT})
 NESTS = {
     Attr.VOLUME: _VOLUME_FIELDS,
     Attr.ATTACHMENT: frozenset({Attr.ATTACHMENT_ID, Attr.STATE, Attr.INSTANCE, Attr.HOST, Attr.MOUNTPOINT,
                                 Attr.MODE, Attr.INITIATOR, Attr.CONNECTED, Attr.CREATED}),
-    Attr.EXPORT: frozenset({Attr.TARGET_IQN, Attr.PORTALS, Attr.LUN, Attr.DOWN}),
-    # (in EXPORT_STATS, an ACL nest is an initiator and LOGGED_IN: section 8.17)
+    Attr.EXPORT: frozenset({Attr.TARGET_IQN, Attr.PORTALS, Attr.LUN, Attr.DOWN, Attr.TRANSPORT}),
+    # (in EXPORT_STATS, an ACL nest is an initiator and LOGGED_IN: section 8.17; an nvme-tcp volume's ACL
+    # names its host by NQN, with its DH group and MUTUAL_CHAP for bidirectional DH-HMAC-CHAP)
     Attr.ACL: frozenset({Attr.INITIATOR, Attr.REFS, Attr.AUTH_USERNAME, Attr.AUTH_PASSWORD,
                          Attr.AUTH_USERNAME_IN, Attr.AUTH_PASSWORD_IN, Attr.MODE, Attr.HOST, Attr.IP,
-                         Attr.LOGGED_IN}),
+                         Attr.LOGGED_IN, Attr.NQN, Attr.DHCHAP, Attr.MUTUAL_CHAP}),
     Attr.PORTALS: frozenset({Attr.PORTAL}),
     Attr.PLAN: frozenset({Attr.STEP}),
     Attr.CALL_STATS: frozenset({Attr.NAME, Attr.COUNT, Attr.SUM_US, Attr.TALLY, Attr.BUCKET}),
@@ -245,7 +254,8 @@ NESTS = {
     Attr.BUCKET: frozenset({Attr.LE_US, Attr.COUNT}),
     Attr.RECORDS: frozenset({Attr.TALLY}),
     Attr.RECONCILE_RUN: frozenset({Attr.NAME, Attr.TIME, Attr.SUM_US, Attr.STATUS, Attr.TALLY}),
-    Attr.EXPORT_STATS: frozenset({Attr.VOLUME_ID, Attr.TARGET_IQN, Attr.DOWN, Attr.SESSIONS, Attr.ACL}),
+    Attr.EXPORT_STATS: frozenset({Attr.VOLUME_ID, Attr.TARGET_IQN, Attr.DOWN, Attr.SESSIONS, Attr.ACL,
+                                  Attr.TRANSPORT}),
 }
 REPEATED = frozenset({Attr.VOLUME, Attr.ATTACHMENT, Attr.ACL, Attr.PORTAL, Attr.STEP, Attr.CALL_STATS,
                       Attr.TALLY, Attr.BUCKET, Attr.RECONCILE_RUN, Attr.EXPORT_STATS})
@@ -254,7 +264,7 @@ _COMMON = frozenset({Attr.STATUS, Attr.MESSAGE})
 _CONNINFO = frozenset({Attr.DRIVER_TYPE, Attr.VOLUME_ID, Attr.TARGET_IQN, Attr.PORTALS, Attr.LUN,
                        Attr.AUTH_METHOD, Attr.AUTH_USERNAME, Attr.AUTH_PASSWORD, Attr.AUTH_USERNAME_IN,
                        Attr.AUTH_PASSWORD_IN, Attr.MODE, Attr.DISCOVERY_AUTH_METHOD, Attr.DISCOVERY_USERNAME,
-                       Attr.DISCOVERY_PASSWORD})
+                       Attr.DISCOVERY_PASSWORD, Attr.NQN, Attr.DHCHAP, Attr.MUTUAL_CHAP, Attr.TRANSPORT})
 # results of a successful call (a dry run adds PLAN to the mutating ones)
 REPLY_RESULTS = {
     Msg.HELLO: frozenset({Attr.VERSION, Attr.VERSION_MIN}),

@@ -53,6 +53,7 @@ def volume(attrs, where="the agent's volume"):
         "identity": _opt(attrs, Attr.IDENTITY),
         "state": p.VOLUME_STATES.get(attrs[Attr.STATE], "unknown"),
         "multiattach": Attr.MULTIATTACH in attrs,
+        "transport": p.TRANSPORTS.get(attrs.get(Attr.TRANSPORT, 0), "unknown"),
         "size": attrs.get(Attr.SIZE, 0),
         "created": attrs.get(Attr.CREATED, 0),
     }
@@ -73,14 +74,27 @@ def _attachment(attrs):
     }
 
 
-def _export(attrs):
+def _export(attrs, nvme=False):
     _need(attrs, "the export in the agent's reply", Attr.TARGET_IQN)
     return {
-        "target_iqn": attrs[Attr.TARGET_IQN],
+        "target_nqn" if nvme else "target_iqn": attrs[Attr.TARGET_IQN],
         "portals": list(attrs.get(Attr.PORTALS, {}).get(Attr.PORTAL, [])),
-        "lun": attrs.get(Attr.LUN, 0),
+        "ns_id" if nvme else "lun": attrs.get(Attr.LUN, 0),
         "down": _opt(attrs, Attr.DOWN),
     }
+
+
+def _nvme_acl(attrs):
+    """An NVMe host's access: its NQN, refs, DH-HMAC-CHAP (secrets only when asked for)."""
+    _need(attrs, "a host's access in the agent's reply", Attr.NQN)
+    out = {"host_nqn": attrs[Attr.NQN], "refs": attrs.get(Attr.REFS, 0),
+           "dhchap_dhgroup": _opt(attrs, Attr.DHCHAP), "dhchap_bidirectional": Attr.MUTUAL_CHAP in attrs}
+    if Attr.AUTH_PASSWORD in attrs:
+        out["dhchap_secret"] = attrs[Attr.AUTH_PASSWORD]
+    if Attr.AUTH_PASSWORD_IN in attrs:
+        out["dhchap_ctrl_secret"] = attrs[Attr.AUTH_PASSWORD_IN]
+    out["mode"] = p.MODES.get(attrs.get(Attr.MODE, 0), "unknown")
+    return out
 
 
 def _acl(attrs):
@@ -101,10 +115,48 @@ def _acl(attrs):
 def volume_show(attrs):
     """volume-show: the volume, its attachments, its export (None when not exported) and its ACLs."""
     out = volume(attrs, "the agent's volume-show reply")
+    nvme = attrs.get(Attr.TRANSPORT) == 1
     out["attachments"] = [_attachment(a) for a in attrs.get(Attr.ATTACHMENT, [])]
-    out["export"] = _export(attrs[Attr.EXPORT]) if Attr.EXPORT in attrs else None
-    out["acls"] = [_acl(a) for a in attrs.get(Attr.ACL, [])]
+    out["export"] = _export(attrs[Attr.EXPORT], nvme) if Attr.EXPORT in attrs else None
+    out["acls"] = [_nvme_acl(a) if nvme else _acl(a) for a in attrs.get(Attr.ACL, [])]
     return out
+
+
+def _portal_triple(portal):
+    """"ip:port" / "[ip6]:port" as os-brick's [address, port, "tcp"]."""
+    addr, _, port = portal.rpartition(":")
+    if addr.startswith("[") and addr.endswith("]"):
+        addr = addr[1:-1]
+    return [addr, port, "tcp"]
+
+
+def nvme_conninfo(attrs, dhchap, bidirectional):
+    """os-brick's nvmeof connection info ("new" form) from an nvme-tcp volume's initialize-connection
+    reply: what libattach's attach_conninfo_json() writes, with its checks."""
+    where = "the agent's nvmeof connection info"
+    _need(attrs, where, Attr.TARGET_IQN, Attr.PORTALS, Attr.LUN, Attr.NQN, Attr.VOLUME_ID, Attr.DRIVER_TYPE)
+    if dhchap:
+        _need(attrs, where + " (DH-HMAC-CHAP was asked for)", Attr.AUTH_PASSWORD)
+    if bidirectional:
+        _need(attrs, where + " (bidirectional DH-HMAC-CHAP was asked for)", Attr.AUTH_PASSWORD_IN)
+    portals = list(attrs[Attr.PORTALS].get(Attr.PORTAL, []))
+    if not portals:
+        raise ProtocolError("%s has no NVMe port" % where)
+    data = {
+        "target_nqn": attrs[Attr.TARGET_IQN],
+        "vol_uuid": attrs[Attr.VOLUME_ID],
+        "portals": [_portal_triple(x) for x in portals],
+        "ns_id": attrs[Attr.LUN],
+        "host_nqn": attrs[Attr.NQN],
+        "access_mode": p.MODES.get(attrs.get(Attr.MODE, 0), "unknown"),
+        "encrypted": False,
+    }
+    if attrs.get(Attr.AUTH_PASSWORD):
+        data["dhchap_secret"] = attrs[Attr.AUTH_PASSWORD]
+        if attrs.get(Attr.AUTH_PASSWORD_IN):
+            data["dhchap_ctrl_secret"] = attrs[Attr.AUTH_PASSWORD_IN]
+        data["dhchap_dhgroup"] = attrs.get(Attr.DHCHAP, "null")
+    return {"driver_volume_type": attrs[Attr.DRIVER_TYPE], "data": data}
 
 
 def conninfo(attrs, mutual_chap):
@@ -194,6 +246,8 @@ def _call_stats(attrs):
 
 
 def _export_stats(attrs):
+    """One export's sessions; an nvme-tcp export has none that the kernel shows (no sessions, no
+    initiators)."""
     _need(attrs, "the agent's export statistics", Attr.VOLUME_ID, Attr.TARGET_IQN)
     initiators = []
     for acl in attrs.get(Attr.ACL, []):

@@ -100,6 +100,48 @@ def optional_initiator(arg, value):
     return None if value is None else initiator(arg, value)
 
 
+_NQN_DATE = re.compile(r"^nqn\.[0-9]{4}-(0[1-9]|1[0-2])\.[^:]+:.+$")
+_UUID_NQN = "nqn.2014-08.org.nvmexpress:uuid:"
+
+
+def nqn(arg, value):
+    """An NVMe Qualified Name, as proto/proto_nvme_name.c checks it (the agent says more): at most 223
+    bytes of printable ASCII, nqn.YYYY-MM.<domain>:<anything>, or nqn.2014-08.org.nvmexpress:uuid:<UUID>."""
+    text(arg, value, p.IQN_MAX)
+    if any(ord(c) < 0x21 or ord(c) > 0x7e for c in value):
+        fail(arg, "%r: an NQN holds printable ASCII without blanks" % value)
+    if value.startswith(_UUID_NQN):
+        uuid(arg, value[len(_UUID_NQN):])
+    elif not _NQN_DATE.match(value):
+        fail(arg, "%r: not an NQN (nqn.YYYY-MM.<reverse domain>:<name>)" % value)
+    return value
+
+
+def optional_nqn(arg, value):
+    return None if value is None else nqn(arg, value)
+
+
+DHGROUPS = ("null", "ffdhe2048", "ffdhe3072", "ffdhe4096", "ffdhe6144", "ffdhe8192")
+
+
+def dhgroup(arg, value):
+    """A DH group of DH-HMAC-CHAP, as nvmet names it."""
+    if value not in DHGROUPS:
+        fail(arg, "expected one of %s, got %r" % (", ".join(DHGROUPS), value))
+    return value
+
+
+def transport(arg, value):
+    """None (the agent's default, iscsi), "iscsi" or "nvme-tcp": the wire's 0 or 1."""
+    if value is None:
+        return None
+    for number, name in p.TRANSPORTS.items():
+        if value == name:
+            return number
+    fail(arg, "expected 'iscsi' or 'nvme-tcp', got %r" % (value,))
+    return None
+
+
 def ip(arg, value):
     """An IPv4 or IPv6 address as inet_pton reads it (no zone id, no port, no brackets)."""
     text(arg, value, p.IP_MAX)

@@ -14,6 +14,7 @@ import attachd
 
 INI_A = "iqn.2004-10.org.example:py-a"
 INI_B = "iqn.2004-10.org.example:py-b"
+NQN_A = "nqn.2014-08.org.example:py-a"
 INST = "6f1c9d7e-1111-4222-8333-944455556666"
 INST2 = "7f1c9d7e-1111-4222-8333-944455556666"
 PREFIX = "iqn.2026-11.org.attachd"
@@ -104,7 +105,7 @@ class Calls(AgentTest):
         self.assertEqual(listed, [{
             "volume_id": vol, "name": "vol one", "device": path, "device_node": path,
             "identity": "serial:sim-7-%d" % minor, "state": "available", "multiattach": True,
-            "size": 1 << 30, "created": listed[0]["created"],
+            "transport": "iscsi", "size": 1 << 30, "created": listed[0]["created"],
         }])
         self.assertGreater(listed[0]["created"], 1600000000)
         plain = self.volume()
@@ -448,3 +449,60 @@ class Stats(AgentTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Nvme(AgentTest):
+    """NVMe/TCP volumes: os-brick's nvmeof info, host NQNs, DH-HMAC-CHAP where the kernel (a 6.12 tree)
+    has it, and the refusals across transports."""
+
+    first_minor = 120
+    disks = 4
+    options = ("--nvme-port", "127.0.0.1:4420")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.w = world.World(disks=cls.disks, first_minor=cls.first_minor, kernel="6.12")
+        try:
+            cls.w.start(*cls.options, env=cls.env)
+        except Exception:
+            cls.w.free()
+            raise
+        cls.next_disk = 0
+
+    def test_cycle(self):
+        vol = self.volume(transport="nvme-tcp")
+        self.assertEqual(self.c.volume_show(vol)["transport"], "nvme-tcp")
+        self.c.reserve(vol)
+        info = self.c.initialize_connection(vol, nqn=NQN_A, dhchap_bidirectional=True, dhchap_dhgroup="ffdhe3072")
+        self.assertEqual(info["driver_volume_type"], "nvmeof")
+        data = info["data"]
+        self.assertEqual(data["target_nqn"], "nqn.2026-11.org.attachd:" + vol)
+        self.assertEqual((data["vol_uuid"], data["ns_id"], data["host_nqn"]), (vol, 1, NQN_A))
+        self.assertEqual(data["portals"], [["127.0.0.1", "4420", "tcp"]])
+        self.assertTrue(data["dhchap_secret"].startswith("DHHC-1:00:"))
+        self.assertTrue(data["dhchap_ctrl_secret"].startswith("DHHC-1:00:"))
+        self.assertEqual(data["dhchap_dhgroup"], "ffdhe3072")
+        again = self.c.initialize_connection(vol, nqn=NQN_A, dhchap_bidirectional=True, dhchap_dhgroup="ffdhe3072")
+        self.assertEqual(again, info)  # a retry: the same keys
+        shown = self.c.volume_show(vol)
+        self.assertEqual(shown["acls"][0]["host_nqn"], NQN_A)
+        self.assertNotIn("dhchap_secret", shown["acls"][0])
+        self.assertEqual(self.c.volume_show(vol, secrets=True)["acls"][0]["dhchap_secret"], data["dhchap_secret"])
+        self.c.attach(vol, INST, "compute", "/dev/vdb")
+        self.c.begin_detaching(vol)
+        self.c.terminate_connection(vol, NQN_A)
+        self.assertIsNone(self.c.volume_show(vol)["export"])
+
+    def test_refusals(self):
+        vol = self.volume(transport="nvme-tcp")
+        self.c.reserve(vol)
+        with self.assertRaises(attachd.InvalidError):
+            self.c.initialize_connection(vol, initiator=INI_A)
+        with self.assertRaises(attachd.ArgumentError):
+            self.c.initialize_connection(vol, nqn="nqn.not-a-date:x")
+        with self.assertRaises(attachd.ArgumentError):
+            self.c.initialize_connection(vol, nqn=NQN_A, dhchap_dhgroup="ffdhe1024")
+        with self.assertRaises(attachd.ArgumentError):
+            self.c.initialize_connection(vol, initiator=INI_A, nqn=NQN_A)
+        with self.assertRaises(attachd.ArgumentError):
+            self.c.volume_create(self.disk()[0], transport="fc")

@@ -50,7 +50,7 @@ class Contract(unittest.TestCase):
         status_c = read("proto_status.c")
         names = dict(re.findall(r"\[ATTACH_(?:E_)?(\w+)\] = \"([a-z-]+)\"", status_c))
         errnos = dict(re.findall(r"case ATTACH_E_(\w+):\n\t\treturn (E\w+);", status_c))
-        self.assertEqual(len(c), 18)
+        self.assertEqual(len(c), 19)
         self.assertEqual(set(errors.STATUS_ERRORS), set(c.values()))
         for name, number in c.items():
             cls = errors.STATUS_ERRORS[number]
@@ -61,14 +61,14 @@ class Contract(unittest.TestCase):
                 self.assertIs(type(err), cls)
                 self.assertEqual(err.errno, getattr(errno, errnos[name]))
         self.assertEqual(errors.STATUS_NAMES[0], names["OK"])
-        unknown = errors.agent_error(19, "newer")
+        unknown = errors.agent_error(20, "newer")
         self.assertIs(type(unknown), attachd.AgentError)
-        self.assertEqual((unknown.status, unknown.status_name, unknown.errno), (19, "unknown", errno.EREMOTEIO))
+        self.assertEqual((unknown.status, unknown.status_name, unknown.errno), (20, "unknown", errno.EREMOTEIO))
 
     def test_limits_states_and_modes_match_attach_proto_h(self):
         defines = dict(re.findall(r"#define ATTACH_(\w+_(?:MAX|LEN)) (\d+)\b", self.header))
         for name in ("UUID_LEN", "IQN_MAX", "PATH_MAX", "NAME_MAX", "HOST_MAX", "IP_MAX", "PORTAL_MAX",
-                     "MESSAGE_MAX", "CHAP_MAX"):
+                     "MESSAGE_MAX", "CHAP_MAX", "DHGROUP_MAX"):
             self.assertEqual(getattr(p, name), int(defines[name]), name)
         self.assertIn("#define ATTACH_REQUEST_MAX %du" % p.REQUEST_MAX, self.header)
         self.assertIn("#define ATTACH_REPLY_MAX (%du << 20)" % (p.REPLY_MAX >> 20), self.header)
@@ -77,6 +77,8 @@ class Contract(unittest.TestCase):
         self.assertEqual({v: k.lower().replace("_", "-") for k, v in states.items()}, p.VOLUME_STATES)
         self.assertEqual({v: k.lower() for k, v in c_enum(self.header, "ATT_").items()}, p.ATTACHMENT_STATES)
         self.assertEqual({v: k.lower() for k, v in c_enum(self.header, "MODE_").items()}, p.MODES)
+        self.assertEqual({v: k.lower().replace("_", "-") for k, v in c_enum(self.header, "TRANSPORT_").items()},
+                         p.TRANSPORTS)
 
     def test_reply_types_match_proto_reply_policy(self):
         calls = read("proto_calls.c")

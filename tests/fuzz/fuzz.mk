@@ -83,7 +83,7 @@ fuzz-merge: fuzz-build
 # The seed generator: a host tool linked with the ordinary gcc objects and the simulator. Its wraps make
 # ids, times and CHAP secrets deterministic, so regenerating the corpus changes no file.
 FUZZ_GEN := $(B)/tests/fuzz/gen_corpus
-FUZZ_GEN_WRAPS := $(foreach f,call_new_uuid call_now chap_random stats_now_us,-Wl,--wrap=$(f))
+FUZZ_GEN_WRAPS := $(foreach f,call_new_uuid call_now chap_random stats_now_us nvmet_secret_generate,-Wl,--wrap=$(f))
 $(FUZZ_GEN): $(B)/tests/fuzz/gen_corpus.o $(B)/tools/attachctl_args.o $(SIM_OBJS) $(AGENT_A) $(LIBATTACH_A)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $(SIM_LDFLAGS) $(FUZZ_GEN_WRAPS) -o $@ $^ $(AGENT_LIBS)

@@ -56,7 +56,9 @@ static uint64_t given(const struct actl_args *a)
 		{ a->device, ATTACH_A_DEVICE }, { a->name, ATTACH_A_NAME }, { a->multiattach, ATTACH_A_MULTIATTACH },
 		{ a->id || a->volume_id, ATTACH_A_VOLUME_ID }, { a->initiator, ATTACH_A_INITIATOR },
 		{ a->host, ATTACH_A_HOST }, { a->ip, ATTACH_A_IP }, { a->multipath, ATTACH_A_MULTIPATH },
-		{ a->mutual_chap, ATTACH_A_MUTUAL_CHAP },
+		{ a->mutual_chap || a->dhchap_bidirectional, ATTACH_A_MUTUAL_CHAP },
+		{ a->nqn, ATTACH_A_NQN }, { a->dhchap || a->dhchap_dhgroup, ATTACH_A_DHCHAP },
+		{ a->transport != 0, ATTACH_A_TRANSPORT },
 		{ a->instance, ATTACH_A_INSTANCE }, { a->mountpoint, ATTACH_A_MOUNTPOINT },
 		{ a->mode != ATTACH_MODE_AS_RESERVED, ATTACH_A_MODE }, { a->attachment_id, ATTACH_A_ATTACHMENT_ID },
 		{ a->force, ATTACH_A_FORCE }, { a->secrets, ATTACH_A_SHOW_SECRETS },
@@ -71,7 +73,7 @@ static uint64_t given(const struct actl_args *a)
 static void check_result(int rc, const struct actl_args *a, const char *err, bool newline_in_args)
 {
 	const char *const strs[] = { a->socket, a->volume_id, a->device, a->name, a->id, a->initiator, a->host,
-				     a->ip, a->instance, a->mountpoint, a->attachment_id };
+				     a->ip, a->instance, a->mountpoint, a->attachment_id, a->nqn, a->dhchap_dhgroup };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		check_in_argv(strs[i]);
 	CHECK(a->cmd_name);

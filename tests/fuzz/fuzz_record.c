@@ -3,7 +3,7 @@
  * fuzz_record.c: rec_decode() on a damaged or hostile LMDB value, for every record type, and the round
  * trip of whatever decodes.
  *
- * The input is one stored value; it is decoded as each of the four types (a record's type comes from its
+ * The input is one stored value; it is decoded as each of the five types (a record's type comes from its
  * database, not from its bytes, so any value can meet any decoder). The value is copied to a heap block of
  * exactly its size at an odd address, as LMDB only promises 2-byte alignment.
  *
@@ -48,9 +48,13 @@ static const struct str_field acl_strs[] = {
 	S(struct rec_acl, password), S(struct rec_acl, host), S(struct rec_acl, ip), S(struct rec_acl, username_in),
 	S(struct rec_acl, password_in), { 0, 0, 0 },
 };
+static const struct str_field nvme_host_strs[] = {
+	S(struct rec_nvme_host, nqn), S(struct rec_nvme_host, dhgroup), S(struct rec_nvme_host, key),
+	S(struct rec_nvme_host, ctrl_key), { 0, 0, 0 },
+};
 static const struct str_field *const strs[REC_TYPE_COUNT] = {
 	[REC_VOLUME] = volume_strs, [REC_ATTACHMENT] = attachment_strs,
-	[REC_EXPORT] = export_strs, [REC_ACL] = acl_strs,
+	[REC_EXPORT] = export_strs, [REC_ACL] = acl_strs, [REC_NVME_HOST] = nvme_host_strs,
 };
 
 /* Every string terminated inside its array; then what follows the terminator is cleared. */
@@ -70,6 +74,7 @@ union any_rec {
 	struct rec_attachment a;
 	struct rec_export x;
 	struct rec_acl c;
+	struct rec_nvme_host h;
 };
 
 static void one(enum rec_type_id type, const uint8_t *value, size_t size)

@@ -20,6 +20,7 @@
 
 #include "chap.h"
 #include "dispatch.h"
+#include "nvmet_secret.h"
 #include "sim.h"
 #include "tests/fuzz/fuzz_reply.h"
 #include "tools/attachctl_args.h"
@@ -27,8 +28,9 @@
 #define DIE(...) do { fprintf(stderr, "gen_corpus: " __VA_ARGS__); fputc('\n', stderr); exit(1); } while (0)
 
 /* --- determinism (linked with -Wl,--wrap=call_new_uuid,--wrap=call_now,--wrap=chap_random,
- * --wrap=stats_now_us) */
+ * --wrap=stats_now_us,--wrap=nvmet_secret_generate) */
 void __wrap_call_new_uuid(char out[ATTACH_UUID_LEN + 1]);
+int __wrap_nvmet_secret_generate(unsigned hash, size_t len, char *out, size_t size);
 uint64_t __wrap_call_now(void);
 int __wrap_chap_random(char *out, size_t size);
 uint64_t __wrap_stats_now_us(void);
@@ -58,6 +60,15 @@ int __wrap_chap_random(char *out, size_t size)
 		return -EINVAL;
 	snprintf(out, size, "seedCHAPsecret%02u", ++n % 100);
 	return 0;
+}
+
+/* DH-HMAC-CHAP secrets: valid DHHC-1 ones, from a counter instead of getrandom */
+int __wrap_nvmet_secret_generate(unsigned hash, size_t len, char *out, size_t size)
+{
+	static uint8_t n;
+	uint8_t key[NVMET_SECRET_KEY_MAX];
+	memset(key, ++n, sizeof(key));
+	return nvmet_secret_encode(hash, key, len ? len : 32, out, size);
 }
 
 /* --- output */
@@ -106,7 +117,9 @@ static void agent_start(void)
 	snprintf(cfs, sizeof(cfs), "%s/cfs", dir);
 	snprintf(db, sizeof(db), "%s/db", dir);
 	snprintf(dm, sizeof(dm), "%s/dm", dir);
-	if (mkdir(cfs, 0755) || sim_setup(cfs, SIM_KERNEL_6_1) || sim_dm_setup(dm))
+	/* 6.12: NVMe hosts have DH-HMAC-CHAP attributes */
+	if (mkdir(cfs, 0755) || sim_setup(cfs, SIM_KERNEL_6_12) || sim_nvmet_setup(cfs, SIM_KERNEL_6_12) ||
+	    sim_dm_setup(dm))
 		DIE("simulator setup failed");
 	for (int i = 0; i < 4; i++) {
 		snprintf(devs[i], sizeof(devs[i]), "%s/disk%d", dir, i);
@@ -122,6 +135,9 @@ static void agent_start(void)
 	cfg->n_portals = 2;
 	snprintf(cfg->portals[0], sizeof(cfg->portals[0]), "192.0.2.1:3260");
 	snprintf(cfg->portals[1], sizeof(cfg->portals[1]), "[2001:db8::1]:3260");
+	cfg->nqn_prefix = AGENT_DEFAULT_NQN_PREFIX;
+	cfg->n_nvme_ports = 1;
+	snprintf(cfg->nvme_ports[0], sizeof(cfg->nvme_ports[0]), "192.0.2.1:4420");
 	cfg->no_kmod = true;
 	cfg->max_clients = 8;
 	cfg->max_volumes = cfg->max_exports = 64;
@@ -298,12 +314,19 @@ static void put_records(void)
 		{ STORE_ATTACHMENTS, { REC_ATTACHMENT, "attachment" } },
 		{ STORE_EXPORTS, { REC_EXPORT, "export" } },
 		{ STORE_ACLS, { REC_ACL, "acl" } },
+		{ STORE_NVME_HOSTS, { REC_NVME_HOST, "nvme-host" } },
 	};
 	MDB_txn *txn;
 	if (store_begin(agent.store, false, &txn))
 		DIE("store_begin failed");
 	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
-		union { struct rec_volume v; struct rec_attachment a; struct rec_export x; struct rec_acl c; } rec;
+		union {
+			struct rec_volume v;
+			struct rec_attachment a;
+			struct rec_export x;
+			struct rec_acl c;
+			struct rec_nvme_host h;
+		} rec;
 		if (store_scan(agent.store, txn, dbs[i].db, "", &rec, put_record, (void *)&dbs[i].w))
 			DIE("store_scan failed");
 	}
@@ -449,6 +472,31 @@ int main(int argc, char **argv)
 	req(ATTACH_MSG_VOLUME_DELETE, 0, NULL, ATTACH_A_VOLUME_ID, volm, 0); /* in use */
 	req(ATTACH_MSG_VOLUME_SHOW, 0, NULL, ATTACH_A_VOLUME_ID, "not-a-uuid", 0); /* refused by the decoder */
 	/* last, so that no other seed is renumbered: the counters of every call above, the records, an export */
+	OK(req(ATTACH_MSG_STATS, 0, NULL, 0));
+
+	/* NVMe/TCP, after the seeds above (none renumbered): a volume, two hosts (one with bidirectional
+	 * DH-HMAC-CHAP), their records and replies, the cut of one host, the refusals across transports */
+	char voln[ATTACH_UUID_LEN + 1];
+	const char *nqn_a = "nqn.2014-08.org.example:compute-a", *nqn_b = "nqn.2014-08.org.nvmexpress:uuid:"
+									 "f81d4fae-7dec-11d0-a765-00a0c91e6bf6";
+	OK(req(ATTACH_MSG_VOLUME_CREATE, ATTACH_A_VOLUME_ID, voln, ATTACH_A_DEVICE, devs[3], ATTACH_A_MULTIATTACH, "",
+	       ATTACH_A_TRANSPORT, "1", 0));
+	OK(req(ATTACH_MSG_RESERVE, 0, NULL, ATTACH_A_VOLUME_ID, voln, 0));
+	OK(req(ATTACH_MSG_INITIALIZE_CONNECTION, 0, NULL, ATTACH_A_VOLUME_ID, voln, ATTACH_A_NQN, nqn_a,
+	       ATTACH_A_DHCHAP, "ffdhe2048", ATTACH_A_MUTUAL_CHAP, "", ATTACH_A_DRY_RUN, "", 0));
+	OK(req(ATTACH_MSG_INITIALIZE_CONNECTION, 0, NULL, ATTACH_A_VOLUME_ID, voln, ATTACH_A_NQN, nqn_a,
+	       ATTACH_A_DHCHAP, "ffdhe2048", ATTACH_A_MUTUAL_CHAP, "", 0));
+	OK(req(ATTACH_MSG_ATTACH, 0, NULL, ATTACH_A_VOLUME_ID, voln, ATTACH_A_INSTANCE, inst, ATTACH_A_HOST, "a",
+	       ATTACH_A_MOUNTPOINT, "/dev/vdb", 0));
+	OK(req(ATTACH_MSG_RESERVE, 0, NULL, ATTACH_A_VOLUME_ID, voln, 0));
+	OK(req(ATTACH_MSG_INITIALIZE_CONNECTION, 0, NULL, ATTACH_A_VOLUME_ID, voln, ATTACH_A_NQN, nqn_b, 0));
+	req(ATTACH_MSG_INITIALIZE_CONNECTION, 0, NULL, ATTACH_A_VOLUME_ID, voln, ATTACH_A_INITIATOR, ini_a, 0);
+	OK(req(ATTACH_MSG_VOLUME_SHOW, 0, NULL, ATTACH_A_VOLUME_ID, voln, ATTACH_A_SHOW_SECRETS, "", 0));
+	OK(req(ATTACH_MSG_VOLUME_LIST, 0, NULL, 0));
+	put_records();
+	OK(req(ATTACH_MSG_TERMINATE_CONNECTION, 0, NULL, ATTACH_A_VOLUME_ID, voln, ATTACH_A_NQN, nqn_b,
+	       ATTACH_A_DRY_RUN, "", 0));
+	OK(req(ATTACH_MSG_TERMINATE_CONNECTION, 0, NULL, ATTACH_A_VOLUME_ID, voln, ATTACH_A_NQN, nqn_b, 0));
 	OK(req(ATTACH_MSG_STATS, 0, NULL, 0));
 
 	put_replies();

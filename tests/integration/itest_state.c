@@ -15,6 +15,9 @@ char *world_snapshot(const struct world *w)
 	part = it_capture("%s/tests/sim-setup --dump %s", it_build(), w->cfs);
 	fprintf(m, "== configfs\n%s", part ? part : "(dump failed)\n");
 	free(part);
+	part = it_capture("%s/tests/sim-setup --dump-nvmet %s", it_build(), w->cfs);
+	fprintf(m, "== nvmet\n%s", part ? part : "(dump failed)\n");
+	free(part);
 	fprintf(m, "== dm\n");
 	struct dirent **ents;
 	int n = scandir(w->dm, &ents, NULL, alphasort);

@@ -51,11 +51,11 @@ offers help in :: initialize-connection
 offers help reserve "" ::
 
 # subcommand options: exactly the subcommand's, --help, and none given already
-offers volume-create -- :: --device --name --multiattach --id --help
-offers initialize-connection VOL -- :: --initiator --host --ip --multipath --mutual-chap --help
+offers volume-create -- :: --device --name --multiattach --id --transport --help
+offers initialize-connection VOL -- :: --initiator --host --ip --multipath --mutual-chap --nqn --dhchap --dhchap-bidirectional --dhchap-dhgroup --help
 offers initialize-connection VOL --initiator iqn.2004-10.org.example:a --m :: --multipath --mutual-chap
 offers attach VOL --instance I --host H --mountpoint M -- :: --mode --attachment --help
-offers terminate-connection VOL --initiator I --attachment A -- :: --force --help
+offers terminate-connection VOL --initiator I --attachment A -- :: --force --nqn --help
 offers volume-list - :: --help
 offers reconcile -- :: --purge-unowned --help
 offers stats -- :: --prometheus --help
@@ -65,6 +65,7 @@ offers frobnicate -- ::
 
 # option values
 offers reserve VOL --mode "" :: rw ro
+offers volume-create --transport "" :: iscsi nvme-tcp
 offers attach VOL --mode r :: rw ro
 offers attach VOL --mode ro --host "" ::
 offers initialize-connection VOL --initiator "" ::

@@ -23,6 +23,7 @@ POINTS_TOTAL=0
 # (authenticate_target 0), and a rollback of their first setting can only clear them.
 snapshot() {
 	tree_dump | sed -E 's,(/auth/(userid|password)_mutual.*)NULL,\1,'
+	"$SIMSETUP" --dump-nvmet "$W/cfs"
 	for t in "$W"/dm/*.table; do [ -e "$t" ] && echo "dm $(basename "$t"): $(tr '\n' ' ' <"$t")"; done
 	local v
 	for v in $(ctl --json volume-list | python3 -c 'import json,sys; [print(v["volume_id"]) for v in json.load(sys.stdin)["volumes"]]'); do
@@ -37,6 +38,10 @@ aptpl_file() {
 		"$2" "$1" >"$DB/dbroot/pr/aptpl_$1" && chmod 600 "$DB/dbroot/pr/aptpl_$1"
 }
 init() { ctl initialize-connection "$1" --initiator "$2" >/dev/null; }
+# NVMe/TCP volumes (NVME=1): hosts by NQN; with DH (a 6.12 tree), DH-HMAC-CHAP both ways
+NQN_A=nqn.2014-08.org.example:crash-a
+NQN_B=nqn.2014-08.org.example:crash-b
+ninit() { ctl initialize-connection "$1" --nqn "$2" ${DH:-} >/dev/null; }
 attach() { ctl attach "$1" --instance "$INST" --host h --mountpoint /dev/vdb >/dev/null; }
 
 # Situations: each prepares a fresh world up to just before the call, and names the call.
@@ -80,6 +85,30 @@ prepare_join_read_write() { # A's ACL read-only, then a read-write connection th
 	ctl reserve "$1" --mode ro >/dev/null && init "$1" "$INI_A" && attach "$1" && ctl reserve "$1" >/dev/null
 	CALL=initialize-connection ARGS=(initialize-connection "$1" --initiator "$INI_A" --mutual-chap)
 }
+prepare_nvme_first_export() {
+	ctl reserve "$1" >/dev/null
+	CALL=initialize-connection ARGS=(initialize-connection "$1" --nqn "$NQN_A" ${DH:-})
+}
+prepare_nvme_second_host() {
+	ctl reserve "$1" >/dev/null && ninit "$1" "$NQN_A" && attach "$1" && ctl reserve "$1" >/dev/null
+	CALL=initialize-connection ARGS=(initialize-connection "$1" --nqn "$NQN_B" ${DH:-})
+}
+prepare_nvme_last_terminate() {
+	ctl reserve "$1" >/dev/null && ninit "$1" "$NQN_A" && attach "$1" && ctl begin-detaching "$1"
+	CALL=terminate-connection ARGS=(terminate-connection "$1" --nqn "$NQN_A")
+}
+prepare_nvme_one_of_two_terminate() {
+	prepare_nvme_second_host "$1" && ninit "$1" "$NQN_B" && attach "$1"
+	CALL=terminate-connection ARGS=(terminate-connection "$1" --nqn "$NQN_B")
+}
+prepare_nvme_force() {
+	prepare_nvme_second_host "$1" && ninit "$1" "$NQN_B" && attach "$1"
+	CALL=terminate-connection ARGS=(terminate-connection "$1" --force)
+}
+prepare_nvme_extend() {
+	ctl reserve "$1" >/dev/null && ninit "$1" "$NQN_A" && attach "$1" && echo $((2 << 30)) >"$W/dm/size-7:220"
+	CALL=volume-extend ARGS=(volume-extend "$1")
+}
 prepare_extend() {
 	ctl reserve "$1" >/dev/null && init "$1" "$INI_A" && attach "$1" && echo $((2 << 30)) >"$W/dm/size-7:220"
 	CALL=volume-extend ARGS=(volume-extend "$1")
@@ -96,8 +125,8 @@ points() {
 
 world_at() { # SITUATION: a fresh world, agent running, volume VOL prepared
 	world_new
-	agent_start || { echo "Bail out! agent did not start"; exit 1; }
-	VOL=$(ctl volume-create --device "$W/disk0" --multiattach)
+	agent_start ${NVME:+--nvme-port 127.0.0.1:4420} || { echo "Bail out! agent did not start"; exit 1; }
+	VOL=$(ctl volume-create --device "$W/disk0" --multiattach ${NVME:+--transport nvme-tcp})
 	"prepare_$1" "$VOL" || { echo "Bail out! could not prepare $1"; exit 1; }
 }
 
@@ -114,14 +143,14 @@ walk() { # SITUATION
 		before=$(snapshot)
 		agent_stop
 		# the crashing agent: the call dies with it at $CALL:$p
-		ATTACHD_CRASH_AT="$CALL:$p" agent_start || why="agent did not start"
+		ATTACHD_CRASH_AT="$CALL:$p" agent_start ${NVME:+--nvme-port 127.0.0.1:4420} || why="agent did not start"
 		ctl "${ARGS[@]}" >/dev/null 2>&1 && why="${why:+$why; }the call succeeded although the agent died at $p"
 		for _ in $(seq 50); do kill -0 "$AGENT_PID" 2>/dev/null || break; sleep 0.05; done
 		kill -KILL "$AGENT_PID" 2>/dev/null
 		wait "$AGENT_PID" 2>/dev/null
 		AGENT_PID=
 		grep -q "crash injected at $CALL:$p" "$LOG" || why="${why:+$why; }the agent did not die at $p"
-		agent_start || why="${why:+$why; }restart failed"
+		agent_start ${NVME:+--nvme-port 127.0.0.1:4420} || why="${why:+$why; }restart failed"
 		after=$(snapshot)
 		[ "$before" = "$after" ] || { why="${why:+$why; }kernel or records differ from before the call";
 			diff <(echo "$before") <(echo "$after") | head -20 | diag; }
@@ -148,6 +177,19 @@ for s in first_export last_terminate; do
 	walk "$s"
 done
 unset PORTALS LABEL
+
+# NVMe/TCP: the export with its host, port and links, a second host, the teardown, the cut of one host
+# of two (its unlink and relink), --force and the namespace's revalidation; then on a 6.12 tree with
+# DH-HMAC-CHAP both ways (the host entry is made with its keys).
+NVME=1 LABEL="nvme: "
+for s in nvme_first_export nvme_second_host nvme_last_terminate nvme_one_of_two_terminate nvme_force nvme_extend; do
+	walk "$s"
+done
+SIM_KERNEL=6.12 DH="--dhchap-bidirectional --dhchap-dhgroup ffdhe2048" LABEL="nvme, DH-HMAC-CHAP: "
+for s in nvme_first_export nvme_one_of_two_terminate; do
+	walk "$s"
+done
+unset NVME SIM_KERNEL DH LABEL
 
 # SIGTERM in the middle of a call: the call finishes (and is answered) before the agent exits.
 world_at first_export

@@ -28,6 +28,7 @@ static const struct { uint32_t status; int err; const char *name; } status_errno
 	{ ATTACH_E_NO_SPACE, ENOSPC, "no-space" },	   { ATTACH_E_KERNEL, EIO, "kernel" },
 	{ ATTACH_E_INTERNAL, EREMOTEIO, "internal" },	   { ATTACH_E_TIMEOUT, ETIMEDOUT, "timeout" },
 	{ ATTACH_E_WRONG_DEVICE, EMEDIUMTYPE, "wrong-device" }, { ATTACH_E_ALREADY, EALREADY, "already" },
+	{ ATTACH_E_UNSUPPORTED, ENOPROTOOPT, "unsupported" },
 	{ 99, EREMOTEIO, "unknown" }, /* a status from a newer agent */
 };
 #define N_STATUS_ERRNO (sizeof(status_errno) / sizeof(status_errno[0]))

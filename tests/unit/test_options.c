@@ -294,7 +294,7 @@ static void test_list_limits(void **state)
 	assert_int_equal(p.rc, OPTIONS_RUN);
 	assert_int_equal(p.cfg.n_portals, 16);
 	parse_repeated(&p, "portal", "10.0.0.", ":3260", 16);
-	assert_fails(&p, "at most 16 portals");
+	assert_fails(&p, "at most 16 --portal");
 }
 
 static void test_portals(void **state)
@@ -323,6 +323,34 @@ static void test_portals(void **state)
 			 "127.0.0.1:3260 (the kernel refuses the pair); use one wildcard, or addresses");
 	PARSE(&p, BASE, "--portal", "[::]:3261");
 	assert_int_equal(p.rc, OPTIONS_RUN);
+}
+
+/* --nvme-port: as --portal, a list of its own (none: iSCSI only); --nqn-prefix must make valid NQNs. */
+static void test_nvme_ports(void **state)
+{
+	(void)state;
+	struct parsed p;
+	PARSE(&p, BASE);
+	assert_int_equal(p.rc, OPTIONS_RUN);
+	assert_int_equal(p.cfg.n_nvme_ports, 0);
+	assert_string_equal(p.cfg.nqn_prefix, "nqn.2026-11.org.attachd");
+	PARSE(&p, BASE, "--nvme-port", "[::1]:4420", "--nvme-port=192.0.2.1:4420", "--nqn-prefix", "nqn.2024-01.org.example");
+	assert_int_equal(p.rc, OPTIONS_RUN);
+	assert_int_equal(p.cfg.n_nvme_ports, 2);
+	assert_string_equal(p.cfg.nvme_ports[0], "[::1]:4420");
+	assert_string_equal(p.cfg.nvme_ports[1], "192.0.2.1:4420");
+	assert_int_equal(p.cfg.n_portals, 1); /* the iSCSI portals are their own list */
+	assert_string_equal(p.cfg.nqn_prefix, "nqn.2024-01.org.example");
+	PARSE(&p, BASE, "--nvme-port", "10.0.0.1");
+	assert_fails(&p, "--nvme-port 10.0.0.1: a portal needs a port: address:port");
+	PARSE(&p, BASE, "--nvme-port", "[::1]:4420", "--nvme-port", "[::1]:4420");
+	assert_fails(&p, "--nvme-port [::1]:4420 given twice");
+	PARSE(&p, BASE, "--nqn-prefix", "iqn.2024-01.org.example");
+	assert_fails(&p, "--nqn-prefix iqn.2024-01.org.example: subsystems would not be valid NQNs (not an NQN: must "
+			 "start with \"nqn.\")");
+	PARSE(&p, BASE, "--nqn-prefix", "nqn.2024-13.org.example");
+	assert_int_equal(p.rc, -EINVAL);
+	assert_non_null(strstr(p.err, "--nqn-prefix nqn.2024-13.org.example: subsystems would not be valid NQNs ("));
 }
 
 static void test_device_policy(void **state)
@@ -577,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_list_limits),
 		cmocka_unit_test(test_portals),
+		cmocka_unit_test(test_nvme_ports),
 		cmocka_unit_test(test_device_policy),
 		cmocka_unit_test(test_log_level),
 		cmocka_unit_test(test_configfs_root_and_iqn_prefix),

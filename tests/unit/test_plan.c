@@ -401,6 +401,13 @@ static void test_inverse_table(void **state)
 		{ PLAN_DM_RESIZE, PLAN_DM_RESIZE },
 		{ PLAN_MAPPED_LUN_PROTECT, PLAN_MAPPED_LUN_UNPROTECT },
 		{ PLAN_ACL_MUTUAL_SET, PLAN_ACL_MUTUAL_CLEAR },
+		{ PLAN_NV_SUBSYS_CREATE, PLAN_NV_SUBSYS_REMOVE },
+		{ PLAN_NV_NS_CREATE, PLAN_NV_NS_REMOVE },
+		{ PLAN_NV_NS_ENABLE, PLAN_NV_NS_DISABLE },
+		{ PLAN_NV_HOST_CREATE, PLAN_NV_HOST_REMOVE },
+		{ PLAN_NV_HOST_ALLOW, PLAN_NV_HOST_DISALLOW },
+		{ PLAN_NV_PORT_CREATE, PLAN_NV_PORT_REMOVE },
+		{ PLAN_NV_PORT_LINK, PLAN_NV_PORT_UNLINK },
 	};
 	int seen[PLAN_HBA_REMOVE + 1] = { 0 };
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
@@ -412,7 +419,10 @@ static void test_inverse_table(void **state)
 	assert_int_equal(plan_inverse(PLAN_ACL_PURGE), PLAN_NOTE);
 	assert_int_equal(plan_inverse(PLAN_TARGET_PURGE), PLAN_NOTE);
 	assert_int_equal(plan_inverse(PLAN_HBA_REMOVE), PLAN_NOTE);
+	assert_int_equal(plan_inverse(PLAN_NV_SUBSYS_PURGE), PLAN_NOTE);
+	assert_int_equal(plan_inverse(PLAN_NV_NS_REVALIDATE), PLAN_NOTE); /* a size read again: nothing to undo */
 	seen[PLAN_PR_RESTORE] = seen[PLAN_ACL_PURGE] = seen[PLAN_TARGET_PURGE] = seen[PLAN_HBA_REMOVE] = 1;
+	seen[PLAN_NV_SUBSYS_PURGE] = seen[PLAN_NV_NS_REVALIDATE] = 1;
 	for (int op = 0; op <= PLAN_HBA_REMOVE; op++)
 		if (!seen[op])
 			fail_msg("op %d is missing from this test", op);

@@ -84,9 +84,10 @@ static void test_call_rules(void **state)
 {
 	(void)state;
 	static const struct { int attrs[4]; int rc; const char *msg; } terminate[] = {
-		{ { ATTACH_A_VOLUME_ID }, -EINVAL, "attribute initiator is required unless force is set" },
+		{ { ATTACH_A_VOLUME_ID }, -EINVAL, "attribute initiator is required unless force or nqn is set" },
 		{ { ATTACH_A_VOLUME_ID, ATTACH_A_ATTACHMENT_ID }, -EINVAL,
-		  "attribute initiator is required unless force is set" },
+		  "attribute initiator is required unless force or nqn is set" },
+		{ { ATTACH_A_VOLUME_ID, ATTACH_A_NQN, ATTACH_A_ATTACHMENT_ID }, 0, "" },
 		{ { ATTACH_A_VOLUME_ID, ATTACH_A_FORCE, ATTACH_A_ATTACHMENT_ID }, -EINVAL,
 		  "attributes attachment_id and force do not go together" },
 		{ { ATTACH_A_VOLUME_ID, ATTACH_A_INITIATOR, ATTACH_A_FORCE, ATTACH_A_ATTACHMENT_ID }, -EINVAL,

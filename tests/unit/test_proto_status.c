@@ -38,6 +38,7 @@ static const struct { uint32_t status; int err; const char *name; } expect_statu
 	{ ATTACH_E_TIMEOUT, ETIMEDOUT, "timeout" },
 	{ ATTACH_E_WRONG_DEVICE, EMEDIUMTYPE, "wrong-device" },
 	{ ATTACH_E_ALREADY, EALREADY, "already" },
+	{ ATTACH_E_UNSUPPORTED, ENOPROTOOPT, "unsupported" },
 };
 
 #define N_STATUS (sizeof(expect_status) / sizeof(expect_status[0]))

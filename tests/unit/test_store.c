@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_store.c: records (round trip, growth in both directions, refusal of a newer layout or garbage)
+ * test_store.c: records (round trip, growth in both directions, records without the NVMe/TCP fields read
+ * as iSCSI, refusal of a newer layout or garbage)
  * and the LMDB store (permissions, one agent per database, schema version, prefix scans, durability
  * across reopen).
  */
@@ -74,6 +75,81 @@ static void test_record_from_newer_writer(void **state)
 	assert_int_equal(v.state, 3);
 	/* an older writer did not have "name": it reads as empty */
 	assert_string_equal(v.name, "");
+	nlmsg_free(m);
+}
+
+/* Records of an attachd before NVMe/TCP: a volume without attribute 15 (transport) is iSCSI, an export
+ * without 16-18 has no NVMe ports; the new fields and the nvme_hosts record round-trip. */
+static void test_record_transport_compat(void **state)
+{
+	(void)state;
+	/* a volume record as attachd 0.1 wrote it: id, size, state, multiattach; no transport */
+	struct nl_msg *m = nlmsg_alloc();
+	assert_non_null(nlmsg_put(m, 0, 0, 0, 0, 0));
+	assert_int_equal(nla_put_u32(m, 1, REC_LAYOUT), 0);
+	assert_int_equal(nla_put_string(m, 2, "0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a1b"), 0);
+	assert_int_equal(nla_put_u64(m, 5, 1u << 30), 0);
+	assert_int_equal(nla_put_u8(m, 9, 1), 0);
+	assert_int_equal(nla_put_u8(m, 10, 1), 0);
+	struct rec_volume v;
+	struct nlmsghdr *h = nlmsg_hdr(m);
+	memset(&v, 0xff, sizeof(v));
+	assert_int_equal(rec_decode(REC_VOLUME, nlmsg_attrdata(h, 0), (size_t)nlmsg_attrlen(h, 0), &v), 0);
+	assert_int_equal(v.transport, ATTACH_TRANSPORT_ISCSI);
+	assert_int_equal(v.multiattach, 1);
+	nlmsg_free(m);
+
+	/* an iSCSI export record without the NVMe fields */
+	char buf[REC_MAX_SIZE], cut[REC_MAX_SIZE];
+	size_t len, n = 0;
+	struct rec_export x = sample_export(), y;
+	assert_int_equal(rec_encode(REC_EXPORT, &x, buf, sizeof(buf), &len), 0);
+	struct nlattr *pos;
+	int rem;
+	nla_for_each_attr(pos, (struct nlattr *)buf, (int)len, rem) {
+		if (nla_type(pos) >= 16 && nla_type(pos) <= 18)
+			continue; /* what an older attachd never wrote */
+		memcpy(cut + n, pos, (size_t)nla_total_size(nla_len(pos)));
+		n += (size_t)nla_total_size(nla_len(pos));
+	}
+	assert_true(n < len);
+	assert_int_equal(rec_decode(REC_EXPORT, cut, n, &y), 0);
+	assert_int_equal(y.transport, ATTACH_TRANSPORT_ISCSI);
+	assert_int_equal(y.n_port_ids, 0);
+	assert_int_equal(y.ports_made, 0);
+	assert_memory_equal(&x, &y, sizeof(x));
+
+	/* an nvme-tcp volume and export, and a host with keys, round-trip */
+	struct rec_volume nv = { .transport = ATTACH_TRANSPORT_NVME_TCP }, nv2;
+	strcpy(nv.id, "0b4e2b1a-9c1d-4e5f-8a7b-6c5d4e3f2a1b");
+	assert_int_equal(rec_encode(REC_VOLUME, &nv, buf, sizeof(buf), &len), 0);
+	assert_int_equal(rec_decode(REC_VOLUME, buf, len, &nv2), 0);
+	assert_int_equal(nv2.transport, ATTACH_TRANSPORT_NVME_TCP);
+	x.transport = ATTACH_TRANSPORT_NVME_TCP;
+	x.n_port_ids = 2;
+	x.port_ids[0] = 40960;
+	x.port_ids[1] = 7;
+	x.ports_made = 1;
+	assert_int_equal(rec_encode(REC_EXPORT, &x, buf, sizeof(buf), &len), 0);
+	assert_int_equal(rec_decode(REC_EXPORT, buf, len, &y), 0);
+	assert_memory_equal(&x, &y, sizeof(x));
+	struct rec_nvme_host hh = { .refs = 2, .dhchap = 2, .created = 9 }, hh2;
+	strcpy(hh.nqn, "nqn.2014-08.org.example:host-a");
+	strcpy(hh.dhgroup, "ffdhe2048");
+	strcpy(hh.key, "DHHC-1:00:qKO2rSqGFsD1d/C9aFiTls0lbrbWTP4R/fr4QYDAi1qWznxp:");
+	strcpy(hh.ctrl_key, "DHHC-1:00:PFFvD7A8JtCRIWTaAe24Na0c0wXeKHg9h+Atn7/NKowWMbMv:");
+	assert_int_equal(rec_encode(REC_NVME_HOST, &hh, buf, sizeof(buf), &len), 0);
+	assert_int_equal(rec_decode(REC_NVME_HOST, buf, len, &hh2), 0);
+	assert_memory_equal(&hh, &hh2, sizeof(hh));
+	/* a port id list of the wrong item size does not decode */
+	m = nlmsg_alloc();
+	assert_non_null(nlmsg_put(m, 0, 0, 0, 0, 0));
+	assert_int_equal(nla_put_u32(m, 1, REC_LAYOUT), 0);
+	struct nlattr *nest = nla_nest_start(m, 17);
+	assert_int_equal(nla_put_u16(m, 1, 7), 0);
+	nla_nest_end(m, nest);
+	h = nlmsg_hdr(m);
+	assert_int_equal(rec_decode(REC_EXPORT, nlmsg_attrdata(h, 0), (size_t)nlmsg_attrlen(h, 0), &y), -EPROTO);
 	nlmsg_free(m);
 }
 
@@ -273,6 +349,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_round_trip),
 		cmocka_unit_test(test_record_from_newer_writer),
+		cmocka_unit_test(test_record_transport_compat),
 		cmocka_unit_test(test_record_refusals),
 		cmocka_unit_test_setup_teardown(test_store_permissions_and_lock, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_store_schema_newer_refused, tmp_setup, tmp_teardown),

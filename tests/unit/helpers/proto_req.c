@@ -67,6 +67,9 @@ void put_valid(struct nl_msg *m, int attr)
 	case ATTACH_A_IP: rc = proto_put_str(m, attr, "192.0.2.10"); break;
 	case ATTACH_A_MOUNTPOINT: rc = proto_put_str(m, attr, "/dev/vdb"); break;
 	case ATTACH_A_MODE: rc = proto_put_u8(m, attr, ATTACH_MODE_RO); break;
+	case ATTACH_A_TRANSPORT: rc = proto_put_u8(m, attr, ATTACH_TRANSPORT_NVME_TCP); break;
+	case ATTACH_A_NQN: rc = proto_put_str(m, attr, "nqn.2014-08.org.example:host-1"); break;
+	case ATTACH_A_DHCHAP: rc = proto_put_str(m, attr, "ffdhe2048"); break;
 	case ATTACH_A_MULTIATTACH:
 	case ATTACH_A_MULTIPATH:
 	case ATTACH_A_MUTUAL_CHAP:
@@ -103,7 +106,8 @@ char *str_of(const char *prefix, char fill, size_t len)
 const struct expect_call expect_calls[] = {
 	{ ATTACH_MSG_HELLO, "hello", { ATTACH_A_VERSION }, { 0 }, false, ATTACH_PRIV_READ, 0, 0 },
 	{ ATTACH_MSG_VOLUME_CREATE, "volume-create", { ATTACH_A_DEVICE },
-	  { ATTACH_A_NAME, ATTACH_A_MULTIATTACH, ATTACH_A_VOLUME_ID, ATTACH_A_DRY_RUN }, true, ATTACH_PRIV_WRITE, 0, 0 },
+	  { ATTACH_A_NAME, ATTACH_A_MULTIATTACH, ATTACH_A_VOLUME_ID, ATTACH_A_DRY_RUN, ATTACH_A_TRANSPORT }, true,
+	  ATTACH_PRIV_WRITE, 0, 0 },
 	{ ATTACH_MSG_VOLUME_DELETE, "volume-delete", { ATTACH_A_VOLUME_ID }, { ATTACH_A_DRY_RUN }, true,
 	  ATTACH_PRIV_WRITE, 0, 0 },
 	{ ATTACH_MSG_VOLUME_LIST, "volume-list", { 0 }, { 0 }, false, ATTACH_PRIV_READ, 0, 0 },
@@ -113,10 +117,10 @@ const struct expect_call expect_calls[] = {
 	  ATTACH_PRIV_WRITE, 0, 0 },
 	{ ATTACH_MSG_UNRESERVE, "unreserve", { ATTACH_A_VOLUME_ID }, { ATTACH_A_DRY_RUN }, true, ATTACH_PRIV_WRITE, 0,
 	  0 },
-	/* it returns the CHAP password */
-	{ ATTACH_MSG_INITIALIZE_CONNECTION, "initialize-connection", { ATTACH_A_VOLUME_ID, ATTACH_A_INITIATOR },
-	  { ATTACH_A_HOST, ATTACH_A_IP, ATTACH_A_MULTIPATH, ATTACH_A_MUTUAL_CHAP, ATTACH_A_DRY_RUN }, true,
-	  ATTACH_PRIV_SECRETS, 0, 0 },
+	/* it returns the CHAP password; the initiator, or (NVMe/TCP) the host NQN, not both */
+	{ ATTACH_MSG_INITIALIZE_CONNECTION, "initialize-connection", { ATTACH_A_VOLUME_ID },
+	  { ATTACH_A_HOST, ATTACH_A_IP, ATTACH_A_MULTIPATH, ATTACH_A_MUTUAL_CHAP, ATTACH_A_DRY_RUN, ATTACH_A_DHCHAP }, true,
+	  ATTACH_PRIV_SECRETS, ATTACH_A_INITIATOR, ATTACH_A_NQN },
 	{ ATTACH_MSG_ATTACH, "attach",
 	  { ATTACH_A_VOLUME_ID, ATTACH_A_INSTANCE, ATTACH_A_HOST, ATTACH_A_MOUNTPOINT },
 	  { ATTACH_A_MODE, ATTACH_A_ATTACHMENT_ID, ATTACH_A_DRY_RUN }, true, ATTACH_PRIV_WRITE, 0, 0 },
@@ -126,7 +130,8 @@ const struct expect_call expect_calls[] = {
 	  ATTACH_PRIV_WRITE, 0, 0 },
 	/* the initiator unless force (every initiator's); an attachment only with an initiator */
 	{ ATTACH_MSG_TERMINATE_CONNECTION, "terminate-connection", { ATTACH_A_VOLUME_ID },
-	  { ATTACH_A_ATTACHMENT_ID, ATTACH_A_DRY_RUN }, true, ATTACH_PRIV_WRITE, ATTACH_A_INITIATOR, ATTACH_A_FORCE },
+	  { ATTACH_A_ATTACHMENT_ID, ATTACH_A_DRY_RUN, ATTACH_A_NQN }, true, ATTACH_PRIV_WRITE, ATTACH_A_INITIATOR,
+	  ATTACH_A_FORCE },
 	{ ATTACH_MSG_DETACH, "detach", { ATTACH_A_VOLUME_ID }, { ATTACH_A_ATTACHMENT_ID, ATTACH_A_DRY_RUN }, true,
 	  ATTACH_PRIV_WRITE, 0, 0 },
 	{ ATTACH_MSG_VOLUME_EXTEND, "volume-extend", { ATTACH_A_VOLUME_ID }, { ATTACH_A_DRY_RUN }, true,
@@ -145,7 +150,8 @@ const char *const expect_names[ATTACH_A_MAX + 1] = {
 	[ATTACH_A_INSTANCE] = "instance", [ATTACH_A_MOUNTPOINT] = "mountpoint", [ATTACH_A_MODE] = "mode",
 	[ATTACH_A_ATTACHMENT_ID] = "attachment_id", [ATTACH_A_FORCE] = "force",
 	[ATTACH_A_SHOW_SECRETS] = "show_secrets", [ATTACH_A_DRY_RUN] = "dry_run", [ATTACH_A_STATUS] = "status",
-	[ATTACH_A_PURGE_UNOWNED] = "purge_unowned",
+	[ATTACH_A_PURGE_UNOWNED] = "purge_unowned", [ATTACH_A_TRANSPORT] = "transport", [ATTACH_A_NQN] = "nqn",
+	[ATTACH_A_DHCHAP] = "dhchap",
 };
 
 const struct expect_call *find_call(uint16_t type)
@@ -171,7 +177,7 @@ struct nl_msg *build_call(const struct expect_call *c, bool optional, int skip_a
 	for (int i = 0; i < MAXA && c->required[i]; i++)
 		if (c->required[i] != skip_attr)
 			put_valid(m, c->required[i]);
-	if (c->one_of)
+	if (c->one_of && c->one_of != skip_attr)
 		put_valid(m, c->one_of);
 	for (int i = 0; optional && i < MAXA && c->optional[i]; i++)
 		put_valid(m, c->optional[i]);
