@@ -69,7 +69,7 @@ SIM_WRAPS := cfs_mkdir cfs_rmdir cfs_write cfs_read cfs_symlink cfs_unlink \
 SIM_LDFLAGS := $(foreach f,$(SIM_WRAPS),-Wl,--wrap=$(f))
 
 # libattach's ABI version: the soname's number changes with an incompatible change of attach.h
-LIBATTACH_MAJOR := 2
+LIBATTACH_MAJOR := 1
 LIBATTACH_VERSION := $(LIBATTACH_MAJOR).0.0
 LIBATTACH_SONAME := libattach.so.$(LIBATTACH_MAJOR)
 LIBATTACH_SO := $(B)/$(LIBATTACH_SONAME)

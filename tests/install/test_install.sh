@@ -45,7 +45,7 @@ f 644 usr/local/share/man/man8/attachctl.8
 f 644 usr/local/share/man/man8/attachd.8
 f 644 ${UNITDIR#/}/attachd.service
 f 644 ${UNITDIR#/}/attachd.socket
-f 755 $L/libattach.so.2.0.0
+f 755 $L/libattach.so.1.0.0
 f 755 usr/local/bin/attachctl
 f 755 usr/local/sbin/attachd
 f 755 usr/local/libexec/attachd/attachd-initramfs
@@ -56,15 +56,15 @@ f 755 ${DRACUTDIR#/}/module-setup.sh
 f 755 ${DRACUTDIR#/}/attachd-start.sh
 f 755 ${DRACUTDIR#/}/attachd-stop.sh
 f 644 ${DRACUTDIR#/}/attachd-initrd.service
-l libattach.so -> libattach.so.2
-l libattach.so.2 -> libattach.so.2.0.0"
+l libattach.so -> libattach.so.1
+l libattach.so.1 -> libattach.so.1.0.0"
 got=$(tree "$D" | grep -v '^d' | sed 's|^l [^ ]*/|l |' | sort)
 check "the installed files, their modes and the library's links" [ "$got" = "$(sort <<<"$want")" ]
 [ "$got" = "$(sort <<<"$want")" ] || diff <(sort <<<"$want") <(echo "$got") | diag
 check "every directory is 0755" [ -z "$(tree "$D" | grep '^d' | grep -v '^d 755 ')" ]
 check "the programs, library, header and pages are the tree's" bash -c '
 	cmp "$1/attachd" "$2/usr/local/sbin/attachd" && cmp "$1/attachctl" "$2/usr/local/bin/attachctl" &&
-	cmp "$1/libattach.so.2" "$2/'$L'/libattach.so.2.0.0" && cmp "$1/libattach.a" "$2/'$L'/libattach.a" &&
+	cmp "$1/libattach.so.1" "$2/'$L'/libattach.so.1.0.0" && cmp "$1/libattach.a" "$2/'$L'/libattach.a" &&
 	cmp proto/attach.h "$2/usr/local/include/attach.h" && cmp man/attachd.8 "$2/usr/local/share/man/man8/attachd.8" &&
 	cmp tools/attachctl.bash "$2/'"${COMPDIR#/}"'/attachctl" && cmp etc/attachd.conf "$2/etc/attachd.conf"' _ "$BUILD" "$D"
 # attachctl is static unless built with ATTACHCTL_STATIC=0 (the Makefile exports the variable)
@@ -79,9 +79,9 @@ check "the initramfs-tools hook and the dracut module name the installed attachd
 	done
 	cmp initramfs/attachd-initramfs "$1/usr/local/libexec/attachd/attachd-initramfs" &&
 	cmp initramfs/initramfs-tools/init-premount "$1/usr/share/initramfs-tools/scripts/init-premount/attachd"' _ "$D" "${DRACUTDIR#/}"
-check "the library's soname is libattach.so.2" \
-	bash -c 'readelf -d "$1" | grep -q "(SONAME).*\[libattach.so.2\]$"' _ "$D/$L/libattach.so.2.0.0"
-SYMS=$(readelf --dyn-syms -W "$D/$L/libattach.so.2.0.0" | awk '$7 != "UND" && $5 == "GLOBAL" { print $8 }')
+check "the library's soname is libattach.so.1" \
+	bash -c 'readelf -d "$1" | grep -q "(SONAME).*\[libattach.so.1\]$"' _ "$D/$L/libattach.so.1.0.0"
+SYMS=$(readelf --dyn-syms -W "$D/$L/libattach.so.1.0.0" | awk '$7 != "UND" && $5 == "GLOBAL" { print $8 }')
 check "the library exports attach_* at ATTACH_1 only" \
 	[ -n "$SYMS" -a -z "$(grep -v '^attach_[a-z_]*@@ATTACH_1$' <<<"$SYMS" | grep -v '^ATTACH_1$')" ]
 check "the archive holds the client calls" bash -c 'nm -g --defined-only "$1" | grep -q " T attach_connect$"' _ "$D/$L/libattach.a"
@@ -98,9 +98,9 @@ check "pkg-config: the version is attachctl's" \
 # shellcheck disable=SC2086 # pkg-config's words
 check "a client compiles and links against them" \
 	cc -std=c99 -Wall -Werror $CFLAGS_PC -o "$T/client" tests/install/client.c $LIBS_PC
-check "it needs libattach.so.2, found in DESTDIR" bash -c '
-	readelf -d "$1" | grep -q "(NEEDED).*\[libattach.so.2\]$" &&
-	LD_LIBRARY_PATH="$2" ldd "$1" | grep -q "libattach.so.2 => $2/libattach.so.2 "' _ "$T/client" "$D/$L"
+check "it needs libattach.so.1, found in DESTDIR" bash -c '
+	readelf -d "$1" | grep -q "(NEEDED).*\[libattach.so.1\]$" &&
+	LD_LIBRARY_PATH="$2" ldd "$1" | grep -q "libattach.so.1 => $2/libattach.so.1 "' _ "$T/client" "$D/$L"
 LIBS_STATIC=$(pkg-config --static --libs attach | sed 's/-lattach\b/-l:libattach.a/')
 # shellcheck disable=SC2086
 check "a static client links with pkg-config --static (\"$LIBS_STATIC\")" \
@@ -136,7 +136,7 @@ VARS=(PREFIX=/usr libdir=/usr/lib/x86_64-linux-gnu mandir=/usr/share/man sysconf
       libexecdir=/usr/lib initramfstoolsdir=/usr/share/xinitramfs-tools dracutmodulesdir=/usr/lib/xdracut/modules.d)
 check "make install with the directory variables" mk install DESTDIR="$D2" "${VARS[@]}"
 check "each file where its variable says" bash -c 'cd "$1" && [ -x usr/sbin/attachd ] && [ -x usr/bin/attachctl ] &&
-	[ -L usr/lib/x86_64-linux-gnu/libattach.so.2 ] && [ -f usr/lib/x86_64-linux-gnu/libattach.a ] &&
+	[ -L usr/lib/x86_64-linux-gnu/libattach.so.1 ] && [ -f usr/lib/x86_64-linux-gnu/libattach.a ] &&
 	[ -f usr/include/attach.h ] && [ -f usr/share/man/man8/attachd.8 ] && [ -f etc/xattachd/attachd.conf ] &&
 	[ -f usr/lib/systemd/system/attachd.service ] && [ -f usr/share/bash-completion/completions/attachctl ] &&
 	[ -x usr/lib/attachd/attachd-initramfs ] && [ -x usr/share/xinitramfs-tools/hooks/attachd ] &&

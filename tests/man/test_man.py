@@ -259,7 +259,7 @@ def test_libattach():
     lines = read("libattach.3")
     with open(os.path.join(ROOT, "proto", "libattach.map"), encoding="utf-8") as f:
         nodes = re.findall(r"^(\w+)\s*\{", f.read(), flags=re.M)
-    syms = run("readelf", "--dyn-syms", "-W", BUILD + "/libattach.so.2")
+    syms = run("readelf", "--dyn-syms", "-W", BUILD + "/libattach.so.1")
     exported = set()
     for line in syms.splitlines():
         w = line.split()
@@ -268,10 +268,10 @@ def test_libattach():
             if node.lstrip("@") in nodes:
                 exported.add(name)
     documented = page_prototypes(lines)
-    same("libattach(3) documents exactly the functions libattach.so.2 exports (%s)" % ", ".join(nodes),
-         documented, exported, "libattach(3)", "libattach.so.2")
+    same("libattach(3) documents exactly the functions libattach.so.1 exports (%s)" % ", ".join(nodes),
+         documented, exported, "libattach(3)", "libattach.so.1")
     declared = header_prototypes()
-    same("attach.h declares exactly the exported functions", declared, exported, "attach.h", "libattach.so.2")
+    same("attach.h declares exactly the exported functions", declared, exported, "attach.h", "libattach.so.1")
     wrong = ["page:   %s\nheader: %s" % (documented[n], declared[n]) for n in sorted(documented)
              if n in declared and documented[n] != declared[n]]
     check("libattach(3) prototypes are attach.h's", not wrong, "\n".join(wrong))
