@@ -117,7 +117,10 @@ static int kernel_load(const struct kernel_kmod *k, struct kmod_ctx *ctx, const 
 				  k->get_name(m), install, k->get_name(m));
 			rc = -EPERM;
 		} else {
-			rc = k->probe(m, KMOD_PROBE_IGNORE_LOADED | KMOD_PROBE_IGNORE_COMMAND, NULL, NULL, NULL, NULL);
+			/* not KMOD_PROBE_IGNORE_LOADED: that flag makes libkmod insert every module of the chain
+			 * even when it is live, and the kernel reads, checks and lays out each one before it answers
+			 * EEXIST (18 s of system time at a start under TCG); a live module is skipped here */
+			rc = k->probe(m, KMOD_PROBE_IGNORE_COMMAND, NULL, NULL, NULL, NULL);
 		}
 		if (rc < 0 && rc != -EPERM)
 			log_error("loading kernel module %s: %s", k->get_name(m), strerror(-rc));

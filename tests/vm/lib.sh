@@ -228,7 +228,15 @@ iscsi_node() {
 }
 # iscsi_login IQN PORTAL USER PASS [IFACE]
 iscsi_login() {
-	iscsi_node "$@" && iscsiadm -m node -T "$1" -p "$2" ${5:+-I $5} --login
+	iscsi_node "$@" && iscsiadm -m node -T "$1" -p "$2" ${5:+-I $5} --login && return 0
+	local rc=$? a
+	# what each side held (on stderr): the node record's CHAP user, the target's ACLs' (the rig's own secrets)
+	echo "login to $1 failed (rc $rc): the node record's user $(iscsiadm -m node -T "$1" -p "$2" ${5:+-I $5} 2>/dev/null |
+		sed -n 's/^node.session.auth.username = //p'), the initiator passed $3" >&2
+	for a in "$CFG/target/iscsi/$1"/tpgt_1/acls/*/; do
+		[ -d "$a" ] && echo "ACL $(basename "$a"): auth/userid $(cat "$a/auth/userid" 2>&1)" >&2
+	done
+	return $rc
 }
 iscsi_logout() { # IQN [IFACE]: log out and forget the node record(s)
 	iscsiadm -m node -T "$1" ${2:+-I $2} --logout >/dev/null 2>&1
@@ -560,11 +568,12 @@ same_state() {
 # ---- kernel tracing: did anything change the kernel's objects? ----------------------------------
 # kprobes on the kernel functions behind every change to configfs and device-mapper: configfs attribute
 # writes, mkdir, rmdir, symlink, unlink; dm device create, remove, rename, suspend/resume, table
-# load/clear, message. Reads (configfs reads, dm list/info/table/status) pass through none of them.
+# load/clear, message; and module loading (the init_module and finit_module system calls: a start with
+# the modules live loads none). Reads (configfs reads, dm list/info/table/status) pass through none.
 VM_TRACEFS=/sys/kernel/tracing
 VM_PROBES="configfs:configfs_write_iter configfs:configfs_mkdir configfs:configfs_rmdir configfs:configfs_symlink
 	configfs:configfs_unlink dm_mod:dev_create dm_mod:dev_remove dm_mod:dev_rename dm_mod:dev_suspend
-	dm_mod:table_load dm_mod:table_clear dm_mod:target_message"
+	dm_mod:table_load dm_mod:table_clear dm_mod:target_message __x64_sys_init_module __x64_sys_finit_module"
 # trace_start: from now on, record every call of those functions (configfs and dm_mod must be loaded)
 trace_start() {
 	local p

@@ -4,7 +4,8 @@
 # I/O error. The restart must not touch the kernel either: reconcile (at start, then --dry-run and
 # for real) finds nothing to do; the configfs tree, the values attachd writes and the dm devices are as
 # before; no object was made again (configfs inode numbers); and kprobes on every function that changes
-# configfs or dm saw no call at all, from anyone, from the kill to the end of the reconciles.
+# configfs or dm, and on the module-loading system calls, saw no call at all, from anyone, from the kill
+# to the end of the reconciles.
 cleanup_scenario() {
 	io_stop
 	trace_off
@@ -24,6 +25,13 @@ n_l=$(grep -c ' configfs_symlink$' $W/t-export) n_d=$(grep -cE ' (dev_create|tab
 [ "$n_w" -gt 0 ] && [ "$n_m" -gt 0 ] && [ "$n_l" -gt 0 ] && [ "$n_d" -gt 0 ] &&
 	ok "the probes see the export being made ($n_m mkdir, $n_w attribute writes, $n_l symlinks, $n_d dm calls)" ||
 	VM_DIAG=$W/t-export not_ok "the probes see the export being made" "mkdir $n_m, writes $n_w, symlinks $n_l, dm $n_d"
+# and a module load is seen even when the module is live: insmod of dm_mod again (the kernel reads and
+# checks the file before it answers EEXIST), which attachd's start once did for every module it needs
+trace_start || not_ok "tracing restarted"
+insmod "$(modinfo -n dm_mod)" 2>$W/insmod && not_ok "insmod of a live dm_mod fails (EEXIST)"
+trace_stop >$W/t-insmod
+VM_DIAG=$W/t-insmod check "the probes see a module load of a live module ($(cat $W/insmod))" \
+	grep -qE '^insmod-[0-9]+ __x64_sys_f?init_module$' $W/t-insmod
 
 check "login" iscsi_login "$TGT" "$PORTAL" "$CHAP_USER" "$CHAP_PASS" || bail "no login"
 SD=$(session_disk "$TGT") || { not_ok "the disk appears"; bail "no disk"; }
@@ -69,9 +77,9 @@ grep -q '^nothing to do' $W/rec && ok "reconcile (not a dry run) finds nothing t
 	VM_DIAG=$W/rec not_ok "reconcile (not a dry run) finds nothing to do either"
 io_more 3 && ok "I/O goes on after the restart ($(($(io_rounds) - r0)) rounds since the kill)" || not_ok "I/O goes on after the restart"
 trace_stop >$W/t-window
-[ -s $W/t-window ] && VM_DIAG=$W/t-window not_ok "no configfs write/mkdir/rmdir/symlink/unlink and no dm change from the kill to here" \
+[ -s $W/t-window ] && VM_DIAG=$W/t-window not_ok "no configfs write/mkdir/rmdir/symlink/unlink, no dm change, no module load from the kill to here" \
 	"$(wc -l <$W/t-window) calls, by: $(awk '{print $1}' $W/t-window | sort -u | tr '\n' ' ')" ||
-	ok "no configfs write/mkdir/rmdir/symlink/unlink and no dm change from the kill to here (kprobes: 0 calls)"
+	ok "no configfs write/mkdir/rmdir/symlink/unlink, no dm change, no module load from the kill to here (kprobes: 0 calls)"
 kernel_state >$W/k1
 same_state "configfs tree, the values attachd writes (TPG enable, CHAP userid/password, ...) and dm devices as before" $W/k0 $W/k1
 cfs_inodes >$W/i1
