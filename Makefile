@@ -197,6 +197,12 @@ demo:
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/vm/demo.sh
 
+# the same over NVMe/TCP (nvme-cli as the host; DH-HMAC-CHAP with ATTACHD_DEMO_SUITE=bookworm-backports)
+demo-nvme:
+	$(Q)tests/deps.sh build
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/vm/demo.sh --nvme
+
 demo-sim: all $(B)/attachd-sim $(B)/tests/sim-setup
 	$(Q)tests/demo-sim.sh
 
@@ -311,7 +317,7 @@ clean:
 # prerequisites.
 -include $(sort $(wildcard tests/*/*.mk)) python/python.mk
 
-.PHONY: all check demo demo-sim demo-sim-nvme install uninstall clean
+.PHONY: all check demo demo-nvme demo-sim demo-sim-nvme install uninstall clean
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

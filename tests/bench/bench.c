@@ -11,6 +11,10 @@
  *                               the same calls in this process (bench_cli.c; scenario 16)
  *   bench -s SOCKET --scale ... initialize-connection and terminate-connection against 1, 10, 100 ...
  *                               live exports, with rtslib-fb's export at each (bench_scale.c; make bench)
+ *   bench -s SOCKET --transports ISCSI_DEV NVME_DEV
+ *                               an iSCSI export against an NVMe/TCP one (bench_transport.c; scenario 25)
+ *   bench -s SOCKET --grow N --live FMT
+ *                               N exports, one after the other (bench_grow.c; make bench's restore)
  * For each step of the cycle (volume-create, reserve, initialize-connection with a new export, the
  * same again (a retry), attach, volume-show, begin-detaching, terminate-connection (export teardown),
  * detach, volume-delete) it reports the mean and the 50th/99th percentile in milliseconds; then the
@@ -206,13 +210,17 @@ int main(int argc, char **argv)
 		return bench_cli_main(argv[2], argc - 3, argv + 3);
 	} else if (argc >= 4 && !strcmp(argv[1], "-s") && !strcmp(argv[3], "--scale")) {
 		return bench_scale_main(argv[2], argc - 4, argv + 4);
+	} else if (argc >= 4 && !strcmp(argv[1], "-s") && !strcmp(argv[3], "--grow")) {
+		return bench_grow_main(argv[2], argc - 4, argv + 4);
+	} else if (argc >= 4 && !strcmp(argv[1], "-s") && !strcmp(argv[3], "--transports")) {
+		return bench_transport_main(argv[2], argc - 4, argv + 4);
 	} else if (argc >= 4 && !strcmp(argv[1], "-s")) {
 		sock = argv[2];
 		devs = argv + 3;
 		n = argc - 3;
 	} else {
 		fprintf(stderr, "usage: bench -s SOCKET DEV... | bench --sim N | bench -s SOCKET --cli ... | "
-				"bench -s SOCKET --scale ...\n");
+				"bench -s SOCKET --scale ... | bench -s SOCKET --transports ISCSI_DEV NVME_DEV\n");
 		return 2;
 	}
 	struct attach_client *c = attach_client_new();

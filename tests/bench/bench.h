@@ -41,4 +41,12 @@ int bench_cli_main(const char *sock, int argc, char **argv);
  * Returns an exit status. */
 int bench_scale_main(const char *sock, int argc, char **argv);
 
+/* bench -s SOCKET --transports ISCSI_DEV NVME_DEV [--rounds N]: an iSCSI export and its teardown against
+ * an NVMe/TCP one, alternating, through the same agent (bench_transport.c). Returns an exit status. */
+int bench_transport_main(const char *sock, int argc, char **argv);
+
+/* bench -s SOCKET --grow N --live FMT: N exports through the agent, one after the other (bench_grow.c;
+ * make bench's restore scenarios). Returns an exit status. */
+int bench_grow_main(const char *sock, int argc, char **argv);
+
 #endif

@@ -209,7 +209,8 @@ build_overlay() {
 	install -m 0755 "$HERE/guest/runner.sh" "$R/vm/runner.sh"
 	install -m 0644 "$HERE/lib.sh" "$R/vm/lib.sh"
 	install -m 0644 "$HERE"/guest/*.py "$R/vm/"
-	install -m 0755 "$HERE/guest/demo.sh" "$R/vm/demo.sh"
+	install -m 0755 "$HERE/guest/demo.sh" "$HERE/guest/demo-nvme.sh" "$R/vm/"
+	install -m 0644 "$HERE/guest/demo-lib.sh" "$R/vm/demo-lib.sh"
 	install -m 0755 "${ATTACHD_VM_SCENARIO_DIR:-$HERE/scenarios}"/[0-9][0-9]-*.sh "$R/vm/scenarios/"
 	local b agent=build
 	for b in attachd:/usr/sbin/attachd attachctl:/usr/bin/attachctl; do
@@ -232,6 +233,12 @@ build_overlay() {
 		copy_bin "$BIN/tests/nvmet-export" /usr/bin/attachd-nvmet-export
 	else
 		say "WARNING: $BIN/tests/nvmet-export missing (make build/tests/nvmet-export): scenario 22 will fail"
+	fi
+	# the raw-syscall floor of N iSCSI exports (tests/tools/lio-floor.c) for make bench's restore scenarios
+	if [ -x "$BIN/tests/lio-floor" ]; then
+		copy_bin "$BIN/tests/lio-floor" /usr/bin/attachd-lio-floor
+	else
+		say "WARNING: $BIN/tests/lio-floor missing (make build/tests/lio-floor): make bench's restore will fail"
 	fi
 	# the latency bench (tests/bench/bench.c) for scenario 16, as /usr/bin/attachd-bench
 	if [ -x "$BIN/tests/bench/bench" ]; then

@@ -9,15 +9,19 @@
 # cpio, ...) and downloads the kernel and guest packages once into ~/.cache/attachd-vm (~150 MB);
 # building attachd needs the packages .ci/run installs. Later runs take ~20-30 s under TCG.
 # The guest side is tests/vm/guest/demo.sh. Exit status: 0 when every step did what it should.
+# demo.sh --nvme (make demo-nvme): the same path over NVMe/TCP (tests/vm/guest/demo-nvme.sh), nvme-cli as
+# the host; with ATTACHD_DEMO_SUITE=bookworm-backports (6.12) also DH-HMAC-CHAP.
 #
 # Environment: ATTACHD_DEMO_SUITE (bookworm; bookworm-backports for Debian's 6.12), and the knobs of
 # fetch.sh, build-initramfs.sh and run-vm.sh (ATTACHD_VM_ACCEL=tcg, ATTACHD_VM_CACHE, ...).
-# Logs: build/vm/demo/ (fetch.log, build.log, console.log).
+# Logs: build/vm/demo/ (demo-nvme/ for --nvme): fetch.log, build.log, console.log.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 SUITE=${ATTACHD_DEMO_SUITE:-bookworm}
-OUT=${ATTACHD_VM_OUT:-$REPO/build/vm}/demo
+MODE=1 NAME=demo
+[ "${1:-}" = --nvme ] && MODE=nvme NAME=demo-nvme
+OUT=${ATTACHD_VM_OUT:-$REPO/build/vm}/$NAME
 mkdir -p "$OUT"
 T0=$(date +%s.%N)
 since() { awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f s", b - a }'; }
@@ -39,7 +43,7 @@ ATTACHD_VM_PYTHON=0 "$HERE/build-initramfs.sh" "$SUITE" "$OUT/initrd.img" >"$OUT
 	failed "building the guest image" "$OUT/build.log"
 step "[3/3] booting $(sed -n 's/^kver=//p' "${ATTACHD_VM_CACHE:-${HOME:-/root}/.cache/attachd-vm}/$SUITE/fetched") ($(since))"
 # the console, less everything before and after the narration (firmware, kernel, power-off)
-ATTACHD_VM_APPEND="${ATTACHD_VM_APPEND:-} vm.demo=1" "$HERE/run-vm.sh" --suite "$SUITE" --initrd "$OUT/initrd.img" \
+ATTACHD_VM_APPEND="${ATTACHD_VM_APPEND:-} vm.demo=$MODE" "$HERE/run-vm.sh" --suite "$SUITE" --initrd "$OUT/initrd.img" \
 	--scenarios '' --log "$OUT/console.log" 2>"$OUT/run-vm.err" |
 	awk '{ sub(/\r$/, "") }
 		/ATTACHD-DEMO begin/ { on = 1; next }

@@ -370,6 +370,17 @@ lio_target_rm() {
 	rmdir "$t"
 }
 
+# nvme_ns_dev UUID: the name of the NVMe namespace device whose uuid is UUID (the head nvmeXnY that has a
+# device node; the path devices nvmeXcYnZ of native multipath carry the same uuid but have none)
+nvme_ns_dev() {
+	local b
+	for b in /sys/block/nvme*; do
+		case ${b##*/} in *c*) continue ;; esac
+		[ -b "/dev/${b##*/}" ] && [ "$(cat "$b/uuid" 2>/dev/null)" = "$1" ] && { echo "${b##*/}"; return 0; }
+	done
+	return 1
+}
+
 # nvmet_sweep: NVMe-oF hosts disconnected, then every nvmet object (22-nvmet) in the kernel's teardown
 # order: port links, ports, allowed hosts, namespaces (disabled), subsystems, hosts
 nvmet_sweep() {

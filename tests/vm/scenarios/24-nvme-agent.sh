@@ -4,8 +4,9 @@
 # round trip lands on the loop device. A second host NQN on the multiattach volume: its terminate cuts it
 # off (its controller cannot reconnect: not allowed) while the first reconnects and keeps working.
 # attachd restarted under a connected host: nothing written, still live. The last terminate: the
-# controller goes. DH-HMAC-CHAP with the keys attachctl returns (bidirectional, ffdhe2048) on 6.12; on
-# 6.1 refused as unsupported. Nothing of ours left.
+# controller goes. DH-HMAC-CHAP with the keys attachctl returns (bidirectional, ffdhe2048) on 6.12, where
+# no key and a wrong host key are refused by the target and a wrong controller key by the host; on 6.1
+# refused as unsupported. Nothing of ours left.
 HA=nqn.2014-08.org.nvmexpress:uuid:44444444-5555-6666-7777-888888888888
 IA=44444444-5555-6666-7777-888888888888
 HB=nqn.2014-08.org.nvmexpress:uuid:55555555-6666-7777-8888-999999999999
@@ -29,14 +30,6 @@ ctrl_of() {
 }
 state_of() { local c; c=$(ctrl_of "$1") && cat "$c/state"; }
 live() { [ "$(state_of "$1")" = live ]; }
-ns_dev() {
-	local b
-	for b in /sys/block/nvme*; do
-		case ${b##*/} in *c*) continue ;; esac
-		[ -b "/dev/${b##*/}" ] && [ "$(cat "$b/uuid" 2>/dev/null)" = "$VOL" ] && { echo "${b##*/}"; return 0; }
-	done
-	return 1
-}
 connect() { # HOSTNQN HOSTID [options]: with the connection info's values, reconnecting every second
 	local h=$1 i=$2
 	shift 2
@@ -71,7 +64,7 @@ SVC=$(sed -n 's/.*"portals": \[\["\([^"]*\)", "\([^"]*\)", "tcp"\]\].*/\2/p' "$V
 check_eq "the portal: 127.0.0.1 4420 tcp" "127.0.0.1 4420" "$ADDR $SVC"
 check "nvme connect with the connection info" connect "$HA" "$IA"
 DEV=
-wait_for 10 ns_dev && DEV=$(ns_dev)
+wait_for 10 nvme_ns_dev "$VOL" && DEV=$(nvme_ns_dev "$VOL")
 [ -n "$DEV" ] && ok "the namespace appears as /dev/$DEV, found by vol_uuid" || not_ok "no namespace with uuid $VOL"
 [ -n "$DEV" ] && check "4 MiB round trip" roundtrip /dev/$DEV 0 && check "the same bytes on the loop device" same_bytes "$LOOP"
 # nvme-cli 2.4 answers "already connected" for a second controller to the same subsystem and address,
@@ -123,6 +116,13 @@ if init "$HA" --dhchap-bidirectional --dhchap-dhgroup ffdhe2048; then
 	check_eq "the host's key in configfs is the one returned" "$KEY" "$(cat $NV/hosts/$HA/dhchap_key)"
 	connect "$HA" "$IA" >"$VM_WORK/o" 2>&1 && { not_ok "DH-HMAC-CHAP: no key refused"; nvme disconnect -n "$NQN"; } ||
 		ok "DH-HMAC-CHAP: no key refused"
+	WKEY=$(attachd-nvmet-export gen-key 0)
+	connect "$HA" "$IA" --dhchap-secret="$WKEY" --dhchap-ctrl-secret="$CKEY" >"$VM_WORK/o" 2>&1 &&
+		{ not_ok "DH-HMAC-CHAP: a wrong host key refused"; nvme disconnect -n "$NQN"; } ||
+		ok "DH-HMAC-CHAP: a wrong host key refused"
+	connect "$HA" "$IA" --dhchap-secret="$KEY" --dhchap-ctrl-secret="$WKEY" >"$VM_WORK/o" 2>&1 &&
+		{ not_ok "DH-HMAC-CHAP: the host refuses a controller without the returned controller key"; nvme disconnect -n "$NQN"; } ||
+		ok "DH-HMAC-CHAP: the host refuses a controller without the returned controller key"
 	check "DH-HMAC-CHAP bidirectional with the returned keys" connect "$HA" "$IA" --dhchap-secret="$KEY" \
 		--dhchap-ctrl-secret="$CKEY"
 	nvme disconnect-all >/dev/null 2>&1
