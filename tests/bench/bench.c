@@ -15,6 +15,9 @@
  *                               an iSCSI export against an NVMe/TCP one (bench_transport.c; scenario 25)
  *   bench -s SOCKET --grow N --live FMT
  *                               N exports, one after the other (bench_grow.c; make bench's restore)
+ *   bench -s SOCKET --storm N --live FMT [--rounds R]
+ *                               a boot storm: N attaches and detaches by N concurrent clients against
+ *                               the same in series (bench_storm.c; make bench's storm)
  * For each step of the cycle (volume-create, reserve, initialize-connection with a new export, the
  * same again (a retry), attach, volume-show, begin-detaching, terminate-connection (export teardown),
  * detach, volume-delete) it reports the mean and the 50th/99th percentile in milliseconds; then the
@@ -212,6 +215,8 @@ int main(int argc, char **argv)
 		return bench_scale_main(argv[2], argc - 4, argv + 4);
 	} else if (argc >= 4 && !strcmp(argv[1], "-s") && !strcmp(argv[3], "--grow")) {
 		return bench_grow_main(argv[2], argc - 4, argv + 4);
+	} else if (argc >= 4 && !strcmp(argv[1], "-s") && !strcmp(argv[3], "--storm")) {
+		return bench_storm_main(argv[2], argc - 4, argv + 4);
 	} else if (argc >= 4 && !strcmp(argv[1], "-s") && !strcmp(argv[3], "--transports")) {
 		return bench_transport_main(argv[2], argc - 4, argv + 4);
 	} else if (argc >= 4 && !strcmp(argv[1], "-s")) {

@@ -49,4 +49,8 @@ int bench_transport_main(const char *sock, int argc, char **argv);
  * make bench's restore scenarios). Returns an exit status. */
 int bench_grow_main(const char *sock, int argc, char **argv);
 
+/* bench -s SOCKET --storm N --live FMT [--rounds R]: N volumes attached and detached by N concurrent
+ * clients against the same in series (bench_storm.c; make bench's storm scenario). Returns an exit status. */
+int bench_storm_main(const char *sock, int argc, char **argv);
+
 #endif

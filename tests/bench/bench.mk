@@ -9,7 +9,7 @@ BENCH_OBJS := $(call obj,$(sort $(wildcard tests/bench/*.c)))
 $(B)/tests/bench/bench: $(BENCH_OBJS) $(LIBATTACH_A)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CLIENT_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CLIENT_LIBS) -lpthread
 
 bench-sim: all $(B)/attachd-sim $(B)/tests/sim-setup $(B)/tests/bench/bench
 	$(Q)$(B)/tests/bench/bench --sim $(BENCH_N)

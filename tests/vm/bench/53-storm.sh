@@ -1,0 +1,53 @@
+# 53 storm: make bench's boot storm (issue 11, item 3), one boot. N = 50 volumes (vm.bench.storm=N),
+# each a dm linear slice of 1 MiB (stormslice-N, outside attachd's names) of one sparse file. First the
+# kernel's own floor, to see what overlapping calls could gain at best: attachd-lio-floor builds the
+# N exports and tears them down, in series (one thread), then by N threads at once, each time with
+# the time of each step summed over the exports (where a teardown's time goes). Then attachd:
+# attachd-bench --storm (tests/bench/bench_storm.c): N volumes attached (reserve,
+# initialize-connection, attach) by N concurrent clients and detached the same way (begin-detaching,
+# terminate-connection, detach), against the same N in series through one client, two rounds. The
+# numbers go to the console and build/vm/<suite>/bench-storm.txt; the checks are that each part ran
+# to its end and left nothing behind.
+N=50
+for w in $(cat /proc/cmdline); do
+	case $w in vm.bench.storm=*) N=${w#*=} ;; esac
+done
+FLOOR=iqn.2024-01.org.example:stormfloor
+cleanup_scenario() {
+	attachd_stop >/dev/null 2>&1
+	dmsetup ls 2>/dev/null | awk '$1 ~ /^(stormslice|floor)-/ { print $1 }' >$VM_WORK/slices
+	[ -s $VM_WORK/slices ] && xargs -n1 dmsetup remove <$VM_WORK/slices
+	[ -n "${LOOP:-}" ] && losetup -d "$LOOP"
+	rm -f /tmp/storm.img
+}
+attachd_start --max-volumes $((N + 10)) --max-exports $((N + 10)) || bail "attachd did not start"
+LOOP=$(backing /tmp/storm.img $((N + 1))) || bail "no loop device"
+awk -v n="$N" -v dev="$LOOP" 'BEGIN {
+	for (i = 0; i < n; i++) printf "%sstormslice-%d,,,rw,0 2048 linear %s %d", i ? ";" : "", i, dev, i * 2048
+	print ""
+}' >$VM_WORK/concise
+check "$N dm slices (one dmsetup create --concise)" sh -c "dmsetup create --concise <$VM_WORK/concise" || bail "no slices"
+
+# floor: FLAGS... (the build, then its teardown)
+floor() {
+	attachd-lio-floor "$@" "$FLOOR" /dev/mapper/stormslice-%d "$N" >$VM_WORK/floor-b.out 2>&1 &&
+		attachd-lio-floor -d "$@" "$FLOOR" "$N" >$VM_WORK/floor-d.out 2>&1 &&
+		cat $VM_WORK/floor-b.out $VM_WORK/floor-d.out >>$VM_WORK/floor.out
+}
+: >$VM_WORK/floor.out
+VM_DIAG=$VM_WORK/floor-d.out check "the floor: $N exports built and torn down in series" floor
+VM_DIAG=$VM_WORK/floor-d.out check "the floor: $N exports built and torn down by $N threads" floor -t "$N"
+check_eq "the floor left no target" "" "$(ls $CFG/target/iscsi | grep "^$FLOOR:")"
+
+attachd-bench -s "$ATTACHD_SOCK" --storm "$N" --live /dev/mapper/stormslice-%d --rounds 2 >$VM_WORK/storm.out 2>&1
+VM_DIAG=$VM_WORK/storm.out check "attachd: $N attaches and detaches in series and by $N clients, two rounds" \
+	test $? = 0
+check_eq "attachd left no target" "" "$(ls $CFG/target/iscsi | grep "^$VM_PREFIX:")"
+{
+	echo "boot storm, N = $N, $VM_KERNEL ($(vm_accel), $(nproc) vCPU)"
+	echo "the raw-syscall floor (attachd-lio-floor): build, then teardown; in series, then $N threads"
+	sed 's/^/  /' $VM_WORK/floor.out
+	echo "attachd (attachd-bench --storm): $N clients at once against one client in series"
+	sed 's/^/  /' $VM_WORK/storm.out
+} >$VM_WORK/storm.txt
+capture bench-storm.txt <$VM_WORK/storm.txt
