@@ -77,6 +77,8 @@ struct agent_discovery {
 	char password[ATTACH_CHAP_MAX + 1];
 };
 
+struct flight;
+
 struct agent {
 	struct agent_config cfg;
 	struct store *store;
@@ -86,6 +88,7 @@ struct agent {
 	 * persistent reservations are then not restored */
 	char dbroot[CFS_PATH_MAX];
 	struct stats stats; /* counters of this process (stats.h): the stats call reads them */
+	struct flight *flight; /* the event loop's calls in the kernel (flight.h); NULL before it runs */
 };
 
 #endif

@@ -5,6 +5,7 @@
  * told READY=1 only then (a socket it passed may take connections earlier: they wait in its backlog).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,11 @@ static int agent_serve(struct agent *a, const struct notify *n, int lfd)
 int main(int argc, char **argv)
 {
 	struct agent a = { .cfs = { .rootfd = -1 } };
+#ifdef M_ARENA_MAX
+	/* one malloc arena: the calls' threads (agent/server/flight.h) allocate little, and glibc would
+	 * otherwise keep an arena of its own for each of them, for good (about 84 KiB each) */
+	mallopt(M_ARENA_MAX, 1);
+#endif
 	stats_init(&a.stats);
 	int rc = agent_options(argc, argv, &a.cfg);
 	if (rc >= 0)

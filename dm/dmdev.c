@@ -12,12 +12,31 @@
 #include <unistd.h>
 
 #include <libdevmapper.h>
+#include <pthread.h>
 
 /* No udev rules run for our devices: libdevmapper makes and removes the nodes itself. */
 #define DMDEV_UDEV_FLAGS (DM_UDEV_DISABLE_DM_RULES_FLAG | DM_UDEV_DISABLE_SUBSYSTEM_RULES_FLAG | \
 			  DM_UDEV_DISABLE_DISK_RULES_FLAG | DM_UDEV_DISABLE_OTHER_RULES_FLAG)
 
 static void (*dmdev_log)(int prio, const char *msg);
+
+/* libdevmapper is not thread-safe (its control fd, udev and log state are global), and the agent's calls
+ * on different volumes run in threads of their own: one task at a time. Recursive: dmdev_list asks
+ * dmdev_query, and its callback may use the others. DMDEV_LOCKED holds it to the end of the scope. */
+static pthread_mutex_t dmdev_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+static pthread_mutex_t *dmdev_lock(void)
+{
+	pthread_mutex_lock(&dmdev_mutex);
+	return &dmdev_mutex;
+}
+
+static void dmdev_unlock(pthread_mutex_t **m)
+{
+	pthread_mutex_unlock(*m);
+}
+
+#define DMDEV_LOCKED pthread_mutex_t *dmdev_held_ __attribute__((cleanup(dmdev_unlock), unused)) = dmdev_lock()
 
 __attribute__((format(printf, 5, 6)))
 static void dmdev_log_fn(int level, const char *file, int line, int dm_errno_or_class, const char *f, ...)
@@ -48,6 +67,7 @@ void dmdev_init(void (*log)(int prio, const char *msg))
 
 int dmdev_node(const char *name, char *buf, size_t size)
 {
+	DMDEV_LOCKED;
 	int n = snprintf(buf, size, "%s/%s", dm_dir(), name);
 	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
 }
@@ -83,6 +103,7 @@ static int dmdev_backing(unsigned maj, unsigned min, char *dev, size_t size, uin
 
 int dmdev_create_linear(const char *name, const char *uuid, unsigned maj, unsigned min, uint64_t want)
 {
+	DMDEV_LOCKED;
 	char params[64];
 	uint64_t sectors;
 	int rc = dmdev_backing(maj, min, params, sizeof(params), want, &sectors);
@@ -102,6 +123,7 @@ int dmdev_create_linear(const char *name, const char *uuid, unsigned maj, unsign
 
 int dmdev_remove(const char *name)
 {
+	DMDEV_LOCKED;
 	bool exists, ours;
 	int rc = dmdev_query(name, &exists, &ours);
 	if (rc || !exists)
@@ -140,6 +162,7 @@ static int dmdev_swap(const char *name, uint64_t sectors, const char *type, cons
 
 int dmdev_fence(const char *name)
 {
+	DMDEV_LOCKED;
 	char type[32], params[128];
 	uint64_t sectors;
 	int rc = dmdev_table(name, type, sizeof(type), params, sizeof(params), &sectors);
@@ -150,6 +173,7 @@ int dmdev_fence(const char *name)
 
 int dmdev_reload_linear(const char *name, unsigned maj, unsigned min, uint64_t want)
 {
+	DMDEV_LOCKED;
 	char params[64];
 	uint64_t sectors;
 	int rc = dmdev_backing(maj, min, params, sizeof(params), want, &sectors);
@@ -158,6 +182,7 @@ int dmdev_reload_linear(const char *name, unsigned maj, unsigned min, uint64_t w
 
 int dmdev_query(const char *name, bool *exists, bool *ours)
 {
+	DMDEV_LOCKED;
 	*exists = *ours = false;
 	struct dm_task *t = dm_task_create(DM_DEVICE_INFO);
 	if (!t)
@@ -177,6 +202,7 @@ int dmdev_query(const char *name, bool *exists, bool *ours)
 
 int dmdev_table(const char *name, char *type, size_t tsize, char *params, size_t psize, uint64_t *sectors)
 {
+	DMDEV_LOCKED;
 	struct dm_task *t = dm_task_create(DM_DEVICE_TABLE);
 	if (!t)
 		return -ENOMEM;
@@ -203,6 +229,7 @@ int dmdev_table(const char *name, char *type, size_t tsize, char *params, size_t
 
 int dmdev_list(int (*fn)(const char *name, void *arg), void *arg)
 {
+	DMDEV_LOCKED;
 	struct dm_task *t = dm_task_create(DM_DEVICE_LIST);
 	if (!t)
 		return -ENOMEM;

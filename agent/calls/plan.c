@@ -369,6 +369,9 @@ int plan_apply(struct plan *p, const struct plan_env *env, char *err, size_t err
 {
 	p->applied = 0;
 	unsigned k = 0;
+	/* with the "done:" lines, the time of each step (make bench's storm scenario reads them) */
+	log_debug("apply: %s %s, %zu kernel step(s)", p->call ? p->call : "-", p->x.volume_id[0] ? p->x.volume_id : "-",
+		  plan_kernel_steps(p));
 	for (size_t i = 0; i < p->n; i++) {
 		char what[256];
 		plan_describe(p, i, what, sizeof(what));

@@ -202,16 +202,19 @@ static int recon_records(struct recon *run)
 	int err = store_begin(s, true, &txn);
 	if (err)
 		return err;
-	err = store_intent_get(s, txn, call, sizeof(call), vol, sizeof(vol));
-	if (err == 0) {
+	/* every interrupted call's intent (calls on different volumes may have been in the kernel at once):
+	 * their records do not overlap, so the order does not matter */
+	while ((err = store_intent_get(s, txn, call, sizeof(call), vol, sizeof(vol))) == 0) {
 		run->r->differences++;
 		recon_line(run->r, "interrupted %s on volume %s: its record changes %s rolled back", call, vol,
 			   run->dry_run ? "would be" : "are");
 		err = store_intent_rollback(s, txn);
 		run->r->fixed += !err && !run->dry_run;
-	} else if (err == -ENOENT) {
-		err = 0;
+		if (err)
+			break;
 	}
+	if (err == -ENOENT)
+		err = 0;
 	struct rec_export xb;
 	struct rec_acl ab;
 	struct rec_volume vb;

@@ -6,12 +6,14 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <uuid/uuid.h>
 
 #include "calls.h"
 #include "fault.h"
+#include "flight.h"
 #include "log.h"
 
 #define S(x) STATE_BIT(ATTACH_STATE_##x)
@@ -48,6 +50,23 @@ static const struct dispatch_row *dispatch_row_find(uint16_t type)
 		if (dispatch_rows[i].type == type)
 			return &dispatch_rows[i];
 	return NULL;
+}
+
+/* dispatch_finish's answers beyond 0 and -errno (never a reply's status) */
+#define DISPATCH_RC_PENDING 1 /* the plan is in its thread */
+#define DISPATCH_RC_WAIT 2    /* not now: nothing was done */
+
+/* The request's volume id, "-" for none (the intent's key, the logs') */
+static const char *dispatch_volume(const struct call_ctx *ctx)
+{
+	return ctx->tb[ATTACH_A_VOLUME_ID] ? nla_get_string(ctx->tb[ATTACH_A_VOLUME_ID]) : "-";
+}
+
+/* store_intent_find's filter: an intent of a call in flight is not an interrupted one */
+static bool dispatch_in_flight(const char *volume, void *arg)
+{
+	const struct flight *f = arg;
+	return f && flight_busy(f, volume);
 }
 
 int ctx_fail(struct call_ctx *ctx, int err, const char *fmt, ...)
@@ -245,12 +264,13 @@ static int dispatch_intent(struct call_ctx *ctx, const char *vol)
 static int dispatch_settle(struct call_ctx *ctx, int applied)
 {
 	struct store *s = ctx->a->store;
+	const char *vol = dispatch_volume(ctx);
 	int rc, tries = 0;
 	do {
 		MDB_txn *txn;
 		rc = store_begin(s, true, &txn);
 		if (!rc)
-			rc = applied ? store_intent_rollback(s, txn) : store_intent_clear(s, txn);
+			rc = applied ? store_intent_rollback_vol(s, txn, vol) : store_intent_clear(s, txn, vol);
 		if (!rc && !applied)
 			rc = dispatch_disown(ctx, txn);
 		if (!rc)
@@ -261,7 +281,44 @@ static int dispatch_settle(struct call_ctx *ctx, int applied)
 	return rc;
 }
 
-/* Apply and commit, or (dry run) describe and drop. Runs with the handler's transaction open. */
+/* The kernel work is done (@applied 0) or failed and rolled back as far as it could be (@err says how):
+ * the intent settles, and the call's result follows. */
+static int dispatch_settled(struct call_ctx *ctx, int applied, const char *err)
+{
+	if (!applied)
+		fault_point(ctx->call->name, "applied");
+	int rc = dispatch_settle(ctx, applied);
+	if (applied)
+		return ctx_fail(ctx, applied, "%s%s", err,
+				rc ? "; the records roll back at the next start or reconcile" : "");
+	if (rc) {
+		/* done in the kernel, unconfirmed on disk: the pending intent rolls it all back later, so the
+		 * caller must not take it as done */
+		log_error("%s %s: applied but the intent could not be cleared: %s", ctx->call->name,
+			  dispatch_volume(ctx), strerror(-rc));
+		return ctx_fail(ctx, rc == -ENOSPC ? rc : -ENOTRECOVERABLE, "applied, but the agent could not record it "
+				"(%s): it will be rolled back at the next start or reconcile; retry then", strerror(-rc));
+	}
+	return 0;
+}
+
+/* May this plan's kernel work run beside other calls'? Only on objects of its own volume: an iSCSI
+ * export's (its dm device, storage object, target and what is under it, its reservations' file). The
+ * NVMe steps touch hosts and ports that subsystems share, and the HBA is everyone's. */
+static bool dispatch_plan_alone(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		enum plan_op op = p->steps[i].op;
+		if (op >= PLAN_NV_SUBSYS_CREATE) /* the NVMe steps, then PLAN_HBA_REMOVE */
+			return false;
+	}
+	return true;
+}
+
+/* Apply and commit, or (dry run) describe and drop. Runs with the handler's transaction open. With the
+ * event loop's flight (srv.c), a plan that may run beside others returns DISPATCH_RC_PENDING once its
+ * intent is committed: its thread applies it and dispatch_end() settles; one that must run alone while
+ * others are in flight returns DISPATCH_RC_WAIT with nothing done. */
 static int dispatch_finish(struct call_ctx *ctx)
 {
 	if (ctx->dry_run) {
@@ -276,30 +333,28 @@ static int dispatch_finish(struct call_ctx *ctx)
 		ctx->txn = NULL;
 		return rc ? dispatch_store_fail(ctx, rc, "the records could not be saved") : 0;
 	}
-	const char *vol = ctx->tb[ATTACH_A_VOLUME_ID] ? nla_get_string(ctx->tb[ATTACH_A_VOLUME_ID]) : "-";
+	struct flight *f = ctx->flight;
+	const char *vol = dispatch_volume(ctx);
+	bool beside = f && strcmp(vol, "-") && dispatch_plan_alone(&ctx->plan);
+	if (f && !beside && f->n) {
+		f->barrier = ctx->conn; /* nothing new starts until this call has run */
+		return DISPATCH_RC_WAIT;
+	}
+	if (beside && (f->n == FLIGHT_MAX || flight_busy(f, vol)))
+		return DISPATCH_RC_WAIT;
 	int rc = dispatch_intent(ctx, vol);
 	if (rc)
 		return dispatch_store_fail(ctx, rc, "the records could not be saved");
 	ctx->intent_committed = true;
 	fault_point(ctx->call->name, "intent");
-
+	if (beside) {
+		flight_add(f, vol);
+		return DISPATCH_RC_PENDING;
+	}
 	struct plan_env env = { .cfs = &ctx->a->cfs, .dbroot = ctx->a->dbroot };
 	char err[ATTACH_MESSAGE_MAX + 1];
 	int applied = plan_apply(&ctx->plan, &env, err, sizeof(err));
-	if (!applied)
-		fault_point(ctx->call->name, "applied");
-	rc = dispatch_settle(ctx, applied);
-	if (applied)
-		return ctx_fail(ctx, applied, "%s%s", err,
-				rc ? "; the records roll back at the next start or reconcile" : "");
-	if (rc) {
-		/* done in the kernel, unconfirmed on disk: the pending intent rolls it all back later, so the
-		 * caller must not take it as done */
-		log_error("%s %s: applied but the intent could not be cleared: %s", ctx->call->name, vol, strerror(-rc));
-		return ctx_fail(ctx, rc == -ENOSPC ? rc : -ENOTRECOVERABLE, "applied, but the agent could not record it "
-				"(%s): it will be rolled back at the next start or reconcile; retry then", strerror(-rc));
-	}
-	return 0;
+	return dispatch_settled(ctx, applied, err);
 }
 
 /* A mutating call on the one-plan path: a write transaction, its plan applied by dispatch_finish. */
@@ -318,7 +373,8 @@ static int dispatch_call(struct call_ctx *ctx, const struct dispatch_row *row)
 		/* an intent still pending (its rollback could not be saved) must be settled first: another
 		 * call would overwrite it, or be undone by it */
 		char call[64], vol[64];
-		if (store_intent_get(ctx->a->store, ctx->txn, call, sizeof(call), vol, sizeof(vol)) == 0)
+		if (store_intent_find(ctx->a->store, ctx->txn, dispatch_in_flight, ctx->flight, call, sizeof(call), vol,
+				      sizeof(vol)) == 0)
 			rc = ctx_fail(ctx, -ENOTRECOVERABLE,
 				      "the interrupted %s on volume %s is not settled yet: run reconcile (or restart attachd)",
 				      call, vol);
@@ -403,9 +459,107 @@ static int dispatch_run(struct call_ctx *ctx, const struct dispatch_row *row)
 	return rc;
 }
 
-/* One request's path, from the decoder to its reply; *@err receives the reply's errno. */
+/* A call whose plan is in its thread (dispatch_begin), with everything its reply needs. */
+struct dispatch_job {
+	struct call_ctx ctx;
+	const struct dispatch_row *row;
+	struct nlattr *tb[ATTACH_A_MAX + 1]; /* into req */
+	void *req;                           /* the request's copy: the attributes point into it */
+	uint16_t type;
+	uint32_t seq;
+	uint64_t t0; /* the request's start (stats) */
+	void *owner;
+	struct plan_env env;
+	struct flight_thread thread;
+	int applied;
+	char err[ATTACH_MESSAGE_MAX + 1];
+};
+
+/* The call's end: its log line and reply; the context is freed. */
+static struct nl_msg *dispatch_conclude(struct call_ctx *ctx, const struct dispatch_row *row, uint16_t type,
+					uint32_t seq, int rc)
+{
+	const char *vol = dispatch_volume(ctx);
+	if (rc)
+		log_limited(LOG_LVL_WARN, "%s %s failed: %s", ctx->call->name, vol, ctx->msg[0] ? ctx->msg : strerror(-rc));
+	else if (dispatch_planned(ctx, row) && !ctx->dry_run)
+		log_info("%s: %s", ctx->call->name, ctx->msg);
+	else
+		log_debug("%s %s: %s", ctx->call->name, vol, ctx->msg[0] ? ctx->msg : "ok");
+	struct nl_msg *reply = dispatch_reply(type, seq, rc, ctx->msg, rc && !ctx->body_on_error ? NULL : ctx->body);
+	nlmsg_free(ctx->body);
+	plan_free(&ctx->plan);
+	return reply;
+}
+
+static void *dispatch_worker(void *arg)
+{
+	struct dispatch_job *j = arg;
+	j->applied = plan_apply(&j->ctx.plan, &j->env, j->err, sizeof(j->err));
+	flight_done(j->ctx.flight, j);
+	return NULL;
+}
+
+/* The call's plan goes to its thread: the context moves into a job, with a copy of the request for its
+ * attributes. NULL when that cannot be done (the caller applies the plan itself). */
+static struct dispatch_job *dispatch_launch(struct call_ctx *ctx, const struct dispatch_row *row,
+					    const struct nlmsghdr *nlh, size_t len, struct nlattr **tb)
+{
+	struct dispatch_job *j = calloc(1, sizeof(*j));
+	void *req = j ? malloc(len) : NULL;
+	if (!req) {
+		free(j);
+		return NULL;
+	}
+	memcpy(req, nlh, len);
+	for (int i = 0; i <= ATTACH_A_MAX; i++)
+		j->tb[i] = tb[i] ? (struct nlattr *)((char *)req + ((const char *)tb[i] - (const char *)nlh)) : NULL;
+	j->req = req;
+	j->ctx = *ctx;
+	j->ctx.tb = j->tb;
+	j->row = row;
+	j->type = nlh->nlmsg_type;
+	j->seq = nlh->nlmsg_seq;
+	j->env = (struct plan_env){ .cfs = &ctx->a->cfs, .dbroot = ctx->a->dbroot };
+	if (flight_thread_start(&j->thread, dispatch_worker, j)) {
+		free(req);
+		free(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* With calls in flight: must this request wait? A call on a volume in flight waits for it; a call that
+ * must run alone (reconcile) waits for all, and from then on nothing new starts before it. */
+static bool dispatch_must_wait(struct flight *f, const struct dispatch_conn *dc, const struct proto_call *call,
+			       const struct dispatch_row *row, struct nlattr **tb)
+{
+	if (tb[ATTACH_A_VOLUME_ID] && flight_busy(f, nla_get_string(tb[ATTACH_A_VOLUME_ID])))
+		return true;
+	if (call->mutating && f->barrier && f->barrier != dc)
+		return true;
+	if (call->mutating && row->own_transactions && f->n) {
+		f->barrier = dc;
+		return true;
+	}
+	return false;
+}
+
+/* No thread for it: the plan of a call counted in flight is applied here, and settled. */
+static int dispatch_inline(struct call_ctx *ctx)
+{
+	struct plan_env env = { .cfs = &ctx->a->cfs, .dbroot = ctx->a->dbroot };
+	char err[ATTACH_MESSAGE_MAX + 1];
+	int applied = plan_apply(&ctx->plan, &env, err, sizeof(err));
+	flight_remove(ctx->flight, dispatch_volume(ctx));
+	return dispatch_settled(ctx, applied, err);
+}
+
+/* One request's path, from the decoder to its reply; *@err receives the reply's errno. With @job (the
+ * event loop's path) the call may instead wait (NULL, *@err DISPATCH_RC_WAIT: nothing was done) or go
+ * to its thread (NULL, *@job set). */
 static struct nl_msg *dispatch_one(struct agent *a, struct dispatch_conn *dc, struct nlmsghdr *nlh, size_t len,
-				   int *err)
+				   int *err, struct dispatch_job **job)
 {
 	struct nlattr *tb[ATTACH_A_MAX + 1];
 	const struct proto_call *call = NULL;
@@ -425,7 +579,11 @@ static struct nl_msg *dispatch_one(struct agent *a, struct dispatch_conn *dc, st
 		return r;
 	}
 	const struct dispatch_row *row = dispatch_row_find(call->type);
-	struct call_ctx ctx = { .a = a, .uid = dc->uid, .call = call, .tb = tb, .dry_run = tb[ATTACH_A_DRY_RUN] != NULL };
+	struct flight *f = job ? a->flight : NULL;
+	if (f && dispatch_must_wait(f, dc, call, row, tb))
+		return *err = DISPATCH_RC_WAIT, NULL;
+	struct call_ctx ctx = { .a = a, .uid = dc->uid, .call = call, .tb = tb, .flight = f, .conn = dc,
+				.dry_run = tb[ATTACH_A_DRY_RUN] != NULL };
 	plan_init(&ctx.plan);
 	ctx.body = proto_msg_new(0, 0, 0);
 	rc = ctx.body ? dispatch_run(&ctx, row) : -ENOMEM;
@@ -433,26 +591,65 @@ static struct nl_msg *dispatch_one(struct agent *a, struct dispatch_conn *dc, st
 		plan_free(&ctx.plan);
 		return NULL;
 	}
-	const char *vol = tb[ATTACH_A_VOLUME_ID] ? nla_get_string(tb[ATTACH_A_VOLUME_ID]) : "-";
-	if (rc)
-		log_limited(LOG_LVL_WARN, "%s %s failed: %s", call->name, vol, ctx.msg[0] ? ctx.msg : strerror(-rc));
-	else if (dispatch_planned(&ctx, row) && !ctx.dry_run)
-		log_info("%s: %s", call->name, ctx.msg);
-	else
-		log_debug("%s %s: %s", call->name, vol, ctx.msg[0] ? ctx.msg : "ok");
-	struct nl_msg *reply = dispatch_reply(type, seq, rc, ctx.msg, rc && !ctx.body_on_error ? NULL : ctx.body);
-	nlmsg_free(ctx.body);
-	plan_free(&ctx.plan);
+	if (f && f->barrier == dc && rc != DISPATCH_RC_WAIT)
+		f->barrier = NULL; /* it ran */
+	if (rc == DISPATCH_RC_WAIT) {
+		nlmsg_free(ctx.body);
+		plan_free(&ctx.plan);
+		*err = rc;
+		return NULL;
+	}
+	if (rc == DISPATCH_RC_PENDING && (*job = dispatch_launch(&ctx, row, nlh, len, tb)))
+		return NULL;
+	if (rc == DISPATCH_RC_PENDING)
+		rc = dispatch_inline(&ctx);
 	*err = rc;
-	return reply;
+	return dispatch_conclude(&ctx, row, type, seq, rc);
 }
 
 struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsghdr *nlh, size_t len)
 {
 	uint64_t t0 = stats_now_us();
 	int err = 0;
-	struct nl_msg *reply = dispatch_one(a, dc, nlh, len, &err);
+	struct nl_msg *reply = dispatch_one(a, dc, nlh, len, &err, NULL);
 	/* the type as sent (a request too short for a header counts with the types that are not calls) */
 	stats_count(&a->stats, len >= NLMSG_HDRLEN ? nlh->nlmsg_type : 0, reply ? err : -ENOMEM, stats_now_us() - t0);
+	return reply;
+}
+
+enum dispatch_status dispatch_begin(struct agent *a, struct dispatch_conn *dc, struct nlmsghdr *nlh, size_t len,
+				    void *owner, struct nl_msg **reply, struct dispatch_job **job)
+{
+	uint64_t t0 = stats_now_us();
+	int err = 0;
+	*job = NULL;
+	*reply = dispatch_one(a, dc, nlh, len, &err, job);
+	if (!*reply && err == DISPATCH_RC_WAIT)
+		return DISPATCH_WAIT;
+	if (*job) {
+		(*job)->t0 = t0;
+		(*job)->owner = owner;
+		return DISPATCH_PENDING;
+	}
+	stats_count(&a->stats, len >= NLMSG_HDRLEN ? nlh->nlmsg_type : 0, *reply ? err : -ENOMEM, stats_now_us() - t0);
+	return DISPATCH_DONE;
+}
+
+void *dispatch_job_owner(const struct dispatch_job *job)
+{
+	return job->owner;
+}
+
+struct nl_msg *dispatch_end(struct dispatch_job *j)
+{
+	struct call_ctx *ctx = &j->ctx;
+	flight_thread_join(&j->thread);
+	flight_remove(ctx->flight, dispatch_volume(ctx));
+	int rc = dispatch_settled(ctx, j->applied, j->err);
+	struct nl_msg *reply = dispatch_conclude(ctx, j->row, j->type, j->seq, rc);
+	stats_count(&ctx->a->stats, j->type, reply ? rc : -ENOMEM, stats_now_us() - j->t0);
+	explicit_bzero(j->err, sizeof(j->err));
+	free(j->req);
+	free(j);
 	return reply;
 }

@@ -3,8 +3,10 @@
  * dispatch.h: one request, one straight path. dispatch() decodes the request with proto's strict layer,
  * checks the UUID attributes, finds the call's row, opens the transaction, loads the volume and checks
  * its state against the row, runs the handler (which plans and stages record changes in the open
- * transaction, with no side effects), then applies the plan, commits, and builds the reply. Any failure
- * before the commit leaves records and kernel as they were.
+ * transaction, with no side effects), then commits the records with the intent, applies the plan,
+ * settles the intent, and builds the reply. Any failure before the commit leaves records and kernel as
+ * they were. dispatch_begin() is the same path for the event loop, except that the plan of a call on
+ * one iSCSI volume is applied in a thread of its own while the loop serves others (flight.h).
  */
 #ifndef DISPATCH_H
 #define DISPATCH_H
@@ -38,6 +40,8 @@ struct call_ctx {
 	bool dry_run;
 	bool intent_committed; /* the kernel may have been touched: the call cannot simply start over */
 	bool body_on_error;    /* the result attributes also go with an error (reconcile's lines) */
+	struct flight *flight; /* the event loop's calls in flight (flight.h); NULL: dispatch(), all in line */
+	const void *conn;      /* the connection's dispatch_conn (flight.h's barrier) */
 };
 
 typedef int (*call_handler)(struct call_ctx *ctx);
@@ -62,6 +66,19 @@ struct dispatch_conn {
 /* Handle one framed request (@len bytes); always returns a reply (NULL only if out of memory). UUID
  * attributes are lower-cased in place, so @nlh is the caller's writable buffer. */
 struct nl_msg *dispatch(struct agent *a, struct dispatch_conn *dc, struct nlmsghdr *nlh, size_t len);
+
+/* The event loop's path (srv.c): the same, except that a call's kernel work may run in a thread of its
+ * own beside other calls' (flight.h). DISPATCH_DONE: *@reply is the answer (NULL only if out of
+ * memory). DISPATCH_PENDING: *@job is under way; when flight's eventfd says it is done (flight_collect),
+ * dispatch_end() settles it and gives its reply. DISPATCH_WAIT: not now (its volume has a call in
+ * flight, or it must run alone): nothing was done; offer the same request again when a job has ended.
+ * @owner is the caller's, returned by dispatch_job_owner(). */
+struct dispatch_job;
+enum dispatch_status { DISPATCH_DONE, DISPATCH_PENDING, DISPATCH_WAIT };
+enum dispatch_status dispatch_begin(struct agent *a, struct dispatch_conn *dc, struct nlmsghdr *nlh, size_t len,
+				    void *owner, struct nl_msg **reply, struct dispatch_job **job);
+void *dispatch_job_owner(const struct dispatch_job *job);
+struct nl_msg *dispatch_end(struct dispatch_job *job);
 
 /* The whole validation a request gets before any handler: proto's strict decoder (framing, attributes,
  * policy, required mask, value shapes), UUIDs checked with libuuid and lower-cased in place, and a

@@ -4,11 +4,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include "dispatch.h"
+#include "flight.h"
 #include "log.h"
 
 #define SRV_IN_MAX (ATTACH_REQUEST_MAX + NLMSG_HDRLEN)
@@ -34,6 +38,8 @@ struct srv_conn {
 	uint64_t deadline_ms; /* 0: no partial request pending */
 	uint64_t since_ms;    /* accepted, or last served: the idle clock */
 	uint64_t accepted_ms; /* the hello clock */
+	struct dispatch_job *job; /* its call is in the kernel (flight.h): the fd is out of epoll meanwhile */
+	bool waiting;             /* its next request waits for calls in flight to end */
 	struct srv_conn *prev, *next;
 };
 
@@ -43,6 +49,9 @@ struct srv {
 	struct srv_conn *conns;
 	unsigned n_conns;
 	bool socket_made;
+	bool stopping;        /* a signal came: no new call starts; the loop ends when none is in flight */
+	bool retry;           /* requests that waited may go now: a call in flight ended, or a barrier went */
+	struct flight flight; /* calls in the kernel beside the loop */
 };
 
 static uint64_t srv_now_ms(void)
@@ -180,8 +189,10 @@ int srv_open(struct srv **out, struct agent *a, int lfd)
 	}
 	s->a = a;
 	s->lfd = lfd;
-	s->epfd = s->sigfd = -1;
+	s->epfd = s->sigfd = s->flight.efd = -1;
 	int rc = lfd >= 0 ? 0 : srv_listen(s);
+	if (!rc)
+		rc = flight_open(&s->flight);
 	if (!rc)
 		rc = srv_signals(s);
 	if (!rc) {
@@ -192,16 +203,23 @@ int srv_open(struct srv **out, struct agent *a, int lfd)
 		rc = srv_watch(s, EPOLL_CTL_ADD, s->lfd, EPOLLIN, &s->lfd);
 	if (!rc)
 		rc = srv_watch(s, EPOLL_CTL_ADD, s->sigfd, EPOLLIN, &s->sigfd);
+	if (!rc)
+		rc = srv_watch(s, EPOLL_CTL_ADD, s->flight.efd, EPOLLIN, &s->flight);
 	if (rc) {
 		srv_close(s);
 		return rc;
 	}
+	a->flight = &s->flight;
 	*out = s;
 	return 0;
 }
 
 static void srv_conn_free(struct srv *s, struct srv_conn *c)
 {
+	if (s->flight.barrier == &c->dc) {
+		s->flight.barrier = NULL; /* it will not run now: the others may go */
+		s->retry = true;
+	}
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	if (c->prev)
@@ -216,10 +234,22 @@ static void srv_conn_free(struct srv *s, struct srv_conn *c)
 	free(c);
 }
 
+static void srv_jobs_end(struct srv *s);
+
 void srv_close(struct srv *s)
 {
 	if (!s)
 		return;
+	/* calls in the kernel finish and settle first: their threads use the agent */
+	s->stopping = true;
+	while (s->flight.n) {
+		struct pollfd p = { .fd = s->flight.efd, .events = POLLIN };
+		poll(&p, 1, -1);
+		srv_jobs_end(s);
+	}
+	if (s->a->flight == &s->flight)
+		s->a->flight = NULL;
+	flight_close(&s->flight);
 	while (s->conns)
 		srv_conn_free(s, s->conns);
 	if (s->lfd >= 0)
@@ -395,7 +425,7 @@ static void srv_accept(struct srv *s)
 static void srv_serve(struct srv *s, struct srv_conn *c)
 {
 	bool served = false;
-	while (!c->out_len && !c->close_after_flush && c->in_len >= NLMSG_HDRLEN) {
+	while (!c->out_len && !c->job && !c->close_after_flush && c->in_len >= NLMSG_HDRLEN) {
 		struct nlmsghdr *h = (struct nlmsghdr *)c->in;
 		int rc = proto_frame_check(h, ATTACH_REQUEST_MAX);
 		if (rc) {
@@ -415,14 +445,30 @@ static void srv_serve(struct srv *s, struct srv_conn *c)
 		size_t len = h->nlmsg_len;
 		if (c->in_len < len)
 			break;
-		if (srv_queue(c, dispatch(s->a, &c->dc, h, len)) < 0) {
-			c->close_after_flush = true;
-			return;
-		}
+		struct nl_msg *reply = NULL;
+		const void *barrier = s->flight.barrier;
+		enum dispatch_status st = s->stopping ? DISPATCH_WAIT :
+				dispatch_begin(s->a, &c->dc, h, len, c, &reply, &c->job);
+		if (barrier && !s->flight.barrier)
+			s->retry = true; /* the call that had to run alone ran: the others may go */
+		if (st == DISPATCH_WAIT && !c->waiting && !s->stopping)
+			log_debug("client pid %d: its request waits for the calls in flight", c->peer.pid);
+		c->waiting = st == DISPATCH_WAIT;
+		if (c->waiting)
+			break; /* offered again when a call in flight ends (srv_retry) */
 		memmove(c->in, c->in + len, c->in_len - len);
 		c->in_len -= len;
 		served = true;
 		c->since_ms = srv_now_ms();
+		if (st == DISPATCH_PENDING) {
+			/* out of epoll until its reply is queued: a hang-up now is seen when it is sent */
+			epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+			break;
+		}
+		if (srv_queue(c, reply) < 0) {
+			c->close_after_flush = true;
+			return;
+		}
 	}
 	/* the clock starts with a request's first byte; more bytes of the same request do not restart it */
 	if (!c->in_len)
@@ -495,13 +541,46 @@ static void srv_conn_event(struct srv *s, struct srv_conn *c, uint32_t events)
 		if (c->in_len == before)
 			break;
 	}
+	if (rc && c->job)
+		return; /* its call ends first (srv_jobs_end) */
 	if (rc) {
 		if (rc != -ECONNRESET)
 			log_debug("client pid %d: %s", c->peer.pid, strerror(-rc));
 		srv_conn_free(s, c);
 		return;
 	}
-	srv_watch(s, EPOLL_CTL_MOD, c->fd, c->out_len ? EPOLLOUT : EPOLLIN, c);
+	if (!c->job)
+		srv_watch(s, EPOLL_CTL_MOD, c->fd, c->out_len ? EPOLLOUT : EPOLLIN, c);
+}
+
+/* The calls whose kernel work ended: settled, answered, their connections back in epoll; the requests
+ * that waited are offered again after (srv_retry). */
+static void srv_jobs_end(struct srv *s)
+{
+	void *done[FLIGHT_MAX];
+	unsigned n = flight_collect(&s->flight, done, FLIGHT_MAX);
+	for (unsigned i = 0; i < n; i++) {
+		struct srv_conn *c = dispatch_job_owner(done[i]);
+		struct nl_msg *reply = dispatch_end(done[i]);
+		c->job = NULL;
+		if (srv_queue(c, reply) < 0)
+			c->close_after_flush = true;
+		if (srv_watch(s, EPOLL_CTL_ADD, c->fd, EPOLLOUT, c) < 0) {
+			srv_conn_free(s, c);
+			continue;
+		}
+		srv_conn_event(s, c, 0);
+	}
+	if (n)
+		s->retry = true;
+	/* a storm is over (calls were in flight side by side): the memory they held at once (jobs, plans,
+	 * replies) goes back to the system, not kept in the heap's free lists; calls one at a time do not
+	 * pay for this */
+	if (n && !s->flight.n) {
+		if (s->flight.peak > 1)
+			malloc_trim(0);
+		s->flight.peak = 0;
+	}
 }
 
 /* When @c is due to be closed, and why: a half-sent request (from its first byte), no HELLO (from accept),
@@ -511,6 +590,10 @@ enum srv_due { SRV_DUE_REQUEST, SRV_DUE_HELLO, SRV_DUE_IDLE };
 static uint64_t srv_deadline(const struct srv *s, const struct srv_conn *c, enum srv_due *why)
 {
 	const struct agent_config *cfg = &s->a->cfg;
+	if (c->job || c->waiting) {
+		*why = SRV_DUE_IDLE; /* its call runs or waits for others: the clock starts again after */
+		return UINT64_MAX;
+	}
 	if (c->in_len && c->deadline_ms && !c->out_len) {
 		*why = SRV_DUE_REQUEST;
 		return c->deadline_ms;
@@ -534,6 +617,8 @@ static int srv_expire(struct srv *s)
 		n = c->next;
 		enum srv_due why;
 		uint64_t due = srv_deadline(s, c, &why);
+		if (due == UINT64_MAX)
+			continue;
 		if (due <= now) {
 			switch (why) {
 			case SRV_DUE_REQUEST:
@@ -563,10 +648,23 @@ static int srv_expire(struct srv *s)
 	return next ? (int)(next - now) : -1;
 }
 
+/* Offer the requests that waited again, as long as one pass lets another go (a barrier that ran). */
+static void srv_retry(struct srv *s)
+{
+	while (s->retry && !s->stopping) {
+		s->retry = false;
+		for (struct srv_conn *c = s->conns, *next; c; c = next) {
+			next = c->next;
+			if (c->waiting)
+				srv_conn_event(s, c, 0);
+		}
+	}
+}
+
 int srv_run(struct srv *s)
 {
 	log_info("serving %s%s", s->a->cfg.socket_path, s->socket_made ? "" : " (socket from systemd)");
-	for (;;) {
+	while (!s->stopping || s->flight.n) {
 		struct epoll_event ev[32];
 		int wait = srv_expire(s);
 		int n = epoll_wait(s->epfd, ev, 32, wait);
@@ -575,18 +673,28 @@ int srv_run(struct srv *s)
 				continue;
 			return -errno;
 		}
+		bool jobs = false;
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.ptr == &s->sigfd) {
 				struct signalfd_siginfo si;
 				if (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
-					log_info("signal %u: stopping", si.ssi_signo);
-					return 0;
+					log_info("signal %u: stopping%s", si.ssi_signo,
+						 s->flight.n ? " once the calls in the kernel have ended" : "");
+					s->stopping = true;
+					epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->lfd, NULL); /* no new connection */
 				}
+			} else if (ev[i].data.ptr == &s->flight) {
+				jobs = true; /* after this batch: ending them may free connections it names */
 			} else if (ev[i].data.ptr == &s->lfd) {
-				srv_accept(s);
+				if (!s->stopping)
+					srv_accept(s);
 			} else {
 				srv_conn_event(s, ev[i].data.ptr, ev[i].events);
 			}
 		}
+		if (jobs)
+			srv_jobs_end(s);
+		srv_retry(s);
 	}
+	return 0;
 }

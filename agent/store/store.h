@@ -104,7 +104,9 @@ int store_count(struct store *s, MDB_txn *txn, enum store_db db, size_t *n);
  * Intent before action (store_intent.c). A call that will touch the kernel first commits its record
  * changes together with an intent holding the before-image of every record it changed; the kernel work
  * follows; then the intent is cleared. A crash in between leaves the intent: store_intent_rollback()
- * puts the before-images back, and reconciliation makes the kernel match the records again.
+ * puts the before-images back, and reconciliation makes the kernel match the records again. There is one
+ * intent per volume at most (calls on different volumes may be in the kernel at once; a call that
+ * names no volume, "-", runs alone).
  * Journaling: between store_journal_start() and store_journal_stop(), every put and delete on the
  * record databases notes the key's previous value (first change of each key only).
  */
@@ -114,11 +116,17 @@ void store_journal_stop(struct store *s);
 bool store_journal_changed(const struct store *s);
 /* Write the intent for @call on @volume with the journal collected so far. */
 int store_intent_put(struct store *s, MDB_txn *txn, const char *call, const char *volume);
-/* Is an intent pending? Its call and volume go to @call/@volume (may be NULL). 0, -ENOENT if none. */
+/* Is an intent pending? The first one's call and volume go to @call/@volume (may be NULL). 0, -ENOENT if
+ * none. */
 int store_intent_get(struct store *s, MDB_txn *txn, char *call, size_t csize, char *volume, size_t vsize);
-/* Restore the pending intent's before-images and delete it. -ENOENT if none. */
+/* The same, passing over the intents whose volume @skip returns true for (those of calls in flight). */
+int store_intent_find(struct store *s, MDB_txn *txn, bool (*skip)(const char *volume, void *arg), void *arg,
+		      char *call, size_t csize, char *volume, size_t vsize);
+/* Restore the first pending intent's before-images and delete it. -ENOENT if none. */
 int store_intent_rollback(struct store *s, MDB_txn *txn);
-int store_intent_clear(struct store *s, MDB_txn *txn);
+/* The same for @volume's intent; clear deletes it without restoring anything (0 if there was none). */
+int store_intent_rollback_vol(struct store *s, MDB_txn *txn, const char *volume);
+int store_intent_clear(struct store *s, MDB_txn *txn, const char *volume);
 
 /* The devices index's key of a disk identity. -ENAMETOOLONG if it does not fit. */
 int store_key_ident(char *key, size_t size, const char *ident);

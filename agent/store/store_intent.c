@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * store_intent.c: the journal of before-images and the pending intent (see store.h). The intent is an
+ * store_intent.c: the journal of before-images and the pending intents (see store.h). An intent is an
  * attribute stream like the records: INTENT_A_CALL, INTENT_A_VOLUME, then one INTENT_A_IMAGE nest per
- * changed key {DB u8, KEY string, OLD binary (absent: the key did not exist)}.
+ * changed key {DB u8, KEY string, OLD binary (absent: the key did not exist)}. Its key is
+ * "pending/<volume>": calls on different volumes may be in the kernel at once, one intent each
+ * (docs/PROTOCOL.md §1, Concurrency). A database written before that holds at most one, under the key
+ * "pending"; it is read, rolled back and cleared like the others.
  */
 #include "store_internal.h"
 
@@ -17,7 +20,8 @@
 
 #include "log.h"
 
-#define INTENT_KEY "pending"
+#define INTENT_PREFIX "pending"
+#define STORE_INTENT_KEY_MAX 128 /* "pending/" and a volume id, or "-" */
 enum { INTENT_A_CALL = 1, INTENT_A_VOLUME, INTENT_A_IMAGE, INTENT_A_MAX = INTENT_A_IMAGE };
 enum { IMG_A_DB = 1, IMG_A_KEY, IMG_A_OLD, IMG_A_MAX = IMG_A_OLD };
 
@@ -90,6 +94,8 @@ int store_journal_note(struct store *s, MDB_txn *txn, enum store_db db, const ch
 	return 0;
 }
 
+static int store_intent_key(char *key, size_t size, const char *volume);
+
 int store_intent_put(struct store *s, MDB_txn *txn, const char *call, const char *volume)
 {
 	size_t need = 1024 + strlen(call) + strlen(volume);
@@ -112,29 +118,36 @@ int store_intent_put(struct store *s, MDB_txn *txn, const char *call, const char
 		nlmsg_free(m);
 		return -EMSGSIZE;
 	}
+	char key[STORE_INTENT_KEY_MAX];
+	if (store_intent_key(key, sizeof(key), volume)) {
+		nlmsg_free(m);
+		return -ENAMETOOLONG;
+	}
 	struct nlmsghdr *h = nlmsg_hdr(m);
-	MDB_val k = { strlen(INTENT_KEY), INTENT_KEY }, v = { (size_t)nlmsg_attrlen(h, 0), nlmsg_attrdata(h, 0) };
+	MDB_val k = { strlen(key), key }, v = { (size_t)nlmsg_attrlen(h, 0), nlmsg_attrdata(h, 0) };
 	rc = store_err(store_full(txn, mdb_put(txn, s->dbi[STORE_INTENTS], &k, &v, 0)), "write intent");
 	explicit_bzero(nlmsg_data(h), (size_t)nlmsg_datalen(h));
 	nlmsg_free(m);
 	return rc;
 }
 
-/* The pending intent's attributes in an aligned copy (caller frees *@copy). */
-static int store_intent_read(struct store *s, MDB_txn *txn, void **copy, size_t *len, struct nlattr **tb)
+static int store_intent_key(char *key, size_t size, const char *volume)
 {
-	MDB_val k = { strlen(INTENT_KEY), INTENT_KEY }, v;
-	int rc = store_err(mdb_get(txn, s->dbi[STORE_INTENTS], &k, &v), "read intent");
-	if (rc)
-		return rc;
-	*copy = malloc(v.mv_size ? v.mv_size : 1);
+	int n = snprintf(key, size, INTENT_PREFIX "/%s", volume);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* An intent's attributes in an aligned copy (caller frees *@copy). */
+static int store_intent_parse(const MDB_val *v, void **copy, size_t *len, struct nlattr **tb)
+{
+	*copy = malloc(v->mv_size ? v->mv_size : 1);
 	if (!*copy)
 		return -ENOMEM;
-	memcpy(*copy, v.mv_data, v.mv_size);
-	*len = v.mv_size;
+	memcpy(*copy, v->mv_data, v->mv_size);
+	*len = v->mv_size;
 	if (nla_parse(tb, INTENT_A_MAX, *copy, (int)*len, NULL) < 0 || !tb[INTENT_A_CALL] || !tb[INTENT_A_VOLUME]) {
 		free(*copy);
-		log_error("store: the pending intent is unreadable");
+		log_error("store: a pending intent is unreadable");
 		return -EUCLEAN;
 	}
 	return 0;
@@ -146,28 +159,80 @@ static void store_copy_str(const struct nlattr *a, char *out, size_t size)
 		snprintf(out, size, "%.*s", nla_len(a), (const char *)nla_data(a));
 }
 
-int store_intent_get(struct store *s, MDB_txn *txn, char *call, size_t csize, char *volume, size_t vsize)
+/* The first pending intent (in key order) whose volume @skip does not pass over: its key goes to @key,
+ * its attributes to an aligned copy (caller frees *@copy). -ENOENT if none. */
+static int store_intent_next(struct store *s, MDB_txn *txn, bool (*skip)(const char *volume, void *arg), void *arg,
+			     char key[STORE_INTENT_KEY_MAX], void **copy, size_t *len, struct nlattr **tb)
+{
+	MDB_cursor *cur;
+	int rc = store_err(mdb_cursor_open(txn, s->dbi[STORE_INTENTS], &cur), "cursor");
+	if (rc)
+		return rc;
+	size_t plen = strlen(INTENT_PREFIX);
+	MDB_val k = { plen, INTENT_PREFIX }, v;
+	int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	rc = -ENOENT;
+	for (; mrc == MDB_SUCCESS; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < plen || memcmp(k.mv_data, INTENT_PREFIX, plen))
+			break;
+		if (k.mv_size >= STORE_INTENT_KEY_MAX) {
+			rc = -EUCLEAN;
+			break;
+		}
+		rc = store_intent_parse(&v, copy, len, tb);
+		if (rc)
+			break;
+		char vol[STORE_INTENT_KEY_MAX];
+		store_copy_str(tb[INTENT_A_VOLUME], vol, sizeof(vol));
+		if (skip && skip(vol, arg)) {
+			free(*copy);
+			rc = -ENOENT;
+			continue;
+		}
+		memcpy(key, k.mv_data, k.mv_size);
+		key[k.mv_size] = '\0';
+		break;
+	}
+	if (rc == -ENOENT && mrc != MDB_SUCCESS && mrc != MDB_NOTFOUND)
+		rc = store_err(mrc, "read intent");
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int store_intent_find(struct store *s, MDB_txn *txn, bool (*skip)(const char *volume, void *arg), void *arg,
+		      char *call, size_t csize, char *volume, size_t vsize)
 {
 	void *copy;
 	size_t len;
+	char key[STORE_INTENT_KEY_MAX];
 	struct nlattr *tb[INTENT_A_MAX + 1];
-	int rc = store_intent_read(s, txn, &copy, &len, tb);
+	int rc = store_intent_next(s, txn, skip, arg, key, &copy, &len, tb);
 	if (rc)
 		return rc;
 	store_copy_str(tb[INTENT_A_CALL], call, csize);
 	store_copy_str(tb[INTENT_A_VOLUME], volume, vsize);
+	explicit_bzero(copy, len);
 	free(copy);
 	return 0;
 }
 
-int store_intent_rollback(struct store *s, MDB_txn *txn)
+int store_intent_get(struct store *s, MDB_txn *txn, char *call, size_t csize, char *volume, size_t vsize)
 {
-	void *copy;
-	size_t len;
-	struct nlattr *tb[INTENT_A_MAX + 1], *pos;
-	int rc = store_intent_read(s, txn, &copy, &len, tb), rem;
-	if (rc)
-		return rc;
+	return store_intent_find(s, txn, NULL, NULL, call, csize, volume, vsize);
+}
+
+static int store_intent_del(struct store *s, MDB_txn *txn, const char *key)
+{
+	MDB_val k = { strlen(key), (void *)key };
+	int rc = store_full(txn, mdb_del(txn, s->dbi[STORE_INTENTS], &k, NULL));
+	return rc == MDB_NOTFOUND ? 0 : store_err(rc, "clear intent");
+}
+
+/* Put @copy's before-images back and delete the intent @key. */
+static int store_intent_undo(struct store *s, MDB_txn *txn, const char *key, void *copy, size_t len)
+{
+	struct nlattr *pos;
+	int rc = 0, rem;
 	nla_for_each_attr(pos, copy, (int)len, rem) {
 		struct nlattr *it[IMG_A_MAX + 1];
 		if (nla_type(pos) != INTENT_A_IMAGE)
@@ -194,12 +259,38 @@ int store_intent_rollback(struct store *s, MDB_txn *txn)
 	}
 	explicit_bzero(copy, len);
 	free(copy);
-	return rc ? rc : store_intent_clear(s, txn);
+	return rc ? rc : store_intent_del(s, txn, key);
 }
 
-int store_intent_clear(struct store *s, MDB_txn *txn)
+int store_intent_rollback(struct store *s, MDB_txn *txn)
 {
-	MDB_val k = { strlen(INTENT_KEY), INTENT_KEY };
-	int rc = store_full(txn, mdb_del(txn, s->dbi[STORE_INTENTS], &k, NULL));
-	return rc == MDB_NOTFOUND ? 0 : store_err(rc, "clear intent");
+	void *copy;
+	size_t len;
+	char key[STORE_INTENT_KEY_MAX];
+	struct nlattr *tb[INTENT_A_MAX + 1];
+	int rc = store_intent_next(s, txn, NULL, NULL, key, &copy, &len, tb);
+	return rc ? rc : store_intent_undo(s, txn, key, copy, len);
+}
+
+int store_intent_rollback_vol(struct store *s, MDB_txn *txn, const char *volume)
+{
+	char key[STORE_INTENT_KEY_MAX];
+	void *copy;
+	size_t len;
+	struct nlattr *tb[INTENT_A_MAX + 1];
+	int rc = store_intent_key(key, sizeof(key), volume);
+	if (rc)
+		return rc;
+	MDB_val k = { strlen(key), key }, v;
+	rc = store_err(mdb_get(txn, s->dbi[STORE_INTENTS], &k, &v), "read intent");
+	if (!rc)
+		rc = store_intent_parse(&v, &copy, &len, tb);
+	return rc ? rc : store_intent_undo(s, txn, key, copy, len);
+}
+
+int store_intent_clear(struct store *s, MDB_txn *txn, const char *volume)
+{
+	char key[STORE_INTENT_KEY_MAX];
+	int rc = store_intent_key(key, sizeof(key), volume);
+	return rc ? rc : store_intent_del(s, txn, key);
 }

@@ -31,6 +31,7 @@ static void sim_split(const char *rel, char *parent, size_t size, const char **n
 
 int __wrap_cfs_mkdir(struct cfs *c, const char *rel_in)
 {
+	SIM_LOCKED;
 	char rel[CFS_PATH_MAX], parent[CFS_PATH_MAX];
 	const char *name;
 	struct sim_node pn;
@@ -117,6 +118,7 @@ static int sim_detach_prep(struct cfs *c, enum sim_kernel k, const char *rel,
 
 int __wrap_cfs_rmdir(struct cfs *c, const char *rel_in)
 {
+	SIM_LOCKED;
 	char rel[CFS_PATH_MAX];
 	struct sim_node n;
 	struct stat st;
@@ -172,6 +174,7 @@ int __wrap_cfs_rmdir(struct cfs *c, const char *rel_in)
 
 int __wrap_cfs_write(struct cfs *c, const char *rel_in, const char *val)
 {
+	SIM_LOCKED;
 	char rel[CFS_PATH_MAX];
 	struct sim_node n;
 	struct stat st;
@@ -194,6 +197,7 @@ int __wrap_cfs_write(struct cfs *c, const char *rel_in, const char *val)
 
 int __wrap_cfs_read(struct cfs *c, const char *rel_in, char *buf, size_t size)
 {
+	SIM_LOCKED;
 	char rel[CFS_PATH_MAX];
 	struct sim_node n;
 	struct stat st;

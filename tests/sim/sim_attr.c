@@ -437,7 +437,7 @@ static int sim_sub_match(const char *pat, const char *sub)
 int sim_attr_write(struct cfs *c, enum sim_kernel k, const struct sim_node *n, const char *rel,
 		   const char *val)
 {
-	static struct sim_w w; /* large buffer; the simulator is single-threaded like its callers */
+	static struct sim_w w; /* large buffer: the simulator takes one call at a time (SIM_LOCKED) */
 	char page[SIM_PAGE];
 	if (n->file->flags & SIM_F_RO)
 		return -EACCES;

@@ -20,6 +20,7 @@
  * callers treat it as done); fence and reload need the device.
  */
 #include "sim.h"
+#include "sim_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -111,12 +112,14 @@ int sim_dm_set_ident(const char *dev, const char *ident)
 void __wrap_dmdev_init(void (*log)(int prio, const char *msg));
 void __wrap_dmdev_init(void (*log)(int prio, const char *msg))
 {
+	SIM_LOCKED;
 	(void)log;
 }
 
 int __wrap_dmdev_node(const char *name, char *buf, size_t size);
 int __wrap_dmdev_node(const char *name, char *buf, size_t size)
 {
+	SIM_LOCKED;
 	return sim_dm_path(buf, size, name, "");
 }
 
@@ -197,6 +200,7 @@ static int sim_dm_by_minor(unsigned min, char *name, size_t size)
 int __wrap_blkdev_size_dev(unsigned maj, unsigned min, uint64_t *bytes);
 int __wrap_blkdev_size_dev(unsigned maj, unsigned min, uint64_t *bytes)
 {
+	SIM_LOCKED;
 	char name[256], line[PATH_MAX + 32], type[16], backing[PATH_MAX];
 	uint64_t sectors;
 	if (maj == SIM_DM_MAJOR) {
@@ -217,6 +221,7 @@ int __wrap_blkdev_size_dev(unsigned maj, unsigned min, uint64_t *bytes)
 int __wrap_blkdev_size(const char *path, uint64_t *bytes);
 int __wrap_blkdev_size(const char *path, uint64_t *bytes)
 {
+	SIM_LOCKED;
 	struct stat st;
 	if (stat(path, &st) < 0)
 		return -errno;
@@ -229,6 +234,7 @@ int __wrap_blkdev_size(const char *path, uint64_t *bytes)
 int __wrap_dmdev_query(const char *name, bool *exists, bool *ours);
 int __wrap_dmdev_query(const char *name, bool *exists, bool *ours)
 {
+	SIM_LOCKED;
 	char path[PATH_MAX + 16], line[256] = "";
 	*exists = *ours = false;
 	int rc = sim_dm_path(path, sizeof(path), name, ".table");
@@ -266,6 +272,7 @@ static int sim_dm_set_table(const char *name, const char *line1, const char *uui
 int __wrap_dmdev_create_linear(const char *name, const char *uuid, unsigned maj, unsigned min, uint64_t want);
 int __wrap_dmdev_create_linear(const char *name, const char *uuid, unsigned maj, unsigned min, uint64_t want)
 {
+	SIM_LOCKED;
 	char node[PATH_MAX], line[PATH_MAX + 16];
 	uint64_t bytes;
 	bool exists, ours;
@@ -310,6 +317,7 @@ static int sim_dm_uuid(const char *name, char *uuid, size_t size)
 int __wrap_dmdev_remove(const char *name);
 int __wrap_dmdev_remove(const char *name)
 {
+	SIM_LOCKED;
 	char node[PATH_MAX], table[PATH_MAX + 16];
 	bool exists, ours;
 	int rc = __wrap_dmdev_query(name, &exists, &ours);
@@ -326,6 +334,7 @@ int __wrap_dmdev_remove(const char *name)
 int __wrap_dmdev_fence(const char *name);
 int __wrap_dmdev_fence(const char *name)
 {
+	SIM_LOCKED;
 	char uuid[256], line[PATH_MAX + 32], type[16], backing[PATH_MAX];
 	uint64_t sectors;
 	int rc = sim_dm_uuid(name, uuid, sizeof(uuid));
@@ -342,6 +351,7 @@ int __wrap_dmdev_fence(const char *name)
 int __wrap_dmdev_reload_linear(const char *name, unsigned maj, unsigned min, uint64_t want);
 int __wrap_dmdev_reload_linear(const char *name, unsigned maj, unsigned min, uint64_t want)
 {
+	SIM_LOCKED;
 	char uuid[256], line[PATH_MAX + 32];
 	uint64_t bytes;
 	int rc = sim_dm_uuid(name, uuid, sizeof(uuid));
@@ -363,6 +373,7 @@ int sim_dm_state(const char *name, char *buf, size_t size)
 int __wrap_dmdev_table(const char *name, char *type, size_t tsize, char *params, size_t psize, uint64_t *sectors);
 int __wrap_dmdev_table(const char *name, char *type, size_t tsize, char *params, size_t psize, uint64_t *sectors)
 {
+	SIM_LOCKED;
 	char line[PATH_MAX + 32], ty[16], backing[PATH_MAX];
 	int rc = sim_dm_table(name, line, sizeof(line));
 	if (!rc)
@@ -380,6 +391,7 @@ int __wrap_dmdev_table(const char *name, char *type, size_t tsize, char *params,
 int __wrap_dmdev_list(int (*fn)(const char *name, void *arg), void *arg);
 int __wrap_dmdev_list(int (*fn)(const char *name, void *arg), void *arg)
 {
+	SIM_LOCKED;
 	const char *root = sim_dm_root();
 	if (!root)
 		return -ENODEV;
@@ -407,6 +419,7 @@ int __wrap_dmdev_list(int (*fn)(const char *name, void *arg), void *arg)
 int __wrap_blkdev_dm(unsigned maj, unsigned min, char *uuid, size_t usize, char *name, size_t nsize);
 int __wrap_blkdev_dm(unsigned maj, unsigned min, char *uuid, size_t usize, char *name, size_t nsize)
 {
+	SIM_LOCKED;
 	char n[256], u[256] = "";
 	if (maj != SIM_DM_MAJOR) {
 		char file[64], path[PATH_MAX + 64], line[2][256] = { "", "" };
@@ -434,6 +447,7 @@ int __wrap_blkdev_dm(unsigned maj, unsigned min, char *uuid, size_t usize, char 
 int __wrap_blkdev_identity(unsigned maj, unsigned min, char *ident, size_t size);
 int __wrap_blkdev_identity(unsigned maj, unsigned min, char *ident, size_t size)
 {
+	SIM_LOCKED;
 	char file[64], text[300], uuid[256], name[256];
 	snprintf(file, sizeof(file), "ident-%u:%u", maj, min);
 	if (sim_dm_file(file, text, sizeof(text)) == 0) {
@@ -458,6 +472,7 @@ int __wrap_blkdev_identity(unsigned maj, unsigned min, char *ident, size_t size)
 int __wrap_blkdev_claimable(const char *path);
 int __wrap_blkdev_claimable(const char *path)
 {
+	SIM_LOCKED;
 	struct stat st;
 	char file[64], text[8];
 	if (stat(path, &st) < 0)

@@ -194,4 +194,12 @@ int __real_cfs_read(struct cfs *c, const char *rel, char *buf, size_t size);
 int __real_cfs_symlink(struct cfs *c, const char *target_rel, const char *link_rel);
 int __real_cfs_unlink(struct cfs *c, const char *rel);
 
+/* The simulated kernel takes one call at a time: the agent's calls on different volumes run their kernel
+ * steps in threads of their own (agent/server/flight.h), and the simulator's state (the tree's rules,
+ * dm devices, sessions, reservations) is not made for that. Every __wrap_ entry point begins with
+ * SIM_LOCKED, which holds a recursive lock to the end of its scope (wrappers call each other). */
+int sim_lock(void);
+void sim_unlock(int *unused);
+#define SIM_LOCKED int sim_locked_ __attribute__((cleanup(sim_unlock), unused)) = sim_lock()
+
 #endif

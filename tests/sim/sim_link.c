@@ -261,6 +261,7 @@ static int sim_mlun_linked(struct cfs *c, const char *mlun, const char *lun)
 
 int __wrap_cfs_symlink(struct cfs *c, const char *target_in, const char *link_in)
 {
+	SIM_LOCKED;
 	char link[CFS_PATH_MAX], target[CFS_PATH_MAX], parent[CFS_PATH_MAX];
 	char abs[PATH_MAX], real[PATH_MAX], rootreal[PATH_MAX], body[PATH_MAX];
 	struct sim_node pn, tn;
@@ -356,6 +357,7 @@ static int sim_unmap_cb(const char *link, const char *target, void *arg)
 
 int __wrap_cfs_unlink(struct cfs *c, const char *rel_in)
 {
+	SIM_LOCKED;
 	char rel[CFS_PATH_MAX], parent[CFS_PATH_MAX], target[CFS_PATH_MAX], path[CFS_PATH_MAX];
 	struct sim_node pn;
 	struct stat st;

@@ -442,7 +442,7 @@ static const struct sim_nrule sim_nrules[] = {
 int sim_nvmet_attr_write(struct cfs *c, enum sim_kernel k, const struct sim_node *n, const char *rel,
 			 const char *val)
 {
-	static struct sim_nw w; /* large buffer; the simulator is single-threaded like its callers */
+	static struct sim_nw w; /* large buffer: the simulator takes one call at a time (SIM_LOCKED) */
 	char page[SIM_PAGE];
 	snprintf(page, sizeof(page), "%s", val);
 	memset(&w, 0, sizeof(w));

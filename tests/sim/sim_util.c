@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,4 +293,18 @@ enum sim_kernel sim_kernel_of(int rootfd)
 		return strstr(buf, " on 6.12") ? SIM_KERNEL_6_12 : SIM_KERNEL_6_1;
 	/* nvmet alone: 6.12's nvmet has a discovery_nqn attribute, 6.1's has none */
 	return sim_is_dir(rootfd, "nvmet/discovery_nqn") == 0 ? SIM_KERNEL_6_12 : SIM_KERNEL_6_1;
+}
+
+static pthread_mutex_t sim_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+int sim_lock(void)
+{
+	pthread_mutex_lock(&sim_mutex);
+	return 0;
+}
+
+void sim_unlock(int *unused)
+{
+	(void)unused;
+	pthread_mutex_unlock(&sim_mutex);
 }

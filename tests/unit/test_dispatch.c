@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "calls_fx.h"
+#include "store_internal.h"
 #include "proto_req.h"
 #include "unit_main.h"
 
@@ -344,6 +345,76 @@ static void test_pending_intent_blocks_calls(void **state)
 	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
 }
 
+/* @vol's record to @state, with an intent of @call on it (journaled: its rollback brings @vol back) */
+static void pending_state(struct harness *h, const char *vol, uint8_t state, const char *call)
+{
+	MDB_txn *txn;
+	struct rec_volume v;
+	assert_int_equal(store_begin(h->a.store, true, &txn), 0);
+	store_journal_start(h->a.store);
+	assert_int_equal(store_get(h->a.store, txn, STORE_VOLUMES, vol, &v), 0);
+	v.state = state;
+	assert_int_equal(store_put(h->a.store, txn, STORE_VOLUMES, vol, &v), 0);
+	assert_int_equal(store_intent_put(h->a.store, txn, call, vol), 0);
+	store_journal_stop(h->a.store);
+	assert_int_equal(store_commit(txn), 0);
+}
+
+static bool skip_vol(const char *volume, void *arg)
+{
+	return !strcmp(volume, arg);
+}
+
+/* Calls in the kernel side by side leave one intent each (key "pending/<volume>"): one of a call in
+ * flight is passed over when a call looks for an unsettled one, and reconcile rolls them all back. An
+ * intent from a database written before (the one key "pending") is read and rolled back the same way. */
+static void test_intents_per_volume(void **state)
+{
+	struct harness *h = *state;
+	const char *v0 = new_volume(h, 0, 0, ATTACH_STATE_AVAILABLE), *v1 = new_volume(h, 1, 0, ATTACH_STATE_AVAILABLE);
+	char vol0[ATTACH_UUID_LEN + 1], vol1[ATTACH_UUID_LEN + 1], call[64], vol[64];
+	snprintf(vol0, sizeof(vol0), "%s", v0);
+	snprintf(vol1, sizeof(vol1), "%s", v1);
+	pending_state(h, vol0, ATTACH_STATE_ATTACHING, "reserve");
+	pending_state(h, vol1, ATTACH_STATE_IN_USE, "attach");
+
+	MDB_txn *txn;
+	assert_int_equal(store_begin(h->a.store, true, &txn), 0);
+	/* vol1's intent moves to the old key, as a database from before would hold it */
+	char key[128];
+	snprintf(key, sizeof(key), "pending/%s", vol1);
+	MDB_val k = { strlen(key), key }, v, old = { strlen("pending"), "pending" };
+	assert_int_equal(mdb_get(txn, h->a.store->dbi[STORE_INTENTS], &k, &v), 0);
+	void *copy = malloc(v.mv_size);
+	memcpy(copy, v.mv_data, v.mv_size);
+	MDB_val cv = { v.mv_size, copy };
+	assert_int_equal(mdb_put(txn, h->a.store->dbi[STORE_INTENTS], &old, &cv, 0), 0);
+	assert_int_equal(mdb_del(txn, h->a.store->dbi[STORE_INTENTS], &k, NULL), 0);
+	free(copy);
+	/* both pending; the one of a call in flight is passed over */
+	assert_int_equal(store_intent_find(h->a.store, txn, skip_vol, vol0, call, sizeof(call), vol, sizeof(vol)), 0);
+	assert_string_equal(vol, vol1);
+	assert_string_equal(call, "attach");
+	assert_int_equal(store_intent_find(h->a.store, txn, skip_vol, vol1, call, sizeof(call), vol, sizeof(vol)), 0);
+	assert_string_equal(vol, vol0);
+	assert_int_equal(store_commit(txn), 0);
+
+	/* a mutating call refuses while either is pending and nothing is in flight */
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[2], 0), ATTACH_E_INTERNAL);
+	assert_non_null(strstr(h->message, "is not settled yet"));
+	/* reconcile rolls both back */
+	assert_int_equal(h_call(h, ATTACH_MSG_RECONCILE, 0), ATTACH_OK);
+	assert_non_null(strstr(h->message, "2 fixed"));
+	assert_int_equal(volume_state(h, vol0), ATTACH_STATE_AVAILABLE);
+	assert_int_equal(volume_state(h, vol1), ATTACH_STATE_AVAILABLE);
+	assert_int_equal(store_begin(h->a.store, false, &txn), 0);
+	assert_int_equal(store_intent_get(h->a.store, txn, call, sizeof(call), vol, sizeof(vol)), -ENOENT);
+	store_abort(txn);
+	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol0), 0), ATTACH_OK);
+}
+
+
 UNIT_MAIN("dispatch", H_TEST(test_dry_run_changes_nothing), H_TEST(test_hello_first_and_version),
 	  H_TEST(test_every_call_needs_hello), H_TEST(test_uuids), H_TEST(test_wrong_state), H_TEST(test_reply),
-	  H_TEST(test_attachment_and_force_refused), H_TEST(test_pending_intent_blocks_calls))
+	  H_TEST(test_attachment_and_force_refused), H_TEST(test_pending_intent_blocks_calls),
+	  H_TEST(test_intents_per_volume))
