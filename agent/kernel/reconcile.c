@@ -67,14 +67,19 @@ static void recon_free(struct recon *run)
 /* ---- the records: exports and their ACLs, after rolling back an interrupted call */
 
 /* A new zeroed last element of the array at *@arrp (any T *, passed as &arr) of *@n elements of @size
- * bytes: NULL when out of memory. The pointer is copied as bytes, so T * is never read as void *. */
+ * bytes: NULL when out of memory. The pointer is copied as bytes, so T * is never read as void *. The
+ * array doubles when *@n is 0 or a power of two (its room is the next power of two): a restore of 1000
+ * exports reallocated its arrays of 7 KiB records once an element before. */
 void *recon_push(void *arrp, size_t *n, size_t size)
 {
-	void *arr;
-	memcpy(&arr, arrp, sizeof(arr));
-	char *grown = realloc(arr, (*n + 1) * size);
-	if (!grown)
-		return NULL;
+	char *grown;
+	memcpy(&grown, arrp, sizeof(grown));
+	if ((*n & (*n - 1)) == 0) {
+		void *arr = grown;
+		grown = realloc(arr, (*n ? *n * 2 : 1) * size);
+		if (!grown)
+			return NULL;
+	}
 	memcpy(arrp, &grown, sizeof(grown));
 	memset(grown + *n * size, 0, size);
 	return grown + (*n)++ * size;
