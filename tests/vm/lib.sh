@@ -230,6 +230,15 @@ iscsi_node() {
 iscsi_login() {
 	iscsi_node "$@" && iscsiadm -m node -T "$1" -p "$2" ${5:+-I $5} --login && return 0
 	local rc=$? a
+	# 11, "iSCSI PDU timed out": the login's reply came too late (under emulation on one vCPU, seen once
+	# in 23-initramfs's second boot on 6.12: the target's send failed EPIPE, the initiator had given up).
+	# A transport timeout, not a refusal (a wrong secret or a missing ACL is 24): one more try, said so.
+	if [ "$rc" = 11 ]; then
+		echo "login to $1 timed out (rc 11): trying once more" >&2
+		sleep 1
+		iscsiadm -m node -T "$1" -p "$2" ${5:+-I $5} --login && return 0
+		rc=$?
+	fi
 	# what each side held (on stderr): the node record's CHAP user, the target's ACLs' (the rig's own secrets)
 	echo "login to $1 failed (rc $rc): the node record's user $(iscsiadm -m node -T "$1" -p "$2" ${5:+-I $5} 2>/dev/null |
 		sed -n 's/^node.session.auth.username = //p'), the initiator passed $3" >&2
