@@ -80,8 +80,6 @@ static void agent_reconcile(struct agent *a)
 	stats_reconciled(&a->stats.at_start, &r, rc, stats_now_us() - t0);
 	for (size_t i = 0; i < r.n; i++)
 		log_info("reconcile: %s", r.lines[i]);
-	/* the records of every export were in memory at once: what they took goes back to the system */
-	malloc_trim(0);
 	if (rc)
 		log_error("reconcile at start: %u of %u difference(s) not fixed; the agent serves the rest", r.failures,
 			  r.differences);

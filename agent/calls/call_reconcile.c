@@ -3,7 +3,6 @@
 #include "calls.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <string.h>
 
 #include "log.h"
@@ -57,7 +56,6 @@ int call_reconcile(struct call_ctx *ctx)
 		snprintf(summary, sizeof(summary), "%u difference(s), %u fixed, %u failed", r.differences, r.fixed,
 			 r.failures);
 	recon_report_free(&r);
-	malloc_trim(0); /* the records of every export were in memory at once */
 	/* the lines say what failed: they go with the error too */
 	ctx->body_on_error = true;
 	if (rc == -EIO)

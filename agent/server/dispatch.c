@@ -302,6 +302,21 @@ static int dispatch_settled(struct call_ctx *ctx, int applied, const char *err)
 	return 0;
 }
 
+/* The kernel's side of the agent, for a plan (read only: a call's thread may use it too). */
+static struct plan_env dispatch_env(struct agent *a)
+{
+	return (struct plan_env){ .cfs = &a->cfs, .dbroot = a->dbroot };
+}
+
+/* The plan applied here, in the loop, and the intent settled. */
+static int dispatch_apply(struct call_ctx *ctx)
+{
+	struct plan_env env = dispatch_env(ctx->a);
+	char err[ATTACH_MESSAGE_MAX + 1];
+	int applied = plan_apply(&ctx->plan, &env, err, sizeof(err));
+	return dispatch_settled(ctx, applied, err);
+}
+
 /* May this plan's kernel work run beside other calls'? Only on objects of its own volume: an iSCSI
  * export's (its dm device, storage object, target and what is under it, its reservations' file). The
  * NVMe steps touch hosts and ports that subsystems share, and the HBA is everyone's. */
@@ -340,7 +355,7 @@ static int dispatch_finish(struct call_ctx *ctx)
 		f->barrier = ctx->conn; /* nothing new starts until this call has run */
 		return DISPATCH_RC_WAIT;
 	}
-	if (beside && (f->n == FLIGHT_MAX || flight_busy(f, vol)))
+	if (beside && f->n == FLIGHT_MAX) /* (a busy volume waited before its handler: dispatch_must_wait) */
 		return DISPATCH_RC_WAIT;
 	int rc = dispatch_intent(ctx, vol);
 	if (rc)
@@ -351,10 +366,7 @@ static int dispatch_finish(struct call_ctx *ctx)
 		flight_add(f, vol);
 		return DISPATCH_RC_PENDING;
 	}
-	struct plan_env env = { .cfs = &ctx->a->cfs, .dbroot = ctx->a->dbroot };
-	char err[ATTACH_MESSAGE_MAX + 1];
-	int applied = plan_apply(&ctx->plan, &env, err, sizeof(err));
-	return dispatch_settled(ctx, applied, err);
+	return dispatch_apply(ctx);
 }
 
 /* A mutating call on the one-plan path: a write transaction, its plan applied by dispatch_finish. */
@@ -469,7 +481,6 @@ struct dispatch_job {
 	uint32_t seq;
 	uint64_t t0; /* the request's start (stats) */
 	void *owner;
-	struct plan_env env;
 	struct flight_thread thread;
 	int applied;
 	char err[ATTACH_MESSAGE_MAX + 1];
@@ -495,7 +506,8 @@ static struct nl_msg *dispatch_conclude(struct call_ctx *ctx, const struct dispa
 static void *dispatch_worker(void *arg)
 {
 	struct dispatch_job *j = arg;
-	j->applied = plan_apply(&j->ctx.plan, &j->env, j->err, sizeof(j->err));
+	struct plan_env env = dispatch_env(j->ctx.a);
+	j->applied = plan_apply(&j->ctx.plan, &env, j->err, sizeof(j->err));
 	flight_done(j->ctx.flight, j);
 	return NULL;
 }
@@ -520,7 +532,6 @@ static struct dispatch_job *dispatch_launch(struct call_ctx *ctx, const struct d
 	j->row = row;
 	j->type = nlh->nlmsg_type;
 	j->seq = nlh->nlmsg_seq;
-	j->env = (struct plan_env){ .cfs = &ctx->a->cfs, .dbroot = ctx->a->dbroot };
 	if (flight_thread_start(&j->thread, dispatch_worker, j)) {
 		free(req);
 		free(j);
@@ -543,16 +554,6 @@ static bool dispatch_must_wait(struct flight *f, const struct dispatch_conn *dc,
 		return true;
 	}
 	return false;
-}
-
-/* No thread for it: the plan of a call counted in flight is applied here, and settled. */
-static int dispatch_inline(struct call_ctx *ctx)
-{
-	struct plan_env env = { .cfs = &ctx->a->cfs, .dbroot = ctx->a->dbroot };
-	char err[ATTACH_MESSAGE_MAX + 1];
-	int applied = plan_apply(&ctx->plan, &env, err, sizeof(err));
-	flight_remove(ctx->flight, dispatch_volume(ctx));
-	return dispatch_settled(ctx, applied, err);
 }
 
 /* One request's path, from the decoder to its reply; *@err receives the reply's errno. With @job (the
@@ -601,8 +602,10 @@ static struct nl_msg *dispatch_one(struct agent *a, struct dispatch_conn *dc, st
 	}
 	if (rc == DISPATCH_RC_PENDING && (*job = dispatch_launch(&ctx, row, nlh, len, tb)))
 		return NULL;
-	if (rc == DISPATCH_RC_PENDING)
-		rc = dispatch_inline(&ctx);
+	if (rc == DISPATCH_RC_PENDING) { /* no thread for it: applied here */
+		rc = dispatch_apply(&ctx);
+		flight_remove(f, dispatch_volume(&ctx));
+	}
 	*err = rc;
 	return dispatch_conclude(&ctx, row, type, seq, rc);
 }

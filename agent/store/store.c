@@ -454,10 +454,8 @@ int store_put_str(struct store *s, MDB_txn *txn, enum store_db db, const char *k
 	return store_err(store_full(txn, mdb_put(txn, s->dbi[db], &k, &v, 0)), "put");
 }
 
-/* The cursor walk behind store_scan() and store_scan_str(): @visit gets each key with @prefix, in key
- * order, NUL-terminated, and its raw value. */
-static int store_walk(struct store *s, MDB_txn *txn, enum store_db db, const char *prefix,
-		      int (*visit)(const char *key, const MDB_val *v, void *ctx), void *ctx)
+int store_walk(struct store *s, MDB_txn *txn, enum store_db db, const char *prefix,
+	       int (*visit)(const char *key, const MDB_val *v, void *ctx), void *ctx)
 {
 	MDB_cursor *cur;
 	int rc = store_err(mdb_cursor_open(txn, s->dbi[db], &cur), "cursor");

@@ -159,44 +159,43 @@ static void store_copy_str(const struct nlattr *a, char *out, size_t size)
 		snprintf(out, size, "%.*s", nla_len(a), (const char *)nla_data(a));
 }
 
+/* store_intent_next's walk: the first intent whose volume its filter does not pass over */
+struct store_intent_seek {
+	bool (*skip)(const char *volume, void *arg);
+	void *arg;
+	char *key;
+	void **copy;
+	size_t *len;
+	struct nlattr **tb;
+};
+
+static int store_intent_visit(const char *key, const MDB_val *v, void *ctx)
+{
+	struct store_intent_seek *q = ctx;
+	if (strlen(key) >= STORE_INTENT_KEY_MAX)
+		return -EUCLEAN;
+	int rc = store_intent_parse(v, q->copy, q->len, q->tb);
+	if (rc)
+		return rc;
+	char vol[STORE_INTENT_KEY_MAX];
+	store_copy_str(q->tb[INTENT_A_VOLUME], vol, sizeof(vol));
+	if (q->skip && q->skip(vol, q->arg)) {
+		explicit_bzero(*q->copy, *q->len);
+		free(*q->copy);
+		return 0;
+	}
+	snprintf(q->key, STORE_INTENT_KEY_MAX, "%s", key);
+	return 1;
+}
+
 /* The first pending intent (in key order) whose volume @skip does not pass over: its key goes to @key,
  * its attributes to an aligned copy (caller frees *@copy). -ENOENT if none. */
 static int store_intent_next(struct store *s, MDB_txn *txn, bool (*skip)(const char *volume, void *arg), void *arg,
 			     char key[STORE_INTENT_KEY_MAX], void **copy, size_t *len, struct nlattr **tb)
 {
-	MDB_cursor *cur;
-	int rc = store_err(mdb_cursor_open(txn, s->dbi[STORE_INTENTS], &cur), "cursor");
-	if (rc)
-		return rc;
-	size_t plen = strlen(INTENT_PREFIX);
-	MDB_val k = { plen, INTENT_PREFIX }, v;
-	int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	rc = -ENOENT;
-	for (; mrc == MDB_SUCCESS; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size < plen || memcmp(k.mv_data, INTENT_PREFIX, plen))
-			break;
-		if (k.mv_size >= STORE_INTENT_KEY_MAX) {
-			rc = -EUCLEAN;
-			break;
-		}
-		rc = store_intent_parse(&v, copy, len, tb);
-		if (rc)
-			break;
-		char vol[STORE_INTENT_KEY_MAX];
-		store_copy_str(tb[INTENT_A_VOLUME], vol, sizeof(vol));
-		if (skip && skip(vol, arg)) {
-			free(*copy);
-			rc = -ENOENT;
-			continue;
-		}
-		memcpy(key, k.mv_data, k.mv_size);
-		key[k.mv_size] = '\0';
-		break;
-	}
-	if (rc == -ENOENT && mrc != MDB_SUCCESS && mrc != MDB_NOTFOUND)
-		rc = store_err(mrc, "read intent");
-	mdb_cursor_close(cur);
-	return rc;
+	struct store_intent_seek q = { .skip = skip, .arg = arg, .key = key, .copy = copy, .len = len, .tb = tb };
+	int rc = store_walk(s, txn, STORE_INTENTS, INTENT_PREFIX, store_intent_visit, &q);
+	return rc == 1 ? 0 : rc ? rc : -ENOENT;
 }
 
 int store_intent_find(struct store *s, MDB_txn *txn, bool (*skip)(const char *volume, void *arg), void *arg,

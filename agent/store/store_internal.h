@@ -34,6 +34,11 @@ int store_db_type(enum store_db db);
  * reason in @why, or -errno. A database that does not exist yet (no data.mdb, or 0 bytes) is fine. */
 int store_verify(const char *dir, char *why, size_t whylen);
 
+/* The cursor walk behind store_scan(), store_scan_str() and the intents' (store.c): @visit gets each key
+ * with @prefix, in key order, NUL-terminated, and its raw value; a non-zero return stops the walk and
+ * is returned. A key of 1024 bytes or more is -EUCLEAN. */
+int store_walk(struct store *s, MDB_txn *txn, enum store_db db, const char *prefix,
+	       int (*visit)(const char *key, const MDB_val *v, void *ctx), void *ctx);
 /* Errors of LMDB as errno values (store.c). */
 int store_err(int rc, const char *what);
 /* Pass @rc through, noting MDB_MAP_FULL on the transaction's store. */

@@ -310,41 +310,6 @@ static void test_attachment_and_force_refused(void **state)
 	assert_kernel_unchanged(h, dm, kernel);
 }
 
-/* An intent left pending (its settling could not be saved) blocks every mutating call until reconcile
- * settles it: another call would overwrite it, or be undone by its rollback. */
-static void test_pending_intent_blocks_calls(void **state)
-{
-	struct harness *h = *state;
-	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_AVAILABLE);
-	MDB_txn *txn;
-	struct rec_volume v;
-	assert_int_equal(store_begin(h->a.store, true, &txn), 0);
-	store_journal_start(h->a.store);
-	assert_int_equal(store_get(h->a.store, txn, STORE_VOLUMES, vol, &v), 0);
-	v.state = ATTACH_STATE_ATTACHING;
-	assert_int_equal(store_put(h->a.store, txn, STORE_VOLUMES, vol, &v), 0);
-	assert_int_equal(store_intent_put(h->a.store, txn, "reserve", vol), 0);
-	store_journal_stop(h->a.store);
-	assert_int_equal(store_commit(txn), 0);
-
-	char *before = h_snapshot(h), want[256];
-	snprintf(want, sizeof(want),
-		 "the interrupted reserve on volume %s is not settled yet: run reconcile (or restart attachd)", vol);
-	assert_int_equal(h_call(h, ATTACH_MSG_UNRESERVE, V(vol), 0), ATTACH_E_INTERNAL);
-	assert_string_equal(h->message, want);
-	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[1], 0), ATTACH_E_INTERNAL);
-	assert_string_equal(h->message, want);
-	assert_int_equal(h_call(h, ATTACH_MSG_UNRESERVE, V(vol), ATTACH_A_DRY_RUN, "", 0), ATTACH_E_INTERNAL);
-	assert_int_equal(volume_state(h, vol), ATTACH_STATE_ATTACHING); /* reading still works */
-	assert_unchanged(h, before);
-	/* reconcile is mutating too, but runs its own transactions: served, and it settles the intent */
-	assert_true(proto_call_find(ATTACH_MSG_RECONCILE)->mutating);
-	assert_int_equal(h_call(h, ATTACH_MSG_RECONCILE, 0), ATTACH_OK);
-	assert_non_null(strstr(h->message, "1 fixed"));
-	assert_int_equal(volume_state(h, vol), ATTACH_STATE_AVAILABLE);
-	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
-}
-
 /* @vol's record to @state, with an intent of @call on it (journaled: its rollback brings @vol back) */
 static void pending_state(struct harness *h, const char *vol, uint8_t state, const char *call)
 {
@@ -363,6 +328,32 @@ static void pending_state(struct harness *h, const char *vol, uint8_t state, con
 static bool skip_vol(const char *volume, void *arg)
 {
 	return !strcmp(volume, arg);
+}
+
+/* An intent left pending (its settling could not be saved) blocks every mutating call until reconcile
+ * settles it: another call would overwrite it, or be undone by its rollback. */
+static void test_pending_intent_blocks_calls(void **state)
+{
+	struct harness *h = *state;
+	const char *vol = new_volume(h, 0, 0, ATTACH_STATE_AVAILABLE);
+	pending_state(h, vol, ATTACH_STATE_ATTACHING, "reserve");
+
+	char *before = h_snapshot(h), want[256];
+	snprintf(want, sizeof(want),
+		 "the interrupted reserve on volume %s is not settled yet: run reconcile (or restart attachd)", vol);
+	assert_int_equal(h_call(h, ATTACH_MSG_UNRESERVE, V(vol), 0), ATTACH_E_INTERNAL);
+	assert_string_equal(h->message, want);
+	assert_int_equal(h_call(h, ATTACH_MSG_VOLUME_CREATE, ATTACH_A_DEVICE, h->dev[1], 0), ATTACH_E_INTERNAL);
+	assert_string_equal(h->message, want);
+	assert_int_equal(h_call(h, ATTACH_MSG_UNRESERVE, V(vol), ATTACH_A_DRY_RUN, "", 0), ATTACH_E_INTERNAL);
+	assert_int_equal(volume_state(h, vol), ATTACH_STATE_ATTACHING); /* reading still works */
+	assert_unchanged(h, before);
+	/* reconcile is mutating too, but runs its own transactions: served, and it settles the intent */
+	assert_true(proto_call_find(ATTACH_MSG_RECONCILE)->mutating);
+	assert_int_equal(h_call(h, ATTACH_MSG_RECONCILE, 0), ATTACH_OK);
+	assert_non_null(strstr(h->message, "1 fixed"));
+	assert_int_equal(volume_state(h, vol), ATTACH_STATE_AVAILABLE);
+	assert_int_equal(h_call(h, ATTACH_MSG_RESERVE, V(vol), 0), ATTACH_OK);
 }
 
 /* Calls in the kernel side by side leave one intent each (key "pending/<volume>"): one of a call in

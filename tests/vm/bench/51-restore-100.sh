@@ -19,13 +19,7 @@ ATTACHD_DB=$P/db-restore-$K
 FLOOR=iqn.2024-01.org.example:floor
 cleanup_scenario() { :; }
 check "the persistent disk mounts (virtio_blk, ext4)" persist_mount || bail "no persistent disk"
-slices() { # LOOP: the K slices rslice-0 .. rslice-(K-1), one dmsetup call
-	awk -v k="$K" -v dev="$1" 'BEGIN {
-		for (i = 0; i < k; i++) printf "%srslice-%d,,,rw,0 2048 linear %s %d", i ? ";" : "", i, dev, i * 2048
-		print ""
-	}' >$VM_WORK/concise
-	dmsetup create --concise <$VM_WORK/concise
-}
+slices() { dm_slices rslice "$K" "$1"; } # LOOP: the K slices rslice-0 .. rslice-(K-1)
 
 if [ "$VM_BOOT" = 1 ]; then
 	rm -rf "$N" "$ATTACHD_DB" "$P/restore-$K.img" && mkdir -p "$N"

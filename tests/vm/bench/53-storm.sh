@@ -24,11 +24,7 @@ cleanup_scenario() {
 }
 attachd_start --max-volumes $((N + 10)) --max-exports $((N + 10)) --log-level debug || bail "attachd did not start"
 LOOP=$(backing /tmp/storm.img $((N + 1))) || bail "no loop device"
-awk -v n="$N" -v dev="$LOOP" 'BEGIN {
-	for (i = 0; i < n; i++) printf "%sstormslice-%d,,,rw,0 2048 linear %s %d", i ? ";" : "", i, dev, i * 2048
-	print ""
-}' >$VM_WORK/concise
-check "$N dm slices (one dmsetup create --concise)" sh -c "dmsetup create --concise <$VM_WORK/concise" || bail "no slices"
+check "$N dm slices (one dmsetup create --concise)" dm_slices stormslice "$N" "$LOOP" || bail "no slices"
 
 # floor: FLAGS... (the build, then its teardown)
 floor() {
