@@ -173,6 +173,8 @@ build_python() {
 	mkdir -p "$R/usr/bin" "$R/usr/lib/$PYV" "$R/usr/lib/python3/dist-packages"
 	copy_bin "$STAGE/usr/bin/$PYV" "/usr/bin/$PYV"
 	ln -s $PYV "$R/usr/bin/python3"
+	# targetcli-fb's command (make bench times it beside attachd)
+	[ ! -f "$STAGE/usr/bin/targetcli" ] || install -m 0755 "$STAGE/usr/bin/targetcli" "$R/usr/bin/targetcli"
 	# stdlib without what no test imports (tests, IDLE, tkinter, ...)
 	(cd "$STAGE/usr/lib/$PYV" && tar cf - --exclude=./test --exclude=idlelib --exclude=tkinter \
 		--exclude=ensurepip --exclude=turtledemo --exclude=lib2to3 --exclude='./config-3*' --exclude=pydoc_data \
@@ -180,8 +182,9 @@ build_python() {
 		tar xf - -C "$R/usr/lib/$PYV"
 	# minus what neither rtslib-fb nor os-brick's Linux iSCSI path imports (measured with sys.modules
 	# after connector.factory('ISCSI') and RTSRoot): Windows support, web stacks, test tools, docs
+	# PyGObject (a dependency of targetcli-fb, for D-Bus only) with GLib behind it: guest/pyshim stands in
 	local skip=(gevent zope docutils setuptools distutils-precedence.pth testtools fixtures extras paste
-		webob routes repoze tempita yappi _yappi.* os_win babel roman)
+		webob routes repoze tempita yappi _yappi.* os_win babel roman gi pygtkcompat)
 	(cd "$STAGE/usr/lib/python3/dist-packages" && tar cf - --exclude=__pycache__ --exclude='./*/tests' \
 		"${skip[@]/#/--exclude=./}" .) |
 		tar xf - -C "$R/usr/lib/python3/dist-packages"
@@ -209,6 +212,7 @@ build_overlay() {
 	install -m 0755 "$HERE/guest/runner.sh" "$R/vm/runner.sh"
 	install -m 0644 "$HERE/lib.sh" "$R/vm/lib.sh"
 	install -m 0644 "$HERE"/guest/*.py "$R/vm/"
+	cp -r "$HERE/guest/pyshim" "$R/vm/pyshim"
 	install -m 0755 "$HERE/guest/demo.sh" "$HERE/guest/demo-nvme.sh" "$R/vm/"
 	install -m 0644 "$HERE/guest/demo-lib.sh" "$R/vm/demo-lib.sh"
 	install -m 0755 "${ATTACHD_VM_SCENARIO_DIR:-$HERE/scenarios}"/[0-9][0-9]-*.sh "$R/vm/scenarios/"

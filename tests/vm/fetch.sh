@@ -36,8 +36,9 @@ BASE_PKGS="open-iscsi libiscsi-bin dmsetup kmod"
 BASE_PKGS="$BASE_PKGS multipath-tools sg3-utils"
 # NVMe over TCP (scenario 22): nvme-cli connects to nvmet as a host would
 BASE_PKGS="$BASE_PKGS nvme-cli"
-# rtslib-fb reads attachd's configfs back (scenario 08); os-brick is what Nova drives (scenario 09).
-PY_PKGS="python3 python3-rtslib-fb python3-os-brick"
+# rtslib-fb reads attachd's configfs back (scenario 08); os-brick is what Nova drives (scenario 09);
+# targetcli-fb is timed beside attachd by make bench (tests/vm/bench/54-tools.sh).
+PY_PKGS="python3 python3-rtslib-fb python3-os-brick targetcli-fb"
 # Bump FORMAT when the layout under $DIR changes, so old caches are redone instead of misread.
 FORMAT=2
 WANT="format=$FORMAT suite=$SUITE base=$BASE_PKGS py=$PY_PKGS"

@@ -151,11 +151,13 @@ actl() { attachctl -s "$ATTACHD_SOCK" "$@"; }
 kv() { sed -n "s/^$1=//p" "$2" | head -n 1; }
 new_uuid() { cat /proc/sys/kernel/random/uuid; }
 
-# dm_slices NAME N DEV: N dm linear devices of 1 MiB, NAME-0 .. NAME-(N-1), one after the other on DEV,
-# by one `dmsetup create --concise` (make bench's volumes, outside attachd's names)
+# dm_slices NAME N DEV [FIRST]: N dm linear devices of 1 MiB, NAME-FIRST .. NAME-(FIRST+N-1) (FIRST
+# default 0), one after the other on DEV from its start, by one `dmsetup create --concise` (make bench's
+# volumes, outside attachd's names)
 dm_slices() {
-	awk -v name="$1" -v n="$2" -v dev="$3" 'BEGIN {
-		for (i = 0; i < n; i++) printf "%s%s-%d,,,rw,0 2048 linear %s %d", i ? ";" : "", name, i, dev, i * 2048
+	awk -v name="$1" -v n="$2" -v dev="$3" -v first="${4:-0}" 'BEGIN {
+		for (i = 0; i < n; i++)
+			printf "%s%s-%d,,,rw,0 2048 linear %s %d", i ? ";" : "", name, first + i, dev, i * 2048
 		print ""
 	}' >$VM_WORK/concise && dmsetup create --concise <$VM_WORK/concise
 }

@@ -1,0 +1,1 @@
+"""gi.repository for the rig: Gio only (see gi/__init__.py)."""
