@@ -28,7 +28,7 @@ BASE_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-prot
 	-DATTACHD_VERSION='"$(VERSION)"'
 
 CLIENT_PKGS := libnl-3.0
-AGENT_PKGS := libnl-3.0 libnl-route-3.0 devmapper libkmod uuid lmdb
+AGENT_PKGS := libnl-3.0 devmapper libkmod uuid lmdb
 TEST_PKGS := cmocka
 
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))

@@ -19,6 +19,7 @@
 #include "kernel.h"
 #include "lio.h"
 #include "listenfd.h"
+#include "localaddr.h"
 #include "notify.h"
 #include "options.h"
 #include "reconcile.h"
@@ -36,7 +37,7 @@ static void agent_dm_log(int prio, const char *msg)
 /* The kernel's side, once the lock is held: device-mapper, configfs, the iSCSI fabric. */
 static int agent_kernel_open(struct agent *a)
 {
-	int rc = kernel_check_portals(&a->cfg);
+	int rc = localaddr_check(&a->cfg);
 	if (rc)
 		return rc;
 	/* also with --no-dm, which applies to new exports: older ones may sit on dm devices */

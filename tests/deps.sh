@@ -9,7 +9,7 @@
 # server's package, about 19 MB to download; the server it installs is stopped and disabled again).
 # .ci/run and `make demo` call it; on a machine that has everything it does nothing.
 set -euo pipefail
-BUILD="build-essential pkg-config libnl-3-dev libnl-route-3-dev libdevmapper-dev libkmod-dev uuid-dev
+BUILD="build-essential pkg-config libnl-3-dev libdevmapper-dev libkmod-dev uuid-dev
        liblmdb-dev"
 TEST="libcmocka-dev python3 mandoc util-linux procps clang libclang-rt-14-dev llvm ca-certificates valgrind cppcheck
       qemu-system-x86 busybox-static kmod cpio xz-utils zstd bc e2fsprogs systemd

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* kernel.c: modules (libkmod), the configfs mount, portal addresses (libnl-route); see kernel.h. */
+/* kernel.c: modules (libkmod) and the configfs mount; see kernel.h. */
 #include "kernel.h"
 
 #include <dlfcn.h>
@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/utsname.h>
@@ -15,11 +14,8 @@
 #include <unistd.h>
 
 #include <libkmod.h>
-#include <netlink/netlink.h>
-#include <netlink/route/addr.h>
 
 #include "log.h"
-#include "portal.h"
 
 #define CONFIGFS_MAGIC 0x62656570
 
@@ -193,61 +189,4 @@ int kernel_prepare(const struct agent_config *cfg)
 	if (!WIFEXITED(status))
 		return -EIO;
 	return -WEXITSTATUS(status);
-}
-
-struct kernel_want {
-	const struct portal *p;
-	bool found;
-};
-
-static void kernel_addr_visit(struct nl_object *obj, void *arg)
-{
-	struct kernel_want *w = arg;
-	struct nl_addr *a = rtnl_addr_get_local((struct rtnl_addr *)obj);
-	size_t len = w->p->family == AF_INET ? 4 : 16;
-	if (a && nl_addr_get_family(a) == w->p->family && nl_addr_get_len(a) == len &&
-	    !memcmp(nl_addr_get_binary_addr(a), w->p->addr, len))
-		w->found = true;
-}
-
-/* Each of @list (@what: "portal", "NVMe port") is a local address or a wildcard. */
-static int kernel_check_list(struct nl_cache *cache, const char (*list)[ATTACH_PORTAL_MAX + 1], size_t n,
-			     const char *what)
-{
-	int rc = 0;
-	for (size_t i = 0; !rc && i < n; i++) {
-		struct portal p;
-		char why[128];
-		if (portal_parse(list[i], &p, why, sizeof(why)))
-			rc = -EINVAL;
-		else if (!portal_is_wildcard(&p)) {
-			struct kernel_want w = { &p, false };
-			nl_cache_foreach(cache, kernel_addr_visit, &w);
-			if (!w.found) {
-				log_error("%s %s: address is not assigned to any local interface", what, p.text);
-				rc = -EADDRNOTAVAIL;
-			}
-		}
-	}
-	return rc;
-}
-
-int kernel_check_portals(const struct agent_config *cfg)
-{
-	struct nl_sock *sk = nl_socket_alloc();
-	struct nl_cache *cache = NULL;
-	int rc = 0;
-	if (!sk || nl_connect(sk, NETLINK_ROUTE) < 0 || rtnl_addr_alloc_cache(sk, &cache) < 0) {
-		log_error("cannot read the local addresses (rtnetlink)");
-		rc = -EIO;
-	}
-	if (!rc)
-		rc = kernel_check_list(cache, cfg->portals, cfg->n_portals, "portal");
-	if (!rc)
-		rc = kernel_check_list(cache, cfg->nvme_ports, cfg->n_nvme_ports, "NVMe port");
-	if (cache)
-		nl_cache_free(cache);
-	if (sk)
-		nl_socket_free(sk);
-	return rc;
 }

@@ -21,7 +21,7 @@ n_cpp=$(grep -c ': ' "$out")
 
 echo "# clang --analyze ($(${CLANG:-clang} --version | head -1))"
 : >"$out"
-pkgs=$(${PKG_CONFIG:-pkg-config} --cflags libnl-3.0 libnl-route-3.0 devmapper libkmod uuid lmdb)
+pkgs=$(${PKG_CONFIG:-pkg-config} --cflags libnl-3.0 devmapper libkmod uuid lmdb)
 for f in $srcs; do
 	# the analyzer's default checkers (core, unix, deadcode, security, nullability) and POSIX API misuse
 	${CLANG:-clang} --analyze --analyzer-output text -Xclang -analyzer-checker=optin.portability.UnixAPI \

@@ -117,7 +117,7 @@ has() { # LIST PATTERN...: every pattern (a grep -x regex) matches a path
 check "attachd, attachctl and the helper are in the image" \
 	has "$W/it-files" /usr/sbin/attachd /usr/bin/attachctl /usr/bin/attachd-initramfs
 check "attachd's libraries are, libkmod.so.2 (dlopen()ed) too" has "$W/it-files" \
-	'.*/libnl-3\.so\.200' '.*/libnl-route-3\.so\.200' '.*/libdevmapper\.so\.1\.02\.1' '.*/liblmdb\.so\.0' \
+	'.*/libnl-3\.so\.200' '.*/libdevmapper\.so\.1\.02\.1' '.*/liblmdb\.so\.0' \
 	'.*/libuuid\.so\.1' '.*/libkmod\.so\.2'
 check "the LIO and dm modules and what they depend on are" has "$W/it-files" \
 	".*/$KVER/.*/configfs\.ko" ".*/target_core_mod\.ko" ".*/target_core_iblock\.ko" ".*/iscsi_target_mod\.ko" \

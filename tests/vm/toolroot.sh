@@ -21,7 +21,7 @@ say() { echo "toolroot: $*" >&2; }
 # The shell, the tools the two build scripts run (xz: mkinitramfs stores 6.12's .ko.xz decompressed),
 # attachd's libraries (libkmod2 is dlopen()ed).
 COMMON="dash bash coreutils findutils grep sed mawk gzip zstd xz-utils cpio libc-bin util-linux kmod busybox
-	libnl-3-200 libnl-route-3-200 libdevmapper1.02.1 libuuid1 liblmdb0 libkmod2"
+	libnl-3-200 libdevmapper1.02.1 libuuid1 liblmdb0 libkmod2"
 # resolved apart: the two packages conflict (each is a linux-initramfs-tool)
 IT_PKGS="initramfs-tools $COMMON"
 # dracut-network: the network module, which attachd's module asks for when a portal needs it
