@@ -97,6 +97,7 @@ static void agent_reconcile(struct agent *a)
 		log_warn("%u object(s) with attachd's names were not made by this database: left alone (attachctl "
 			 "reconcile --purge-unowned removes them)", r.unowned);
 	recon_report_free(&r);
+	store_release_pages(a->store); /* a restore read every record: none stays mapped (store_map.c) */
 }
 
 /* Where log lines go: stderr, in the journal's format when stderr is the journal (a service's), or syslog

@@ -23,6 +23,7 @@
 #include "dispatch.h"
 #include "flight.h"
 #include "log.h"
+#include "store.h"
 
 #define SRV_IN_MAX (ATTACH_REQUEST_MAX + NLMSG_HDRLEN)
 
@@ -51,6 +52,7 @@ struct srv {
 	bool socket_made;
 	bool stopping;        /* a signal came: no new call starts; the loop ends when none is in flight */
 	bool retry;           /* requests that waited may go now: a call in flight ended, or a barrier went */
+	bool served;          /* a call was answered since the records' pages were last let go */
 	struct flight flight; /* calls in the kernel beside the loop */
 };
 
@@ -459,6 +461,7 @@ static void srv_serve(struct srv *s, struct srv_conn *c)
 		memmove(c->in, c->in + len, c->in_len - len);
 		c->in_len -= len;
 		served = true;
+		s->served = true;
 		c->since_ms = srv_now_ms();
 		if (st == DISPATCH_PENDING) {
 			/* out of epoll until its reply is queued: a hang-up now is seen when it is sent */
@@ -695,6 +698,12 @@ int srv_run(struct srv *s)
 		if (jobs)
 			srv_jobs_end(s);
 		srv_retry(s);
+		/* between calls the agent keeps no record's page mapped (store_map.c): it holds what it
+		 * allocated, not a copy of the page cache as large as the database */
+		if (s->served && !s->flight.n) {
+			store_release_pages(s->a->store);
+			s->served = false;
+		}
 	}
 	return 0;
 }

@@ -263,6 +263,7 @@ int store_grow(struct store *s)
 		return rc;
 	log_info("store: map grown from %zu to %zu MiB", s->map_size >> 20, next >> 20);
 	s->map_size = next;
+	store_map_find(s);
 	return 0;
 }
 
@@ -316,6 +317,8 @@ static int store_open_at(struct store **out, const char *dir, size_t map_size, c
 		mdb_env_set_userctx(s->env, s);
 		if (mdb_env_info(s->env, &info) == 0)
 			s->map_size = info.me_mapsize;
+		if (store_map_find(s))
+			log_debug("store: data.mdb's mapping not found in /proc/self/maps: its pages stay mapped");
 	}
 	if (!rc) {
 		int dead = 0;

@@ -74,6 +74,9 @@ int store_grow(struct store *s);
 #define STORE_GROW_TRIES 8
 bool store_retry_grown(struct store *s, int rc, int *tries);
 void store_close(struct store *s);
+/* Drop the records' pages from the agent's mapping (they stay in the page cache), with no transaction
+ * of this process open: between calls, after a restore. */
+void store_release_pages(struct store *s);
 
 int store_begin(struct store *s, bool write, MDB_txn **txn);
 int store_commit(MDB_txn *txn); /* frees the transaction, also on failure */

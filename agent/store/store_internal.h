@@ -22,11 +22,15 @@ struct store {
 	bool journaling;
 	bool map_full;   /* MDB_MAP_FULL seen: the caller may grow the map and retry */
 	size_t map_size;
+	void *map_addr; /* the mapping of data.mdb (store_map.c): NULL when not found */
+	size_t map_len;
 	struct store_image *images; /* the journal: before-images, in the order keys were first changed */
 	size_t n_images, cap_images;
 };
 
 extern const char *const store_db_names[STORE_DB_COUNT];
+/* Where data.mdb is mapped (after open and after the map grows): 0, or -errno with no address kept. */
+int store_map_find(struct store *s);
 /* The record type of @db, or -1 for the databases that hold no records (meta, devices, intents). */
 int store_db_type(enum store_db db);
 

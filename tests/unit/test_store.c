@@ -335,6 +335,76 @@ static void test_store_scan_and_reopen(void **state)
 	store_close(s);
 }
 
+/* Resident KiB of this process's mappings of @path (/proc/self/smaps), -1 when it is not mapped. */
+static long mapped_rss_kb(const char *path)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	assert_non_null(f);
+	char line[1024];
+	long kb = -1, v;
+	unsigned long lo, hi;
+	bool in = false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) { /* a mapping's first line ends with its path */
+			char *name = strchr(line, '/');
+			in = name && !strncmp(name, path, strlen(path)) && name[strlen(path)] == '\n';
+			if (in && kb < 0)
+				kb = 0;
+		} else if (in && sscanf(line, "Rss: %ld kB", &v) == 1) {
+			kb += v;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+static int acl_visit(const char *key, void *rec, void *arg)
+{
+	(void)key;
+	(*(int *)arg) += ((struct rec_acl *)rec)->refs == 7;
+	return 0;
+}
+
+/* Between calls the records' pages leave the agent's mapping, and what they hold does not change: read
+ * again they are all there; also after the map grew (it moved). */
+static void test_store_release_pages(void **state)
+{
+	struct tmpdir *t = *state;
+	struct store *s;
+	MDB_txn *txn;
+	char path[sizeof(t->db) + 16], key[64];
+	snprintf(path, sizeof(path), "%s/data.mdb", t->db);
+	assert_int_equal(store_open(&s, t->db), 0);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(store_begin(s, true, &txn), 0);
+		struct rec_acl a = { .refs = 7 };
+		for (int i = 0; i < 2000; i++) {
+			snprintf(key, sizeof(key), "vol-%d/iqn.2004-10.org.example:host-%d", i, round);
+			assert_int_equal(store_put(s, txn, STORE_ACLS, key, &a), 0);
+		}
+		assert_int_equal(store_commit(txn), 0);
+		int n = 0;
+		struct rec_acl buf;
+		assert_int_equal(store_begin(s, false, &txn), 0);
+		assert_int_equal(store_scan(s, txn, STORE_ACLS, "", &buf, acl_visit, &n), 0);
+		store_abort(txn);
+		assert_int_equal(n, 2000 * (round + 1));
+		long before = mapped_rss_kb(path);
+		assert_true(before >= 64); /* 2000 records read through the map */
+		store_release_pages(s);
+		assert_int_equal(mapped_rss_kb(path), 0);
+		n = 0;
+		assert_int_equal(store_begin(s, false, &txn), 0);
+		assert_int_equal(store_scan(s, txn, STORE_ACLS, "", &buf, acl_visit, &n), 0);
+		store_abort(txn);
+		assert_int_equal(n, 2000 * (round + 1));
+		assert_true(mapped_rss_kb(path) > 0);
+		if (round == 0)
+			assert_int_equal(store_grow(s), 0);
+	}
+	store_close(s);
+}
+
 static void test_store_key_lowercases_initiator(void **state)
 {
 	(void)state;
@@ -355,6 +425,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_schema_newer_refused, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_store_scan_and_reopen, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_store_discovery_value, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_store_release_pages, tmp_setup, tmp_teardown),
 		cmocka_unit_test(test_store_key_lowercases_initiator),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
