@@ -10,6 +10,7 @@
 #   4. SIGTERM with a call in flight: the call ends and is answered, the agent exits 0, nothing pending;
 #   5. a crash with two calls in flight: the restart rolls both back (two intents), the kernel and the
 #      records are as before, and both retries succeed.
+# And first: the agent's process has transparent huge pages off.
 # TAP on stdout.
 set -u
 cd "$(dirname "$0")/../.."
@@ -32,6 +33,10 @@ trap world_free EXIT
 
 # vols: four volumes, reserved
 agent_start || { echo "Bail out! agent did not start"; exit 1; }
+# (not about flight, but about the process its threads share: agent/main.c turns transparent huge pages
+# off, else LMDB's 2 MiB dirty-page list is made resident whole by its first write on a THP "always" kernel)
+check "the agent runs with transparent huge pages off (THP_enabled: 0)" \
+	grep -qx 'THP_enabled:[[:space:]]*0' "/proc/$AGENT_PID/status"
 V=()
 for i in 0 1 2 3; do
 	V[i]=$(ctl volume-create --device "$W/disk$i") && ctl reserve "${V[i]}" >/dev/null ||
