@@ -68,7 +68,7 @@ static void test_on(void **state)
 	struct sim_stats st = sim_stats();
 	assert_int_equal(st.write + st.mkdir + st.rmdir, 0);
 	/* a restart loads the same ones */
-	char user[32], pass[32];
+	char user[sizeof(h->a.disc.userid)], pass[sizeof(h->a.disc.password)];
 	snprintf(user, sizeof(user), "%s", h->a.disc.userid);
 	snprintf(pass, sizeof(pass), "%s", h->a.disc.password);
 	harness_restart(h);
