@@ -57,11 +57,17 @@ attachd-bench -s "$ATTACHD_SOCK" --scale --pid "$ATTACHD_PID" --db "$ATTACHD_DB"
 	${RTS:+--rtslib "$RTS"} >$VM_WORK/scale.out 2>&1
 rc=$?
 BENCH_S=$(awk -v a="$t0" -v b="$(vm_uptime)" 'BEGIN { printf "%.0f", b - a }')
+# where the agent's Pss goes once every export is gone: by mapping (a library by its file name, the
+# heap, the stack, anonymous), largest first
+PSS_MAP=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { n = NF >= 6 ? $6 : "anonymous"; sub(/.*\//, "", n) }
+	/^Pss:/ { p[n] += $2 } END { for (k in p) if (p[k]) printf "%d %s\n", p[k], k }' /proc/$ATTACHD_PID/smaps |
+	sort -rn | awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1 }')
 {
 	echo "make bench on $VM_KERNEL ($(vm_accel), $(nproc) vCPU), levels $LEVELS, $M samples, budget $BUDGET s:" \
 		"$((MAXK + M)) dm slices of 1 MiB made in ${SLICE_MS} ms (one dmsetup); the bench took $BENCH_S s, exit $rc"
 	have_python || echo "(image without python: no rtslib-fb)"
 	cat $VM_WORK/scale.out
+	echo "the agent's Pss by mapping after the teardown (KiB): $PSS_MAP"
 	grep -h -e '^[A-Za-z]*Error' -e '^Exception' $VM_WORK/rtslib.err 2>/dev/null | sort | uniq -c | sed 's/^/rtslib-scale.py stderr: /'
 } >$VM_WORK/scale.txt
 # (capture's lines reach the console too, unprefixed: a cat here would interleave with them)
