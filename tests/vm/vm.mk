@@ -26,10 +26,11 @@ check-vm: $(VM_BINS)
 
 # make bench: attachd at scale on the real kernel, never part of check: the scenarios of tests/vm/bench,
 # on each kernel (ATTACHD_VM_SUITES, default both): 50-scale in one boot, then 51-restore-100 and
-# 52-restore-1000 (restore at boot against the raw-syscall floor, two boots each). BENCH_LEVELS: the numbers of live exports;
+# 52-restore-1000 (restore at boot against the raw-syscall floor, two boots each), 53-storm (the boot
+# storm) and 54-tools (one export by every tool). BENCH_LEVELS: the numbers of live exports;
 # BENCH_SAMPLES: exports timed at each; BENCH_SECONDS: the scenario's time limit, which is the bench's
 # budget (a level that would not fit is left out, and the table says so); the boot may take 300 s more.
-# The tables: build/vm/<suite>/bench-scale.txt and bench-restore-K.txt, printed at the end.
+# The tables: build/vm/<suite>/bench-*.txt (scale, restore-K, storm, tools), printed at the end.
 BENCH_LEVELS ?= 1,10,100,1000
 BENCH_SAMPLES ?= 20
 BENCH_SECONDS ?= 1500
