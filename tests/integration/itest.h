@@ -153,6 +153,8 @@ int proc_fd_count(pid_t pid);
 long proc_status_kb(pid_t pid, const char *field);
 /* Wait until @pid has at most @n descriptors (the agent notices closed clients in its own time). */
 int proc_wait_fds(pid_t pid, int n);
+/* @pid's descriptors once the count has held for 100 ms (an earlier case's client may still be closing). */
+int proc_settled_fds(pid_t pid);
 
 /* --- raw protocol I/O (itest_raw.c) */
 

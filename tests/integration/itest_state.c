@@ -143,6 +143,18 @@ long proc_status_kb(pid_t pid, const char *field)
 	return v;
 }
 
+int proc_settled_fds(pid_t pid)
+{
+	int now = proc_fd_count(pid), same = 0;
+	for (int i = 0; same < 5 && i < 250 * it_slow(); i++) {
+		usleep(20000);
+		int next = proc_fd_count(pid);
+		same = next == now ? same + 1 : 0;
+		now = next;
+	}
+	return now;
+}
+
 int proc_wait_fds(pid_t pid, int n)
 {
 	int now = proc_fd_count(pid);

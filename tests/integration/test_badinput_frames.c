@@ -80,7 +80,7 @@ static void custom_slow_drip(const struct bad_case *c)
 static void custom_max_clients(const struct bad_case *c)
 {
 	(void)c;
-	int base = proc_fd_count(W.agent), fds[MAX_CLIENTS];
+	int base = proc_settled_fds(W.agent), fds[MAX_CLIENTS];
 	struct rmsg r;
 	for (int i = 0; i < MAX_CLIENTS; i++) {
 		fds[i] = raw_connect(W.sock);
@@ -158,7 +158,7 @@ static void custom_mid_reply(const struct bad_case *c)
 	}
 	world_client_free(cl);
 	char *before = world_snapshot(&w);
-	int base = proc_fd_count(w.agent);
+	int base = proc_settled_fds(w.agent);
 	for (int round = 0; round < 3; round++) {
 		int fd = raw_connect(w.sock);
 		struct mb m;

@@ -182,7 +182,7 @@ static void test_stress(void **state)
 	assert_true(calls >= CYCLE && reads >= 0);
 	char *tree0 = it_capture("%s/tests/sim-setup --dump %s", it_build(), W.cfs);
 	assert_non_null(tree0);
-	int fd0 = proc_fd_count(W.agent);
+	int fd0 = proc_settled_fds(W.agent);
 
 	/* warm-up, reads only: every connection's buffers and the biggest replies reach their working size */
 	assert_int_equal(run_round(30, -1), 0);
